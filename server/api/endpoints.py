@@ -1,0 +1,161 @@
+"""Endpoint plumbing: credentials, JSON bodies, idempotency keys and coded errors.
+
+Every route is declared with `endpoint(...)`; the same declaration feeds the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..domain.errors import QueueError
+from ..store.devices import Device, token_hash
+from .validation import Schema, validate
+
+STATUS_BY_KIND = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403,
+                  "unauthorized": 401, "unavailable": 503, "bad_request": 400}
+STAFF_ROLES = ("staff", "manager", "admin")
+
+
+class Denied(QueueError):
+    code = "forbidden"
+    kind = "forbidden"
+
+
+class Unauthorized(QueueError):
+    code = "unauthorized"
+    kind = "unauthorized"
+
+
+class BadRequest(QueueError):
+    code = "bad_request"
+    kind = "bad_request"
+
+
+@dataclass
+class EndpointSpec:
+    method: str
+    path: str
+    summary: str
+    roles: tuple[str, ...] | None  # None: no credential needed
+    body: Schema | None = None
+    query: dict[str, Schema] = field(default_factory=dict)
+    idempotent: bool = False
+    ok_status: int = 200
+    errors: tuple[str, ...] = ()
+    tag: str = "queue"
+
+
+def error_response(exc: QueueError) -> Response:
+    status = STATUS_BY_KIND.get(exc.kind, 409)
+    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
+    body.update({k: v for k, v in exc.details.items() if isinstance(v, str | int | float)})
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="madoguchi"'
+    return response
+
+
+def http_error_response(exc: HTTPException) -> Response:
+    codes = {404: ("not_found", "There is no such address in the API."),
+             405: ("method_not_allowed", f"This address does not accept {request.method}."),
+             413: ("body_too_large",
+                   f"The request body is larger than {current_app.config['MAX_CONTENT_LENGTH']}"
+                   " bytes."),
+             400: ("bad_request", "The request could not be read.")}
+    code, message = codes.get(exc.code or 400, ("http_error", exc.description or ""))
+    response = jsonify({"error": code, "message": message})
+    response.status_code = exc.code or 400
+    return response
+
+
+def current_device() -> Device | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return current_app.extensions["madoguchi"].devices.get(token_hash(token.strip()))
+
+
+def require(roles: tuple[str, ...], site_id: str | None) -> Device:
+    """The caller's credential, if it has one of `roles` and may act at `site_id`."""
+    device = current_device()
+    if device is None:
+        raise Unauthorized("Send a valid credential: 'Authorization: Bearer <token>'.")
+    if device.role not in roles:
+        raise Denied(f"A {device.role} credential cannot do this.", "forbidden_role")
+    if site_id is not None and device.role != "admin" and device.site_id != site_id:
+        raise Denied("This credential belongs to another site.", "forbidden_site")
+    return device
+
+
+def read_body(schema: Schema | None) -> dict[str, Any]:
+    if schema is None:
+        return {}
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        body: Any = {}
+    else:
+        if request.mimetype != "application/json":
+            raise BadRequest("Send the body as JSON (Content-Type: application/json).",
+                             "unsupported_media_type")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"The body is not valid JSON: {exc}.", "invalid_json") from None
+    validate(body, schema)
+    return body  # type: ignore[no-any-return]
+
+
+def idempotency(device: Device, body: dict[str, Any]) -> tuple[str | None, str]:
+    """The scoped idempotency key of this request, and a hash of what it asks for."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= 100):
+        raise BadRequest("Idempotency-Key must be 1 to 100 characters.", "invalid_idempotency_key")
+    digest = hashlib.sha256(
+        json.dumps([request.method, request.path, body], sort_keys=True).encode()
+    ).hexdigest()
+    return (f"{device.id}:{key}" if key else None), digest
+
+
+REGISTRY: list[EndpointSpec] = []
+
+
+def endpoint(bp: Blueprint, spec: EndpointSpec) -> Callable[[Callable[..., Any]], Any]:
+    """Register a route: credential check, body check, then the handler."""
+    REGISTRY.append(spec)
+    flask_path = spec.path.replace("{", "<").replace("}", ">")
+    flask_path = flask_path.replace("<ticket_id>", "<int:ticket_id>")
+
+    def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+        def view(**params: Any) -> Any:
+            try:
+                device = None
+                if spec.roles is not None:
+                    device = require(spec.roles, params.get("site_id"))
+                body = read_body(spec.body)
+                result = handler(device=device, body=body, **params)
+            except QueueError as exc:
+                return error_response(exc)
+            if isinstance(result, Response):
+                return result
+            status, payload = result if isinstance(result, tuple) else (spec.ok_status, result)
+            response = jsonify(payload)
+            response.status_code = status
+            return response
+
+        name = re.sub(r"\W+", "_", f"{spec.method}{spec.path}").strip("_").lower()
+        view.__name__ = name
+        bp.add_url_rule(flask_path, endpoint=name, view_func=view,
+                        methods=[spec.method])
+        return handler
+
+    return decorate

@@ -1,0 +1,345 @@
+"""The HTTP JSON API: thin handlers that check input, run one operation, and answer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, request
+
+from ..domain.errors import Conflict, Invalid, NotFound, unknown_ticket
+from ..domain.model import LIVE, Ticket
+from ..domain.site_queue import SiteQueue
+from ..presenters import (
+    counter_view,
+    staff_event_view,
+    ticket_view,
+    visitor_ticket_view,
+)
+from ..store import repository
+from ..store.devices import Device
+from .endpoints import STAFF_ROLES, BadRequest, Denied, EndpointSpec, endpoint, idempotency
+from .validation import array, boolean, integer, obj, string
+
+bp = Blueprint("api", __name__)
+TICKET_ERRORS = ("unknown_ticket", "invalid_transition", "not_at_this_counter")
+
+
+def app_services() -> Any:
+    return current_app.extensions["madoguchi"]
+
+
+def _run(device: Device, body: dict[str, Any], site_id: str, operation: Any, render: Any,
+         keyed: bool = True) -> tuple[int, dict[str, Any]]:
+    key, digest = idempotency(device, body) if keyed else (None, "")
+    return app_services().engine.run(site_id, operation, render, key=key, request_hash=digest)  # type: ignore[no-any-return]
+
+
+def _site_of_ticket(ticket_id: int, device: Device) -> str:
+    for site_id, queue in app_services().engine.queues.items():
+        if ticket_id in queue.tickets:
+            if device.role != "admin" and device.site_id != site_id:
+                raise Denied("This ticket belongs to another site.", "forbidden_site")
+            return site_id  # type: ignore[no-any-return]
+    raise unknown_ticket(ticket_id)
+
+
+def _staff_name(device: Device) -> str:
+    return device.id
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+@endpoint(bp, EndpointSpec("GET", "/health", "Liveness and the newest event number", None,
+                           tag="system"))
+def health(device: None, body: dict[str, Any]) -> dict[str, Any]:
+    engine = app_services().engine
+    return {"ok": True, "seq": engine.committed_seq}
+
+
+@endpoint(bp, EndpointSpec("GET", "/sites", "Sites this credential may see",
+                           ("kiosk", "display", *STAFF_ROLES), tag="sites"))
+def list_sites(device: Device, body: dict[str, Any]) -> dict[str, Any]:
+    sites = app_services().sites
+    visible = [s for s in sites.values() if device.role == "admin" or s.id == device.site_id]
+    return {"sites": [site_summary(s.id) for s in visible]}
+
+
+def site_summary(site_id: str) -> dict[str, Any]:
+    services = app_services()
+    site = services.sites[site_id]
+    return {
+        "id": site.id, "name": site.name, "ward": site.ward, "timezone": site.timezone,
+        "open": services.is_open(site), "areas": list(site.areas),
+        "services": [{"id": s.id, "name": s.name, "public_label": s.public_label,
+                      "description": s.description,
+                      "sensitive": s.sensitive, "organisation": s.organisation.value,
+                      "target_wait_min": s.target_wait_min} for s in site.services],
+        "counters": [{"id": c.id, "name": c.name, "number": c.number, "area": c.area,
+                      "services": list(c.services)} for c in site.counters],
+        "outcomes": [{"code": o.code, "label": o.label, "placement": o.placement}
+                     for o in site.outcomes],
+    }
+
+
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}", "One site's desks, counters, outcomes",
+                           ("kiosk", "display", *STAFF_ROLES), errors=("unknown_site",),
+                           tag="sites"))
+def get_site(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
+    app_services().engine.queue(site_id)
+    return site_summary(site_id)
+
+
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/snapshot",
+                           "Everything live at a site: staff get the full view, displays and "
+                           "kiosks the public one", ("kiosk", "display", *STAFF_ROLES),
+                           errors=("unknown_site",)))
+def snapshot(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
+    return app_services().snapshot_for(device, site_id)
+
+
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/queues", "Who is waiting, per desk",
+                           STAFF_ROLES, errors=("unknown_site",)))
+def queues(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
+    queue = app_services().engine.queue(site_id)
+    return {"site": site_id, "queues": [
+        {"service": s.id, "name": s.name,
+         "waiting": [ticket_view(queue, t) for t in queue.waiting(s.id)]}
+        for s in queue.site.services]}
+
+
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/counters", "Counters and whom they serve",
+                           STAFF_ROLES, errors=("unknown_site",)))
+def counters(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
+    queue = app_services().engine.queue(site_id)
+    return {"site": site_id, "counters": [counter_view(queue, c.id) for c in queue.site.counters]}
+
+
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/events",
+                           "The event log after a sequence number (what a client missed)",
+                           STAFF_ROLES, query={"since": integer(), "limit": integer(1, 5000)},
+                           errors=("unknown_site", "invalid_field")))
+def events(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
+    services = app_services()
+    queue = services.engine.queue(site_id)
+    since = _query_int("since", 0, 0, 2**53)
+    limit = _query_int("limit", 1000, 1, 5000)
+    found = repository.events_since(services.engine.reader, [site_id], since, limit)
+    return {"site": site_id, "events": [staff_event_view(queue.site, e) for e in found],
+            "seq": services.engine.committed_seq}
+
+
+def _query_int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(f"'{name}' must be a whole number.", "invalid_field", field=name) from None
+    if not low <= value <= high:
+        raise Invalid(f"'{name}' must be between {low} and {high}.", "invalid_field", field=name)
+    return value
+
+
+@endpoint(bp, EndpointSpec("GET", "/tickets/{ticket_id}", "A ticket and its journey so far",
+                           STAFF_ROLES, errors=("unknown_ticket",), tag="tickets"))
+def get_ticket(device: Device, body: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    services = app_services()
+    site_id = _site_of_ticket(ticket_id, device)
+    queue = services.engine.queue(site_id)
+    journey = repository.ticket_events(services.engine.reader, ticket_id)
+    return {"ticket": ticket_view(queue, queue.ticket(ticket_id)),
+            "journey": [staff_event_view(queue.site, e) for e in journey]}
+
+
+# ---- issuing --------------------------------------------------------------------------------
+
+ISSUE_BODY = obj({
+    "services": array(string(64), min_items=1, max_items=6),
+    "priority": boolean(),
+    "language": string(16),
+}, required=("services",))
+
+
+@endpoint(bp, EndpointSpec("POST", "/sites/{site_id}/tickets",
+                           "Issue a ticket for one or more desks (send an Idempotency-Key)",
+                           ("kiosk", *STAFF_ROLES), body=ISSUE_BODY, idempotent=True,
+                           ok_status=201, tag="tickets",
+                           errors=("unknown_site", "unknown_service", "site_closed",
+                                   "duplicate_services", "numbers_exhausted")))
+def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict[str, Any]]:
+    services = app_services()
+    engine = services.engine
+    site = engine.queue(site_id).site
+    if not services.is_open(site):
+        raise Conflict(f"{site.name} is closed now: tickets are issued in business hours.",
+                       "site_closed")
+
+    def operation(queue: SiteQueue, now: datetime) -> Ticket:
+        return queue.issue(engine.new_ticket_id(), list(body["services"]), now,
+                           engine.new_public_token(), priority=body.get("priority", False),
+                           language=body.get("language", "ja"))
+
+    def render(ticket: Ticket) -> tuple[int, dict[str, Any]]:
+        queue = engine.queue(site_id)
+        view = visitor_ticket_view(queue, ticket)
+        if device.role != "kiosk":
+            view = {**view, "ticket": ticket_view(queue, ticket)}
+        return 201, view
+
+    return _run(device, body, site_id, operation, render)
+
+
+# ---- counters -------------------------------------------------------------------------------
+
+def _called(choice: Any, queue: SiteQueue) -> tuple[int, dict[str, Any]]:
+    ticket = queue.ticket(choice.ticket_id)
+    return 200, {"ticket": ticket_view(queue, ticket), "reason": choice.reason,
+                 "reason_code": choice.reason_code}
+
+
+@endpoint(bp, EndpointSpec("POST", "/sites/{site_id}/counters/{counter_id}/call-next",
+                           "Call the next visitor for this counter, with the reason",
+                           STAFF_ROLES, body=obj({}), idempotent=True, tag="counters",
+                           errors=("unknown_counter", "no_waiting_tickets", "counter_paused",
+                                   "counter_busy")))
+def call_next(device: Device, body: dict[str, Any], site_id: str,
+              counter_id: str) -> tuple[int, dict[str, Any]]:
+    return _run(device, body, site_id,
+                lambda q, now: q.call_next(counter_id, now, _staff_name(device)),
+                lambda choice: _called(choice, app_services().engine.queue(site_id)))
+
+
+CALL_BODY = obj({"ticket": integer(1), "label": string(32)})
+
+
+@endpoint(bp, EndpointSpec("POST", "/sites/{site_id}/counters/{counter_id}/call",
+                           "Call one particular ticket, by id or by the number on it",
+                           STAFF_ROLES, body=CALL_BODY, idempotent=True, tag="counters",
+                           errors=("unknown_counter", "unknown_ticket", "invalid_transition",
+                                   "service_not_served", "counter_busy", "counter_paused")))
+def call_one(device: Device, body: dict[str, Any], site_id: str,
+             counter_id: str) -> tuple[int, dict[str, Any]]:
+    queue = app_services().engine.queue(site_id)
+    ticket_id = body.get("ticket") or _live_ticket_by_label(queue, body.get("label"))
+    return _run(device, body, site_id,
+                lambda q, now: q.call(counter_id, ticket_id, now, _staff_name(device)),
+                lambda choice: _called(choice, queue))
+
+
+def _live_ticket_by_label(queue: SiteQueue, label: str | None) -> int:
+    if label is None:
+        raise Invalid("Give the ticket's id or its number ('ticket' or 'label').",
+                      "invalid_field", field="body.ticket")
+    for ticket in queue.tickets.values():
+        if ticket.label == label and ticket.status in LIVE:
+            return ticket.id
+    raise NotFound(f"No live ticket has the number {label}.", "unknown_ticket")
+
+
+def _counter_status(name: str, status: str, summary: str) -> None:
+    @endpoint(bp, EndpointSpec("POST", f"/sites/{{site_id}}/counters/{{counter_id}}/{name}",
+                               summary, STAFF_ROLES, body=obj({}), idempotent=True,
+                               tag="counters", errors=("unknown_counter", "counter_busy")))
+    def change(device: Device, body: dict[str, Any], site_id: str,
+               counter_id: str) -> tuple[int, dict[str, Any]]:
+        queue = app_services().engine.queue(site_id)
+        return _run(device, body, site_id,
+                    lambda q, now: q.set_counter(counter_id, status, now, _staff_name(device)),
+                    lambda state: (200, counter_view(queue, counter_id)))
+
+    change.__name__ = f"counter_{name}"
+
+
+for _name, _status, _summary in (
+    ("open", "open", "Open a counter (calling also opens it)"),
+    ("pause", "paused", "Pause a counter: it calls nobody until resumed"),
+    ("resume", "open", "Resume a paused counter"),
+    ("close", "closed", "Close a counter (it must have nobody in hand)"),
+):
+    _counter_status(_name, _status, _summary)
+
+
+# ---- tickets at a counter -------------------------------------------------------------------
+
+AT_COUNTER_BODY = obj({"counter": string(64)})
+FINISH_BODY = obj({"counter": string(64), "outcome": string(64)}, required=("outcome",))
+TRANSFER_BODY = obj({"counter": string(64), "service": string(64), "note": string(200)},
+                    required=("service",))
+CANCEL_BODY = obj({"reason": string(64)})
+
+
+def _ticket_action(name: str, summary: str, body_schema: Any, action: Any,
+                   errors: tuple[str, ...] = ()) -> None:
+    @endpoint(bp, EndpointSpec("POST", f"/tickets/{{ticket_id}}/{name}", summary, STAFF_ROLES,
+                               body=body_schema, idempotent=True, tag="tickets",
+                               errors=TICKET_ERRORS + errors))
+    def act(device: Device, body: dict[str, Any], ticket_id: int) -> tuple[int, dict[str, Any]]:
+        site_id = _site_of_ticket(ticket_id, device)
+        queue = app_services().engine.queue(site_id)
+        staff = _staff_name(device)
+        return _run(device, body, site_id,
+                    lambda q, now: action(q, ticket_id, now, body, staff),
+                    lambda ticket: (200, {"ticket": ticket_view(queue, ticket)}))
+
+    act.__name__ = f"ticket_{name.replace('-', '_')}"
+
+
+_ticket_action("recall", "Call the ticket again", AT_COUNTER_BODY,
+               lambda q, t, now, b, s: q.recall(t, now, b.get("counter"), s))
+_ticket_action("start", "Start serving the called visitor", AT_COUNTER_BODY,
+               lambda q, t, now, b, s: q.start(t, now, b.get("counter"), s))
+_ticket_action("no-show", "The visitor did not come (back in the queue once, or ended)",
+               AT_COUNTER_BODY, lambda q, t, now, b, s: q.no_show(t, now, b.get("counter"), s))
+_ticket_action("finish", "Finish this stage with an outcome; the next purpose is queued",
+               FINISH_BODY,
+               lambda q, t, now, b, s: q.finish(t, b["outcome"], now, b.get("counter"), s),
+               ("unknown_outcome",))
+_ticket_action("transfer", "Send the visitor to another desk, same number, same place in time",
+               TRANSFER_BODY,
+               lambda q, t, now, b, s: q.transfer(t, b["service"], now, b.get("counter"), s,
+                                                  b.get("note")),
+               ("unknown_service", "same_service"))
+_ticket_action("park", "Set the ticket aside; it keeps its place", obj({}),
+               lambda q, t, now, b, s: q.park(t, now, s))
+_ticket_action("return", "Put a parked ticket back in its queue", obj({}),
+               lambda q, t, now, b, s: q.unpark(t, now, s))
+_ticket_action("cancel", "Cancel the visit", CANCEL_BODY,
+               lambda q, t, now, b, s: q.cancel(t, now, s, b.get("reason", "cancelled")))
+
+
+# ---- the day and the clock ------------------------------------------------------------------
+
+@endpoint(bp, EndpointSpec("POST", "/sites/{site_id}/close-day",
+                           "End the day: live tickets are closed, history is kept",
+                           ("manager", "admin"), body=obj({}), idempotent=True, tag="sites",
+                           errors=("unknown_site",)))
+def close_day(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict[str, Any]]:
+    return _run(device, body, site_id,
+                lambda q, now: q.close_day(now, _staff_name(device)),
+                lambda closed: (200, {"site": site_id, "closed_tickets": closed}))
+
+
+CLOCK_BODY = obj({"set": string(40), "advance_seconds": integer(0, 10**8)})
+
+
+@endpoint(bp, EndpointSpec("POST", "/clock", "Move the simulated clock (simulated mode only)",
+                           ("admin",), body=CLOCK_BODY, tag="system",
+                           errors=("clock_not_simulated", "invalid_field")))
+def move_clock(device: Device, body: dict[str, Any]) -> dict[str, Any]:
+    clock = app_services().clock
+    if not hasattr(clock, "advance"):
+        raise Conflict("The server runs on the system clock.", "clock_not_simulated")
+    if "set" in body:
+        try:
+            moment = datetime.fromisoformat(body["set"])
+        except ValueError:
+            raise BadRequest("'set' must be an ISO 8601 time with an offset.",
+                             "invalid_field") from None
+        if moment.tzinfo is None:
+            raise BadRequest("'set' needs a UTC offset, for example +09:00.", "invalid_field")
+        clock.set(moment)
+    if "advance_seconds" in body:
+        clock.advance(timedelta(seconds=body["advance_seconds"]))
+    return {"now": clock.now().isoformat()}

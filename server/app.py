@@ -1,0 +1,125 @@
+"""The composition root: `create_app` builds the store, engine, API and Socket.IO push."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import IO, Any
+
+import gevent
+from flask import Flask, jsonify
+from flask_socketio import SocketIO
+from werkzeug.exceptions import HTTPException
+
+from .api.endpoints import error_response, http_error_response
+from .api.openapi import openapi_document
+from .api.routes import bp as api_bp
+from .domain.clock import Clock, SimulatedClock, SystemClock
+from .domain.errors import QueueError
+from .domain.model import Site
+from .engine import Engine
+from .presenters import public_snapshot, staff_snapshot
+from .realtime import Publisher, register_socket_handlers
+from .settings import Settings
+from .siteconfig import parse_sites
+from .store import db as store_db
+from .store.devices import Device, active_devices
+from .store.lock import hold_server_lock
+
+log = logging.getLogger(__name__)
+
+
+class NotInitialised(RuntimeError):
+    pass
+
+
+@dataclass
+class Services:
+    """What handlers reach through `current_app.extensions["madoguchi"]`."""
+
+    settings: Settings
+    sites: dict[str, Site]
+    engine: Engine
+    devices: dict[str, Device]
+    clock: Clock
+    socketio: SocketIO
+    publisher: Publisher | None = None
+    lock: IO[str] | None = field(default=None, repr=False)
+
+    def is_open(self, site: Site) -> bool:
+        if not self.settings.enforce_hours:
+            return True
+        return site.hours.is_open(self.clock.now().astimezone(site.tz))
+
+    def snapshot_for(self, device: Device, site_id: str) -> dict[str, Any]:
+        queue = self.engine.queue(site_id)
+        site = queue.site
+        now = self.clock.now()
+        seq = self.engine.last_seq
+        if device.role in ("staff", "manager", "admin"):
+            return staff_snapshot(queue, seq, now, self.is_open(site))
+        recent = list(self.publisher.recent[site_id]) if self.publisher else []
+        area = device.area or "main" if device.role == "display" else None
+        snap = public_snapshot(queue, seq, now, self.is_open(site), recent, area)
+        if device.role == "display" and device.counter_id:
+            snap["counters"] = [c for c in snap["counters"] if c["counter"] == device.counter_id]
+        return snap
+
+
+def make_clock(settings: Settings) -> Clock:
+    if settings.clock == "simulated":
+        return SimulatedClock(SystemClock().now())
+    return SystemClock()
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, SocketIO]:
+    """Build the whole server for `settings`; the database must have been initialised."""
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    writer = store_db.open_engine(settings.database, writer=True)
+    reader = store_db.open_engine(settings.database, writer=False)
+    path = store_db.sqlite_path(settings.database)
+    lock = hold_server_lock(path) if path else None
+    store_db.migrate(writer)
+    stored = store_db.latest_config(reader)
+    if stored is None:
+        raise NotInitialised(
+            f"The database {settings.database} has no site configuration yet: "
+            "run 'madoguchi init' first."
+        )
+    source, text = stored
+    config = parse_sites(text, source)
+    sites = {s.id: s for s in config.sites}
+    clock = clock or make_clock(settings)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    socketio = SocketIO(app, async_mode="gevent")
+
+    engine = Engine(writer, reader, sites, clock,
+                    offload=lambda fn: gevent.get_hub().threadpool.apply(fn),
+                    idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours))
+    engine.start()
+    services = Services(settings, sites, engine, active_devices(reader), clock, socketio,
+                        lock=lock)
+    services.publisher = Publisher(socketio, services)
+    services.publisher.load_recent()
+    engine.subscribe(services.publisher)
+    app.extensions["madoguchi"] = services
+
+    app.register_blueprint(api_bp, url_prefix="/api")
+    app.add_url_rule("/api/openapi.json", "openapi",
+                     lambda: jsonify(openapi_document()))
+    app.register_error_handler(QueueError, error_response)
+    app.register_error_handler(HTTPException, http_error_response)
+    register_socket_handlers(socketio, services)
+
+    @app.get("/")
+    def index() -> Any:
+        return jsonify({"name": "madoguchi", "api": "/api/openapi.json",
+                        "sites": [{"id": s.id, "name": s.name} for s in sites.values()]})
+
+    return app, socketio

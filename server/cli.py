@@ -1,0 +1,204 @@
+"""The `madoguchi` command: init, serve, demo, backup, close-day."""
+
+from gevent import monkey
+
+monkey.patch_all()  # before anything else imports socket, ssl or threading
+
+import json  # noqa: E402
+import sys  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.request  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import click  # noqa: E402
+
+from .settings import Settings, SettingsError, load_settings  # noqa: E402
+from .siteconfig import ConfigError, SiteConfig, default_sites_path, load_sites  # noqa: E402
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    given = {k: v for k, v in {**ctx.obj["overrides"], **overrides}.items() if v is not None}
+    try:
+        return load_settings(ctx.obj["settings_file"], overrides=given)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.option("--settings", "settings_file", envvar="MADOGUCHI_SETTINGS", default=None,
+              help="Settings TOML file ([server] table).")
+@click.option("--database", default=None, help="Database URL (overrides the settings).")
+@click.pass_context
+def main(ctx: click.Context, settings_file: str | None, database: str | None) -> None:
+    """madoguchi: reception, ticketing and calling for public service counters."""
+    ctx.obj = {"settings_file": settings_file, "overrides": {"database": database}}
+
+
+def initialise(settings: Settings, sites_file: str | None, renew_tokens: bool) -> tuple[
+        SiteConfig, dict[str, str]]:
+    """Create or migrate the database and load a site configuration into it."""
+    from datetime import UTC, datetime
+
+    from .store import db as store_db
+    from .store.devices import Device, sync_devices
+
+    path = Path(sites_file or settings.sites_file or default_sites_path())
+    try:
+        config = load_sites(path)
+    except ConfigError as exc:
+        raise click.ClickException(f"the site configuration was refused: {exc}") from None
+    engine = store_db.open_engine(settings.database)
+    store_db.migrate(engine)
+    now = datetime.now(UTC)
+    store_db.save_config(engine, str(path), path.read_text(encoding="utf-8"), now)
+    wanted = [(Device(d.id, d.role, d.site_id, d.name, d.area, d.counter_id), d.token)
+              for d in config.devices]
+    tokens = sync_devices(engine, wanted, now, renew=renew_tokens)
+    engine.dispose()
+    return config, tokens
+
+
+@main.command()
+@click.option("--config", "sites_file", default=None,
+              help="Site configuration TOML (default: the settings' sites_file, else Sapporo).")
+@click.option("--renew-tokens", is_flag=True, help="Give every device without a configured "
+              "token a new one.")
+@click.pass_context
+def init(ctx: click.Context, sites_file: str | None, renew_tokens: bool) -> None:
+    """Create or migrate the database and load a site configuration."""
+    settings = _settings(ctx)
+    config, tokens = initialise(settings, sites_file, renew_tokens)
+    click.echo(f"database ready: {settings.database}; {len(config.sites)} site(s) loaded")
+    _print_tokens(config, tokens)
+
+
+def _print_tokens(config: SiteConfig, tokens: dict[str, str]) -> None:
+    if not tokens:
+        return
+    click.echo("new device tokens (shown once; keep them safe):")
+    for device in config.devices:
+        if device.id in tokens:
+            where = device.site_id or "all sites"
+            click.echo(f"  {device.role:8} {device.id:28} {where:10} {tokens[device.id]}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on.")
+@click.option("--port", type=int, default=None, help="Port to listen on.")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Run the server."""
+    settings = _settings(ctx, host=host, port=port)
+    _serve(settings)
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on.")
+@click.option("--port", type=int, default=None, help="Port to listen on.")
+@click.option("--database", "demo_db", default="sqlite:///madoguchi-demo.db",
+              show_default=True, help="Database for the demo.")
+@click.pass_context
+def demo(ctx: click.Context, host: str | None, port: int | None, demo_db: str) -> None:
+    """Init with the ten Sapporo sites and a fake printer, print the URLs, and serve."""
+    settings = _settings(ctx, host=host, port=port, database=demo_db, enforce_hours=False)
+    config, tokens = initialise(settings, str(default_sites_path()), renew_tokens=True)
+    base = f"http://{settings.host}:{settings.port}"
+    click.echo(f"madoguchi demo: {len(config.sites)} Sapporo sites, database {settings.database}")
+    click.echo("printers: in-memory fake printer (nothing is sent to hardware)")
+    click.echo(f"API description: {base}/api/openapi.json")
+    click.echo(f"site snapshot:   {base}/api/sites/kita/snapshot  (send a token below)")
+    _print_tokens(config, tokens)
+    kiosk = next((d for d in config.devices if d.role == "kiosk" and d.id in tokens), None)
+    if kiosk is not None:
+        click.echo("try it:")
+        click.echo(f"  curl -s -X POST {base}/api/sites/{kiosk.site_id}/tickets "
+                   f"-H 'Authorization: Bearer {tokens[kiosk.id]}' "
+                   "-H 'Content-Type: application/json' "
+                   "-d '{\"services\": [\"career\", \"job\"]}'")
+    _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
+    from .app import NotInitialised, create_app
+    from .serving import run_server
+    from .store.lock import DatabaseInUse
+
+    try:
+        app, socketio = create_app(settings)
+    except (NotInitialised, DatabaseInUse, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    run_server(app, settings.host, settings.port)
+
+
+@main.command()
+@click.argument("destination")
+@click.pass_context
+def backup(ctx: click.Context, destination: str) -> None:
+    """Copy the live SQLite database to DESTINATION (safe while the server runs)."""
+    from .store import db as store_db
+
+    settings = _settings(ctx)
+    try:
+        pages = store_db.backup(settings.database, destination)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written to {destination} ({pages} pages, integrity ok)")
+
+
+@main.command("close-day")
+@click.option("--site", "site_ids", multiple=True, help="Site id (default: every site).")
+@click.option("--url", default=None, help="A running server's address, e.g. "
+              "http://127.0.0.1:8000; without it the database is closed directly.")
+@click.option("--token", envvar="MADOGUCHI_TOKEN", default=None,
+              help="Manager or admin token for --url.")
+@click.pass_context
+def close_day(ctx: click.Context, site_ids: tuple[str, ...], url: str | None,
+              token: str | None) -> None:
+    """End the day: live tickets are closed, counters closed, all history kept."""
+    if url is not None:
+        _close_day_remote(url, token, site_ids)
+        return
+    from .app import NotInitialised, create_app
+    from .store.lock import DatabaseInUse
+
+    settings = _settings(ctx)
+    try:
+        app, _ = create_app(settings)
+    except DatabaseInUse as exc:
+        raise click.ClickException(
+            f"{exc} To close the day of a running server, add --url and --token.") from None
+    except NotInitialised as exc:
+        raise click.ClickException(str(exc)) from None
+    services = app.extensions["madoguchi"]
+    engine = services.engine
+    for site_id in site_ids or tuple(services.sites):
+        if site_id not in services.sites:
+            raise click.ClickException(f"there is no site '{site_id}'")
+        _, body = engine.run(site_id, lambda q, now: q.close_day(now, "cli"),
+                             lambda n: (200, {"closed_tickets": n}))
+        click.echo(f"{site_id}: closed {body['closed_tickets']} live ticket(s)")
+    engine.stop()
+
+
+def _close_day_remote(url: str, token: str | None, site_ids: tuple[str, ...]) -> None:
+    if not token:
+        raise click.ClickException("--token (or MADOGUCHI_TOKEN) is needed with --url")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if not site_ids:
+        req = urllib.request.Request(f"{url}/api/sites", headers=headers)
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            site_ids = tuple(s["id"] for s in json.load(resp)["sites"])
+    for site_id in site_ids:
+        req = urllib.request.Request(f"{url}/api/sites/{site_id}/close-day", data=b"{}",
+                                     headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                body = json.load(resp)
+        except urllib.error.HTTPError as exc:
+            raise click.ClickException(f"{site_id}: {exc.code} {exc.read().decode()}") from None
+        click.echo(f"{site_id}: closed {body['closed_tickets']} live ticket(s)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

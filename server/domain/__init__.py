@@ -1,0 +1,1 @@
+"""The queue domain: plain Python, no web, database, gevent or printer imports."""

@@ -1,0 +1,242 @@
+"""Sites, services, counters and tickets: the nouns of the queue, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Organisation(StrEnum):
+    """Who staffs a desk: the two employers share a waiting room but keep their own figures."""
+
+    HELLO_WORK = "hellowork"
+    CITY = "city"
+
+
+class NoShowPolicy(StrEnum):
+    """What a no-show does: send the visitor back into the queue once, or end the visit."""
+
+    REQUEUE_ONCE = "requeue_once"
+    END = "end"
+
+
+class CounterMode(StrEnum):
+    """How a counter picks between the services it serves."""
+
+    WEIGHTED = "weighted"  # longest wait, each service's wait multiplied by its weight
+    ORDERED = "ordered"  # first service in the list that has anyone waiting
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A way a stage can end (相談のみ, 紹介状発行, …); `placement` marks a job placement (就職)."""
+
+    code: str
+    label: str
+    placement: bool = False
+
+
+@dataclass(frozen=True)
+class Service:
+    """A desk visitors queue for."""
+
+    id: str
+    name: str
+    organisation: Organisation
+    prefix: str = ""
+    first_number: int = 1
+    last_number: int = 999
+    target_wait_min: int = 20
+    sensitive: bool = False
+    public_name: str = "相談窓口"
+    description: str = ""
+
+    @property
+    def public_label(self) -> str:
+        """What public screens, tickets and voice may say about this desk."""
+        return self.public_name if self.sensitive else self.name
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A window where one staff member serves; it serves a set of services."""
+
+    id: str
+    name: str
+    number: int
+    area: str
+    services: tuple[str, ...]
+    mode: CounterMode = CounterMode.WEIGHTED
+    weights: tuple[tuple[str, float], ...] = ()
+
+    def weight(self, service_id: str) -> float:
+        return dict(self.weights).get(service_id, 1.0)
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Business hours by weekday (0 = Monday); a day missing from the map is closed."""
+
+    by_weekday: tuple[tuple[int, time, time], ...]
+    closed_dates: frozenset[date] = frozenset()
+
+    def is_open(self, local: datetime) -> bool:
+        if local.date() in self.closed_dates:
+            return False
+        for weekday, opens, closes in self.by_weekday:
+            if weekday == local.weekday() and opens <= local.time() < closes:
+                return True
+        return False
+
+
+ALWAYS_OPEN = OpeningHours(tuple((d, time(0, 0), time(23, 59, 59, 999999)) for d in range(7)))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Ordering and numbering rules, configured per site."""
+
+    priority_normal: int = 2  # 2 normal : 1 priority
+    priority_every: int = 1
+    max_wait_boost_min: int = 60  # anyone waiting this long is called first
+    no_show: NoShowPolicy = NoShowPolicy.REQUEUE_ONCE
+    day_starts_at: time = time(4, 0)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A centre: its desks, its counters and its rules."""
+
+    id: str
+    name: str
+    ward: str
+    timezone: str
+    hours: OpeningHours
+    services: tuple[Service, ...]
+    counters: tuple[Counter, ...]
+    outcomes: tuple[Outcome, ...]
+    policy: Policy = field(default_factory=Policy)
+    areas: tuple[str, ...] = ("main",)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def counter(self, counter_id: str) -> Counter | None:
+        return next((c for c in self.counters if c.id == counter_id), None)
+
+    def outcome(self, code: str) -> Outcome | None:
+        return next((o for o in self.outcomes if o.code == code), None)
+
+    def business_day(self, now: datetime) -> date:
+        """The day a moment belongs to: numbering restarts at `policy.day_starts_at` local time."""
+        local = now.astimezone(self.tz)
+        starts = self.policy.day_starts_at
+        shifted = local - timedelta(hours=starts.hour, minutes=starts.minute)
+        return shifted.date()
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    PARKED = "parked"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+LIVE = frozenset(
+    {TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.PARKED}
+)
+TERMINAL = frozenset({TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED})
+AT_COUNTER = frozenset({TicketStatus.CALLED, TicketStatus.SERVING})
+
+# Every change of a ticket's status goes through `transition` in tickets.py, which checks this.
+# WAITING -> WAITING is a move between queues (transfer, next stage, no-show requeue).
+TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
+    TicketStatus.WAITING: frozenset(
+        {TicketStatus.CALLED, TicketStatus.PARKED, TicketStatus.CANCELLED}
+    ),
+    TicketStatus.CALLED: frozenset(
+        {
+            TicketStatus.CALLED,  # recall
+            TicketStatus.SERVING,
+            TicketStatus.WAITING,  # no-show sent back once, or transfer before starting
+            TicketStatus.NO_SHOW,
+            TicketStatus.PARKED,
+            TicketStatus.CANCELLED,
+        }
+    ),
+    TicketStatus.SERVING: frozenset(
+        {
+            TicketStatus.DONE,
+            TicketStatus.WAITING,  # next stage of the visit, or transfer
+            TicketStatus.PARKED,
+            TicketStatus.CANCELLED,
+        }
+    ),
+    TicketStatus.PARKED: frozenset(
+        {TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.CANCELLED}
+    ),
+    TicketStatus.DONE: frozenset(),
+    TicketStatus.NO_SHOW: frozenset(),
+    TicketStatus.CANCELLED: frozenset(),
+}
+
+
+@dataclass
+class Ticket:
+    """A visit and its number. `purposes` are the desks chosen at the kiosk, in order;
+    `stage` counts queue entries (each transfer or next purpose starts a new stage)."""
+
+    id: int
+    site_id: str
+    business_day: date
+    number: int
+    label: str
+    purposes: list[str]
+    service_id: str
+    status: TicketStatus
+    issued_at: datetime
+    rank_at: datetime  # when it joined the current queue, for ordering
+    priority: bool = False
+    language: str = "ja"
+    public_token: str = ""
+    stage: int = 0
+    purpose_index: int = 0
+    counter_id: str | None = None
+    staff: str | None = None
+    called_at: datetime | None = None
+    calls: int = 0
+    requeues: int = 0
+    transferred_from: str | None = None
+    note: str | None = None
+    updated_at: datetime | None = None
+    closed_reason: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+
+@dataclass
+class CounterState:
+    """A counter's moment-to-moment state: open or paused, and whom it has in hand."""
+
+    counter_id: str
+    status: str = "closed"  # closed | open | paused
+    ticket_id: int | None = None
+    staff: str | None = None
+    # For the priority ratio: the kind of the last calls and how many in a row.
+    streak_priority: bool = False
+    streak: int = 0
+    updated_at: datetime | None = None
+
+
+COUNTER_STATUSES = ("closed", "open", "paused")

@@ -1,0 +1,262 @@
+"""The queue engine: runs domain operations, groups their changes into durable commits,
+and publishes events only after they are stored.
+
+One process owns the live queues (a lock file keeps a second server off the same database).
+An operation runs on the in-memory state without yielding, so two counters pressing at the
+same instant are served one after the other. Its changes then wait for the next group
+commit: the writer greenlet takes everything queued, writes it in one transaction (one
+fsync, off the event loop), and only then wakes the callers and publishes the events.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import gevent
+from gevent.event import AsyncResult
+from gevent.event import Event as Signal
+from sqlalchemy import Engine as SqlEngine
+
+from .domain.clock import Clock
+from .domain.errors import Invalid, QueueError, Unavailable, unknown_site
+from .domain.events import Event
+from .domain.model import Site
+from .domain.site_queue import SiteQueue, snapshot_ticket
+from .store import repository
+from .store.repository import Batch, CommandRecord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Listener = Callable[[list[Event]], None]
+Response = tuple[int, dict[str, Any]]
+
+
+@dataclasses.dataclass
+class _Pending:
+    batch: Batch
+    done: AsyncResult
+
+
+class Engine:
+    """The application service every front end goes through."""
+
+    def __init__(
+        self,
+        db: SqlEngine,
+        reader: SqlEngine,
+        sites: dict[str, Site],
+        clock: Clock,
+        offload: Callable[[Callable[[], None]], None] | None = None,
+        idempotency_ttl: timedelta = timedelta(hours=48),
+    ) -> None:
+        self.db = db
+        self.reader = reader
+        self.sites = sites
+        self.clock = clock
+        self.queues: dict[str, SiteQueue] = {}
+        self.idempotency_ttl = idempotency_ttl
+        self._offload = offload or (lambda fn: fn())
+        self._listeners: list[Listener] = []
+        self._pending: list[_Pending] = []
+        self._wake = Signal()
+        self._commands: dict[str, CommandRecord] = {}
+        self._inflight: dict[str, AsyncResult] = {}
+        self._writer: gevent.Greenlet | None = None
+        self.last_ticket_id = 0
+        self.last_seq = 0
+        self.committed_seq = 0
+
+    # ---- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.load()
+        self._writer = gevent.spawn(self._write_loop)
+
+    def stop(self) -> None:
+        """Finish what is queued, then stop the writer."""
+        while self._pending:
+            gevent.sleep(0.005)
+        if self._writer is not None:
+            self._writer.kill()
+            self._writer = None
+
+    def load(self) -> None:
+        """Rebuild every site's live queue from the store."""
+        self.last_ticket_id, self.last_seq = repository.high_water(self.reader)
+        self.committed_seq = self.last_seq
+        now = self.clock.now()
+        self.queues = {}
+        for site_id, site in self.sites.items():
+            since = site.business_day(now) - timedelta(days=1)
+            rows = repository.load_site(self.reader, site_id, since)
+            self.queues[site_id] = SiteQueue(site, rows.tickets, rows.counters, rows.cursors)
+            self.queues[site_id].take_changes()  # loading is not a change
+        self._commands.clear()
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    # ---- running commands ----------------------------------------------------------------
+
+    def queue(self, site_id: str) -> SiteQueue:
+        queue = self.queues.get(site_id)
+        if queue is None:
+            raise unknown_site(site_id)
+        return queue
+
+    def new_ticket_id(self) -> int:
+        self.last_ticket_id += 1
+        return self.last_ticket_id
+
+    @staticmethod
+    def new_public_token() -> str:
+        return secrets.token_urlsafe(16)
+
+    def run(
+        self,
+        site_id: str,
+        operation: Callable[[SiteQueue, datetime], T],
+        render: Callable[[T], Response],
+        key: str | None = None,
+        request_hash: str = "",
+    ) -> Response:
+        """Run `operation` on a site's queue, store its changes durably, answer with `render`.
+
+        With an idempotency `key`, a repeat of the same request gets the first answer back,
+        even across a restart; a different request under the same key is refused.
+        """
+        if key is not None:
+            earlier = self._earlier_answer(key, request_hash)
+            if earlier is not None:
+                return earlier
+        queue = self.queue(site_id)
+        inflight = AsyncResult() if key is not None else None
+        if key is not None:
+            self._inflight[key] = inflight  # type: ignore[assignment]
+        try:
+            result = operation(queue, self.clock.now())
+            response = render(result)
+            record = CommandRecord(key, request_hash, *response) if key is not None else None
+            self._commit(queue, record)
+        except BaseException as exc:
+            if queue.has_changes:
+                # Operations check before they change anything; if one did not, keep the
+                # store in step with memory rather than lose what it changed.
+                log.error("operation %s failed after changing state", operation)
+                self._commit(queue, None)
+            if inflight is not None:
+                self._inflight.pop(key, None)  # type: ignore[arg-type]
+                inflight.set_exception(exc)
+            raise
+        if record is not None:
+            self._commands[record.key] = record
+            self._inflight.pop(record.key, None)
+            inflight.set(response)  # type: ignore[union-attr]
+        return response
+
+    def _earlier_answer(self, key: str, request_hash: str) -> Response | None:
+        inflight = self._inflight.get(key)
+        if inflight is not None:
+            try:
+                inflight.get()
+            except QueueError:
+                return None  # the first attempt failed: this one runs afresh
+        record = self._commands.get(key) or repository.find_command(self.reader, key)
+        if record is None:
+            return None
+        if record.request_hash != request_hash:
+            raise Invalid(
+                "This idempotency key was already used for a different request.",
+                "idempotency_key_reused",
+            )
+        self._commands[key] = record
+        return record.status, record.response
+
+    def _commit(self, queue: SiteQueue, record: CommandRecord | None) -> None:
+        """Queue the operation's changes for the next group commit and wait for it."""
+        changes = queue.take_changes()
+        if not changes and record is None:
+            return
+        events = []
+        for event in changes.events:
+            self.last_seq += 1
+            events.append(dataclasses.replace(event, seq=self.last_seq))
+        now = self.clock.now()
+        batch = Batch(
+            tickets=[snapshot_ticket(t) for t in changes.tickets.values()],
+            counters=[(queue.site.id, dataclasses.replace(c)) for c in changes.counters.values()],
+            cursors=[(queue.site.id, dataclasses.replace(c)) for c in changes.cursors.values()],
+            events=events,
+            commands=[(record, now)] if record is not None else [],
+        )
+        pending = _Pending(batch, AsyncResult())
+        self._pending.append(pending)
+        self._wake.set()
+        pending.done.get()
+
+    def _write_loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if not self._pending:
+                continue
+            taken, self._pending = self._pending, []
+            merged = Batch([], [], [], [], [])
+            for p in taken:
+                merged.tickets.extend(p.batch.tickets)
+                merged.counters.extend(p.batch.counters)
+                merged.cursors.extend(p.batch.cursors)
+                merged.events.extend(p.batch.events)
+                merged.commands.extend(p.batch.commands)
+            merged.tickets = list({t.id: t for t in merged.tickets}.values())
+            merged.counters = list({(s, c.counter_id): (s, c) for s, c in merged.counters}.values())
+            merged.cursors = list({(s, c.key): (s, c) for s, c in merged.cursors}.values())
+            try:
+                self._offload(lambda: repository.write_batch(self.db, merged))
+            except Exception as exc:  # a failed write publishes nothing
+                log.exception("group commit failed; reloading state from the store")
+                self._fail(taken, exc)
+                continue
+            if merged.events:
+                self.committed_seq = merged.events[-1].seq
+            self._publish(merged.events)
+            for p in taken:
+                p.done.set(None)
+
+    def _fail(self, taken: list[_Pending], exc: Exception) -> None:
+        failed = taken + self._pending
+        self._pending = []
+        self.load()  # memory had run ahead of the store: go back to what is stored
+        error = Unavailable(f"The database could not store the change ({exc}).",
+                            "store_unavailable")
+        for p in failed:
+            p.done.set_exception(error)
+        self._publish_resync()
+
+    def _publish(self, events: list[Event]) -> None:
+        if not events:
+            return
+        for listener in self._listeners:
+            try:
+                listener(events)
+            except Exception:  # one broken listener must not stop the queue
+                log.exception("event listener failed")
+
+    def _publish_resync(self) -> None:
+        for listener in self._listeners:
+            reset = getattr(listener, "reset", None)
+            if reset is not None:
+                reset()
+
+    # ---- housekeeping --------------------------------------------------------------------
+
+    def purge_commands(self) -> int:
+        cutoff = self.clock.now() - self.idempotency_ttl
+        for key in [k for k in self._commands]:
+            self._commands.pop(key)
+        return repository.purge_commands(self.db, cutoff)

@@ -1,0 +1,158 @@
+"""What each audience may see: staff views with everything, public views with numbers only.
+
+Public views (displays, kiosks, later the phone page) never carry names, priority marks or
+the purpose of a sensitive desk: they use the desk's neutral public label, and counts of
+sensitive desks are left out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .domain.events import PUBLIC_CALLS, Event, EventKind
+from .domain.model import Counter, Site, Ticket, TicketStatus
+from .domain.site_queue import SiteQueue
+
+# Events after which a number leaves the "now calling" part of a display.
+_PUBLIC_CLEARS = frozenset({EventKind.NO_SHOW, EventKind.REQUEUED, EventKind.CANCELLED,
+                            EventKind.TRANSFERRED, EventKind.PARKED, EventKind.FINISHED})
+
+
+def public_counter_name(counter: Counter) -> str:
+    """Public screens name a counter by its number: a desk's own name could tell the waiting
+    room why someone is there (生活保護, 住居確保給付金)."""
+    return f"{counter.number}番窓口"
+
+
+def local_iso(site: Site, moment: datetime | None) -> str | None:
+    return moment.astimezone(site.tz).isoformat(timespec="seconds") if moment else None
+
+
+def people_ahead(queue: SiteQueue, ticket: Ticket) -> int:
+    if ticket.status is not TicketStatus.WAITING:
+        return 0
+    mine = (ticket.rank_at, ticket.id)
+    return sum(1 for entry in queue.lines[ticket.service_id].in_order() if entry < mine)
+
+
+def ticket_view(queue: SiteQueue, t: Ticket) -> dict[str, Any]:
+    """A ticket as staff see it."""
+    site = queue.site
+    service = queue.services[t.service_id]
+    counter = site.counter(t.counter_id) if t.counter_id else None
+    return {
+        "id": t.id, "site": t.site_id, "label": t.label, "number": t.number,
+        "status": t.status.value, "service": t.service_id, "service_name": service.name,
+        "purposes": list(t.purposes), "purpose_index": t.purpose_index, "stage": t.stage,
+        "priority": t.priority, "language": t.language,
+        "issued_at": local_iso(site, t.issued_at), "rank_at": local_iso(site, t.rank_at),
+        "business_day": t.business_day.isoformat(),
+        "counter": t.counter_id, "counter_number": counter.number if counter else None,
+        "staff": t.staff, "called_at": local_iso(site, t.called_at), "calls": t.calls,
+        "requeues": t.requeues, "transferred_from": t.transferred_from, "note": t.note,
+        "people_ahead": people_ahead(queue, t), "closed_reason": t.closed_reason,
+    }
+
+
+def visitor_ticket_view(queue: SiteQueue, t: Ticket) -> dict[str, Any]:
+    """A ticket as its visitor sees it (kiosk screen, later the printed slip and phone page)."""
+    site = queue.site
+    return {
+        "id": t.id, "site": t.site_id, "site_name": site.name, "label": t.label,
+        "number": t.number, "status": t.status.value,
+        "desk": queue.services[t.service_id].public_label,
+        "desks": [queue.services[s].public_label for s in t.purposes],
+        "issued_at": local_iso(site, t.issued_at), "people_ahead": people_ahead(queue, t),
+        "language": t.language, "public_token": t.public_token,
+    }
+
+
+def counter_view(queue: SiteQueue, counter_id: str) -> dict[str, Any]:
+    counter = queue.site.counter(counter_id)
+    assert counter is not None
+    state = queue.counters[counter_id]
+    held = queue.tickets.get(state.ticket_id) if state.ticket_id is not None else None
+    return {
+        "id": counter.id, "name": counter.name, "number": counter.number, "area": counter.area,
+        "services": list(counter.services), "mode": counter.mode.value,
+        "status": state.status, "staff": state.staff,
+        "ticket": ticket_view(queue, held) if held else None,
+    }
+
+
+def waiting_counts(queue: SiteQueue, public: bool) -> dict[str, int]:
+    return {s.id: len(queue.lines[s.id]) for s in queue.site.services
+            if not (public and s.sensitive)}
+
+
+def staff_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool) -> dict[str, Any]:
+    site = queue.site
+    return {
+        "site": site.id, "name": site.name, "seq": seq, "now": local_iso(site, now),
+        "business_day": site.business_day(now).isoformat(), "open": is_open,
+        "services": [
+            {"id": s.id, "name": s.name, "public_label": s.public_label,
+             "organisation": s.organisation.value, "sensitive": s.sensitive,
+             "target_wait_min": s.target_wait_min,
+             "waiting": [ticket_view(queue, t) for t in queue.waiting(s.id)]}
+            for s in site.services
+        ],
+        "counters": [counter_view(queue, c.id) for c in site.counters],
+        "parked": [ticket_view(queue, t) for t in queue.tickets.values()
+                   if t.status is TicketStatus.PARKED],
+    }
+
+
+def public_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool,
+                    recent: list[dict[str, Any]], area: str | None = None) -> dict[str, Any]:
+    """What a display or kiosk shows: numbers at counters, waiting counts, recent calls."""
+    site = queue.site
+    calling = []
+    for counter in site.counters:
+        if area is not None and counter.area != area:
+            continue
+        state = queue.counters[counter.id]
+        held = queue.tickets.get(state.ticket_id) if state.ticket_id is not None else None
+        calling.append({
+            "counter": counter.id, "counter_number": counter.number,
+            "counter_name": public_counter_name(counter), "area": counter.area,
+            "status": state.status,
+            "label": held.label if held and held.status is TicketStatus.CALLED else None,
+        })
+    counts = waiting_counts(queue, public=True)
+    return {
+        "site": site.id, "name": site.name, "seq": seq, "now": local_iso(site, now),
+        "open": is_open, "area": area,
+        "services": [{"id": s.id, "label": s.public_label, "waiting": counts[s.id]}
+                     for s in site.services if not s.sensitive],
+        "counters": calling,
+        "recent_calls": [c for c in recent if area is None or c["area"] == area],
+    }
+
+
+def staff_event_view(site: Site, e: Event) -> dict[str, Any]:
+    return {"seq": e.seq, "kind": e.kind.value, "site": e.site_id,
+            "at": local_iso(site, e.at), "ticket": e.ticket_id, "stage": e.stage,
+            "service": e.service_id, "counter": e.counter_id, "staff": e.staff,
+            "data": e.data}
+
+
+def public_event_view(site: Site, e: Event) -> dict[str, Any] | None:
+    """An event as a display may see it, or None if displays need not know of it."""
+    counter = site.counter(e.counter_id) if e.counter_id else None
+    base: dict[str, Any] = {"seq": e.seq, "kind": e.kind.value, "site": e.site_id,
+                            "at": local_iso(site, e.at)}
+    if e.kind in PUBLIC_CALLS and counter is not None:
+        return {**base, "label": e.data.get("label"), "counter": counter.id,
+                "counter_number": counter.number, "counter_name": public_counter_name(counter),
+                "area": counter.area, "calls": e.data.get("calls", 1)}
+    if e.kind in _PUBLIC_CLEARS or e.kind is EventKind.STARTED:
+        return {**base, "label": e.data.get("label"),
+                "counter": counter.id if counter else None,
+                "area": counter.area if counter else None}
+    if e.kind in (EventKind.ISSUED, EventKind.QUEUED, EventKind.RETURNED, EventKind.DONE,
+                  EventKind.DAY_CLOSED) or e.kind.value.startswith("counter_"):
+        return {**base, "counter": counter.id if counter else None,
+                "area": counter.area if counter else None}
+    return None

@@ -1,0 +1,158 @@
+"""Socket.IO push: rooms per site, display area and counter; snapshot on connect; resync.
+
+Rooms: `staff:<site>` (consoles, managers: every event in full), `public:<site>` (kiosks),
+`display:<site>:<area>` (waiting-room displays of one area) and `counter:<site>:<counter>`
+(the small screen above one window). Every event carries the global sequence number `seq`.
+A client that connects with `auth.since` first receives what it missed, in order (from the
+stored log, so a server restart loses nothing), then a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from typing import Any
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, SocketIO, join_room
+
+from .domain.events import PUBLIC_CALLS, Event
+from .presenters import public_event_view, staff_event_view, waiting_counts
+from .store import repository
+from .store.devices import Device, token_hash
+
+RECENT_CALLS = 12
+
+
+class Publisher:
+    """Turns stored events into pushes; remembers the last calls of each site for displays."""
+
+    def __init__(self, socketio: SocketIO, services: Any) -> None:
+        self.socketio = socketio
+        self.services = services
+        self.recent: dict[str, deque[dict[str, Any]]] = defaultdict(
+            lambda: deque(maxlen=RECENT_CALLS))
+
+    def load_recent(self) -> None:
+        """Fill the recent-calls lists from the log, so a restart keeps the display's history."""
+        engine = self.services.engine
+        for site_id, site in self.services.sites.items():
+            since = max(0, engine.committed_seq - 5000)
+            for event in repository.events_since(engine.reader, [site_id], since, 5000):
+                if event.kind in PUBLIC_CALLS:
+                    view = public_event_view(site, event)
+                    if view is not None:
+                        self.recent[site_id].appendleft(view)
+
+    def __call__(self, events: list[Event]) -> None:
+        by_site: dict[str, list[Event]] = defaultdict(list)
+        for event in events:
+            by_site[event.site_id].append(event)
+        for site_id, site_events in by_site.items():
+            self._push_site(site_id, site_events)
+
+    def _push_site(self, site_id: str, events: list[Event]) -> None:
+        site = self.services.sites[site_id]
+        queue = self.services.engine.queue(site_id)
+        staff = [staff_event_view(site, e) for e in events]
+        self.socketio.emit("events", {"site": site_id, "events": staff,
+                                      "waiting": waiting_counts(queue, public=False)},
+                           to=f"staff:{site_id}")
+        public = [v for v in (public_event_view(site, e) for e in events) if v is not None]
+        if not public:
+            return
+        for view in public:
+            if view["kind"] in ("called", "recalled"):
+                self.recent[site_id].appendleft(view)
+        counts = waiting_counts(queue, public=True)
+        self.socketio.emit("events", {"site": site_id, "events": public, "waiting": counts},
+                           to=f"public:{site_id}")
+        for area in site.areas:
+            mine = [v for v in public if v.get("area") in (area, None)]
+            if mine:
+                self.socketio.emit("events", {"site": site_id, "events": mine,
+                                              "waiting": counts},
+                                   to=f"display:{site_id}:{area}")
+        by_counter: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for view in public:
+            if view.get("counter"):
+                by_counter[view["counter"]].append(view)
+        for counter_id, views in by_counter.items():
+            self.socketio.emit("events", {"site": site_id, "events": views},
+                               to=f"counter:{site_id}:{counter_id}")
+
+    def reset(self) -> None:
+        """After a failed commit the state was reloaded: every client should fetch it again."""
+        self.socketio.emit("resync", {"reason": "state reloaded"})
+
+
+def rooms_for(device: Device, site_id: str) -> list[str]:
+    if device.role == "kiosk":
+        return [f"public:{site_id}"]
+    if device.role == "display":
+        if device.counter_id:
+            return [f"counter:{site_id}:{device.counter_id}"]
+        return [f"display:{site_id}:{device.area or 'main'}"]
+    return [f"staff:{site_id}"]
+
+
+def register_socket_handlers(socketio: SocketIO, services: Any) -> None:
+    clients: dict[str, tuple[Device, str]] = {}
+
+    @socketio.on("connect")
+    def connect(auth: Any) -> None:
+        auth = auth if isinstance(auth, dict) else {}
+        token = auth.get("token")
+        device = services.devices.get(token_hash(token)) if isinstance(token, str) else None
+        if device is None:
+            raise ConnectionRefusedError("unknown_device")
+        site_id = device.site_id or auth.get("site")
+        if site_id not in services.sites:
+            raise ConnectionRefusedError("unknown_site")
+        # Joining and catching up happen without yielding to other greenlets, so no event
+        # published meanwhile can slip between the replay and the live stream.
+        for room in rooms_for(device, site_id):
+            join_room(room)
+        clients[request.sid] = (device, site_id)  # type: ignore[attr-defined]
+        since = auth.get("since")
+        if isinstance(since, int) and not isinstance(since, bool):
+            missed = _missed(device, site_id, since)
+            if missed is not None:
+                socketio.emit("events", {"site": site_id, "events": missed, "replay": True},
+                              to=request.sid)  # type: ignore[attr-defined]
+        socketio.emit("snapshot", services.snapshot_for(device, site_id),
+                      to=request.sid)  # type: ignore[attr-defined]
+
+    @socketio.on("disconnect")
+    def disconnect(*_: Any) -> None:
+        clients.pop(request.sid, None)  # type: ignore[attr-defined]
+
+    @socketio.on("sync")
+    def sync(data: Any) -> dict[str, Any]:
+        """Ask for the events after `since`; the answer comes as the acknowledgement."""
+        device, site_id = clients[request.sid]  # type: ignore[attr-defined]
+        since = data.get("since") if isinstance(data, dict) else None
+        if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+            return {"ok": False, "error": "invalid_field", "message": "'since' must be a number"}
+        missed = _missed(device, site_id, since)
+        if missed is None:
+            return {"ok": True, "snapshot": services.snapshot_for(device, site_id)}
+        return {"ok": True, "events": missed, "seq": services.engine.committed_seq}
+
+    def _missed(device: Device, site_id: str, since: int) -> list[dict[str, Any]] | None:
+        """The events after `since` this client may see, or None if too many to replay."""
+        engine = services.engine
+        limit = services.settings.resync_limit
+        if engine.committed_seq - since > limit * 20:
+            return None
+        found = repository.events_since(engine.reader, [site_id], since, limit + 1)
+        if len(found) > limit:
+            return None
+        site = services.sites[site_id]
+        if device.role in ("staff", "manager", "admin"):
+            return [staff_event_view(site, e) for e in found]
+        views = [v for v in (public_event_view(site, e) for e in found) if v is not None]
+        if device.role == "display" and device.counter_id:
+            return [v for v in views if v.get("counter") == device.counter_id]
+        if device.role == "display":
+            return [v for v in views if v.get("area") in (device.area or "main", None)]
+        return views

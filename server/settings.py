@@ -1,0 +1,213 @@
+"""Server settings: declared once with defaults and help, layered file → environment → overrides."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TypeVar, cast
+
+ENV_PREFIX = "MADOGUCHI_"
+SETTINGS_FILE_ENV = "MADOGUCHI_SETTINGS"
+CLOCKS = ("system", "simulated")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+T = TypeVar("T")
+
+
+def _setting(default: T, help: str) -> T:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How this server runs. Sites, desks and devices live in the site file, not here."""
+
+    database: str = _setting(
+        "sqlite:///madoguchi.db",
+        "SQLAlchemy URL of the database; a relative SQLite path is relative to the working "
+        "directory.",
+    )
+    sites_file: str = _setting(
+        "",
+        "Site configuration TOML (sites, desks, counters, devices); empty means the packaged "
+        "sapporo.toml. Relative paths in a settings file are relative to that file.",
+    )
+    host: str = _setting("127.0.0.1", "Address to listen on; 0.0.0.0 serves the whole network.")
+    port: int = _setting(8000, "TCP port to listen on; 0 picks a free port.")
+    max_body_bytes: int = _setting(
+        16384, "Largest request body accepted, in bytes; a bigger one is refused with 413."
+    )
+    clock: str = _setting(
+        "system",
+        "Where 'now' comes from: 'system', or 'simulated' (demos and tests move time by hand).",
+    )
+    enforce_hours: bool = _setting(
+        True, "Refuse to issue tickets outside a site's opening hours and closed dates."
+    )
+    resync_limit: int = _setting(
+        1000,
+        "Most missed events replayed to a reconnecting client; beyond this it reloads the "
+        "full state.",
+    )
+    idempotency_ttl_hours: int = _setting(
+        48, "How long a command's idempotency key is remembered, in hours."
+    )
+    log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+
+
+SETTINGS_HELP: dict[str, str] = {f.name: f.metadata["help"] for f in fields(Settings)}
+_KINDS: dict[str, type] = {f.name: type(f.default) for f in fields(Settings)}
+_KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false"}
+
+
+class SettingsError(Exception):
+    """A setting that cannot be used, naming the setting and where its value came from."""
+
+    def __init__(self, setting: str | None, source: str, reason: str) -> None:
+        self.setting, self.source, self.reason = setting, source, reason
+        where = f"setting '{setting}' from {source}" if setting else source
+        super().__init__(f"{where}: {reason}")
+
+
+def env_var(name: str) -> str:
+    """The environment variable that sets a setting: MADOGUCHI_<NAME>."""
+    return ENV_PREFIX + name.upper()
+
+
+def load_settings(
+    file: str | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> Settings:
+    """Defaults, then the settings file's [server] table, then MADOGUCHI_* variables, then
+    `overrides`; each later layer wins. The file is `file`, else $MADOGUCHI_SETTINGS."""
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    sources = {name: "the defaults" for name in _KINDS}
+    path = file or env.get(SETTINGS_FILE_ENV)
+    if path:
+        _layer_file(Path(path), values, sources)
+    for name, kind in _KINDS.items():
+        if env_var(name) in env:
+            source = f"environment variable {env_var(name)}"
+            values[name] = _from_text(name, kind, env[env_var(name)], source)
+            sources[name] = source
+    for name, value in (overrides or {}).items():
+        _layer_value(name, value, "overrides", values, sources)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    return _validated(settings, sources)
+
+
+def _layer_file(path: Path, values: dict[str, object], sources: dict[str, str]) -> None:
+    source = f"settings file {path}"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(None, source, f"cannot read it: {exc}") from None
+    for key, value in data.items():
+        if not isinstance(value, dict):
+            raise SettingsError(key, source, "server settings belong in the [server] table")
+    server = cast(dict[str, object], data.get("server", {}))
+    for name, value in server.items():
+        if name == "sites_file" and isinstance(value, str) and value:
+            value = str(path.parent / value)  # an absolute value stays as it is
+        _layer_value(name, value, source, values, sources)
+
+
+def _layer_value(
+    name: str, value: object, source: str, values: dict[str, object], sources: dict[str, str]
+) -> None:
+    kind = _KINDS.get(name)
+    if kind is None:
+        raise SettingsError(name, source, f"unknown setting; known: {', '.join(_KINDS)}")
+    if isinstance(value, str) and kind is not str:
+        value = _from_text(name, kind, value, source)
+    elif not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise SettingsError(name, source, f"must be {_KIND_NAMES[kind]}, not {value!r}")
+    values[name] = value
+    sources[name] = source
+
+
+def _from_text(name: str, kind: type, text: str, source: str) -> object:
+    if kind is bool:
+        if text.strip().lower() in _TRUE + _FALSE:
+            return text.strip().lower() in _TRUE
+        raise SettingsError(name, source, f"must be true/false, 1/0 or yes/no, not {text!r}")
+    if kind is int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise SettingsError(name, source, f"must be an integer, not {text!r}") from None
+    return text
+
+
+def _at_least(minimum: int, note: str = "") -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if cast(int, value) < minimum:
+            raise ValueError(f"must be at least {minimum}{note}, not {value}")
+        return value
+
+    return check
+
+
+def _one_of(options: tuple[str, ...], fold: bool = False) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        text = cast(str, value).upper() if fold else value
+        if text not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, not {value!r}")
+        return text
+
+    return check
+
+
+def _database(value: object) -> object:
+    if "://" not in cast(str, value):
+        raise ValueError(f"{value!r} is not a database URL like sqlite:///madoguchi.db")
+    return value
+
+
+def _sites_file(value: object) -> object:
+    if value and not Path(cast(str, value)).is_file():
+        raise ValueError(f"there is no file {value!r}")
+    return value
+
+
+def _host(value: object) -> object:
+    if not cast(str, value).strip() or any(c.isspace() for c in cast(str, value)):
+        raise ValueError(f"{value!r} is not a host name or address")
+    return value
+
+
+def _port(value: object) -> object:
+    if not 0 <= cast(int, value) <= 65535:
+        raise ValueError(f"must be from 0 to 65535, not {value}")
+    return value
+
+
+_CHECKS: dict[str, Callable[[object], object]] = {
+    "database": _database,
+    "sites_file": _sites_file,
+    "host": _host,
+    "port": _port,
+    "max_body_bytes": _at_least(1024, " bytes"),
+    "clock": _one_of(CLOCKS),
+    "resync_limit": _at_least(1),
+    "idempotency_ttl_hours": _at_least(1),
+    "log_level": _one_of(LOG_LEVELS, fold=True),
+}
+
+
+def _validated(settings: Settings, sources: Mapping[str, str]) -> Settings:
+    checked: dict[str, object] = {}
+    for name in _KINDS:
+        value = getattr(settings, name)
+        try:
+            checked[name] = _CHECKS[name](value) if name in _CHECKS else value
+        except ValueError as exc:
+            raise SettingsError(name, sources[name], str(exc)) from None
+    return Settings(**checked)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The SQL store: tables, migrations, the durable writer's transaction and start-up loading."""

@@ -1,0 +1,114 @@
+"""Opening the database, migrating it, and the SQLite settings that make commits durable."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from . import schema
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def open_engine(url: str, writer: bool = True) -> Engine:
+    """An engine for `url`; SQLite gets WAL, full synchronous commits and foreign keys.
+
+    A writer's transactions take SQLite's write lock at BEGIN; a reader's never take it.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        poolclass=NullPool,
+        connect_args={"check_same_thread": False, "timeout": 10},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy's BEGIN below be the only transaction control.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # IMMEDIATE: take the write lock at BEGIN rather than fail half-way through.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def save_config(engine: Engine, source: str, text: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(schema.site_config.insert().values(source=source, text=text, loaded_at=now))
+
+
+def latest_config(engine: Engine) -> tuple[str, str] | None:
+    """The site configuration loaded most recently by `init`, as (source, text)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(schema.site_config.c.source, schema.site_config.c.text)
+            .order_by(schema.site_config.c.id.desc())
+            .limit(1)
+        ).first()
+    return (row.source, row.text) if row else None
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def sqlite_path(url: str) -> str | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return parsed.database if parsed.database != ":memory:" else None
+
+
+def backup(url: str, destination: str) -> int:
+    """Copy a live SQLite database with the online backup API; returns the pages copied."""
+    path = sqlite_path(url)
+    if path is None:
+        raise ValueError("backup works on a SQLite database file; use pg_dump for PostgreSQL")
+    if not Path(path).exists():
+        raise FileNotFoundError(path)
+    source = sqlite3.connect(path)
+    target = sqlite3.connect(destination)
+    try:
+        with target:
+            source.backup(target)
+        pages = target.execute("PRAGMA page_count").fetchone()[0]
+        check = target.execute("PRAGMA integrity_check").fetchone()[0]
+        if check != "ok":
+            raise RuntimeError(f"backup failed its integrity check: {check}")
+        return int(pages)
+    finally:
+        source.close()
+        target.close()

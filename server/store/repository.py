@@ -1,0 +1,184 @@
+"""Reading and writing queue state: tickets, counters, numbering, the event log, commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..domain.events import Event, EventKind
+from ..domain.model import LIVE, CounterState, Ticket, TicketStatus
+from ..domain.numbering import BandCursor
+from . import schema
+from .db import as_utc
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """The stored first answer to an idempotent command."""
+
+    key: str
+    request_hash: str
+    status: int
+    response: dict[str, Any]
+
+
+@dataclass
+class Batch:
+    """Everything one group commit writes, in one transaction."""
+
+    tickets: list[Ticket]
+    counters: list[tuple[str, CounterState]]  # (site id, state)
+    cursors: list[tuple[str, BandCursor]]  # (site id, cursor)
+    events: list[Event]
+    commands: list[tuple[CommandRecord, datetime]]
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates), rows)
+
+
+def write_batch(engine: Engine, batch: Batch) -> None:
+    """Write one batch in a single short transaction (one fsync for the lot)."""
+    with engine.begin() as conn:
+        _upsert(conn, schema.tickets, [ticket_row(t) for t in batch.tickets], ["id"])
+        _upsert(conn, schema.counter_states,
+                [counter_row(site, c) for site, c in batch.counters], ["site_id", "counter_id"])
+        _upsert(conn, schema.band_cursors,
+                [{"site_id": site, "band": c.key, "day": c.day, "last": c.last}
+                 for site, c in batch.cursors], ["site_id", "band"])
+        if batch.events:
+            conn.execute(schema.events.insert(), [event_row(e) for e in batch.events])
+        if batch.commands:
+            conn.execute(schema.commands.insert(), [
+                {"key": c.key, "request_hash": c.request_hash, "status": c.status,
+                 "response": c.response, "created_at": at} for c, at in batch.commands])
+
+
+def ticket_row(t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.id, "site_id": t.site_id, "business_day": t.business_day, "number": t.number,
+        "label": t.label, "purposes": list(t.purposes), "purpose_index": t.purpose_index,
+        "service_id": t.service_id, "status": t.status.value, "stage": t.stage,
+        "priority": t.priority, "language": t.language, "public_token": t.public_token,
+        "issued_at": t.issued_at, "rank_at": t.rank_at, "counter_id": t.counter_id,
+        "staff": t.staff, "called_at": t.called_at, "calls": t.calls, "requeues": t.requeues,
+        "transferred_from": t.transferred_from, "note": t.note, "updated_at": t.updated_at,
+        "closed_reason": t.closed_reason,
+    }
+
+
+def ticket_from_row(r: Any) -> Ticket:
+    issued_at = as_utc(r.issued_at)
+    rank_at = as_utc(r.rank_at)
+    assert issued_at is not None and rank_at is not None
+    return Ticket(
+        id=r.id, site_id=r.site_id, business_day=r.business_day, number=r.number,
+        label=r.label, purposes=list(r.purposes), purpose_index=r.purpose_index,
+        service_id=r.service_id, status=TicketStatus(r.status), stage=r.stage,
+        priority=bool(r.priority), language=r.language, public_token=r.public_token,
+        issued_at=issued_at, rank_at=rank_at, counter_id=r.counter_id, staff=r.staff,
+        called_at=as_utc(r.called_at), calls=r.calls, requeues=r.requeues,
+        transferred_from=r.transferred_from, note=r.note, updated_at=as_utc(r.updated_at),
+        closed_reason=r.closed_reason,
+    )
+
+
+def counter_row(site_id: str, c: CounterState) -> dict[str, Any]:
+    return {"site_id": site_id, "counter_id": c.counter_id, "status": c.status,
+            "ticket_id": c.ticket_id, "staff": c.staff, "streak_priority": c.streak_priority,
+            "streak": c.streak, "updated_at": c.updated_at}
+
+
+def event_row(e: Event) -> dict[str, Any]:
+    return {"seq": e.seq, "site_id": e.site_id, "at": e.at, "kind": e.kind.value,
+            "ticket_id": e.ticket_id, "stage": e.stage, "service_id": e.service_id,
+            "counter_id": e.counter_id, "staff": e.staff, "data": e.data}
+
+
+def event_from_row(r: Any) -> Event:
+    at = as_utc(r.at)
+    assert at is not None
+    return Event(kind=EventKind(r.kind), site_id=r.site_id, at=at, ticket_id=r.ticket_id,
+                 stage=r.stage, service_id=r.service_id, counter_id=r.counter_id,
+                 staff=r.staff, data=dict(r.data), seq=r.seq)
+
+
+@dataclass
+class SiteRows:
+    tickets: list[Ticket]
+    counters: list[CounterState]
+    cursors: list[BandCursor]
+
+
+def load_site(engine: Engine, site_id: str, since_day: date) -> SiteRows:
+    """The state a site's queue is rebuilt from: live tickets, and all tickets from `since_day`."""
+    t = schema.tickets
+    live = [s.value for s in LIVE]
+    with engine.connect() as conn:
+        tickets = [ticket_from_row(r) for r in conn.execute(
+            select(t).where(t.c.site_id == site_id)
+            .where(t.c.status.in_(live) | (t.c.business_day >= since_day))
+            .order_by(t.c.id))]
+        counters = [
+            CounterState(r.counter_id, r.status, r.ticket_id, r.staff, bool(r.streak_priority),
+                         r.streak, as_utc(r.updated_at))
+            for r in conn.execute(select(schema.counter_states)
+                                  .where(schema.counter_states.c.site_id == site_id))]
+        cursors = [BandCursor(r.band, r.day, r.last) for r in conn.execute(
+            select(schema.band_cursors).where(schema.band_cursors.c.site_id == site_id))]
+    return SiteRows(tickets, counters, cursors)
+
+
+def high_water(engine: Engine) -> tuple[int, int]:
+    """The highest ticket id and event sequence number stored so far."""
+    with engine.connect() as conn:
+        ticket_id = conn.execute(select(func.max(schema.tickets.c.id))).scalar() or 0
+        seq = conn.execute(select(func.max(schema.events.c.seq))).scalar() or 0
+    return int(ticket_id), int(seq)
+
+
+def events_since(engine: Engine, site_ids: Iterable[str], since: int, limit: int) -> list[Event]:
+    """Events after `since` for the given sites, oldest first, at most `limit` of them."""
+    e = schema.events
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(e).where(e.c.site_id.in_(list(site_ids))).where(e.c.seq > since)
+            .order_by(e.c.seq).limit(limit))
+        return [event_from_row(r) for r in rows]
+
+
+def ticket_events(engine: Engine, ticket_id: int) -> list[Event]:
+    e = schema.events
+    with engine.connect() as conn:
+        rows = conn.execute(select(e).where(e.c.ticket_id == ticket_id).order_by(e.c.seq))
+        return [event_from_row(r) for r in rows]
+
+
+def find_ticket(engine: Engine, ticket_id: int) -> Ticket | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(schema.tickets).where(schema.tickets.c.id == ticket_id)).first()
+    return ticket_from_row(row) if row else None
+
+
+def find_command(engine: Engine, key: str) -> CommandRecord | None:
+    c = schema.commands
+    with engine.connect() as conn:
+        row = conn.execute(select(c).where(c.c.key == key)).first()
+    return CommandRecord(row.key, row.request_hash, row.status, dict(row.response)) if row else None
+
+
+def purge_commands(engine: Engine, before: datetime) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(schema.commands.delete().where(schema.commands.c.created_at < before))
+    return int(result.rowcount or 0)

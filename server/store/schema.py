@@ -1,0 +1,126 @@
+"""Tables, in portable SQLAlchemy Core: the same store runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+site_config = Table(
+    "site_config",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("site_id", String(64)),
+    Column("name", String(200), nullable=False),
+    Column("area", String(64)),
+    Column("counter_id", String(64)),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("site_id", String(64), nullable=False),
+    Column("business_day", Date, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("label", String(32), nullable=False),
+    Column("purposes", JSON, nullable=False),
+    Column("purpose_index", Integer, nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("stage", Integer, nullable=False),
+    Column("priority", Boolean, nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("public_token", String(64), nullable=False, unique=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("rank_at", DateTime(timezone=True), nullable=False),
+    Column("counter_id", String(64)),
+    Column("staff", String(64)),
+    Column("called_at", DateTime(timezone=True)),
+    Column("calls", Integer, nullable=False),
+    Column("requeues", Integer, nullable=False),
+    Column("transferred_from", String(64)),
+    Column("note", Text),
+    Column("updated_at", DateTime(timezone=True)),
+    Column("closed_reason", String(32)),
+    Index("ix_tickets_site_status", "site_id", "status"),
+    Index("ix_tickets_site_day", "site_id", "business_day"),
+)
+
+counter_states = Table(
+    "counter_states",
+    metadata,
+    Column("site_id", String(64), primary_key=True),
+    Column("counter_id", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("ticket_id", BigInteger, ForeignKey("tickets.id")),
+    Column("staff", String(64)),
+    Column("streak_priority", Boolean, nullable=False),
+    Column("streak", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+band_cursors = Table(
+    "band_cursors",
+    metadata,
+    Column("site_id", String(64), primary_key=True),
+    Column("band", String(64), primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("last", Integer, nullable=False),
+)
+
+# The wait-time log: one row per change, never updated or deleted by the queue.
+events = Table(
+    "events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("site_id", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("ticket_id", BigInteger, ForeignKey("tickets.id")),
+    Column("stage", Integer),
+    Column("service_id", String(64)),
+    Column("counter_id", String(64)),
+    Column("staff", String(64)),
+    Column("data", JSON, nullable=False),
+    Index("ix_events_site_seq", "site_id", "seq"),
+    Index("ix_events_ticket", "ticket_id"),
+)
+
+# Idempotency: the first answer to a command, returned again for a retry with the same key.
+commands = Table(
+    "commands",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

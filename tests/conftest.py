@@ -1,0 +1,44 @@
+"""Shared fixtures: one real server for the session, and a fresh test site per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.harness import ServerProcess
+
+POOL = [f"s{i:02d}" for i in range(1, 61)]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A real gevent server with sixty identical test sites, shared by the session."""
+    proc = ServerProcess(tmp_path_factory.mktemp("server"), POOL)
+    proc.init()
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def _site_pool() -> Iterator[list[str]]:
+    yield list(POOL)
+
+
+@pytest.fixture
+def site(_site_pool: list[str]) -> str:
+    """A site nobody else in this session has touched: its queues start empty."""
+    if not _site_pool:
+        pytest.fail("the test site pool is used up: add sites to POOL in conftest.py")
+    return _site_pool.pop(0)
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server of its own (for restarts, crashes and clock changes): three sites."""
+    proc = ServerProcess(tmp_path, ["a", "b", "c"])
+    proc.init()
+    yield proc
+    proc.stop()

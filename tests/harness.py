@@ -1,0 +1,294 @@
+"""Test harness: a real madoguchi server (gevent) in a subprocess, on a free port.
+
+`ServerProcess` runs `madoguchi init` then `madoguchi serve` against a temporary SQLite file
+and a generated site file whose device tokens are known, so tests can act as a kiosk, a
+counter, a display, a manager or an administrator.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+SERVICES = """\
+[defaults]
+timezone = "Asia/Tokyo"
+day_starts_at = "04:00"
+no_show = "requeue_once"
+priority_ratio = [2, 1]
+max_wait_boost_minutes = 60
+outcomes = [
+  { code = "consult_only", label = "相談のみ" },
+  { code = "referral_issued", label = "紹介状発行" },
+  { code = "referred_to_other_desk", label = "他窓口へ案内" },
+  { code = "placement", label = "就職決定", placement = true },
+]
+
+[services.job]
+name = "職業相談・職業紹介"
+organisation = "hellowork"
+numbers = [1, 299]
+target_wait = 20
+description = "仕事の相談、求人の紹介"
+
+[services.search]
+name = "求人検索"
+organisation = "hellowork"
+numbers = [401, 499]
+target_wait = 10
+
+[services.career]
+name = "キャリア・カウンセリング"
+organisation = "city"
+numbers = [301, 399]
+target_wait = 30
+
+[services.welfare]
+name = "生活・福祉の相談"
+organisation = "city"
+numbers = [601, 699]
+target_wait = 20
+sensitive = true
+public_name = "相談窓口"
+
+[services.housing]
+name = "住居確保給付金"
+organisation = "city"
+numbers = [701, 799]
+target_wait = 20
+sensitive = true
+public_name = "相談窓口"
+
+[[devices]]
+id = "admin"
+role = "admin"
+name = "管理者"
+token = "token-admin-000"
+"""
+
+SITE = """
+[[sites]]
+id = "{site}"
+name = "テスト会場 {site}"
+ward = "北区"
+services = ["job", "search", "career", "welfare", "housing"]
+areas = ["main", "welfare"]
+{extra}
+
+[[sites.counters]]
+id = "{site}-c1"
+name = "職業相談"
+number = 1
+services = ["job"]
+
+[[sites.counters]]
+id = "{site}-c2"
+name = "職業相談・キャリア"
+number = 2
+services = ["job", "career"]
+weights = {{ job = 1.0, career = 1.0 }}
+
+[[sites.counters]]
+id = "{site}-c3"
+name = "生活・福祉相談"
+number = 3
+area = "welfare"
+services = ["welfare", "housing"]
+
+[[sites.counters]]
+id = "{site}-c4"
+name = "キャリア"
+number = 4
+mode = "ordered"
+services = ["career", "job"]
+
+[[sites.devices]]
+id = "{site}-kiosk"
+role = "kiosk"
+name = "発券機"
+token = "token-{site}-kiosk"
+
+[[sites.devices]]
+id = "{site}-display"
+role = "display"
+name = "表示盤"
+area = "main"
+token = "token-{site}-display"
+
+[[sites.devices]]
+id = "{site}-display-welfare"
+role = "display"
+name = "表示盤（福祉）"
+area = "welfare"
+token = "token-{site}-display-welfare"
+
+[[sites.devices]]
+id = "{site}-display-c1"
+role = "display"
+name = "窓口上表示"
+counter = "{site}-c1"
+token = "token-{site}-display-c1"
+
+[[sites.devices]]
+id = "{site}-staff1"
+role = "staff"
+name = "相談員1"
+counter = "{site}-c1"
+token = "token-{site}-staff1"
+
+[[sites.devices]]
+id = "{site}-staff2"
+role = "staff"
+name = "相談員2"
+counter = "{site}-c2"
+token = "token-{site}-staff2"
+
+[[sites.devices]]
+id = "{site}-staff3"
+role = "staff"
+name = "相談員3"
+counter = "{site}-c3"
+token = "token-{site}-staff3"
+
+[[sites.devices]]
+id = "{site}-manager"
+role = "manager"
+name = "管理者"
+token = "token-{site}-manager"
+"""
+
+ADMIN = "token-admin-000"
+
+
+def site_file(site_ids: list[str], extra: dict[str, str] | None = None) -> str:
+    """A site file with identical test sites; `extra` adds TOML lines to a site's table."""
+    extra = extra or {}
+    return SERVICES + "".join(SITE.format(site=s, extra=extra.get(s, "")) for s in site_ids)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def token(site: str, device: str) -> str:
+    return f"token-{site}-{device}"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+
+    @property
+    def error(self) -> str | None:
+        return self.body.get("error") if isinstance(self.body, dict) else None
+
+
+class ServerProcess:
+    """One real server process; start, kill -9, restart on the same database."""
+
+    def __init__(self, workdir: Path, site_ids: list[str], env: dict[str, str] | None = None,
+                 sites_text: str | None = None) -> None:
+        self.workdir = workdir
+        self.db = workdir / "madoguchi.db"
+        self.sites_path = workdir / "sites.toml"
+        self.sites_path.write_text(sites_text or site_file(site_ids), encoding="utf-8")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "MADOGUCHI_DATABASE": f"sqlite:///{self.db}",
+                    "MADOGUCHI_ENFORCE_HOURS": "false", "MADOGUCHI_LOG_LEVEL": "WARNING",
+                    **(env or {})}
+        self.proc: subprocess.Popen[str] | None = None
+        self.http = requests.Session()
+        self.log = workdir / "server.log"
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "server.cli", *args], env=self.env,
+                              cwd=self.workdir, capture_output=True, text=True, timeout=60)
+
+    def init(self) -> None:
+        done = self.cli("init", "--config", str(self.sites_path))
+        assert done.returncode == 0, done.stderr
+
+    def start(self, timeout: float = 20) -> ServerProcess:
+        with open(self.log, "a") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)],
+                env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
+            try:
+                if requests.get(self.url + "/api/health", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """kill -9: no clean shutdown, as in a power cut or a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        self.http.close()
+        self.http = requests.Session()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.http.close()
+
+    def request(self, method: str, path: str, token: str | None = None,
+                json: Any = None, key: str | None = None, data: bytes | None = None,
+                headers: dict[str, str] | None = None) -> Reply:
+        sent = dict(headers or {})
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        if key is not None:
+            sent["Idempotency-Key"] = key
+        response = self.http.request(method, self.url + path, json=json, data=data,
+                                     headers=sent, timeout=30)
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        return Reply(response.status_code, body)
+
+    # Shorthands used across the tests.
+
+    def issue(self, site: str, services: list[str], priority: bool = False,
+              key: str | None = None, language: str | None = None) -> Reply:
+        body: dict[str, Any] = {"services": services}
+        if priority:
+            body["priority"] = True
+        if language:
+            body["language"] = language
+        return self.request("POST", f"/api/sites/{site}/tickets", token(site, "kiosk"), body,
+                            key=key or uuid.uuid4().hex)
+
+    def call_next(self, site: str, counter: str, staff: str = "staff1") -> Reply:
+        return self.request("POST", f"/api/sites/{site}/counters/{site}-{counter}/call-next",
+                            token(site, staff), key=uuid.uuid4().hex)
+
+    def act(self, site: str, ticket_id: int, action: str, body: dict[str, Any] | None = None,
+            staff: str = "staff1") -> Reply:
+        return self.request("POST", f"/api/tickets/{ticket_id}/{action}", token(site, staff),
+                            body or {}, key=uuid.uuid4().hex)
