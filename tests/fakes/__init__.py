@@ -1,0 +1,1 @@
+"""Fakes of outside things the tests talk to: a network receipt printer."""

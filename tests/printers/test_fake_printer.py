@@ -1,0 +1,68 @@
+"""The fake printer itself, checked with python-escpos's own status calls and plain sockets."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from escpos.printer import Network  # type: ignore[import-untyped]
+
+from tests.fakes.escpos_stream import realtime_status_requests
+from tests.fakes.fake_printer import FakePrinter
+
+
+def escpos_status(fake: FakePrinter) -> tuple[bool, int]:
+    """(is_online, paper_status) as python-escpos reads them: an independent client."""
+    printer: Any = Network("127.0.0.1", fake.port, timeout=2)
+    printer.open()
+    try:
+        return bool(printer.is_online()), int(printer.paper_status())
+    finally:
+        printer.close()
+
+
+def test_python_escpos_reads_the_same_states_from_the_fake(fake: FakePrinter) -> None:
+    assert escpos_status(fake) == (True, 2)
+    fake.set(paper_rows=5, near_end_rows=10)
+    assert escpos_status(fake) == (True, 1)
+    fake.set(paper_rows=0)
+    assert escpos_status(fake) == (False, 0)
+    fake.set(paper_rows=1_000, cover_open=True)
+    assert escpos_status(fake)[0] is False
+
+
+def test_buffered_job_prints_once_the_paper_is_back(fake: FakePrinter, job: bytes) -> None:
+    fake.set(paper_rows=0)
+    with socket.create_connection(("127.0.0.1", fake.port), timeout=2) as conn:
+        conn.sendall(job)
+    assert fake.wait_until(lambda: fake.bytes_received == len(job))
+    assert fake.jobs == []
+    fake.load_paper()
+    assert fake.wait_for_jobs(1)
+    assert fake.jobs == [job]
+
+
+def test_jobs_are_split_at_the_cut(fake: FakePrinter, job: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", fake.port), timeout=2) as conn:
+        conn.sendall(job + job)
+    assert fake.wait_for_jobs(2)
+    assert fake.jobs == [job, job]
+    assert fake.unknown_commands == []
+
+
+def test_confirmation_comes_after_the_print_and_clear_is_answered(fake: FakePrinter) -> None:
+    with socket.create_connection(("127.0.0.1", fake.port), timeout=2) as conn:
+        conn.sendall(b"\x1b@\x1bd\x02\x1dV\x00\x1dr\x01")
+        assert conn.recv(1) == b"\x00"
+        conn.sendall(b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08")
+        assert conn.recv(3) == b"\x37\x25\x00"
+    assert len(fake.jobs) == 1
+
+
+def test_status_requests_split_across_reads_are_found_once() -> None:
+    found, carry = realtime_status_requests(b"", b"\x00\x10")
+    assert found == []
+    found, carry = realtime_status_requests(carry, b"\x04\x02\x10\x04\x04")
+    assert found == [2, 4]
+    found, _ = realtime_status_requests(carry, b"\x00")
+    assert found == []
