@@ -27,6 +27,8 @@ class EventKind(StrEnum):
     COUNTER_RESUMED = "counter_resumed"
     COUNTER_CLOSED = "counter_closed"
     DAY_CLOSED = "day_closed"
+    STAFF_ALERT = "staff_alert"  # a kiosk asked for staff ("need help", "call staff")
+    PRINTED = "printed"  # how printing a ticket ended: confirmed, failed, shown on screen
 
 
 # Kinds that put a ticket into a queue: the start of a wait.

@@ -39,6 +39,9 @@ class Changes:
         return bool(self.events or self.tickets or self.counters or self.cursors)
 
 
+ALERT_KINDS = ("need_help", "call_staff", "printer_failed")
+
+
 class SiteQueue:
     """The authoritative live state of one site, rebuilt from the store at start-up."""
 
@@ -56,6 +59,7 @@ class SiteQueue:
         self.counters = {c.id: CounterState(c.id) for c in site.counters}
         self.cursors = {c.key: c for c in cursors}
         self.live_labels: set[str] = set()
+        self.by_token: dict[str, int] = {}  # the phone page's key -> ticket id
         self._changes = Changes()
         for state in counters:
             if state.counter_id in self.counters:
@@ -168,6 +172,7 @@ class SiteQueue:
         ticket.calls += 1
         ticket.called_at = now
         transition(ticket, TicketStatus.CALLED, now)
+        self._touch(ticket)
         self._record(EventKind.RECALLED, ticket, now, staff=staff, **self._call_data(ticket))
         return ticket
 
@@ -175,6 +180,7 @@ class SiteQueue:
               staff: str | None = None) -> Ticket:
         ticket = self._held(ticket_id, counter_id, TicketStatus.SERVING)
         transition(ticket, TicketStatus.SERVING, now)
+        self._touch(ticket)
         self._record(EventKind.STARTED, ticket, now, staff=staff)
         return ticket
 
@@ -229,14 +235,18 @@ class SiteQueue:
         if target.id == ticket.service_id:
             raise Conflict(f"Ticket {ticket.label} is already for {target.name}.", "same_service")
         came_from = ticket.service_id
+        from_counter = ticket.counter_id
         self._release_counter(ticket, now)
+        remaining = ticket.purposes[ticket.purpose_index + 1:]
+        if target.id in remaining:  # the visit goes there now, not a second time later
+            del ticket.purposes[ticket.purpose_index + 1 + remaining.index(target.id)]
         ticket.purposes.insert(ticket.purpose_index + 1, target.id)
         ticket.purpose_index += 1
         ticket.transferred_from = came_from
         ticket.note = note
         self._enqueue(ticket, target.id, ticket.issued_at, now)
         self._record(EventKind.TRANSFERRED, ticket, now, staff=staff, from_service=came_from,
-                     note=note)
+                     from_counter=from_counter, note=note)
         return ticket
 
     def park(self, ticket_id: int, now: datetime, staff: str | None = None) -> Ticket:
@@ -271,6 +281,31 @@ class SiteQueue:
         ticket.closed_reason = reason
         self._record(EventKind.CANCELLED, ticket, now, staff=staff, reason=reason)
         return ticket
+
+    # ---- requests from the kiosk and the printers ----------------------------------------
+
+    def alert_staff(self, kind: str, now: datetime, ticket_id: int | None = None,
+                    source: str | None = None) -> Event:
+        """A kiosk asks staff to come ("need_help", "call_staff"); nothing else changes."""
+        if kind not in ALERT_KINDS:
+            raise Invalid(f"Unknown alert '{kind}'.", "invalid_alert")
+        label = self.ticket(ticket_id).label if ticket_id is not None else None
+        event = Event(EventKind.STAFF_ALERT, self.site.id, now, ticket_id=ticket_id,
+                      staff=source, data={"alert": kind, "label": label})
+        self._changes.events.append(event)
+        return event
+
+    def record_print(self, ticket_id: int, outcome: str, now: datetime,
+                     printer: str | None = None, reissue: bool = False,
+                     detail: str = "") -> Event:
+        """Log how printing a ticket ended; printing never changes the ticket itself."""
+        ticket = self.ticket(ticket_id)
+        event = Event(EventKind.PRINTED, self.site.id, now, ticket_id=ticket.id,
+                      stage=ticket.stage, service_id=ticket.service_id,
+                      data={"outcome": outcome, "printer": printer, "reissue": reissue,
+                            "label": ticket.label, "detail": detail})
+        self._changes.events.append(event)
+        return event
 
     # ---- counters and the day ------------------------------------------------------------
 
@@ -319,7 +354,7 @@ class SiteQueue:
         today = self.site.business_day(now)
         for ticket_id in [t.id for t in self.tickets.values()
                           if not t.live and t.business_day < today]:
-            del self.tickets[ticket_id]
+            self.by_token.pop(self.tickets.pop(ticket_id).public_token, None)
         return len(live)
 
     # ---- internals -----------------------------------------------------------------------
@@ -419,6 +454,7 @@ class SiteQueue:
 
     def _index(self, ticket: Ticket) -> None:
         self.tickets[ticket.id] = ticket
+        self.by_token[ticket.public_token] = ticket.id
         if ticket.status in LIVE:
             self.live_labels.add(ticket.label)
         if ticket.status is TicketStatus.WAITING:

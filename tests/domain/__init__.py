@@ -1,0 +1,1 @@
+"""Domain tests: the pure queue logic, in process."""
