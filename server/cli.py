@@ -100,12 +100,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
               show_default=True, help="Database for the demo.")
 @click.pass_context
 def demo(ctx: click.Context, host: str | None, port: int | None, demo_db: str) -> None:
-    """Init with the ten Sapporo sites and a fake printer, print the URLs, and serve."""
+    """Init with the ten Sapporo sites, print the tokens and URLs, and serve."""
     settings = _settings(ctx, host=host, port=port, database=demo_db, enforce_hours=False)
     config, tokens = initialise(settings, str(default_sites_path()), renew_tokens=True)
     base = f"http://{settings.host}:{settings.port}"
     click.echo(f"madoguchi demo: {len(config.sites)} Sapporo sites, database {settings.database}")
-    click.echo("printers: in-memory fake printer (nothing is sent to hardware)")
     click.echo(f"API description: {base}/api/openapi.json")
     click.echo(f"site snapshot:   {base}/api/sites/kita/snapshot  (send a token below)")
     _print_tokens(config, tokens)
@@ -115,7 +114,7 @@ def demo(ctx: click.Context, host: str | None, port: int | None, demo_db: str) -
         click.echo(f"  curl -s -X POST {base}/api/sites/{kiosk.site_id}/tickets "
                    f"-H 'Authorization: Bearer {tokens[kiosk.id]}' "
                    "-H 'Content-Type: application/json' "
-                   "-d '{\"services\": [\"career\", \"job\"]}'")
+                   "-d '{\"services\": [\"career\", \"job_referral\"]}'")
     _serve(settings)
 
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import gevent
 from gevent.event import AsyncResult
 from gevent.event import Event as Signal
+from sqlalchemy import Connection
 from sqlalchemy import Engine as SqlEngine
 
 from .domain.clock import Clock
@@ -67,6 +68,8 @@ class Engine:
         self._commands: dict[str, CommandRecord] = {}
         self._inflight: dict[str, AsyncResult] = {}
         self._writer: gevent.Greenlet | None = None
+        self._writing = False
+        self._conn: Connection | None = None  # the writer's own, used only by _write
         self.last_ticket_id = 0
         self.last_seq = 0
         self.committed_seq = 0
@@ -79,11 +82,14 @@ class Engine:
 
     def stop(self) -> None:
         """Finish what is queued, then stop the writer."""
-        while self._pending:
+        while self._pending or self._writing:
             gevent.sleep(0.005)
         if self._writer is not None:
             self._writer.kill()
             self._writer = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def load(self) -> None:
         """Rebuild every site's live queue from the store."""
@@ -124,11 +130,13 @@ class Engine:
         render: Callable[[T], Response],
         key: str | None = None,
         request_hash: str = "",
+        after: Callable[[T], object] | None = None,
     ) -> Response:
         """Run `operation` on a site's queue, store its changes durably, answer with `render`.
 
         With an idempotency `key`, a repeat of the same request gets the first answer back,
-        even across a restart; a different request under the same key is refused.
+        even across a restart; a different request under the same key is refused. `after`
+        runs once the change is stored, and never for a repeat (it starts the printing).
         """
         if key is not None:
             earlier = self._earlier_answer(key, request_hash)
@@ -157,6 +165,8 @@ class Engine:
             self._commands[record.key] = record
             self._inflight.pop(record.key, None)
             inflight.set(response)  # type: ignore[union-attr]
+        if after is not None:
+            after(result)
         return response
 
     def _earlier_answer(self, key: str, request_hash: str) -> Response | None:
@@ -216,17 +226,31 @@ class Engine:
             merged.tickets = list({t.id: t for t in merged.tickets}.values())
             merged.counters = list({(s, c.counter_id): (s, c) for s, c in merged.counters}.values())
             merged.cursors = list({(s, c.key): (s, c) for s, c in merged.cursors}.values())
+            self._writing = True
             try:
-                self._offload(lambda: repository.write_batch(self.db, merged))
+                self._offload(lambda batch=merged: self._write(batch))  # type: ignore[misc]
             except Exception as exc:  # a failed write publishes nothing
                 log.exception("group commit failed; reloading state from the store")
                 self._fail(taken, exc)
                 continue
+            finally:
+                self._writing = False
             if merged.events:
                 self.committed_seq = merged.events[-1].seq
             self._publish(merged.events)
             for p in taken:
                 p.done.set(None)
+
+    def _write(self, batch: Batch) -> None:
+        """Runs off the event loop (in gevent's thread pool): one transaction, one fsync."""
+        if self._conn is None:
+            self._conn = self.db.connect()
+        try:
+            repository.write_batch(self._conn, batch)
+        except Exception:
+            self._conn.close()
+            self._conn = None
+            raise
 
     def _fail(self, taken: list[_Pending], exc: Exception) -> None:
         failed = taken + self._pending

@@ -19,6 +19,11 @@ _PUBLIC_CLEARS = frozenset({EventKind.NO_SHOW, EventKind.REQUEUED, EventKind.CAN
                             EventKind.TRANSFERRED, EventKind.PARKED, EventKind.FINISHED})
 
 
+# Events that only say the queue changed; for a sensitive desk, displays are not told.
+_QUEUE_NEWS = frozenset({EventKind.ISSUED, EventKind.QUEUED, EventKind.RETURNED,
+                         EventKind.DONE})
+
+
 def public_counter_name(counter: Counter) -> str:
     """Public screens name a counter by its number: a desk's own name could tell the waiting
     room why someone is there (生活保護, 住居確保給付金)."""
@@ -147,6 +152,9 @@ def public_event_view(site: Site, e: Event) -> dict[str, Any] | None:
         return {**base, "label": e.data.get("label"), "counter": counter.id,
                 "counter_number": counter.number, "counter_name": public_counter_name(counter),
                 "area": counter.area, "calls": e.data.get("calls", 1)}
+    service = site.service(e.service_id) if e.service_id else None
+    if service is not None and service.sensitive and e.kind in _QUEUE_NEWS:
+        return None  # even a bare "someone queued" would hint that a welfare desk was chosen
     if e.kind in _PUBLIC_CLEARS or e.kind is EventKind.STARTED:
         return {**base, "label": e.data.get("label"),
                 "counter": counter.id if counter else None,

@@ -115,7 +115,7 @@ def register_socket_handlers(socketio: SocketIO, services: Any) -> None:
         clients[request.sid] = (device, site_id)  # type: ignore[attr-defined]
         since = auth.get("since")
         if isinstance(since, int) and not isinstance(since, bool):
-            missed = _missed(device, site_id, since)
+            missed = missed_events(services, device, site_id, since)
             if missed is not None:
                 socketio.emit("events", {"site": site_id, "events": missed, "replay": True},
                               to=request.sid)  # type: ignore[attr-defined]
@@ -127,32 +127,46 @@ def register_socket_handlers(socketio: SocketIO, services: Any) -> None:
         clients.pop(request.sid, None)  # type: ignore[attr-defined]
 
     @socketio.on("sync")
-    def sync(data: Any) -> dict[str, Any]:
+    def sync(data: Any = None) -> dict[str, Any]:
         """Ask for the events after `since`; the answer comes as the acknowledgement."""
         device, site_id = clients[request.sid]  # type: ignore[attr-defined]
         since = data.get("since") if isinstance(data, dict) else None
         if not isinstance(since, int) or isinstance(since, bool) or since < 0:
             return {"ok": False, "error": "invalid_field", "message": "'since' must be a number"}
-        missed = _missed(device, site_id, since)
+        published = services.engine.committed_seq
+        missed = missed_events(services, device, site_id, since)
         if missed is None:
             return {"ok": True, "snapshot": services.snapshot_for(device, site_id)}
-        return {"ok": True, "events": missed, "seq": services.engine.committed_seq}
+        return {"ok": True, "events": missed, "seq": published}
 
-    def _missed(device: Device, site_id: str, since: int) -> list[dict[str, Any]] | None:
-        """The events after `since` this client may see, or None if too many to replay."""
-        engine = services.engine
-        limit = services.settings.resync_limit
-        if engine.committed_seq - since > limit * 20:
-            return None
-        found = repository.events_since(engine.reader, [site_id], since, limit + 1)
-        if len(found) > limit:
-            return None
-        site = services.sites[site_id]
-        if device.role in ("staff", "manager", "admin"):
-            return [staff_event_view(site, e) for e in found]
-        views = [v for v in (public_event_view(site, e) for e in found) if v is not None]
-        if device.role == "display" and device.counter_id:
-            return [v for v in views if v.get("counter") == device.counter_id]
-        if device.role == "display":
-            return [v for v in views if v.get("area") in (device.area or "main", None)]
-        return views
+
+def missed_events(services: Any, device: Device, site_id: str,
+                  since: int) -> list[dict[str, Any]] | None:
+    """The events after `since` this device may see, or None if too many to replay.
+
+    Only events already published count: the group commit writes from a worker thread, so
+    the store may hold a batch whose events are about to be pushed to the rooms this client
+    has just joined; replaying them too would deliver them twice.
+    """
+    engine = services.engine
+    published = engine.committed_seq
+    limit = services.settings.resync_limit
+    if published - since > limit * 20:
+        return None
+    found = repository.events_since(engine.reader, [site_id], since, limit + 1)
+    found = [e for e in found if e.seq <= published]
+    if len(found) > limit:
+        return None
+    return views_for(services.sites[site_id], device, found)
+
+
+def views_for(site: Any, device: Device, events: list[Event]) -> list[dict[str, Any]]:
+    """`events` as `device` may see them: in full for staff, else filtered public views."""
+    if device.role in ("staff", "manager", "admin"):
+        return [staff_event_view(site, e) for e in events]
+    views = [v for v in (public_event_view(site, e) for e in events) if v is not None]
+    if device.role == "display" and device.counter_id:
+        return [v for v in views if v.get("counter") == device.counter_id]
+    if device.role == "display":
+        return [v for v in views if v.get("area") in (device.area or "main", None)]
+    return views

@@ -10,6 +10,7 @@ from typing import Any
 import gevent
 from flask import Flask
 from gevent import pywsgi
+from gevent.event import Event
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_SECONDS = 60
@@ -17,7 +18,11 @@ HOUSEKEEPING_SECONDS = 60
 
 class NoDelayHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
     """gevent writes headers and body separately; without TCP_NODELAY, Nagle's algorithm and
-    the client's delayed ACK stall every kept-alive response by about 40 ms."""
+    the client's delayed ACK stall every kept-alive response by about 40 ms.
+
+    It also ends the connection when a WebSocket session ends: the session spoke the
+    WebSocket protocol on the raw socket, so what follows is WebSocket frames (the peer's
+    close frame), never another HTTP request to parse."""
 
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
         try:
@@ -25,6 +30,26 @@ class NoDelayHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
         except OSError:  # not a TCP socket (unix socket in tests)
             pass
         super().__init__(sock, *args, **kwargs)
+
+    def get_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().get_environ()
+        # gevent's input ends by itself at the end of a chunked body; saying so lets werkzeug
+        # read it (and apply the body size limit) instead of treating it as empty.
+        environ["wsgi.input_terminated"] = True
+        return environ
+
+    def run_application(self) -> None:
+        websocket = self.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+        try:
+            super().run_application()
+        except OSError as exc:
+            # engine.io reports a peer that went away mid-session as a bare OSError(),
+            # which gevent's own handling cannot read (it indexes exc.args).
+            if not (websocket and not exc.args):
+                raise
+        finally:
+            if websocket:
+                self.close_connection = True
 
 
 def housekeeping(app: Flask) -> None:
@@ -52,7 +77,7 @@ def run_server(app: Flask, host: str, port: int) -> None:
     bound_host, bound_port = server.address[:2]
     print(f"madoguchi listening on http://{bound_host}:{bound_port}", flush=True)
     keeper = gevent.spawn(housekeeping, app)
-    stopping = gevent.event.Event()
+    stopping = Event()
 
     def stop(*_: Any) -> None:
         stopping.set()

@@ -58,6 +58,11 @@ class Settings:
         48, "How long a command's idempotency key is remembered, in hours."
     )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+    public_url: str = _setting(
+        "",
+        "Address visitors' phones use to reach this server, e.g. https://madoguchi.example.jp "
+        "(put in the QR code on tickets); empty means the address the kiosk used.",
+    )
 
 
 SETTINGS_HELP: dict[str, str] = {f.name: f.metadata["help"] for f in fields(Settings)}
@@ -171,6 +176,13 @@ def _database(value: object) -> object:
     return value
 
 
+def _public_url(value: object) -> object:
+    text = cast(str, value)
+    if text and not text.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} must start with http:// or https://")
+    return text.rstrip("/")
+
+
 def _sites_file(value: object) -> object:
     if value and not Path(cast(str, value)).is_file():
         raise ValueError(f"there is no file {value!r}")
@@ -199,6 +211,7 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "resync_limit": _at_least(1),
     "idempotency_ttl_hours": _at_least(1),
     "log_level": _one_of(LOG_LEVELS, fold=True),
+    "public_url": _public_url,
 }
 
 

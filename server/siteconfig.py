@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
-from bisect import bisect_left
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from difflib import get_close_matches
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar, cast
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from printers.model import PrinterConfig
 from server.domain.model import (
     ALWAYS_OPEN,
     Counter,
@@ -27,22 +24,29 @@ from server.domain.model import (
     Service,
     Site,
 )
+from server.tomlread import IDENT, ConfigError, Registry, Table, read_toml
+
+__all__ = [
+    "LAST_NUMBER",
+    "ROLES",
+    "RULE_KEYS",
+    "WEEKDAYS",
+    "ConfigError",
+    "DeviceSpec",
+    "SiteConfig",
+    "default_sites_path",
+    "load_sites",
+    "parse_sites",
+]
 
 ROLES = ("kiosk", "display", "staff", "manager", "admin")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LAST_NUMBER = 9999
 
-Where = tuple[str | int, ...]
-E = TypeVar("E", bound=StrEnum)
-
-_IDENT = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CLOCK = re.compile(r"(\d\d):(\d\d)")
 _PREFIX = re.compile(r"[^\W\d_]{0,3}")  # letters only, so a label splits into prefix + number
 _TOKEN = re.compile(r"\S{8,}")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_SCALAR = re.compile(r"[^,\]}\n#]*")
-_TOML_AT = re.compile(r"^(.*?)\s*\((?:at line (\d+), column (\d+)|at end of document)\)$", re.S)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class DeviceSpec:
     token: str | None  # None: generated at init
     area: str | None = None  # displays: the area whose counters they show
     counter_id: str | None = None  # displays: single-counter mode; staff: home counter
+    printers: tuple[str, ...] = ()  # kiosks: ticket printers in failover order
 
 
 @dataclass(frozen=True)
@@ -64,14 +69,8 @@ class SiteConfig:
 
     sites: tuple[Site, ...]
     devices: tuple[DeviceSpec, ...]
-
-
-class ConfigError(Exception):
-    """The site file cannot be used; says where (file and line) and why."""
-
-    def __init__(self, path: str, line: int | None, reason: str) -> None:
-        self.path, self.line, self.reason = path, line, reason
-        super().__init__(f"{path}: {reason}" if line is None else f"{path}:{line}: {reason}")
+    printers: tuple[PrinterConfig, ...] = ()
+    printer_sites: tuple[tuple[str, str], ...] = ()  # (printer id, site id)
 
 
 def default_sites_path() -> Path:
@@ -88,298 +87,7 @@ def load_sites(path: str | Path) -> SiteConfig:
 
 
 def parse_sites(text: str, path: str = "<string>") -> SiteConfig:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(path, text, str(exc)) from None
-    return _read_config(_Table(data, (), _Source(path, text)))
-
-
-def _syntax_error(path: str, text: str, message: str) -> ConfigError:
-    match = _TOML_AT.match(message)
-    if not match:
-        return ConfigError(path, None, message)
-    reason, line, column = match.groups()
-    if line is None:
-        return ConfigError(path, text.count("\n") + 1, f"{reason} (at the end of the file)")
-    return ConfigError(path, int(line), f"{reason} (column {column})")
-
-
-# --- where things are: line numbers for semantic errors ---------------------------------
-
-
-class _LineIndex:
-    """The line each table, key and array element of a valid TOML text starts on, by path."""
-
-    def __init__(self, text: str) -> None:
-        self._text, self._i = text, 0
-        self._newlines = [m.start() for m in re.finditer("\n", text)]
-        self._arrays: dict[Where, int] = {}  # array-of-tables path -> entries seen so far
-        self.lines: dict[Where, int] = {}
-        table: Where = ()
-        while self._skip() < len(text):
-            table = self._header() if text[self._i] == "[" else self._keyvalue(table)
-
-    def line(self, where: Where) -> int | None:
-        while where and where not in self.lines:
-            where = where[:-1]
-        return self.lines.get(where)
-
-    def _note(self, where: Where) -> None:
-        line = bisect_left(self._newlines, self._i) + 1
-        for n in range(1, len(where) + 1):
-            self.lines.setdefault(where[:n], line)
-
-    def _skip(self) -> int:
-        text = self._text
-        while self._i < len(text) and text[self._i] in " \t\r\n#":
-            if text[self._i] == "#":
-                end = text.find("\n", self._i)
-                self._i = len(text) if end < 0 else end
-            else:
-                self._i += 1
-        return self._i
-
-    def _header(self) -> Where:
-        many = self._text.startswith("[[", self._i)
-        self._i += 2 if many else 1
-        keys = self._keys()
-        where: Where = ()
-        for n, key in enumerate(keys):
-            where += (key,)
-            if many and n == len(keys) - 1:
-                self._arrays[where] = self._arrays.get(where, 0) + 1
-            if where in self._arrays:
-                where += (self._arrays[where] - 1,)
-        self._note(where)
-        self._i += 2 if many else 1
-        return where
-
-    def _keys(self) -> list[str]:
-        keys: list[str] = []
-        while True:
-            self._skip()
-            start = self._i
-            if self._text[start] in "\"'":
-                self._string()
-                keys.append(str(tomllib.loads("k = " + self._text[start : self._i])["k"]))
-            else:
-                match = _BARE_KEY.match(self._text, start)
-                self._i = match.end() if match else start + 1
-                keys.append(self._text[start : self._i])
-            self._skip()
-            if self._text[self._i] != ".":
-                return keys
-            self._i += 1
-
-    def _keyvalue(self, table: Where) -> Where:
-        where = table + tuple(self._keys())
-        self._note(where)
-        self._i += 1  # the '='
-        self._skip()
-        self._value(where)
-        return table
-
-    def _value(self, where: Where) -> None:
-        opener = self._text[self._i]
-        if opener in "\"'":
-            self._string()
-        elif opener in "[{":
-            self._container(where, opener)
-        else:
-            match = _SCALAR.match(self._text, self._i)
-            self._i = match.end() if match else self._i + 1
-
-    def _container(self, where: Where, opener: str) -> None:
-        closer, index = ("]" if opener == "[" else "}"), 0
-        self._i += 1
-        while self._skip() < len(self._text) and self._text[self._i] != closer:
-            if opener == "[":
-                self._note(where + (index,))
-                self._value(where + (index,))
-            else:
-                self._keyvalue(where)
-            self._skip()
-            if self._text.startswith(",", self._i):
-                self._i += 1
-            index += 1
-        self._i += 1
-
-    def _string(self) -> None:
-        text, quote = self._text, self._text[self._i]
-        delim = quote * 3 if text.startswith(quote * 3, self._i) else quote
-        j = self._i + len(delim)
-        while j < len(text) and not text.startswith(delim, j):
-            j += 2 if quote == '"' and text[j] == "\\" else 1
-        j += len(delim)
-        while len(delim) == 3 and j < len(text) and text[j] == quote:  # quotes ending the body
-            j += 1
-        self._i = j
-
-
-class _Source:
-    """The text being read, and where its parts are (worked out only when an error needs it)."""
-
-    def __init__(self, path: str, text: str) -> None:
-        self.path, self._text = path, text
-        self._index: _LineIndex | None = None
-
-    def line(self, where: Where) -> int | None:
-        if self._index is None:
-            self._index = _LineIndex(self._text)
-        return self._index.line(where)
-
-    def error(self, where: Where, reason: str) -> ConfigError:
-        shown = f"{_dotted(where)}: {reason}" if where else reason
-        return ConfigError(self.path, self.line(where), shown)
-
-
-def _dotted(where: Where) -> str:
-    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where)
-    return text.lstrip(".")
-
-
-def _describe(value: object) -> str:
-    kinds: tuple[tuple[type, str], ...] = (
-        (bool, "a boolean"),
-        (str, "a string"),
-        (int, "an integer"),
-        (float, "a float"),
-        (list, "an array"),
-        (dict, "a table"),
-        (datetime, "a date-time"),
-        (date, "a date"),
-        (time, "a time"),
-    )
-    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
-
-
-# --- reading typed values, refusing with a line --------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Table:
-    """One TOML table, with typed getters that refuse a bad value at its line."""
-
-    data: Mapping[str, object]
-    at: Where
-    source: _Source
-
-    def fail(self, reason: str, *key: str | int) -> NoReturn:
-        raise self.source.error(self.at + key, reason)
-
-    def has(self, key: str) -> bool:
-        return key in self.data
-
-    def check_keys(self, allowed: tuple[str, ...]) -> None:
-        for key in self.data:
-            if key not in allowed:
-                close = get_close_matches(key, allowed, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                self.fail(f"unknown key{hint}", key)
-
-    def typed(self, key: str, kinds: tuple[type, ...], what: str) -> object | None:
-        value = self.data.get(key)
-        if value is not None and (
-            not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
-        ):
-            self.fail(f"must be {what}, not {_describe(value)}", key)
-        return value
-
-    def optional_text(self, key: str) -> str | None:
-        value = cast(str | None, self.typed(key, (str,), "a string"))
-        if value is not None and not value.strip():
-            self.fail("must not be empty", key)
-        return value
-
-    def text(self, key: str, default: str | None = None) -> str:
-        value = self.optional_text(key)
-        if value is None and default is None:
-            self.fail(f"missing required key '{key}'")
-        return value if value is not None else cast(str, default)
-
-    def ident(self, key: str) -> str:
-        value = self.text(key)
-        if not _IDENT.fullmatch(value):
-            self.fail(f"'{value}' is not an id (lower-case letters, digits, '-' and '_')", key)
-        return value
-
-    def integer(self, key: str, default: int | None = None, minimum: int = 1) -> int:
-        value = cast(int | None, self.typed(key, (int,), "an integer"))
-        if value is None:
-            if default is None:
-                self.fail(f"missing required key '{key}'")
-            return default
-        if value < minimum:
-            self.fail(f"must be at least {minimum}, not {value}", key)
-        return value
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = cast(bool | None, self.typed(key, (bool,), "true or false"))
-        return default if value is None else value
-
-    def choice(self, key: str, kind: type[E], default: E | None = None) -> E:
-        value = self.text(key, default.value if default is not None else None)
-        if value not in {member.value for member in kind}:
-            options = ", ".join(f"'{member.value}'" for member in kind)
-            self.fail(f"must be one of {options}, not '{value}'", key)
-        return kind(value)
-
-    def items(self, key: str) -> list[object] | None:
-        return cast(list[object] | None, self.typed(key, (list,), "an array"))
-
-    def strings(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        values = self.items(key)
-        if values is None:
-            if default is None:
-                self.fail(f"missing required key '{key}'")
-            return default
-        if not values:
-            self.fail("must list at least one entry", key)
-        seen: set[str] = set()
-        for index, value in enumerate(values):
-            if not isinstance(value, str) or not _IDENT.fullmatch(value):
-                self.fail(f"entries must be ids, not {value!r}", key, index)
-            if value in seen:
-                self.fail(f"'{value}' is listed twice", key, index)
-            seen.add(value)
-        return tuple(cast(list[str], values))
-
-    def table(self, key: str) -> _Table | None:
-        value = cast(dict[str, object] | None, self.typed(key, (dict,), "a table"))
-        return None if value is None else _Table(value, self.at + (key,), self.source)
-
-    def subtables(self, key: str) -> list[tuple[str, _Table]]:
-        """A table of named tables, like [services.<id>]."""
-        outer = self.table(key)
-        if outer is None:
-            return []
-        for name in outer.data:
-            outer.typed(name, (dict,), f"a table ([{_dotted(outer.at)}.{name}])")
-        return [(name, cast(_Table, outer.table(name))) for name in outer.data]
-
-    def array_of_tables(self, key: str) -> list[_Table]:
-        values = self.typed(key, (list,), f"an array of tables ([[{key}]])")
-        tables = []
-        for index, value in enumerate(cast(list[object], values or [])):
-            if not isinstance(value, dict):
-                self.fail(f"entries must be tables, not {_describe(value)}", key, index)
-            tables.append(_Table(value, self.at + (key, index), self.source))
-        return tables
-
-
-class _Registry:
-    """Ids that must be unique, remembering where each was first declared."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], Where] = {}
-
-    def claim(self, kind: str, value: str, table: _Table, key: str, secret: bool = False) -> None:
-        first = self._seen.setdefault((kind, value), table.at + (key,))
-        if first != table.at + (key,):
-            line = table.source.line(first)
-            shown = kind if secret else f"{kind} '{value}'"
-            table.fail(f"{shown} is declared twice (first at line {line})", key)
+    return _read_config(read_toml(text, path))
 
 
 # --- the rules a site inherits from [defaults] ----------------------------------------------
@@ -394,14 +102,14 @@ class _Rules:
     policy: Policy = Policy()
 
 
-def _clock(t: _Table, value: str, *where: str | int) -> time:
+def _clock(t: Table, value: str, *where: str | int) -> time:
     match = _CLOCK.fullmatch(value)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
         t.fail(f"'{value}' is not a time of day like \"08:30\"", *where)
     return time(int(match[1]), int(match[2]))
 
 
-def _timezone(t: _Table) -> str:
+def _timezone(t: Table) -> str:
     name = t.text("timezone")
     try:
         ZoneInfo(name)
@@ -410,8 +118,8 @@ def _timezone(t: _Table) -> str:
     return name
 
 
-def _weekly(t: _Table) -> tuple[tuple[int, time, time], ...]:
-    hours = cast(_Table, t.table("hours"))
+def _weekly(t: Table) -> tuple[tuple[int, time, time], ...]:
+    hours = cast(Table, t.table("hours"))
     hours.check_keys(WEEKDAYS)
     weekly = []
     for day, key in enumerate(WEEKDAYS):
@@ -428,7 +136,7 @@ def _weekly(t: _Table) -> tuple[tuple[int, time, time], ...]:
     return tuple(weekly)
 
 
-def _closed_dates(t: _Table) -> frozenset[date]:
+def _closed_dates(t: Table) -> frozenset[date]:
     days = set()
     for index, value in enumerate(t.items("closed_dates") or []):
         if isinstance(value, date) and not isinstance(value, datetime):
@@ -443,7 +151,7 @@ def _closed_dates(t: _Table) -> frozenset[date]:
     return frozenset(days)
 
 
-def _priority_ratio(t: _Table) -> dict[str, Any]:
+def _priority_ratio(t: Table) -> dict[str, Any]:
     ratio = t.items("priority_ratio")
     if (
         ratio is None
@@ -454,9 +162,9 @@ def _priority_ratio(t: _Table) -> dict[str, Any]:
     return {"priority_normal": ratio[0], "priority_every": ratio[1]}
 
 
-def _outcomes(t: _Table) -> tuple[Outcome, ...]:
+def _outcomes(t: Table) -> tuple[Outcome, ...]:
     outcomes: list[Outcome] = []
-    registry = _Registry()
+    registry = Registry()
     for entry in t.array_of_tables("outcomes"):
         entry.check_keys(("code", "label", "placement"))
         registry.claim("outcome", entry.ident("code"), entry, "code")
@@ -470,7 +178,7 @@ def _with_policy(rules: _Rules, **changes: Any) -> _Rules:
     return replace(rules, policy=replace(rules.policy, **changes))
 
 
-_RULE_READERS: dict[str, Callable[[_Table, _Rules], _Rules]] = {
+_RULE_READERS: dict[str, Callable[[Table, _Rules], _Rules]] = {
     "timezone": lambda t, r: replace(r, timezone=_timezone(t)),
     "day_starts_at": lambda t, r: _with_policy(
         r, day_starts_at=_clock(t, t.text("day_starts_at"), "day_starts_at")
@@ -487,7 +195,7 @@ _RULE_READERS: dict[str, Callable[[_Table, _Rules], _Rules]] = {
 RULE_KEYS = tuple(_RULE_READERS)
 
 
-def _read_rules(t: _Table, base: _Rules) -> _Rules:
+def _read_rules(t: Table, base: _Rules) -> _Rules:
     for key, read in _RULE_READERS.items():
         if t.has(key):
             base = read(t, base)
@@ -514,18 +222,18 @@ class _Desk:
     """A service as one site offers it, and where its numbering was configured."""
 
     service: Service
-    band_at: _Table
+    band_at: Table
     band_key: str
 
 
-def _prefix(t: _Table, default: str) -> str:
+def _prefix(t: Table, default: str) -> str:
     value = cast(str | None, t.typed("prefix", (str,), "a string"))
     if value is not None and not _PREFIX.fullmatch(value):
         t.fail(f"'{value}' is not a prefix (up to 3 letters, no digits)", "prefix")
     return default if value is None else value
 
 
-def _band(t: _Table, default: tuple[int, int]) -> tuple[int, int]:
+def _band(t: Table, default: tuple[int, int]) -> tuple[int, int]:
     band = t.items("numbers")
     if band is None:
         return default
@@ -537,9 +245,9 @@ def _band(t: _Table, default: tuple[int, int]) -> tuple[int, int]:
     return first, last
 
 
-def _read_service(service_id: str, t: _Table) -> Service:
+def _read_service(service_id: str, t: Table) -> Service:
     t.check_keys(_SERVICE_KEYS)
-    if not _IDENT.fullmatch(service_id):
+    if not IDENT.fullmatch(service_id):
         t.fail(f"'{service_id}' is not an id (lower-case letters, digits, '-' and '_')")
     first, last = _band(t, (1, 999))
     return Service(
@@ -556,14 +264,14 @@ def _read_service(service_id: str, t: _Table) -> Service:
     )
 
 
-def _read_catalogue(root: _Table) -> dict[str, _Desk]:
+def _read_catalogue(root: Table) -> dict[str, _Desk]:
     entries = root.subtables("services")
     if not entries:
         root.fail("no desks: declare at least one [services.<id>] table")
     return {sid: _Desk(_read_service(sid, t), t, "numbers") for sid, t in entries}
 
 
-def _override(desk: _Desk, t: _Table) -> _Desk:
+def _override(desk: _Desk, t: Table) -> _Desk:
     t.check_keys(_OVERRIDE_KEYS)
     base = desk.service
     first, last = _band(t, (base.first_number, base.last_number))
@@ -578,7 +286,7 @@ def _override(desk: _Desk, t: _Table) -> _Desk:
     return _Desk(service, t, key) if key else replace(desk, service=service)
 
 
-def _site_desks(site: _Table, catalogue: dict[str, _Desk]) -> list[_Desk]:
+def _site_desks(site: Table, catalogue: dict[str, _Desk]) -> list[_Desk]:
     ids = site.strings("services")
     for index, sid in enumerate(ids):
         if sid not in catalogue:
@@ -592,7 +300,7 @@ def _site_desks(site: _Table, catalogue: dict[str, _Desk]) -> list[_Desk]:
     return list(desks.values())
 
 
-def _check_bands(site: _Table, desks: list[_Desk]) -> None:
+def _check_bands(site: Table, desks: list[_Desk]) -> None:
     """Two desks of one site must never be able to hand out the same label."""
     for index, desk in enumerate(desks):
         a = desk.service
@@ -611,7 +319,8 @@ def _check_bands(site: _Table, desks: list[_Desk]) -> None:
 # --- counters, devices, sites -----------------------------------------------------------
 
 _COUNTER_KEYS = ("id", "name", "number", "area", "services", "mode", "weights")
-_DEVICE_KEYS = ("id", "role", "name", "token", "area", "counter")
+_DEVICE_KEYS = ("id", "role", "name", "token", "area", "counter", "printers")
+_PRINTER_KEYS = ("id", "name", "url", "width", "confirm")
 _SITE_KEYS = (
     "id",
     "name",
@@ -620,11 +329,12 @@ _SITE_KEYS = (
     "areas",
     "counters",
     "devices",
+    "printers",
     "service_overrides",
 ) + RULE_KEYS
 
 
-def _weights(t: _Table, services: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+def _weights(t: Table, services: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
     table = t.table("weights")
     if table is None:
         return ()
@@ -639,7 +349,7 @@ def _weights(t: _Table, services: tuple[str, ...]) -> tuple[tuple[str, float], .
     return tuple(weights)
 
 
-def _read_counter(t: _Table, site: Site, registry: _Registry) -> Counter:
+def _read_counter(t: Table, site: Site, registry: Registry) -> Counter:
     t.check_keys(_COUNTER_KEYS)
     registry.claim("counter", t.ident("id"), t, "id")
     registry.claim(f"counter number at site '{site.id}'", str(t.integer("number")), t, "number")
@@ -664,7 +374,7 @@ def _read_counter(t: _Table, site: Site, registry: _Registry) -> Counter:
     )
 
 
-def _device_place(t: _Table, role: str, site: Site) -> tuple[str | None, str | None]:
+def _device_place(t: Table, role: str, site: Site) -> tuple[str | None, str | None]:
     """The area and counter a site device is bound to."""
     counter_id = t.optional_text("counter")
     counter = site.counter(counter_id) if counter_id else None
@@ -680,7 +390,26 @@ def _device_place(t: _Table, role: str, site: Site) -> tuple[str | None, str | N
     return area, counter_id
 
 
-def _read_device(t: _Table, site: Site | None, registry: _Registry) -> DeviceSpec:
+def _read_printer(t: Table, registry: Registry) -> PrinterConfig:
+    t.check_keys(_PRINTER_KEYS)
+    registry.claim("printer", t.ident("id"), t, "id")
+    width = t.integer("width", 512)
+    if width not in (512, 576):
+        t.fail(f"must be 512 or 576 dots, not {width}", "width")
+    confirm = t.text("confirm", "gs_r")
+    if confirm not in ("gs_r", "none"):
+        t.fail(f"must be 'gs_r' or 'none', not '{confirm}'", "confirm")
+    try:
+        return PrinterConfig(id=t.ident("id"), url=t.text("url"),
+                             width_dots=cast(Literal[512, 576], width),
+                             confirm=cast(Literal["gs_r", "none"], confirm),
+                             name=t.text("name", ""))
+    except ValueError as exc:
+        t.fail(str(exc), "url")
+
+
+def _read_device(t: Table, site: Site | None, registry: Registry,
+                 site_printers: frozenset[str] = frozenset()) -> DeviceSpec:
     t.check_keys(_DEVICE_KEYS)
     registry.claim("device", t.ident("id"), t, "id")
     role = t.text("role")
@@ -694,6 +423,12 @@ def _read_device(t: _Table, site: Site | None, registry: _Registry) -> DeviceSpe
         t.fail("only displays have an area", "area")
     if t.has("counter") and role not in ("display", "staff"):
         t.fail("only displays and staff consoles have a counter", "counter")
+    printers = t.strings("printers", ())
+    if printers and role != "kiosk":
+        t.fail("only kiosks have printers", "printers")
+    for index, printer_id in enumerate(printers):
+        if site is not None and printer_id not in site_printers:
+            t.fail(f"site '{site.id}' has no printer '{printer_id}'", "printers", index)
     token = t.optional_text("token")
     if token is not None:
         if not _TOKEN.fullmatch(token):
@@ -701,12 +436,13 @@ def _read_device(t: _Table, site: Site | None, registry: _Registry) -> DeviceSpe
         registry.claim("token", token, t, "token", secret=True)
     area, counter_id = _device_place(t, role, site) if site else (None, None)
     site_id = site.id if site else None
-    return DeviceSpec(t.ident("id"), role, site_id, t.text("name"), token, area, counter_id)
+    return DeviceSpec(t.ident("id"), role, site_id, t.text("name"), token, area, counter_id,
+                      printers)
 
 
 def _read_site(
-    t: _Table, defaults: _Rules, catalogue: dict[str, _Desk], registry: _Registry
-) -> tuple[Site, list[DeviceSpec]]:
+    t: Table, defaults: _Rules, catalogue: dict[str, _Desk], registry: Registry
+) -> tuple[Site, list[DeviceSpec], list[PrinterConfig]]:
     t.check_keys(_SITE_KEYS)
     registry.claim("site", t.ident("id"), t, "id")
     rules = _read_rules(t, defaults)
@@ -724,22 +460,30 @@ def _read_site(
     )
     counters = tuple(_read_counter(c, site, registry) for c in t.array_of_tables("counters"))
     site = replace(site, counters=counters)
-    return site, [_read_device(d, site, registry) for d in t.array_of_tables("devices")]
+    printers = [_read_printer(p, registry) for p in t.array_of_tables("printers")]
+    ids = frozenset(p.id for p in printers)
+    devices = [_read_device(d, site, registry, ids) for d in t.array_of_tables("devices")]
+    return site, devices, printers
 
 
-def _read_config(root: _Table) -> SiteConfig:
+def _read_config(root: Table) -> SiteConfig:
     root.check_keys(("defaults", "services", "sites", "devices"))
-    defaults_table = root.table("defaults") or _Table({}, ("defaults",), root.source)
+    defaults_table = root.table("defaults") or Table({}, ("defaults",), root.source)
     defaults_table.check_keys(RULE_KEYS)
     defaults = _read_rules(defaults_table, _Rules())
     catalogue = _read_catalogue(root)
-    registry = _Registry()
-    sites, devices = [], []
+    registry = Registry()
+    sites: list[Site] = []
+    devices: list[DeviceSpec] = []
+    printers: list[PrinterConfig] = []
+    printer_sites: list[tuple[str, str]] = []
     for table in root.array_of_tables("sites"):
-        site, site_devices = _read_site(table, defaults, catalogue, registry)
+        site, site_devices, site_printers = _read_site(table, defaults, catalogue, registry)
         sites.append(site)
         devices.extend(site_devices)
+        printers.extend(site_printers)
+        printer_sites.extend((p.id, site.id) for p in site_printers)
     if not sites:
         root.fail("no sites: declare at least one [[sites]] table")
     devices.extend(_read_device(d, None, registry) for d in root.array_of_tables("devices"))
-    return SiteConfig(tuple(sites), tuple(devices))
+    return SiteConfig(tuple(sites), tuple(devices), tuple(printers), tuple(printer_sites))

@@ -9,13 +9,16 @@ import pytest
 
 from tests.harness import ServerProcess
 
-POOL = [f"s{i:02d}" for i in range(1, 61)]
+POOL = [f"s{i:02d}" for i in range(1, 151)]
+KIOSK_SITE = "kp"  # its kiosk has a (memory) printer, like a real one
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A real gevent server with sixty identical test sites, shared by the session."""
-    proc = ServerProcess(tmp_path_factory.mktemp("server"), POOL)
+    """A real gevent server shared by the session: identical test sites, one per test that
+    needs empty queues, and a kiosk site with a printer."""
+    proc = ServerProcess(tmp_path_factory.mktemp("server"), [*POOL, KIOSK_SITE],
+                         printers={KIOSK_SITE: f"memory://{KIOSK_SITE}"})
     proc.init()
     proc.start()
     yield proc

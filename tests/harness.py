@@ -170,10 +170,28 @@ token = "token-{site}-manager"
 ADMIN = "token-admin-000"
 
 
-def site_file(site_ids: list[str], extra: dict[str, str] | None = None) -> str:
-    """A site file with identical test sites; `extra` adds TOML lines to a site's table."""
+PRINTER = """
+[[sites.printers]]
+id = "{site}-p1"
+name = "発券機プリンター"
+url = "{url}"
+"""
+
+
+def site_file(site_ids: list[str], extra: dict[str, str] | None = None,
+              printers: dict[str, str] | None = None) -> str:
+    """A site file with identical test sites; `extra` adds TOML lines to a site's table;
+    `printers` gives a site's kiosk a printer at that URL (memory://..., network://...)."""
     extra = extra or {}
-    return SERVICES + "".join(SITE.format(site=s, extra=extra.get(s, "")) for s in site_ids)
+    printers = printers or {}
+    text = SERVICES
+    for site in site_ids:
+        text += SITE.format(site=site, extra=extra.get(site, ""))
+        if site in printers:
+            text += PRINTER.format(site=site, url=printers[site])
+            text = text.replace(f'token = "token-{site}-kiosk"\n',
+                                f'token = "token-{site}-kiosk"\nprinters = ["{site}-p1"]\n')
+    return text
 
 
 def free_port() -> int:
@@ -200,11 +218,12 @@ class ServerProcess:
     """One real server process; start, kill -9, restart on the same database."""
 
     def __init__(self, workdir: Path, site_ids: list[str], env: dict[str, str] | None = None,
-                 sites_text: str | None = None) -> None:
+                 sites_text: str | None = None, printers: dict[str, str] | None = None) -> None:
         self.workdir = workdir
         self.db = workdir / "madoguchi.db"
         self.sites_path = workdir / "sites.toml"
-        self.sites_path.write_text(sites_text or site_file(site_ids), encoding="utf-8")
+        self.sites_path.write_text(sites_text or site_file(site_ids, printers=printers),
+                                   encoding="utf-8")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "MADOGUCHI_DATABASE": f"sqlite:///{self.db}",

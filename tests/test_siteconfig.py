@@ -13,11 +13,11 @@ from server.domain.model import ALWAYS_OPEN, CounterMode, NoShowPolicy, Organisa
 from server.siteconfig import (
     ConfigError,
     SiteConfig,
-    _LineIndex,  # the locator behind every line number
     default_sites_path,
     load_sites,
     parse_sites,
 )
+from server.tomlread import LineIndex as _LineIndex  # the locator behind every line number
 
 BASE = """\
 [defaults]

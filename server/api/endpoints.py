@@ -111,6 +111,9 @@ def read_body(schema: Schema | None) -> dict[str, Any]:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequest(f"The body is not valid JSON: {exc}.", "invalid_json") from None
+        except RecursionError:  # json.loads gives up on deep nesting this way
+            raise BadRequest("The body is not valid JSON: it is nested too deeply.",
+                             "invalid_json") from None
     validate(body, schema)
     return body  # type: ignore[no-any-return]
 

@@ -19,6 +19,7 @@ _KIND_OF_CODE = {
     "unknown_site": "not_found", "unknown_service": "not_found", "unknown_counter": "not_found",
     "unknown_ticket": "not_found", "invalid_field": "invalid", "unknown_outcome": "invalid",
     "duplicate_services": "invalid", "clock_not_simulated": "conflict",
+    "idempotency_key_reused": "invalid", "invalid_idempotency_key": "bad_request",
 }
 
 
@@ -40,7 +41,13 @@ def _responses(spec: EndpointSpec) -> dict[str, Any]:
     responses: dict[str, Any] = {str(spec.ok_status): {"description": "OK", "content": {
         "application/json": {"schema": {"type": "object"}}}}}
     by_status: dict[int, list[str]] = {}
-    for code in spec.errors:
+    errors = list(spec.errors)
+    # Codes every route of a kind can answer with, whatever its own list says.
+    if "{site_id}" in spec.path and "unknown_site" not in errors:
+        errors.insert(0, "unknown_site")
+    if spec.idempotent:
+        errors += ["invalid_idempotency_key", "idempotency_key_reused"]
+    for code in errors:
         status = STATUS_BY_KIND[_KIND_OF_CODE.get(code, "conflict")]
         by_status.setdefault(status, []).append(code)
     if spec.body is not None:

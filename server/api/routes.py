@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, request
@@ -10,6 +10,8 @@ from flask import Blueprint, current_app, request
 from ..domain.errors import Conflict, Invalid, NotFound, unknown_ticket
 from ..domain.model import LIVE, Ticket
 from ..domain.site_queue import SiteQueue
+from ..estimates import estimate_view
+from ..phone.views import status_url
 from ..presenters import (
     counter_view,
     staff_event_view,
@@ -18,7 +20,7 @@ from ..presenters import (
 )
 from ..store import repository
 from ..store.devices import Device
-from .endpoints import STAFF_ROLES, BadRequest, Denied, EndpointSpec, endpoint, idempotency
+from .endpoints import STAFF_ROLES, Denied, EndpointSpec, endpoint, idempotency
 from .validation import array, boolean, integer, obj, string
 
 bp = Blueprint("api", __name__)
@@ -30,9 +32,10 @@ def app_services() -> Any:
 
 
 def _run(device: Device, body: dict[str, Any], site_id: str, operation: Any, render: Any,
-         keyed: bool = True) -> tuple[int, dict[str, Any]]:
-    key, digest = idempotency(device, body) if keyed else (None, "")
-    return app_services().engine.run(site_id, operation, render, key=key, request_hash=digest)  # type: ignore[no-any-return]
+         after: Any = None) -> tuple[int, dict[str, Any]]:
+    key, digest = idempotency(device, body)
+    return app_services().engine.run(  # type: ignore[no-any-return]
+        site_id, operation, render, key=key, request_hash=digest, after=after)
 
 
 def _site_of_ticket(ticket_id: int, device: Device) -> str:
@@ -55,6 +58,13 @@ def _staff_name(device: Device) -> str:
 def health(device: None, body: dict[str, Any]) -> dict[str, Any]:
     engine = app_services().engine
     return {"ok": True, "seq": engine.committed_seq}
+
+
+@endpoint(bp, EndpointSpec("GET", "/me", "Who this credential is: role, site, area, counter",
+                           ("kiosk", "display", *STAFF_ROLES), tag="system"))
+def me(device: Device, body: dict[str, Any]) -> dict[str, Any]:
+    return {"id": device.id, "role": device.role, "site": device.site_id, "name": device.name,
+            "area": device.area, "counter": device.counter_id}
 
 
 @endpoint(bp, EndpointSpec("GET", "/sites", "Sites this credential may see",
@@ -171,12 +181,13 @@ ISSUE_BODY = obj({
 def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict[str, Any]]:
     services = app_services()
     engine = services.engine
-    site = engine.queue(site_id).site
-    if not services.is_open(site):
-        raise Conflict(f"{site.name} is closed now: tickets are issued in business hours.",
-                       "site_closed")
 
     def operation(queue: SiteQueue, now: datetime) -> Ticket:
+        # Checked here, after the idempotency key: a retry just after closing time gets
+        # the ticket it was given before closing, not a refusal.
+        if not services.is_open(queue.site):
+            raise Conflict(f"{queue.site.name} is closed now: tickets are issued in business "
+                           "hours.", "site_closed")
         return queue.issue(engine.new_ticket_id(), list(body["services"]), now,
                            engine.new_public_token(), priority=body.get("priority", False),
                            language=body.get("language", "ja"))
@@ -184,11 +195,34 @@ def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict
     def render(ticket: Ticket) -> tuple[int, dict[str, Any]]:
         queue = engine.queue(site_id)
         view = visitor_ticket_view(queue, ticket)
+        view["estimate"] = estimate_view(services.estimator.estimate(site_id, ticket))
+        view["status_url"] = status_url(ticket.public_token)
+        view["qr_svg_url"] = f"/t/{ticket.public_token}/qr.svg"
+        view["print"] = {"state": services.printing.state_for(device)}
         if device.role != "kiosk":
             view = {**view, "ticket": ticket_view(queue, ticket)}
         return 201, view
 
-    return _run(device, body, site_id, operation, render)
+    def print_it(ticket: Ticket) -> None:
+        services.printing.print_for_kiosk(device.id, site_id, ticket.id,
+                                          status_url(ticket.public_token))
+
+    return _run(device, body, site_id, operation, render, after=print_it)
+
+
+ALERT_BODY = obj({"kind": string(32, enum=["need_help", "call_staff"]), "ticket": integer(1)},
+                 required=("kind",))
+
+
+@endpoint(bp, EndpointSpec("POST", "/sites/{site_id}/alerts",
+                           "Ask staff to come to the kiosk ('need_help', 'call_staff')",
+                           ("kiosk", *STAFF_ROLES), body=ALERT_BODY, idempotent=True,
+                           ok_status=202, tag="sites",
+                           errors=("unknown_site", "unknown_ticket")))
+def alert(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict[str, Any]]:
+    return _run(device, body, site_id,
+                lambda q, now: q.alert_staff(body["kind"], now, body.get("ticket"), device.id),
+                lambda event: (202, {"alert": body["kind"], "ticket": event.ticket_id}))
 
 
 # ---- counters -------------------------------------------------------------------------------
@@ -222,16 +256,20 @@ CALL_BODY = obj({"ticket": integer(1), "label": string(32)})
 def call_one(device: Device, body: dict[str, Any], site_id: str,
              counter_id: str) -> tuple[int, dict[str, Any]]:
     queue = app_services().engine.queue(site_id)
-    ticket_id = body.get("ticket") or _live_ticket_by_label(queue, body.get("label"))
-    return _run(device, body, site_id,
-                lambda q, now: q.call(counter_id, ticket_id, now, _staff_name(device)),
-                lambda choice: _called(choice, queue))
-
-
-def _live_ticket_by_label(queue: SiteQueue, label: str | None) -> int:
-    if label is None:
+    if "ticket" not in body and "label" not in body:
         raise Invalid("Give the ticket's id or its number ('ticket' or 'label').",
                       "invalid_field", field="body.ticket")
+
+    def operation(q: SiteQueue, now: datetime) -> Any:
+        # The number is looked up after the idempotency key: a retry gets the first answer
+        # even if that ticket has been finished since.
+        ticket_id = body.get("ticket") or _live_ticket_by_label(q, body["label"])
+        return q.call(counter_id, ticket_id, now, _staff_name(device))
+
+    return _run(device, body, site_id, operation, lambda choice: _called(choice, queue))
+
+
+def _live_ticket_by_label(queue: SiteQueue, label: str) -> int:
     for ticket in queue.tickets.values():
         if ticket.label == label and ticket.status in LIVE:
             return ticket.id
@@ -309,6 +347,29 @@ _ticket_action("cancel", "Cancel the visit", CANCEL_BODY,
                lambda q, t, now, b, s: q.cancel(t, now, s, b.get("reason", "cancelled")))
 
 
+REPRINT_BODY = obj({"printer": string(64)})
+
+
+@endpoint(bp, EndpointSpec("POST", "/tickets/{ticket_id}/reprint",
+                           "Print the ticket again, marked 再発行 (the outcome is pushed as "
+                           "'print')", STAFF_ROLES, body=REPRINT_BODY, idempotent=True,
+                           ok_status=202, tag="tickets",
+                           errors=("unknown_ticket", "unknown_printer")))
+def reprint(device: Device, body: dict[str, Any], ticket_id: int) -> tuple[int, dict[str, Any]]:
+    services = app_services()
+    site_id = _site_of_ticket(ticket_id, device)
+    printer = body.get("printer")
+    if printer is not None and services.printing.site_of.get(printer) != site_id:
+        raise NotFound(f"Site '{site_id}' has no printer '{printer}'.", "unknown_printer")
+
+    def start(ticket: Ticket) -> None:
+        services.printing.reprint(site_id, ticket.id, status_url(ticket.public_token), printer)
+
+    return _run(device, body, site_id, lambda q, now: q.ticket(ticket_id),
+                lambda ticket: (202, {"ticket": ticket.id, "print": {"state": "queued"}}),
+                after=start)
+
+
 # ---- the day and the clock ------------------------------------------------------------------
 
 @endpoint(bp, EndpointSpec("POST", "/sites/{site_id}/close-day",
@@ -322,6 +383,9 @@ def close_day(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, 
 
 
 CLOCK_BODY = obj({"set": string(40), "advance_seconds": integer(0, 10**8)})
+# Far enough either way for any demo or replay, near enough that date arithmetic on
+# "now" (business days, the day before, wait times) cannot leave datetime's range.
+CLOCK_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 @endpoint(bp, EndpointSpec("POST", "/clock", "Move the simulated clock (simulated mode only)",
@@ -331,15 +395,23 @@ def move_clock(device: Device, body: dict[str, Any]) -> dict[str, Any]:
     clock = app_services().clock
     if not hasattr(clock, "advance"):
         raise Conflict("The server runs on the system clock.", "clock_not_simulated")
+    moment = clock.now()
     if "set" in body:
         try:
             moment = datetime.fromisoformat(body["set"])
         except ValueError:
-            raise BadRequest("'set' must be an ISO 8601 time with an offset.",
-                             "invalid_field") from None
+            raise Invalid("'set' must be an ISO 8601 time with an offset.",
+                          "invalid_field", field="body.set") from None
         if moment.tzinfo is None:
-            raise BadRequest("'set' needs a UTC offset, for example +09:00.", "invalid_field")
-        clock.set(moment)
-    if "advance_seconds" in body:
-        clock.advance(timedelta(seconds=body["advance_seconds"]))
+            raise Invalid("'set' needs a UTC offset, for example +09:00.", "invalid_field",
+                          field="body.set")
+    try:
+        moment = moment + timedelta(seconds=body.get("advance_seconds", 0))
+        in_range = CLOCK_RANGE[0] <= moment < CLOCK_RANGE[1]
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise Invalid("The clock can only be set between 2000 and 2100.", "invalid_field",
+                      field="body.set" if "set" in body else "body.advance_seconds")
+    clock.set(moment)
     return {"now": clock.now().isoformat()}

@@ -39,36 +39,51 @@ def validate(value: Any, schema: Schema, where: str = "body") -> None:
     kind = schema["type"]
     if not _is_type(value, kind):
         raise _bad(where, f"must be {_TYPE_WORDS[kind]}")
-    if kind == "object":
-        props = schema.get("properties", {})
-        for name in schema.get("required", []):
-            if name not in value:
-                raise _bad(f"{where}.{name}", "is required")
-        if not schema.get("additionalProperties", True):
-            extra = sorted(set(value) - set(props))
-            if extra:
-                raise _bad(f"{where}.{extra[0]}", "is not a known field",
-                           code="unknown_field")
-        for name, sub in props.items():
-            if name in value and not (value[name] is None and sub.get("nullable")):
-                validate(value[name], sub, f"{where}.{name}")
-    elif kind == "string":
-        if len(value) < schema.get("minLength", 0):
-            raise _bad(where, "must not be empty")
-        if len(value) > schema.get("maxLength", 10_000):
-            raise _bad(where, f"must be at most {schema['maxLength']} characters")
-        if "enum" in schema and value not in schema["enum"]:
-            raise _bad(where, "must be one of " + ", ".join(schema["enum"]))
-    elif kind in ("integer", "number"):
-        if value < schema.get("minimum", value) or value > schema.get("maximum", value):
-            raise _bad(where, f"must be between {schema['minimum']} and {schema['maximum']}")
-    elif kind == "array":
-        if len(value) < schema.get("minItems", 0):
-            raise _bad(where, f"must have at least {schema['minItems']} item(s)")
-        if len(value) > schema.get("maxItems", 1000):
-            raise _bad(where, f"must have at most {schema['maxItems']} items")
-        for i, item in enumerate(value):
-            validate(item, schema["items"], f"{where}[{i}]")
+    check = _CHECKS.get(kind)
+    if check is not None:
+        check(value, schema, where)
+
+
+def _check_object(value: dict[str, Any], schema: Schema, where: str) -> None:
+    props = schema.get("properties", {})
+    for name in schema.get("required", []):
+        if name not in value:
+            raise _bad(f"{where}.{name}", "is required")
+    if not schema.get("additionalProperties", True):
+        extra = sorted(set(value) - set(props))
+        if extra:
+            raise _bad(f"{where}.{extra[0]}", "is not a known field", code="unknown_field")
+    for name, sub in props.items():
+        if name in value and not (value[name] is None and sub.get("nullable")):
+            validate(value[name], sub, f"{where}.{name}")
+
+
+def _check_string(value: str, schema: Schema, where: str) -> None:
+    if len(value) < schema.get("minLength", 0):
+        raise _bad(where, "must not be empty")
+    if len(value) > schema.get("maxLength", 10_000):
+        raise _bad(where, f"must be at most {schema['maxLength']} characters")
+    if "enum" in schema and value not in schema["enum"]:
+        raise _bad(where, "must be one of " + ", ".join(schema["enum"]))
+
+
+def _check_number(value: float, schema: Schema, where: str) -> None:
+    if value < schema.get("minimum", value) or value > schema.get("maximum", value):
+        raise _bad(where, f"must be between {schema['minimum']} and {schema['maximum']}")
+
+
+def _check_array(value: list[Any], schema: Schema, where: str) -> None:
+    if len(value) < schema.get("minItems", 0):
+        raise _bad(where, f"must have at least {schema['minItems']} item(s)")
+    if len(value) > schema.get("maxItems", 1000):
+        raise _bad(where, f"must have at most {schema['maxItems']} items")
+    for i, item in enumerate(value):
+        validate(item, schema["items"], f"{where}[{i}]")
+
+
+_CHECKS: dict[str, Any] = {"object": _check_object, "string": _check_string,
+                           "integer": _check_number, "number": _check_number,
+                           "array": _check_array}
 
 
 def _is_type(value: Any, kind: str) -> bool:

@@ -38,7 +38,9 @@ class Batch:
     commands: list[tuple[CommandRecord, datetime]]
 
 
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+def _upsert(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]
+) -> None:
     if not rows:
         return
     dialect = conn.dialect.name
@@ -48,9 +50,9 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Se
     conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates), rows)
 
 
-def write_batch(engine: Engine, batch: Batch) -> None:
+def write_batch(conn: Connection, batch: Batch) -> None:
     """Write one batch in a single short transaction (one fsync for the lot)."""
-    with engine.begin() as conn:
+    with conn.begin():
         _upsert(conn, schema.tickets, [ticket_row(t) for t in batch.tickets], ["id"])
         _upsert(conn, schema.counter_states,
                 [counter_row(site, c) for site, c in batch.counters], ["site_id", "counter_id"])
@@ -182,3 +184,10 @@ def purge_commands(engine: Engine, before: datetime) -> int:
     with engine.begin() as conn:
         result = conn.execute(schema.commands.delete().where(schema.commands.c.created_at < before))
     return int(result.rowcount or 0)
+
+
+def find_ticket_by_token(engine: Engine, public_token: str) -> Ticket | None:
+    t = schema.tickets
+    with engine.connect() as conn:
+        row = conn.execute(select(t).where(t.c.public_token == public_token)).first()
+    return ticket_from_row(row) if row else None
