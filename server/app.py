@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import IO, Any
@@ -12,6 +13,8 @@ from flask import Flask, jsonify
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
+from kiosk import bp as kiosk_bp
+
 from .api.endpoints import error_response, http_error_response
 from .api.openapi import openapi_document
 from .api.routes import bp as api_bp
@@ -19,7 +22,12 @@ from .domain.clock import Clock, SimulatedClock, SystemClock
 from .domain.errors import QueueError
 from .domain.model import Site
 from .engine import Engine
+from .estimates import Estimator
+from .phone import bp as phone_bp
+from .phone import register_phone_socket
+from .phone.views import PhonePusher, visitor_line
 from .presenters import public_snapshot, staff_snapshot
+from .printing import PrintService
 from .realtime import Publisher, register_socket_handlers
 from .settings import Settings
 from .siteconfig import parse_sites
@@ -45,6 +53,8 @@ class Services:
     clock: Clock
     socketio: SocketIO
     publisher: Publisher | None = None
+    estimator: Estimator | None = None
+    printing: PrintService | None = None
     lock: IO[str] | None = field(default=None, repr=False)
 
     def is_open(self, site: Site) -> bool:
@@ -56,9 +66,11 @@ class Services:
         queue = self.engine.queue(site_id)
         site = queue.site
         now = self.clock.now()
-        seq = self.engine.last_seq
+        seq = self.engine.committed_seq
         if device.role in ("staff", "manager", "admin"):
-            return staff_snapshot(queue, seq, now, self.is_open(site))
+            snap = staff_snapshot(queue, seq, now, self.is_open(site))
+            snap["printers"] = self.printing.site_printers(site_id) if self.printing else []
+            return snap
         recent = list(self.publisher.recent[site_id]) if self.publisher else []
         area = device.area or "main" if device.role == "display" else None
         snap = public_snapshot(queue, seq, now, self.is_open(site), recent, area)
@@ -99,8 +111,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
     app.json.sort_keys = False  # type: ignore[attr-defined]
     socketio = SocketIO(app, async_mode="gevent")
 
-    engine = Engine(writer, reader, sites, clock,
-                    offload=lambda fn: gevent.get_hub().threadpool.apply(fn),
+    def offload(fn: Callable[[], Any]) -> Any:
+        return gevent.get_hub().threadpool.apply(fn)
+
+    engine = Engine(writer, reader, sites, clock, offload=offload,
                     idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours))
     engine.start()
     services = Services(settings, sites, engine, active_devices(reader), clock, socketio,
@@ -108,6 +122,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
     services.publisher = Publisher(socketio, services)
     services.publisher.load_recent()
     engine.subscribe(services.publisher)
+    services.estimator = Estimator(engine)
+    services.estimator.warm_up()
+    engine.subscribe(services.estimator)
+    services.printing = PrintService(config, services, socketio, offload, visitor_line)
+    services.printing.start()
     app.extensions["madoguchi"] = services
 
     app.register_blueprint(api_bp, url_prefix="/api")
@@ -116,6 +135,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
     app.register_error_handler(QueueError, error_response)
     app.register_error_handler(HTTPException, http_error_response)
     register_socket_handlers(socketio, services)
+    app.register_blueprint(phone_bp)
+    app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
+    phones = PhonePusher(socketio, app)
+    engine.subscribe(phones)
+    register_phone_socket(socketio, phones)
 
     @app.get("/")
     def index() -> Any:

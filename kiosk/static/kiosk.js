@@ -1,0 +1,602 @@
+/* The reception kiosk: choose one or more purposes, get one number, back to the start.
+ *
+ * Screens: loading → (refused | closed | start ⇄ confirm → ticket → start). The device token
+ * comes once in the address (?token=…), is kept in localStorage and then removed from the
+ * address bar. Every string comes from the language files embedded in the page.
+ */
+(function () {
+  "use strict";
+
+  const IDLE_MS = 75 * 1000;           // no touch for 60–90 s on a screen with choices…
+  const PROMPT_SECONDS = 20;           // …then "continue?" with 20 s to answer (WCAG 2.2.1)
+  const TICKET_SECONDS = 15;           // the number stays up this long
+  const TICKET_LONG_SECONDS = 60;      // …or this long when no paper came out
+  const SITE_POLL_MS = 60 * 1000;
+  const MESSAGE_SECONDS = 12;
+  const CALL_STAFF_PAUSE_MS = 20 * 1000;
+  const RETRY_BOOT_MS = 5000;
+  const REQUEST_TIMEOUT_MS = 15000;
+  const TOKEN_KEY = "madoguchi.kiosk.token";
+  const ICONS = {
+    job_referral: "briefcase", job: "briefcase", job_search: "search", search: "search",
+    career: "career", welfare: "heart", housing: "house", reception: "info",
+  };
+  const PAPER_STATES = ["queued", "printing", "printed"];
+
+  const data = JSON.parse(document.getElementById("kiosk-data").textContent);
+  const DEFAULT = data.default;
+  const LANGS = {};
+  data.languages.forEach(function (lang) { LANGS[lang.code] = lang; });
+  const $ = function (id) { return document.getElementById(id); };
+  const app = $("app");
+
+  const state = {
+    token: null, siteId: null, services: [], open: true, screen: "loading",
+    lang: DEFAULT, large: false, chosen: [], needHelp: false, adding: false,
+    issueKey: null, busy: false, ticket: null, helpResult: null,
+    printStates: {}, live: null, callStaffUntil: 0,
+  };
+  const timers = { idle: null, prompt: null, ticket: null, message: null, poll: null };
+  let ticketDeadline = 0;
+  let promptDeadline = 0;
+
+  // ---- words ------------------------------------------------------------------------------
+
+  const { fill, plain, put, make, icon } = window.KioskWords;
+
+  function text(key, vars, code) {
+    const lang = LANGS[code || state.lang] || LANGS[DEFAULT];
+    let s = lang.ui[key];
+    if (s == null) s = LANGS[DEFAULT].ui[key];
+    return fill(s == null ? key : s, vars);
+  }
+
+  function say(el, key, vars) { put(el, text(key, vars)); }
+
+  function serviceText(service) {
+    const own = (LANGS[state.lang].services || {})[service.id]
+      || (LANGS[DEFAULT].services || {})[service.id];
+    if (own && own.label) return { label: own.label, description: own.description || "" };
+    // A desk no language file knows: the server's own words.
+    return { label: service.name || service.public_label || service.id,
+             description: service.description || "" };
+  }
+
+  function serviceById(id) {
+    return state.services.find(function (s) { return s.id === id; }) || { id: id, name: id };
+  }
+
+  // ---- talking to the server --------------------------------------------------------------
+
+  function randomKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);  // works on plain http too, unlike randomUUID
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  async function api(method, path, body, key) {
+    const headers = { Authorization: "Bearer " + state.token, Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (key) headers["Idempotency-Key"] = key;
+    const abort = new AbortController();
+    const timer = setTimeout(function () { abort.abort(); }, REQUEST_TIMEOUT_MS);
+    try {
+      const response = await fetch(path, {
+        method: method, headers: headers, cache: "no-store", signal: abort.signal,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      let payload = null;
+      try { payload = await response.json(); } catch (err) { payload = null; }
+      return { status: response.status, body: payload || {} };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function sitePath(rest) { return "/api/sites/" + encodeURIComponent(state.siteId) + rest; }
+
+  function takeToken() {
+    const url = new URL(window.location.href);
+    const given = url.searchParams.get("token");
+    if (given) {
+      try { window.localStorage.setItem(TOKEN_KEY, given); } catch (err) { /* private mode */ }
+      url.searchParams.delete("token");
+      window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+      return given;
+    }
+    try { return window.localStorage.getItem(TOKEN_KEY); } catch (err) { return null; }
+  }
+
+  async function whichSite() {
+    const me = await api("GET", "/api/me");
+    if (me.status === 200) return me.body.role === "kiosk" && me.body.site ? me.body.site : null;
+    if (me.status === 401 || me.status === 403) return null;
+    if (me.status !== 404) throw new Error("me " + me.status);
+    // A server without /api/me: the token's one visible site, if it is not a staff token.
+    const sites = await api("GET", "/api/sites");
+    if (sites.status !== 200) return null;
+    const list = sites.body.sites || [];
+    if (list.length !== 1) return null;
+    const staff = await api("GET", "/api/sites/" + encodeURIComponent(list[0].id) + "/queues");
+    return staff.status === 403 ? list[0].id : null;
+  }
+
+  async function boot() {
+    state.token = state.token || takeToken();
+    if (!state.token) { refuse(); return; }
+    show("loading");
+    try {
+      state.siteId = await whichSite();
+      if (!state.siteId) { refuse(); return; }
+      if (!(await loadSite())) throw new Error("site");
+    } catch (err) {
+      if (state.screen === "refused") return;
+      setTimeout(boot, RETRY_BOOT_MS);  // the server may be starting: try again quietly
+      return;
+    }
+    connectLive();
+    clearInterval(timers.poll);
+    timers.poll = setInterval(loadSite, SITE_POLL_MS);
+    resetToStart();
+  }
+
+  // Fetch the site: its desks in order and whether it is open. Returns true when read.
+  async function loadSite() {
+    let reply;
+    try { reply = await api("GET", sitePath("")); } catch (err) { return false; }
+    if (reply.status === 401 || reply.status === 403) { refuse(); return false; }
+    if (reply.status !== 200) return false;
+    const changed = JSON.stringify(state.services) !== JSON.stringify(reply.body.services || []);
+    state.services = reply.body.services || [];
+    put($("site-name"), reply.body.name || "");
+    if (changed && state.screen === "start") renderPurposes();
+    setOpen(reply.body.open !== false);
+    return true;
+  }
+
+  function setOpen(open) {
+    state.open = open;
+    if (!open && ["start", "confirm", "loading"].indexOf(state.screen) >= 0 && !state.busy) {
+      closeDialogs();
+      show("closed");
+    } else if (open && state.screen === "closed") {
+      resetToStart();
+    }
+  }
+
+  function connectLive() {
+    if (state.live || !window.MadoguchiRealtime) return;
+    state.live = window.MadoguchiRealtime.connect({
+      token: state.token,
+      onSnapshot: function (snapshot) {
+        if (typeof snapshot.open === "boolean" && snapshot.open !== state.open) loadSite();
+      },
+      onEvents: function (events) {
+        if (events.some(function (e) { return e.kind === "day_closed"; })) loadSite();
+      },
+      onRefused: function () { refuse(); },
+    });
+    state.live.on("print", onPrint);
+  }
+
+  function refuse() {
+    closeDialogs();
+    clearAllTimers();
+    if (state.live) { state.live.close(); state.live = null; }
+    show("refused");
+  }
+
+  // ---- screens ----------------------------------------------------------------------------
+
+  function show(name) {
+    state.screen = name;
+    app.dataset.screen = name;
+    document.querySelectorAll(".screen").forEach(function (el) {
+      el.hidden = el.id !== "screen-" + name;
+    });
+    $("add-back").hidden = !(name === "start" && state.adding);
+    if (name === "start") renderStart();
+    if (name === "confirm") renderConfirm();
+    armIdle();
+  }
+
+  function applyLanguage() {
+    const lang = LANGS[state.lang];
+    document.documentElement.lang = lang.lang;
+    document.documentElement.dir = lang.dir || "ltr";
+    document.documentElement.classList.toggle("ruby", Boolean(lang.ruby));
+    document.documentElement.classList.toggle("large", state.large);
+    document.title = plain(text("page_title"));
+    document.querySelectorAll("[data-t]").forEach(function (el) { say(el, el.dataset.t); });
+    document.querySelectorAll("button.lang").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
+    });
+    $("larger").setAttribute("aria-pressed", String(state.large));
+    if (state.screen === "start") renderStart();
+    if (state.screen === "confirm") renderConfirm();
+  }
+
+  function setLanguage(code) {
+    if (!LANGS[code]) return;
+    state.lang = code;
+    applyLanguage();
+  }
+
+  function renderStart() {
+    say($("start-title"), state.adding ? "add.title" : "start.title");
+    say($("start-hint"), state.adding ? "add.hint" : "start.hint");
+    renderPurposes();
+  }
+
+  function renderPurposes() {
+    const box = $("purposes");
+    box.textContent = "";
+    state.services.forEach(function (service) {
+      const words = serviceText(service);
+      const button = make("button", "purpose");
+      button.type = "button";
+      button.dataset.service = service.id;
+      button.append(icon(ICONS[service.id] || "dot"));
+      const body = make("span", "body");
+      const label = make("span", "label");
+      put(label, words.label);
+      body.append(label);
+      if (words.description) {
+        const desc = make("span", "desc");
+        put(desc, words.description);
+        body.append(desc);
+      }
+      button.append(body);
+      const order = state.chosen.indexOf(service.id);
+      if (order >= 0) {
+        button.classList.add("chosen");
+        button.setAttribute("aria-disabled", "true");
+        const badge = make("span", "badge");
+        badge.textContent = String(order + 1);
+        button.append(badge);
+      }
+      button.addEventListener("click", function () { choose(service.id); });
+      box.append(button);
+    });
+  }
+
+  function choose(id) {
+    if (state.chosen.indexOf(id) >= 0) return;
+    state.chosen.push(id);
+    state.adding = false;
+    state.issueKey = null;  // a new choice is a new request
+    show("confirm");
+  }
+
+  function renderConfirm() {
+    const list = $("chosen");
+    list.textContent = "";
+    state.chosen.forEach(function (id, index) {
+      const item = make("li");
+      const badge = make("span", "badge");
+      badge.textContent = String(index + 1);
+      const label = make("span", "label");
+      put(label, serviceText(serviceById(id)).label);
+      item.append(badge, icon(ICONS[id] || "dot"), label);
+      list.append(item);
+    });
+    say($("confirm-note"), state.chosen.length > 1 ? "confirm.many" : "confirm.one");
+    $("need-help").setAttribute("aria-pressed", String(state.needHelp));
+    $("add-more").hidden = state.chosen.length >= Math.min(state.services.length, 6);
+    say($("issue-label"), state.busy ? "issuing" : "confirm.issue");
+    $("issue").disabled = state.busy;
+  }
+
+  // ---- issuing ----------------------------------------------------------------------------
+
+  async function issue() {
+    if (state.busy || !state.chosen.length) return;
+    state.busy = true;
+    clearTimeout(timers.idle);
+    renderConfirm();
+    if (!state.issueKey) state.issueKey = randomKey();
+    const body = { services: state.chosen.slice(), priority: state.needHelp, language: state.lang };
+    let reply = null;
+    for (let attempt = 0; attempt < 3 && reply === null; attempt += 1) {
+      try {
+        reply = await api("POST", sitePath("/tickets"), body, state.issueKey);
+      } catch (err) {
+        if (attempt < 2) await new Promise(function (ok) { setTimeout(ok, 700 * (attempt + 1)); });
+      }
+    }
+    state.busy = false;
+    renderConfirm();
+    if (reply && reply.status === 201) {
+      state.issueKey = null;
+      if (state.needHelp) callFor("need_help").then(showHelpResult);
+      showTicket(reply.body);
+    } else if (reply && (reply.status === 401 || reply.status === 403)) {
+      refuse();
+    } else if (reply && reply.body.error === "site_closed") {
+      state.issueKey = null;
+      setOpen(false);
+      loadSite();
+    } else {
+      // Same key again only if the server may have done it (no answer, or its own failure).
+      if (reply && reply.status < 500) state.issueKey = null;
+      showError(reply);
+    }
+    armIdle();
+  }
+
+  function showError(reply) {
+    const code = reply ? reply.body.error : null;
+    const known = ["numbers_exhausted", "unknown_service"];
+    const key = !reply ? "error.network" : known.indexOf(code) >= 0 ? "error." + code
+      : "error.generic";
+    say($("error-text"), key);
+    // The server's own words, small, for the member of staff who comes to help.
+    $("error-detail").textContent = reply && reply.body.message
+      ? reply.body.message + (code ? " (" + code + ")" : "") : "";
+    openDialog("error");
+  }
+
+  // ---- the ticket -------------------------------------------------------------------------
+
+  function showTicket(ticket) {
+    state.ticket = ticket;
+    state.helpResult = state.needHelp ? "pending" : null;
+    renderTicket();
+    show("ticket");
+    const paper = ticket.print && ticket.print.state;
+    const early = state.printStates[ticket.id];
+    startTicketCountdown(paper === "no_printer" || early === "failed"
+      ? TICKET_LONG_SECONDS : TICKET_SECONDS);
+  }
+
+  function renderTicket() {
+    const t = state.ticket;
+    if (!t) return;
+    $("ticket-number").textContent = t.label != null ? String(t.label) : String(t.number);
+    const desks = Array.isArray(t.desks) && t.desks.length ? t.desks : [t.desk].filter(Boolean);
+    const list = $("ticket-desks");
+    list.textContent = "";
+    list.classList.toggle("many", desks.length > 1);
+    desks.forEach(function (desk) {
+      const li = make("li");
+      li.textContent = desk;
+      list.append(li);
+    });
+    say($("ticket-route-caption"), desks.length > 1 ? "ticket.route" : "ticket.desk");
+    const ahead = $("ticket-ahead");
+    ahead.hidden = typeof t.people_ahead !== "number";
+    if (!ahead.hidden) say(ahead, "ticket.ahead", { n: t.people_ahead });
+    renderEstimate(t.estimate);
+    const qrBox = $("ticket-qr-box");
+    qrBox.hidden = !t.qr_svg_url;
+    if (t.qr_svg_url && $("ticket-qr").getAttribute("src") !== t.qr_svg_url) {
+      $("ticket-qr").setAttribute("src", t.qr_svg_url);
+    }
+    renderPaper();
+    renderHelp();
+  }
+
+  function renderEstimate(estimate) {
+    const el = $("ticket-estimate");
+    const low = estimate && estimate.low_min;
+    const high = estimate && estimate.high_min;
+    if (typeof low === "number" && typeof high === "number") {
+      say(el, low === high ? "ticket.estimate_one" : "ticket.estimate", { low: low, high: high });
+      el.hidden = false;
+    } else if (estimate && estimate.text) {
+      say(el, "ticket.estimate_text", { text: estimate.text });
+      el.hidden = false;
+    } else {
+      el.hidden = true;
+    }
+  }
+
+  // What happened to the paper: a push from the printer wins over the answer to the issue.
+  function renderPaper() {
+    const t = state.ticket;
+    const paper = state.printStates[t.id] || (t.print && t.print.state) || null;
+    const el = $("ticket-print");
+    const key = paper === "failed" ? "ticket.print_failed" : paper === "no_printer"
+      ? "ticket.no_printer" : PAPER_STATES.indexOf(paper) >= 0 ? "ticket.take_paper" : null;
+    el.hidden = !key;
+    el.classList.toggle("calm", key === "ticket.take_paper");
+    if (key) say(el, key);
+  }
+
+  function renderHelp() {
+    const el = $("ticket-help");
+    el.hidden = !state.helpResult;
+    if (!state.helpResult) return;
+    put(el, text("staff_coming"));
+    if (state.helpResult === "missing" || state.helpResult === "failed") {
+      const more = make("span", "more");
+      put(more, text("staff_ask_counter"));
+      el.append(document.createElement("br"), more);
+    }
+  }
+
+  function showHelpResult(result) {
+    if (!state.ticket) return;
+    state.helpResult = result;
+    renderHelp();
+  }
+
+  function onPrint(message) {
+    if (!message || message.ticket == null) return;
+    state.printStates[message.ticket] = message.state;
+    const ids = Object.keys(state.printStates);
+    if (ids.length > 50) delete state.printStates[ids[0]];
+    if (state.screen !== "ticket" || !state.ticket || state.ticket.id !== message.ticket) return;
+    renderPaper();
+    if (message.state === "failed") startTicketCountdown(TICKET_LONG_SECONDS);
+  }
+
+  function startTicketCountdown(seconds) {
+    ticketDeadline = Math.max(ticketDeadline, Date.now() + seconds * 1000);
+    clearInterval(timers.ticket);
+    const tick = function () {
+      const left = Math.ceil((ticketDeadline - Date.now()) / 1000);
+      if (left <= 0) { resetToStart(); return; }
+      say($("ticket-returning"), "ticket.returning", { s: left });
+    };
+    tick();
+    timers.ticket = setInterval(tick, 1000);
+  }
+
+  // ---- staff ------------------------------------------------------------------------------
+
+  // "sent", "missing" (the server has no alerts yet) or "failed".
+  async function callFor(kind) {
+    try {
+      const reply = await api("POST", sitePath("/alerts"), { kind: kind }, randomKey());
+      if (reply.status >= 200 && reply.status < 300) return "sent";
+      return reply.status === 404 ? "missing" : "failed";
+    } catch (err) {
+      return "failed";
+    }
+  }
+
+  async function callStaff() {
+    if (Date.now() < state.callStaffUntil) { showMessage(null); return; }
+    state.callStaffUntil = Date.now() + CALL_STAFF_PAUSE_MS;
+    showMessage(null);
+    showMessage(await callFor("call_staff"));
+  }
+
+  function showMessage(result) {
+    say($("message-text"), "staff_coming");
+    const more = $("message-more");
+    more.hidden = !(result === "missing" || result === "failed");
+    say(more, "staff_ask_counter");
+    openDialog("message");
+    clearTimeout(timers.message);
+    timers.message = setTimeout(function () { closeDialog("message"); }, MESSAGE_SECONDS * 1000);
+  }
+
+  // ---- dialogs, idle and reset ------------------------------------------------------------
+
+  function openDialog(name) {
+    document.querySelectorAll(".dialog").forEach(function (el) {
+      el.hidden = el.id !== "dialog-" + name;
+    });
+    $("overlay").hidden = false;
+  }
+
+  function closeDialog(name) {
+    if ($("dialog-" + name).hidden) return;
+    $("dialog-" + name).hidden = true;
+    $("overlay").hidden = true;
+    if (name === "idle") { clearInterval(timers.prompt); armIdle(); }
+  }
+
+  function closeDialogs() {
+    ["idle", "message", "error"].forEach(function (name) { $("dialog-" + name).hidden = true; });
+    $("overlay").hidden = true;
+    clearInterval(timers.prompt);
+  }
+
+  function dialogOpen(name) { return !$("dialog-" + name).hidden; }
+
+  function pristine() {
+    return state.screen === "start" && state.lang === DEFAULT && !state.large
+      && state.chosen.length === 0;
+  }
+
+  function armIdle() {
+    clearTimeout(timers.idle);
+    timers.idle = null;
+    if (dialogOpen("idle") || state.busy) return;
+    if ((state.screen === "start" || state.screen === "confirm") && !pristine()) {
+      timers.idle = setTimeout(promptIdle, IDLE_MS);
+    }
+  }
+
+  function promptIdle() {
+    closeDialogs();
+    promptDeadline = Date.now() + PROMPT_SECONDS * 1000;
+    say($("idle-title"), "idle.title");
+    const second = $("idle-second");
+    second.hidden = state.lang === "ja-easy" || !LANGS["ja-easy"];
+    if (!second.hidden) put(second, text("idle.title", null, "ja-easy"));
+    say($("idle-continue-label"), "idle.continue");
+    say($("idle-restart-label"), "idle.restart");
+    const tick = function () {
+      const left = Math.ceil((promptDeadline - Date.now()) / 1000);
+      if (left <= 0) { resetToStart(); return; }
+      say($("idle-body"), "idle.body", { s: left });
+    };
+    tick();
+    openDialog("idle");
+    clearInterval(timers.prompt);
+    timers.prompt = setInterval(tick, 1000);
+  }
+
+  function clearAllTimers() {
+    clearTimeout(timers.idle);
+    clearInterval(timers.prompt);
+    clearInterval(timers.ticket);
+    clearTimeout(timers.message);
+    clearInterval(timers.poll);
+  }
+
+  // The next visitor starts from a clean screen, in Japanese, at normal text size.
+  function resetToStart() {
+    closeDialogs();
+    clearInterval(timers.ticket);
+    clearTimeout(timers.message);
+    ticketDeadline = 0;
+    Object.assign(state, { lang: DEFAULT, large: false, chosen: [], needHelp: false,
+                           adding: false, issueKey: null, ticket: null, helpResult: null });
+    state.screen = "start";
+    renderConfirm();  // no stale choice lingers behind the start screen
+    applyLanguage();
+    show(state.open ? "start" : "closed");
+  }
+
+  // ---- wiring -----------------------------------------------------------------------------
+
+  function wire() {
+    document.querySelectorAll("button.lang").forEach(function (button) {
+      button.addEventListener("click", function () { setLanguage(button.dataset.lang); });
+    });
+    $("issue").addEventListener("click", issue);
+    $("need-help").addEventListener("click", function () {
+      state.needHelp = !state.needHelp;
+      renderConfirm();
+    });
+    $("add-more").addEventListener("click", function () { state.adding = true; show("start"); });
+    $("add-back").addEventListener("click", function () { state.adding = false; show("confirm"); });
+    $("restart").addEventListener("click", function () {
+      Object.assign(state, { chosen: [], needHelp: false, adding: false, issueKey: null });
+      show("start");
+    });
+    $("larger").addEventListener("click", function () {
+      state.large = !state.large;
+      applyLanguage();
+    });
+    $("call-staff").addEventListener("click", callStaff);
+    $("ticket-done").addEventListener("click", resetToStart);
+    $("idle-continue").addEventListener("click", function () { closeDialog("idle"); });
+    $("idle-restart").addEventListener("click", resetToStart);
+    $("message-ok").addEventListener("click", function () { closeDialog("message"); });
+    $("error-retry").addEventListener("click", function () { closeDialog("error"); issue(); });
+    $("error-restart").addEventListener("click", resetToStart);
+    $("overlay").addEventListener("click", function (event) {
+      if (event.target !== $("overlay")) return;  // a tap beside the sheet
+      if (dialogOpen("idle")) closeDialog("idle");
+      else if (dialogOpen("message")) closeDialog("message");
+    });
+    // Any touch means someone is there: restart the idle clock (after the tap did its work).
+    document.addEventListener("pointerdown", function () { if (!dialogOpen("idle")) armIdle(); },
+                              true);
+    document.addEventListener("click", function () { if (!dialogOpen("idle")) armIdle(); });
+    document.addEventListener("keydown", function () { if (!dialogOpen("idle")) armIdle(); });
+    // No long-press menu, no dragging, no selecting on a public touch screen.
+    ["contextmenu", "dragstart", "selectstart", "gesturestart"].forEach(function (name) {
+      document.addEventListener(name, function (event) { event.preventDefault(); });
+    });
+  }
+
+  wire();
+  boot();
+})();

@@ -1,0 +1,193 @@
+"""The phone page `/t/<token>`: one ticket's number, place, estimate and call, live.
+
+It needs no login: the token in the QR code is the key, unguessable (128 bits), and the page
+shows nothing about the visit beyond its number and place, and nothing about anyone else.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask_socketio import SocketIO
+
+from ..domain.estimate import Estimate
+from ..domain.events import Event
+from ..domain.model import Ticket, TicketStatus
+from ..estimates import estimate_view
+from ..store import repository
+
+bp = Blueprint("phone", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/phone-static")
+I18N = Path(__file__).parent / "i18n"
+DEFAULT_LANGUAGE = "ja"
+
+
+@cache
+def strings(language: str) -> dict[str, str]:
+    path = I18N / f"{language}.json"
+    if not path.is_file():
+        path = I18N / f"{DEFAULT_LANGUAGE}.json"
+    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def visitor_line(language: str) -> str | None:
+    """The one line a printed ticket carries in the visitor's language (none for Japanese)."""
+    if language == DEFAULT_LANGUAGE:
+        return None
+    return strings(language).get("ticket_line")
+
+
+def languages() -> list[str]:
+    return sorted(p.stem for p in I18N.glob("*.json"))
+
+
+def _services() -> Any:
+    return current_app.extensions["madoguchi"]
+
+
+def find(token: str) -> tuple[str, Ticket] | None:
+    """The ticket behind a public token: live ones from memory, older ones from the store."""
+    services = _services()
+    for site_id, queue in services.engine.queues.items():
+        ticket_id = queue.by_token.get(token)
+        if ticket_id is not None:
+            return site_id, queue.tickets[ticket_id]
+    stored = repository.find_ticket_by_token(services.engine.reader, token)
+    return (stored.site_id, stored) if stored is not None else None
+
+
+def status_view(site_id: str, ticket: Ticket) -> dict[str, Any]:
+    """What the phone may know: its own number, its place and its call. Nothing else."""
+    services = _services()
+    site = services.sites[site_id]
+    text = strings(ticket.language)
+    live = site_id in services.engine.queues and ticket.id in services.engine.queue(
+        site_id).tickets
+    estimate = services.estimator.estimate(site_id, ticket) if live else None
+    counter = site.counter(ticket.counter_id) if ticket.counter_id else None
+    state = ticket.status.value
+    if ticket.status is TicketStatus.WAITING and ticket.stage > 0 and ticket.purpose_index > 0:
+        state = "next_desk"
+    message = text.get(state, text["waiting"])
+    if ticket.status is TicketStatus.CALLED and counter is not None:
+        message = text["called"].format(counter=text["counter"].format(n=counter.number))
+    return {
+        "label": ticket.label, "site_name": site.name, "status": ticket.status.value,
+        "message": message,
+        "ahead": estimate.ahead if estimate else None,
+        "ahead_text": text["ahead"].format(n=estimate.ahead) if estimate else None,
+        "estimate": localised_estimate(estimate, text),
+        "counter_number": counter.number if counter and ticket.status is TicketStatus.CALLED
+        else None,
+        "language": ticket.language if (I18N / f"{ticket.language}.json").is_file()
+        else DEFAULT_LANGUAGE,
+    }
+
+
+def localised_estimate(estimate: Estimate | None, text: dict[str, str]) -> dict[str, Any] | None:
+    view = estimate_view(estimate)
+    if view is None or estimate is None:
+        return None
+    if estimate.high_min <= 5:
+        view["text"] = text["estimate_soon"]
+    else:
+        view["text"] = text["estimate_range"].format(low=estimate.low_min, high=estimate.high_min)
+    return view
+
+
+def status_url(token: str) -> str:
+    base = _services().settings.public_url or request.host_url.rstrip("/")
+    return f"{base}/t/{token}"
+
+
+@bp.get("/t/<token>")
+def page(token: str) -> Any:
+    found = find(token)
+    if found is None:
+        return render_template("phone/ticket.html", view=None, text=strings(DEFAULT_LANGUAGE),
+                               token=token), 404
+    view = status_view(*found)
+    return render_template("phone/ticket.html", view=view, text=strings(view["language"]),
+                           token=token)
+
+
+@bp.get("/t/<token>/status")
+def status(token: str) -> Any:
+    found = find(token)
+    if found is None:
+        response = jsonify({"error": "unknown_ticket", "message": "This ticket was not found."})
+        response.status_code = 404
+        return response
+    return jsonify(status_view(*found))
+
+
+@bp.get("/t/<token>/qr.svg")
+def qr_svg(token: str) -> Response:
+    if find(token) is None:
+        abort(404)
+    image = qrcode.make(status_url(token), image_factory=qrcode.image.svg.SvgPathImage,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    out = io.BytesIO()
+    image.save(out)
+    return Response(out.getvalue(), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "private, max-age=86400"})
+
+
+class PhonePusher:
+    """After each stored batch, tells connected phones whose ticket's place or state changed."""
+
+    def __init__(self, socketio: SocketIO, app: Any) -> None:
+        self.socketio = socketio
+        self.app = app
+        self.watchers: dict[str, tuple[str, int]] = {}  # sid -> (site, ticket id)
+        self.last: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, events: list[Event]) -> None:
+        touched = {e.site_id for e in events}
+        if not self.watchers or not touched:
+            return
+        with self.app.app_context():
+            for sid, (site_id, ticket_id) in list(self.watchers.items()):
+                if site_id in touched:
+                    self.push(sid, site_id, ticket_id)
+
+    def push(self, sid: str, site_id: str, ticket_id: int) -> None:
+        queue = _services().engine.queue(site_id)
+        ticket = queue.tickets.get(ticket_id)
+        if ticket is None:
+            return
+        view = status_view(site_id, ticket)
+        if self.last.get(sid) != view:
+            self.last[sid] = view
+            self.socketio.emit("status", view, to=sid, namespace="/phone")
+
+
+def register_phone_socket(socketio: SocketIO, pusher: PhonePusher) -> None:
+    @socketio.on("connect", namespace="/phone")
+    def connect(auth: Any) -> None:
+        from flask_socketio import ConnectionRefusedError
+
+        token = auth.get("ticket") if isinstance(auth, dict) else None
+        found = find(token) if isinstance(token, str) else None
+        if found is None:
+            raise ConnectionRefusedError("unknown_ticket")
+        site_id, ticket = found
+        sid = request.sid  # type: ignore[attr-defined]
+        pusher.watchers[sid] = (site_id, ticket.id)
+        view = status_view(site_id, ticket)
+        pusher.last[sid] = view
+        socketio.emit("status", view, to=sid, namespace="/phone")
+
+    @socketio.on("disconnect", namespace="/phone")
+    def disconnect(*_: Any) -> None:
+        sid = request.sid  # type: ignore[attr-defined]
+        pusher.watchers.pop(sid, None)
+        pusher.last.pop(sid, None)

@@ -1,0 +1,170 @@
+"""Printing tickets after they are stored: one worker per printer, failover, honest outcomes.
+
+The ticket is committed before anything is printed, and printing never decides the number.
+Each kiosk has printers in failover order. A job moves to the next printer only when the last
+one cannot have printed it; when none could, the kiosk keeps the ticket on screen and staff
+are alerted. Every outcome goes into the event log, and printer states reach staff screens.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gevent
+from flask_socketio import SocketIO
+
+from printers.device import TicketPrinter, make_printer
+from printers.encode import ticket_job
+from printers.fonts import TicketFonts, find_fonts
+from printers.model import PrinterStatus, TicketSlip
+from printers.router import RoutedPrint, print_with_failover
+from printers.worker import PrinterWorker, run_on_workers
+
+from .domain.model import Ticket
+from .presenters import people_ahead
+from .siteconfig import SiteConfig
+
+log = logging.getLogger(__name__)
+Offload = Callable[[Callable[[], bytes]], bytes]
+
+
+@dataclass
+class PrintRequest:
+    site_id: str
+    ticket_id: int
+    printer_ids: tuple[str, ...]
+    status_url: str
+    reissue: bool = False
+
+
+class PrintService:
+    """Owns the printer workers of every site and prints tickets in the background."""
+
+    def __init__(self, config: SiteConfig, services: Any, socketio: SocketIO,
+                 offload: Offload, translations: Callable[[str], str | None]) -> None:
+        self.services = services
+        self.socketio = socketio
+        self.offload = offload
+        self.translations = translations
+        self.site_of = dict(config.printer_sites)
+        self.configs = {p.id: p for p in config.printers}
+        self.kiosk_printers = {d.id: d.printers for d in config.devices if d.printers}
+        self.printers: dict[str, TicketPrinter] = {}
+        self.workers: dict[str, PrinterWorker] = {}
+        self.fonts: TicketFonts | None = None
+
+    def start(self) -> None:
+        if not self.configs:
+            return
+        self.fonts = find_fonts()  # fail at start-up, not at the first visitor
+        for printer_id, config in self.configs.items():
+            printer = make_printer(config)
+            self.printers[printer_id] = printer
+            self.workers[printer_id] = PrinterWorker(printer, on_status=self._status).start()
+
+    def stop(self) -> None:
+        for worker in self.workers.values():
+            worker.stop(timeout=2)
+
+    # ---- what screens need ----------------------------------------------------------------
+
+    def state_for(self, device: Any) -> str:
+        """What the kiosk should expect: a printed ticket, or none (show it on screen)."""
+        return "queued" if self.kiosk_printers.get(device.id) else "no_printer"
+
+    def site_printers(self, site_id: str) -> list[dict[str, Any]]:
+        return [self.view(pid) for pid, site in self.site_of.items() if site == site_id]
+
+    def view(self, printer_id: str) -> dict[str, Any]:
+        config = self.configs[printer_id]
+        status = self.workers[printer_id].status if printer_id in self.workers else None
+        state = status.state if status is not None else None
+        return {"id": printer_id, "name": config.name or printer_id,
+                "state": state.value if state else "unknown",
+                "label": state.label_ja if state else "状態不明",
+                "detail": status.detail if status else ""}
+
+    # ---- printing ---------------------------------------------------------------------------
+
+    def print_for_kiosk(self, device_id: str, site_id: str, ticket_id: int,
+                        status_url: str) -> gevent.Greenlet | None:
+        printer_ids = self.kiosk_printers.get(device_id, ())
+        if not printer_ids:
+            return None
+        return gevent.spawn(self.run, PrintRequest(site_id, ticket_id, printer_ids, status_url))
+
+    def reprint(self, site_id: str, ticket_id: int, status_url: str,
+                printer_id: str | None = None) -> gevent.Greenlet:
+        """A staff reprint, marked 再発行: on the chosen printer, else the site's in order."""
+        ids = (printer_id,) if printer_id else tuple(
+            p for p, s in self.site_of.items() if s == site_id)
+        return gevent.spawn(self.run, PrintRequest(site_id, ticket_id, ids, status_url,
+                                                   reissue=True))
+
+    def run(self, request: PrintRequest) -> RoutedPrint | None:
+        try:
+            return self._print(request)
+        except Exception:  # printing must never take the server down
+            log.exception("printing ticket %s failed", request.ticket_id)
+            self._finish(request, None)
+            return None
+
+    def _print(self, request: PrintRequest) -> RoutedPrint:
+        slip = self._slip(request)
+        printers = [self.printers[p] for p in request.printer_ids if p in self.printers]
+        widths = {p.config.width_dots for p in printers}
+        fonts = self.fonts
+        # Rendering is CPU work (tens of ms): off the event loop, like the database writes.
+        jobs = {w: self.offload(lambda w=w: ticket_job(slip, w, fonts)) for w in widths}
+        routed = print_with_failover(jobs.__getitem__, printers, run_on_workers(self.workers))
+        self._finish(request, routed)
+        return routed
+
+    def _slip(self, request: PrintRequest) -> TicketSlip:
+        engine = self.services.engine
+        queue = engine.queue(request.site_id)
+        ticket: Ticket = queue.ticket(request.ticket_id)
+        desks = [queue.services[s].public_label for s in ticket.purposes[ticket.purpose_index:]]
+        estimate = self.services.estimator.estimate(request.site_id, ticket)
+        return TicketSlip(
+            site_name=queue.site.name, label=ticket.label,
+            desk_label=" → ".join(desks) if len(desks) <= 2 else f"{desks[0]} ほか",
+            issued_at=ticket.issued_at, people_ahead=people_ahead(queue, ticket),
+            status_url=request.status_url,
+            estimate_low_min=estimate.low_min if estimate else None,
+            estimate_high_min=estimate.high_min if estimate else None,
+            language=ticket.language,
+            translated_line=self.translations(ticket.language),
+            reissue=request.reissue)
+
+    def _finish(self, request: PrintRequest, routed: RoutedPrint | None) -> None:
+        outcome = routed.outcome.value if routed else "error"
+        printer = routed.printer_id if routed else None
+        failed = routed is None or routed.show_on_screen
+        detail = "; ".join(f"{a.printer_id}: {a.outcome.value}" for a in routed.attempts) \
+            if routed else "internal error"
+        engine = self.services.engine
+
+        def record(queue: Any, now: Any) -> None:
+            queue.record_print(request.ticket_id, outcome, now, printer, request.reissue, detail)
+            if routed is None or routed.alert_staff:
+                queue.alert_staff("printer_failed", now, request.ticket_id, printer)
+
+        try:
+            engine.run(request.site_id, record, lambda _: (200, {}))
+        except Exception:
+            log.exception("could not log the print outcome of ticket %s", request.ticket_id)
+        message = {"ticket": request.ticket_id, "state": "failed" if failed else "printed",
+                   "outcome": outcome, "printer": printer, "reissue": request.reissue}
+        self.socketio.emit("print", message, to=f"public:{request.site_id}")
+        self.socketio.emit("print", message, to=f"staff:{request.site_id}")
+
+    def _status(self, printer_id: str, status: PrinterStatus) -> None:
+        """A worker saw its printer change state: tell the staff screens of its site."""
+        site_id = self.site_of.get(printer_id)
+        if site_id is not None:
+            self.socketio.emit("printer", self.view(printer_id), to=f"staff:{site_id}")
+
