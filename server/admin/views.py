@@ -1,0 +1,235 @@
+"""The admin page: plain server-rendered HTML forms, each carrying the session's CSRF token.
+
+It works with the login cookie only (a device token never opens it). Administrators see and
+change everything; a manager sees their own site's devices and audit log; staff see a note
+that the page is not for them. Every form answers with a redirect back to the page and a
+message (post, redirect, get), so reloading never sends a form twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from ..api.endpoints import STATUS_BY_KIND, Denied
+from ..auth import audit as auditing
+from ..auth import web
+from ..auth.accounts import account_view, checked_fields
+from ..auth.audit import RequestAudit
+from ..auth.errors import SessionEnded
+from ..auth.service import AuthService, device_to_pair
+from ..domain.errors import Invalid, QueueError
+from ..store import audit as audit_store
+from ..store.devices import Device
+from .messages import ORGANISATION_NAMES, ROLE_NAMES, japanese
+
+bp = Blueprint(
+    "admin",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+AUDIT_ROWS = 50
+
+
+def _auth() -> AuthService:
+    return current_app.extensions["madoguchi"].auth  # type: ignore[no-any-return]
+
+
+def _person() -> Device | None:
+    """The logged-in person, by the cookie alone; None (with a note) if the login ended."""
+    session_id = session.get("sid")
+    if not isinstance(session_id, str):
+        return None
+    found = _auth().credentials.session(web.session_hash(session_id))
+    if found is None:
+        session.pop("sid", None)
+        flash(japanese(SessionEnded("")), "error")
+        return None
+    g.madoguchi_session = found[1]
+    return found[0]
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    response = make_response(
+        render_template(
+            template,
+            csrf_token=web.csrf_token(),
+            roles=ROLE_NAMES,
+            organisations=ORGANISATION_NAMES,
+            **context,
+        ),
+        status,
+    )
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _back() -> Response:
+    return redirect(url_for(".index"), 303)  # type: ignore[return-value]
+
+
+@bp.get("/")
+def index() -> Response:
+    person = _person()
+    if person is None:
+        return _page("admin/login.html")
+    services = current_app.extensions["madoguchi"]
+    auth = _auth()
+    site_id = None if person.role == "admin" else person.site_id
+    context: dict[str, Any] = {"person": person, "sites": services.sites}
+    if person.role in ("admin", "manager"):
+        context["devices"] = auth.device_views(site_id)
+        context["audit"] = auth.offload(
+            lambda: audit_store.latest(auth.reader, AUDIT_ROWS, site_id)
+        )
+    if person.role == "admin":
+        context["accounts"] = [
+            account_view(a)
+            for a in sorted(auth.credentials.accounts.values(), key=lambda a: a.username)
+        ]
+    return _page("admin/index.html", **context)
+
+
+@bp.post("/login")
+def login() -> Response:
+    try:
+        web.check_csrf(form=True)
+        _, session_id, _ = _auth().login(
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            auditing.client_address(),
+        )
+    except QueueError as exc:
+        flash(japanese(exc), "error")
+        return _page(
+            "admin/login.html",
+            STATUS_BY_KIND.get(exc.kind, 409),
+            username=request.form.get("username", "")[:64],
+        )
+    session.clear()
+    session["sid"] = session_id
+    session.permanent = True
+    return _back()
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    def end(audit: RequestAudit) -> str:
+        _auth().logout(g.madoguchi_session, audit)
+        session.clear()
+        return "ログアウトしました。"
+
+    return _act("logout", ("staff", "manager", "admin"), end)
+
+
+def _act(action: str, roles: tuple[str, ...], change: Callable[[RequestAudit], str]) -> Response:
+    """Run one form's change as the logged-in person, written to the audit log either way."""
+    person = _person()
+    if person is None:
+        return _back()
+    audit = auditing.begin(person, action=action)
+    assert audit is not None
+    try:
+        web.check_csrf(form=True)
+        if person.role not in roles:
+            raise Denied("Only an administrator may do this.", "forbidden_role")
+        message = change(audit)
+    except QueueError as exc:
+        audit.finish(STATUS_BY_KIND.get(exc.kind, 409), exc.code)
+        flash(japanese(exc), "error")
+    else:
+        audit.finish(200)
+        flash(message, "ok")
+    return _back()
+
+
+@bp.post("/accounts")
+def create_account() -> Response:
+    def create(audit: RequestAudit) -> str:
+        form = request.form
+        fields = checked_fields(
+            form.get("username", ""),
+            form.get("name"),
+            form.get("role", ""),
+            form.get("site") or None,
+            form.getlist("organisations"),
+            _auth().sites,
+        )
+        if form.get("password", "") != form.get("password_again", ""):
+            raise Invalid("The two passwords differ.", "invalid_field", field="password_again")
+        account = _auth().create_account(fields, form.get("password", ""), audit)
+        return f"アカウント「{account.username}」を作りました。"
+
+    return _act("account_created", ("admin",), create)
+
+
+@bp.post("/accounts/<username>/disable")
+def disable_account(username: str) -> Response:
+    def disable(audit: RequestAudit) -> str:
+        _auth().set_disabled(username, True, audit)
+        return f"「{username}」を無効にしました。ログイン中の画面もすぐに使えなくなります。"
+
+    return _act("account_disabled", ("admin",), disable)
+
+
+@bp.post("/accounts/<username>/enable")
+def enable_account(username: str) -> Response:
+    def enable(audit: RequestAudit) -> str:
+        _auth().set_disabled(username, False, audit)
+        return f"「{username}」を有効にしました。"
+
+    return _act("account_enabled", ("admin",), enable)
+
+
+@bp.post("/pairing")
+def approve_pairing() -> Response:
+    def approve(audit: RequestAudit) -> str:
+        form = request.form
+        audit.site_id = form.get("site") or None
+        wanted = device_to_pair(
+            current_app.extensions["madoguchi"].sites,
+            form.get("role", ""),
+            form.get("site", ""),
+            form.get("name", ""),
+            form.get("area") or None,
+            form.get("counter") or None,
+        )
+        device = _auth().approve(form.get("code", ""), wanted, audit)
+        return (
+            f"{ROLE_NAMES[device.role]}「{device.name}」を登録しました（{device.id}）。"
+            "端末の画面が切り替わるのを確かめてください。"
+        )
+
+    return _act("pairing_approved", ("admin",), approve)
+
+
+@bp.post("/devices/<device_id>/revoke")
+def revoke_device(device_id: str) -> Response:
+    def revoke(audit: RequestAudit) -> str:
+        _auth().revoke(device_id, audit)
+        return f"端末「{device_id}」を無効にしました。"
+
+    return _act("device_revoked", ("admin",), revoke)

@@ -1,0 +1,186 @@
+"""The credentials in force: device tokens, accounts and login sessions, held in memory.
+
+Every request asks this registry who it comes from, so the answer must not wait on the
+database. Changes made by this server apply at once; changes made by the command line (in
+another process) are read back every REFRESH_SECONDS. Connected sockets are re-checked
+whenever something changes, and those whose credential ended are disconnected.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import gevent
+from sqlalchemy import Engine
+
+from ..domain.clock import Clock
+from ..store import accounts as account_store
+from ..store import devices as device_store
+from ..store.accounts import Account, SessionRecord
+from ..store.devices import Device, token_hash
+
+log = logging.getLogger(__name__)
+REFRESH_SECONDS = 1.0
+Offload = Callable[[Callable[[], Any]], Any]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    devices: dict[str, Device]
+    accounts: dict[int, Account]
+    sessions: dict[str, SessionRecord]
+
+
+def as_principal(account: Account) -> Device:
+    """A logged-in person, in the shape every handler already knows: they act by username."""
+    return Device(
+        account.username,
+        account.role,
+        account.site_id,
+        account.name,
+        kind="user",
+        organisations=account.organisations,
+    )
+
+
+class Credentials:
+    """Who may call, right now."""
+
+    def __init__(self, reader: Engine, clock: Clock, offload: Offload) -> None:
+        self.reader = reader
+        self.clock = clock
+        self.offload = offload
+        self.devices: dict[str, Device] = {}  # by token hash
+        self.accounts: dict[int, Account] = {}
+        self.sessions: dict[str, SessionRecord] = {}  # by session id hash
+        self.sockets: dict[str, tuple[str, str]] = {}  # sid -> ("device"|"session", hash)
+        self.disconnect: Callable[[str], None] = lambda sid: None
+        self._version = 0
+        self._watcher: gevent.Greenlet | None = None
+
+    # ---- loading and refreshing ----------------------------------------------------------
+
+    def _read(self) -> _Stored:
+        accounts = {a.id: a for a in account_store.all_accounts(self.reader)}
+        sessions = {
+            s.id_hash: s for s in account_store.live_sessions(self.reader, self.clock.now())
+        }
+        return _Stored(device_store.active_devices(self.reader), accounts, sessions)
+
+    def _apply(self, stored: _Stored) -> None:
+        self.devices, self.accounts, self.sessions = (
+            stored.devices,
+            stored.accounts,
+            stored.sessions,
+        )
+
+    def load(self) -> None:
+        self._apply(self._read())
+
+    def refresh(self) -> None:
+        """Read the stored credentials again (off the event loop). A change made here while
+        reading wins: the next refresh brings the rest."""
+        version = self._version
+        stored = self.offload(self._read)
+        if version == self._version:
+            self._apply(stored)
+        self.sweep()
+
+    def watch(self) -> None:
+        self._watcher = gevent.spawn(self._watch)
+
+    def _watch(self) -> None:
+        while True:
+            gevent.sleep(REFRESH_SECONDS)
+            try:
+                self.refresh()
+            except Exception:
+                log.exception("reading the credentials failed; keeping the ones in memory")
+
+    def changed(self) -> None:
+        self._version += 1
+        self.sweep()
+
+    # ---- who is calling ------------------------------------------------------------------
+
+    def device(self, token: str) -> Device | None:
+        return self.devices.get(token_hash(token))
+
+    def account_named(self, username: str) -> Account | None:
+        return next((a for a in self.accounts.values() if a.username == username), None)
+
+    def session(self, id_hash: str) -> tuple[Device, SessionRecord] | None:
+        """The person behind a live session, or None if it ended, expired or was revoked."""
+        record = self.sessions.get(id_hash)
+        if record is None or record.revoked_at is not None:
+            return None
+        if record.expires_at <= self.clock.now():
+            return None
+        account = self.accounts.get(record.account_id)
+        if account is None or not account.active:
+            return None
+        return as_principal(account), record
+
+    # ---- changes made by this server -----------------------------------------------------
+
+    def put_device(self, hashed_token: str, device: Device) -> None:
+        self.devices[hashed_token] = device
+        self.changed()
+
+    def drop_device(self, device_id: str) -> None:
+        for key in [k for k, d in self.devices.items() if d.id == device_id]:
+            del self.devices[key]
+        self.changed()
+
+    def put_account(self, account: Account) -> None:
+        self.accounts[account.id] = account
+        self.changed()
+
+    def put_session(self, record: SessionRecord) -> None:
+        self.sessions[record.id_hash] = record
+        self.changed()
+
+    def end_sessions(
+        self,
+        now: datetime,
+        account_id: int | None = None,
+        id_hash: str | None = None,
+        keep: str | None = None,
+    ) -> None:
+        """Mark sessions revoked: one by its hash, or all of an account's but `keep`."""
+        for key, record in list(self.sessions.items()):
+            mine = key == id_hash or (account_id is not None and record.account_id == account_id)
+            if mine and key != keep and record.revoked_at is None:
+                self.sessions[key] = replace(record, revoked_at=now)
+        self.changed()
+
+    # ---- sockets -------------------------------------------------------------------------
+
+    def track(self, sid: str, kind: str, key: str) -> None:
+        self.sockets[sid] = (kind, key)
+
+    def untrack(self, sid: str) -> None:
+        self.sockets.pop(sid, None)
+
+    def connected(self, device_id: str) -> int:
+        """How many sockets a device has open."""
+        return sum(
+            1
+            for kind, key in self.sockets.values()
+            if kind == "device" and (d := self.devices.get(key)) and d.id == device_id
+        )
+
+    def sweep(self) -> None:
+        """Disconnect every socket whose token was revoked or whose session has ended."""
+        for sid, (kind, key) in list(self.sockets.items()):
+            valid = key in self.devices if kind == "device" else self.session(key) is not None
+            if not valid:
+                self.sockets.pop(sid, None)
+                try:
+                    self.disconnect(sid)
+                except Exception:  # the socket may be closing already
+                    log.debug("could not disconnect %s", sid, exc_info=True)

@@ -1,0 +1,347 @@
+"""Logging in and out, accounts, pairing and revoking devices: each change stored with its
+audit row, then applied to the credentials in memory (and to connected sockets).
+
+Password hashing and database writes run in gevent's thread pool: the event loop keeps
+serving the queue meanwhile.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ..domain.clock import Clock
+from ..domain.errors import Conflict, Invalid, NotFound, unknown_counter, unknown_site
+from ..domain.model import Site
+from ..settings import Settings
+from ..store import accounts as account_store
+from ..store import devices as device_store
+from ..store.accounts import Account, AccountExists, SessionRecord
+from ..store.audit import audit_row
+from ..store.devices import Device, new_token, token_hash
+from .accounts import AccountFields, normalise_username
+from .audit import RequestAudit
+from .errors import InvalidCredentials, TooManyAttempts
+from .pairing import Pairing, Pairings
+from .passwords import WeakPassword, check_strength, decoy_hash, hash_password, verify_password
+from .registry import Credentials
+from .throttle import Throttle
+from .web import session_hash
+
+Offload = Callable[[Callable[[], Any]], Any]
+ADDRESS_FACTOR = 4  # one address may fail this many times as often as one user name
+MAX_CHECKS_PER_ADDRESS = 4  # passwords checked at once for one address
+
+
+class AuthService:
+    """Everything about who may call, for the HTTP API, the admin page and Socket.IO."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        writer: Engine,
+        reader: Engine,
+        clock: Clock,
+        offload: Offload,
+        sites: dict[str, Site],
+        defer_audit: Callable[[list[Any]], None],
+    ) -> None:
+        self.writer = writer
+        self.reader = reader
+        self.clock = clock
+        self.offload = offload
+        self.sites = sites
+        self.defer_audit = defer_audit
+        self.credentials = Credentials(reader, clock, offload)
+        self.users = Throttle(settings.login_attempts, settings.login_lock_seconds)
+        self.addresses = Throttle(
+            settings.login_attempts * ADDRESS_FACTOR, settings.login_lock_seconds
+        )
+        self.pairings = Pairings(settings.pairing_minutes)
+        self.session_length = timedelta(hours=settings.session_hours)
+        self._checking: dict[str, int] = {}  # passwords being checked, per user and address
+
+    # ---- logging in and out --------------------------------------------------------------
+
+    def login(
+        self, username: str, password: str, address: str | None
+    ) -> tuple[Account, str, SessionRecord]:
+        """Check a password; answer the account, a new session id and its record."""
+        name = normalise_username(username)[:64]
+        where = f"address:{address or 'unknown'}"
+        self._refuse_if_throttled(name, where)
+        account = self.credentials.account_named(name)
+        stored = account.password_hash if account is not None and account.active else None
+        with self._checking_password(name, where):
+            matches = self.offload(lambda: verify_password(password, stored or decoy_hash()))
+        now = self.clock.now()
+        if account is None or stored is None or not matches:
+            locked = max(self.users.failed(name), self.addresses.failed(where))
+            row = audit_row(
+                now,
+                name,
+                "user",
+                account.role if account else None,
+                account.site_id if account else None,
+                "login_failed",
+                401,
+                f"account:{name}",
+                {"locked_for_seconds": locked} if locked else {},
+                address,
+            )
+            self.defer_audit([row])  # a failure changes no table: no commit of its own
+            raise InvalidCredentials("The user name or the password is wrong.")
+        self.users.succeeded(name)
+        session_id = secrets.token_urlsafe(32)
+        record = SessionRecord(session_hash(session_id), account.id, now, now + self.session_length)
+        rows = [
+            audit_row(
+                now,
+                account.username,
+                "user",
+                account.role,
+                account.site_id,
+                "login",
+                200,
+                f"account:{account.username}",
+                address=address,
+            )
+        ]
+        self.offload(lambda: account_store.add_session(self.writer, record, address, rows))
+        self.credentials.put_session(record)
+        return account, session_id, record
+
+    def _refuse_if_throttled(self, name: str, where: str) -> None:
+        """Refuse while the name or the address is locked, and while a password of the same
+        name (or too many of the address) is being checked: guesses sent all at once would
+        otherwise all be checked before the first failure counts."""
+        wait = max(self.users.retry_after(name), self.addresses.retry_after(where))
+        busy = self._checking.get(name, 0) or self._checking.get(where, 0) >= MAX_CHECKS_PER_ADDRESS
+        if wait or busy:
+            raise TooManyAttempts(
+                "Too many failed logins: wait a little and try again.", retry_after=max(wait, 1)
+            )
+
+    @contextmanager
+    def _checking_password(self, *keys: str) -> Iterator[None]:
+        for key in keys:
+            self._checking[key] = self._checking.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            for key in keys:
+                self._checking[key] -= 1
+                if not self._checking[key]:
+                    del self._checking[key]
+
+    def logout(self, record: SessionRecord, audit: RequestAudit) -> None:
+        now = self.clock.now()
+        audit.target = f"account:{audit.actor}"
+        rows = audit.stored_with_change(200)
+        self.offload(lambda: account_store.revoke_session(self.writer, record.id_hash, now, rows))
+        self.credentials.end_sessions(now, id_hash=record.id_hash)
+
+    def change_own_password(
+        self, record: SessionRecord, current: str, new: str, audit: RequestAudit
+    ) -> None:
+        """A person changes their password; their other sessions end."""
+        account = self.credentials.accounts[record.account_id]
+        if not self.offload(lambda: verify_password(current, account.password_hash)):
+            raise InvalidCredentials("The current password is wrong.")
+        self._store_password(account, new, audit, keep=record.id_hash)
+
+    # ---- accounts ------------------------------------------------------------------------
+
+    def account(self, username: str) -> Account:
+        account = self.credentials.account_named(normalise_username(username))
+        if account is None:
+            raise NotFound(f"There is no account '{username}'.", "unknown_account")
+        return account
+
+    def create_account(self, fields: AccountFields, password: str, audit: RequestAudit) -> Account:
+        _check_password(password)
+        hashed = self.offload(lambda: hash_password(password))
+        now = self.clock.now()
+        audit.target = f"account:{fields.username}"
+        audit.detail.update(
+            {
+                "role": fields.role,
+                "site": fields.site_id,
+                "organisations": list(fields.organisations),
+            }
+        )
+        rows = audit.stored_with_change(201)
+        try:
+            account = self.offload(
+                lambda: account_store.create_account(
+                    self.writer,
+                    fields.username,
+                    fields.name,
+                    fields.role,
+                    fields.site_id,
+                    fields.organisations,
+                    hashed,
+                    now,
+                    rows,
+                )
+            )
+        except AccountExists:
+            audit.in_commit = False
+            raise Conflict(
+                f"There is already an account '{fields.username}'.", "account_exists"
+            ) from None
+        self.credentials.put_account(account)
+        return account  # type: ignore[no-any-return]
+
+    def set_password(self, username: str, password: str, audit: RequestAudit) -> None:
+        self._store_password(self.account(username), password, audit)
+
+    def _store_password(
+        self, account: Account, password: str, audit: RequestAudit, keep: str | None = None
+    ) -> None:
+        _check_password(password)
+        hashed = self.offload(lambda: hash_password(password))
+        now = self.clock.now()
+        audit.target = f"account:{account.username}"
+        rows = audit.stored_with_change(200)
+        self.offload(
+            lambda: account_store.set_password(self.writer, account.id, hashed, now, rows, keep)
+        )
+        self.credentials.put_account(replace(account, password_hash=hashed))
+        self.credentials.end_sessions(now, account_id=account.id, keep=keep)
+
+    def set_disabled(self, username: str, disabled: bool, audit: RequestAudit) -> Account:
+        account = self.account(username)
+        now = self.clock.now()
+        audit.target = f"account:{account.username}"
+        rows = audit.stored_with_change(200)
+        self.offload(
+            lambda: account_store.set_disabled(self.writer, account.id, disabled, now, rows)
+        )
+        changed = replace(account, disabled_at=now if disabled else None)
+        self.credentials.put_account(changed)
+        if disabled:
+            self.credentials.end_sessions(now, account_id=account.id)
+        return changed
+
+    # ---- devices -------------------------------------------------------------------------
+
+    def start_pairing(self, address: str | None) -> Pairing:
+        return self.pairings.start(self.clock.now(), address)
+
+    def approve(self, code: str, device: Device, audit: RequestAudit) -> Device:
+        """Pair the device showing `code` as `device` (whose id is made here)."""
+        pairing = self.pairings.claim(code, self.clock.now())
+        try:
+            device = replace(device, id=self._new_device_id(device))
+            token = new_token()
+            now = self.clock.now()
+            audit.target = f"device:{device.id}"
+            audit.detail.update(
+                {
+                    "role": device.role,
+                    "area": device.area,
+                    "counter": device.counter_id,
+                    "name": device.name,
+                }
+            )
+            rows = audit.stored_with_change(201)
+            self.offload(
+                lambda: device_store.add_device(self.writer, device, token_hash(token), now, rows)
+            )
+        except BaseException:
+            self.pairings.release(pairing)
+            raise
+        self.credentials.put_device(token_hash(token), device)
+        self.pairings.paired(pairing, device, token, now)
+        return device
+
+    def _new_device_id(self, device: Device) -> str:
+        known = {d.id for d in self.credentials.devices.values()}
+        while True:
+            candidate = f"{device.site_id}-{device.role}-{secrets.token_hex(3)}"
+            if candidate not in known and not self._stored(candidate):
+                return candidate
+
+    def _stored(self, device_id: str) -> bool:
+        """Whether any device, revoked ones too, has this id."""
+        return bool(self.offload(lambda: device_store.device_exists(self.reader, device_id)))
+
+    def revoke(self, device_id: str, audit: RequestAudit) -> None:
+        """The token stops working now, for HTTP and for connected sockets."""
+        now = self.clock.now()
+        audit.target = f"device:{device_id}"
+        rows = audit.stored_with_change(200)
+        if not self.offload(lambda: device_store.revoke_device(self.writer, device_id, now, rows)):
+            audit.in_commit = False  # nothing was written
+            if self._stored(device_id):
+                raise Conflict(f"Device '{device_id}' is revoked already.", "device_revoked")
+            raise NotFound(f"There is no device '{device_id}'.", "unknown_device", device=device_id)
+        self.credentials.drop_device(device_id)
+
+    def device_views(self, site_id: str | None) -> list[dict[str, Any]]:
+        views: list[dict[str, Any]] = self.offload(
+            lambda: device_store.all_devices(self.reader, site_id)
+        )
+        for view in views:
+            view["connected"] = self.credentials.connected(view["id"])
+        return views
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+def device_to_pair(
+    sites: dict[str, Site],
+    role: str,
+    site_id: str,
+    name: str,
+    area: str | None = None,
+    counter_id: str | None = None,
+) -> Device:
+    """Where a new kiosk or display goes; a display shows an area, or one counter (then its
+    area is that counter's). The id is given when it is paired."""
+    if role not in ("kiosk", "display"):
+        raise Invalid("Pair a 'kiosk' or a 'display'.", "invalid_field", field="role")
+    site = sites.get(site_id)
+    if site is None:
+        raise unknown_site(site_id)
+    name = name.strip()
+    if not name:
+        raise Invalid("Give the device a name.", "invalid_field", field="name")
+    if role == "kiosk":
+        if area or counter_id:
+            raise Invalid(
+                "A kiosk serves the whole site: give no area or counter.",
+                "invalid_field",
+                field="area" if area else "counter",
+            )
+        return Device("", role, site_id, name)
+    if counter_id:
+        counter = site.counter(counter_id)
+        if counter is None:
+            raise unknown_counter(site_id, counter_id)
+        if area and area != counter.area:
+            raise Invalid(
+                f"Counter '{counter_id}' is in area '{counter.area}'.",
+                "invalid_field",
+                field="area",
+            )
+        return Device("", role, site_id, name, counter.area, counter_id)
+    area = area or site.areas[0]
+    if area not in site.areas:
+        raise Invalid(f"Site '{site_id}' has no area '{area}'.", "invalid_field", field="area")
+    return Device("", role, site_id, name, area)
+
+
+def _check_password(password: str) -> None:
+    try:
+        check_strength(password)
+    except WeakPassword as exc:
+        raise Invalid(str(exc), "weak_password", field="password") from None
