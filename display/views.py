@@ -1,0 +1,35 @@
+"""The display blueprint: one page for the waiting-room screen and the per-counter screen.
+
+Like the kiosk, the page needs no credential to load: the device token comes once in the
+address (?token=…), is kept in the browser, and every request and the Socket.IO connection
+carry it. Which screen it draws follows from the token (GET /api/me): a display bound to a
+counter shows that counter's number, any other display its area's calls.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, make_response, render_template
+
+# Everything the page loads comes from this server; blob: for the announcement audio.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+)
+
+bp = Blueprint(
+    "display",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+
+@bp.get("/")
+def page() -> Response:
+    response = make_response(render_template("display/index.html"))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,230 @@
+"""The voice blueprint: announcement audio for displays, made once per phrase and kept.
+
+GET /voice/announcement?label=123&counter=3 builds the phrase, makes its audio if it is not
+cached yet, and answers with the words and the address of the WAV; GET /voice/<key>.wav then
+serves it. Both need a display's or a staff member's token. A call is announced as soon as it
+is committed: the audio is started then, so it is usually ready before a display asks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import struct
+import sys
+from pathlib import Path
+from typing import Any
+
+import gevent
+import gevent.subprocess
+import numpy as np
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
+from gevent.event import AsyncResult
+from gevent.lock import Semaphore
+from gevent.threadpool import ThreadPool
+
+from ..api.endpoints import STAFF_ROLES, require
+from ..domain.errors import Invalid, NotFound
+from ..domain.events import PUBLIC_CALLS, Event
+from ..domain.model import Site
+from .audio import wav_seconds
+from .cache import KEY, VoiceCache
+from .phrases import Announcement, PhraseError, Spoken, announcement
+from .synth import VoiceUnavailable, assemble, english_samples
+from .worker import FAILED
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+ROLES = ("display", *STAFF_ROLES)
+
+
+class Voice:
+    """Makes and keeps announcement audio; lives on the event loop, synthesises off it."""
+
+    def __init__(self, cache: VoiceCache, languages: tuple[str, ...]) -> None:
+        self.cache = cache
+        self.languages = languages
+        self.pool = ThreadPool(1)  # assembling the WAV (numpy) off the event loop
+        self.speaker = JapaneseSpeaker()  # OpenJTalk in a process of its own
+        self.pending: dict[str, AsyncResult] = {}
+
+    def phrase(self, label: str, counter_number: int) -> Announcement:
+        return announcement(label, counter_number, self.languages)
+
+    def audio(self, phrase: Announcement) -> tuple[bytes, bool]:
+        """The WAV for `phrase`, and whether it was cached; two asks for one phrase share the
+        work."""
+        cached = self.cache.get(phrase.key)
+        if cached is not None:
+            return cached, True
+        pending = self.pending.get(phrase.key)
+        if pending is not None:
+            return pending.get(), False
+        result: AsyncResult = AsyncResult()
+        self.pending[phrase.key] = result
+        try:
+            voices = [self._speak(sentence) for sentence in phrase.sentences]
+            data: bytes = self.pool.apply(assemble, (voices,))
+            self.cache.put(phrase.key, data)
+        except BaseException as exc:
+            result.set_exception(exc)
+            raise
+        finally:
+            del self.pending[phrase.key]
+        result.set(data)
+        return data, False
+
+    def _speak(self, sentence: Spoken) -> Any:
+        if sentence.language == "ja":
+            return self.speaker.samples(sentence.reading)
+        return english_samples(sentence.reading)  # a subprocess: cooperative under gevent
+
+    def prepare(self, phrase: Announcement) -> None:
+        try:
+            self.audio(phrase)
+        except Exception:  # the display will ask again, and be told
+            log.exception("could not prepare the announcement %r", phrase.text)
+
+
+class JapaneseSpeaker:
+    """Talks to one long-lived `server.voice.worker` process, one sentence at a time; starts
+    it on first use and again if it dies."""
+
+    def __init__(self) -> None:
+        self.lock = Semaphore()
+        self.process: Any = None
+
+    def samples(self, reading: str) -> Any:
+        with self.lock:
+            for attempt in (1, 2):
+                try:
+                    return self._ask(reading)
+                except (OSError, EOFError, ValueError):
+                    self.close()
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
+    def _ask(self, reading: str) -> Any:
+        if self.process is None or self.process.poll() is not None:
+            self.process = gevent.subprocess.Popen(
+                [sys.executable, "-m", "server.voice.worker"],
+                stdin=gevent.subprocess.PIPE, stdout=gevent.subprocess.PIPE)
+        self.process.stdin.write((json.dumps({"reading": reading}) + "\n").encode())
+        self.process.stdin.flush()
+        head = self._read(4)
+        (size,) = struct.unpack(">I", head)
+        if size == FAILED:
+            raise VoiceUnavailable(self.process.stdout.readline().decode().strip())
+        return np.frombuffer(self._read(size), dtype=np.float32)
+
+    def _read(self, size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            chunk = self.process.stdout.read(size - len(data))
+            if not chunk:
+                raise EOFError("the voice process ended")
+            data += chunk
+        return data
+
+    def close(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                self.process.kill()
+            self.process = None
+
+
+class Prewarmer:
+    """An engine listener: starts the audio of every call as soon as it is committed."""
+
+    LIMIT = 20  # calls waiting to be prepared; beyond this a display's own request makes it
+
+    def __init__(self, voice: Voice, sites: dict[str, Site]) -> None:
+        self.voice = voice
+        self.sites = sites
+        self.waiting = 0
+
+    def __call__(self, events: list[Event]) -> None:
+        for event in events:
+            site = self.sites.get(event.site_id)
+            counter = site.counter(event.counter_id) if site and event.counter_id else None
+            label = event.data.get("label")
+            if event.kind not in PUBLIC_CALLS or counter is None or not isinstance(label, str):
+                continue
+            try:
+                phrase = self.voice.phrase(label, counter.number)
+            except PhraseError:
+                continue
+            if self.waiting < self.LIMIT:
+                self.waiting += 1
+                gevent.spawn(self._prepare, phrase)
+
+    def _prepare(self, phrase: Announcement) -> None:
+        try:
+            self.voice.prepare(phrase)
+        finally:
+            self.waiting -= 1
+
+
+def languages_setting(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@bp.record_once
+def attach(state: BlueprintSetupState) -> None:
+    services = state.app.extensions["madoguchi"]
+    settings = services.settings
+    voice = Voice(
+        VoiceCache(Path(settings.voice_cache_dir)), languages_setting(settings.voice_languages)
+    )
+    state.app.extensions["voice"] = voice
+    services.engine.subscribe(Prewarmer(voice, services.sites))
+
+
+def _voice() -> Voice:
+    voice: Voice = current_app.extensions["voice"]
+    return voice
+
+
+def _counter_number() -> int:
+    raw = request.args.get("counter", "")
+    if not raw.isdigit():
+        raise Invalid(
+            "'counter' must be a counter number such as 3.", "invalid_field", field="counter"
+        )
+    return int(raw)
+
+
+@bp.get("/announcement")
+def describe() -> Response:
+    """The words of a call and the address of its audio (made now if need be)."""
+    require(ROLES, None)
+    voice = _voice()
+    try:
+        phrase = voice.phrase(request.args.get("label", ""), _counter_number())
+    except PhraseError as exc:
+        raise Invalid(str(exc), "invalid_field", field=exc.field) from None
+    data, cached = voice.audio(phrase)
+    return jsonify(
+        {
+            "key": phrase.key,
+            "url": f"/voice/{phrase.key}.wav",
+            "text": phrase.text,
+            "sentences": [{"language": s.language, "text": s.text} for s in phrase.sentences],
+            "seconds": round(wav_seconds(data), 2),
+            "cached": cached,
+        }
+    )
+
+
+@bp.get("/<key>.wav")
+def audio(key: str) -> Response:
+    require(ROLES, None)
+    data = _voice().cache.get(key) if KEY.fullmatch(key) else None
+    if data is None:
+        raise NotFound("No announcement has this key; ask /voice/announcement first.", "not_found")
+    response = Response(data, mimetype="audio/wav")
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response
