@@ -1,0 +1,110 @@
+"""Fixtures for the counter console: a server of this package's own (accounts made with the
+command line do not leak into other tests), Debian's chromium at 1366×768, and consoles
+logged in through the real login form.
+
+Site "a" has a (memory) ticket printer and the staff accounts sato and suzuki; kanri is an
+administrator; site "b" is another site; site "f" is for the figures' own test. The clock
+is simulated, so the figures' waits and service times are exact. Each test starts with
+site "a" emptied by an end-of-day close (history is kept, which is why tests compare
+figures with what the server says rather than with fixed numbers).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, ViewportSize
+
+from tests.counter.console_page import PASSWORD, ConsolePage
+from tests.harness import ADMIN, ServerProcess
+
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+ACCOUNTS = {  # username: the rest of `madoguchi user add`
+    "sato": ["--role", "staff", "--site", "a", "--name", "佐藤 花子", "--organisation", "city"],
+    "suzuki": [
+        "--role",
+        "staff",
+        "--site",
+        "a",
+        "--name",
+        "鈴木 一郎",
+        "--organisation",
+        "hellowork",
+    ],
+    "kanri": ["--role", "admin", "--name", "管理 太郎"],
+}
+
+
+def add_account(server: ServerProcess, username: str, options: list[str]) -> None:
+    """`madoguchi user add`, as an administrator would type it, password on stdin."""
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "user", "add", username, *options, "--password-stdin"],
+        input=PASSWORD + "\n",
+        env=server.env,
+        cwd=server.workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="package")
+def counter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    proc = ServerProcess(
+        tmp_path_factory.mktemp("counter"),
+        ["a", "b", "f"],
+        env={"MADOGUCHI_CLOCK": "simulated"},
+        printers={"a": "memory://a"},
+    )
+    proc.init()
+    for username, options in ACCOUNTS.items():
+        add_account(proc, username, options)
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def server(counter_server: ServerProcess) -> ServerProcess:
+    """The package's server, with site "a" emptied: no live ticket, every counter closed."""
+    reply = counter_server.request("POST", "/api/sites/a/close-day", ADMIN, {})
+    assert reply.status == 200, reply.body
+    return counter_server
+
+
+OpenConsole = Callable[..., ConsolePage]
+
+
+@pytest.fixture
+def open_console(browser: Browser, server: ServerProcess) -> Iterator[OpenConsole]:
+    """`open_console(username, counter)`: a browser of its own, logged in at that counter;
+    `open_console()` just opens the page."""
+    contexts = []
+
+    def start(
+        username: str | None = None, counter: str | None = None, query: str = ""
+    ) -> ConsolePage:
+        context = browser.new_context(
+            viewport=DESKTOP, device_scale_factor=1, locale="ja-JP", service_workers="block"
+        )
+        contexts.append(context)
+        console = ConsolePage(context.new_page(), server).open(query)
+        if username is not None:
+            console.log_in(username)
+            if counter is not None:
+                console.choose(counter)
+        return console
+
+    yield start
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def console(open_console: OpenConsole) -> ConsolePage:
+    """sato at counter 1 of site "a" (it serves 職業相談・職業紹介 only)."""
+    return open_console("sato", "a-c1")

@@ -1,0 +1,66 @@
+"""The console's Japanese: every error a console can meet has its own plain message."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from tests.test_readme import documented_error_codes
+
+ROOT = Path(__file__).resolve().parents[2]
+WORDS = json.loads((ROOT / "counter" / "i18n" / "ja.json").read_text("utf-8"))
+# Codes of the README's error table that never reach the console: account, device and
+# pairing administration, issuing details of the kiosk, the simulated clock, values the
+# console never sends, and the fallback codes no call sends.
+NOT_AT_A_CONSOLE = {
+    "unknown_account",
+    "unknown_pairing",
+    "pairing_expired",
+    "account_exists",
+    "device_revoked",
+    "weak_password",
+    "unknown_device",
+    "duplicate_services",
+    "no_services",
+    "invalid_alert",
+    "invalid_status",
+    "clock_not_simulated",
+    "queue_error",
+    "conflict",
+    "invalid",
+    "unavailable",
+}
+# Codes the page gives itself, with no server answer behind them.
+OF_THE_PAGE = {"network", "no_ticket_in_hand", "no_parked", "choose_counter", "unknown"}
+
+
+def test_every_error_a_console_can_meet_has_a_japanese_message() -> None:
+    wanted = documented_error_codes() - NOT_AT_A_CONSOLE
+    assert wanted - set(WORDS["errors"]) == set()
+    assert {"no_waiting_tickets", "counter_busy", "counter_paused", "session_expired"} <= wanted
+
+
+def test_the_messages_are_for_codes_that_exist() -> None:
+    assert set(WORDS["errors"]) - documented_error_codes() - OF_THE_PAGE == set()
+
+
+def test_the_messages_are_japanese_and_say_the_issue_wording() -> None:
+    errors = WORDS["errors"]
+    assert errors["no_waiting_tickets"] == "お待ちの方はいません"
+    assert errors["counter_busy"] == (
+        "対応中の番号があります。終了・転送・不在のいずれかを先に行ってください"
+    )
+    kana_or_kanji = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+    assert [code for code, text in errors.items() if not kana_or_kanji.search(text)] == []
+
+
+def test_every_shortcut_shown_on_the_page_is_named_in_the_readme() -> None:
+    page = (ROOT / "counter" / "templates" / "counter" / "index.html").read_text("utf-8")
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme[readme.index("## The counter console") :]
+    shortcuts = set(re.findall(r'\("[a-z-]+", \[([^\]]+)\]', page))
+    keys = {key.strip().strip('"') for group in shortcuts for key in group.split(",")}
+    assert len(keys) == 12
+    for key in keys:
+        assert f"<kbd>{key}</kbd>" in section, key
