@@ -1,0 +1,75 @@
+"""Manager reports: figures from the event log, CSV and JSON, the live dashboard, retention,
+and managers' edits of their site (notice line, business hours, target waits).
+
+`register` binds the report service, the site editor, the /api/reports and site settings
+endpoints and the /reports/ pages to the app; `housekeeping` is called from the server's
+housekeeping loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gevent
+from flask import Flask
+
+from ..siteconfig import SiteConfig
+from . import edits
+from .api import bp as api_bp
+from .pages import bp as pages_bp
+from .queries import Targets
+from .service import ReportService, SiteState
+
+__all__ = ["housekeeping", "register"]
+
+
+def site_states(services: Any) -> Any:
+    """What the live queues say about each site's days (read on the event loop)."""
+
+    def states(site_ids: Any) -> list[SiteState]:
+        now = services.clock.now()
+        found = []
+        for site_id in site_ids:
+            queue = services.engine.queue(site_id)
+            site = queue.site
+            live = frozenset(t.business_day for t in queue.tickets.values() if t.live)
+            found.append(SiteState(site, site.business_day(now), live))
+        return found
+
+    return states
+
+
+def register(app: Flask, services: Any, config: SiteConfig) -> ReportService:
+    targets = {
+        site_id: Targets(t.visitors, t.placements, t.visitors_now, t.placements_now)
+        for site_id, t in config.targets
+    }
+
+    def offload(work: Any) -> Any:
+        return gevent.get_hub().threadpool.apply(work)
+
+    reports = ReportService(
+        services.settings.database,
+        services.sites,
+        services.clock,
+        targets,
+        offload,
+        site_states(services),
+        services.settings.retention_days,
+    )
+    app.extensions["madoguchi_reports"] = reports
+    editor = edits.SiteEditor(
+        services, {s.id: s for s in config.sites}, reports.writer, reports.reader, offload
+    )
+    editor.load()
+    app.extensions["madoguchi_site_editor"] = editor
+    app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(pages_bp, url_prefix="/reports")
+    return reports
+
+
+def housekeeping(app: Flask) -> None:
+    """Keep past days summed up; purge old detail when a retention period is set."""
+    reports: ReportService | None = app.extensions.get("madoguchi_reports")
+    if reports is not None:
+        reports.housekeeping()

@@ -1,0 +1,557 @@
+"""The reports: daily aggregates of one or more sites merged into the figures managers read.
+
+Pure computation: no web, no SQL. Every function takes the days' figures (see days.py),
+what the sites' desks and counters are (`Catalogue`) and what the reader may see (`Scope`).
+
+Definitions (the README's Reports section says the same):
+- wait: from joining a desk's queue to the first call; mean, median and the 90th
+  percentile by nearest rank (the smallest wait that at least 90 % of waits do not exceed);
+- service level: the share of called stages whose wait was within the desk's target wait;
+- service time: from the start (or the call, when staff went straight to finishing) to the
+  finish or transfer;
+- utilisation: time serving / time open (paused time is not open time);
+- visits: tickets issued that went to at least one desk in scope.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .days import COUNTS
+from .periods import WEEKDAYS_JA, Period, group_key, group_keys
+
+ORGANISATIONS = ("hellowork", "city")
+WAIT_BINS = (5, 10, 15, 20, 30, 45, 60)  # minutes: 0–5, 5–10, … 45–60, 60 and over
+
+
+@dataclass(frozen=True)
+class Desk:
+    name: str
+    organisation: str
+    target_wait_min: int
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What a site's desks and counters are, from its configuration."""
+
+    id: str
+    name: str
+    desks: dict[str, Desk]
+    counters: dict[str, tuple[str, tuple[str, ...]]]  # id -> (name, services)
+
+
+@dataclass(frozen=True)
+class SiteDay:
+    site_id: str
+    day: date
+    figures: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the reader may see and asked for: organisations, and perhaps one desk."""
+
+    organisations: frozenset[str] = frozenset(ORGANISATIONS)
+    service: str | None = None
+
+    def desk(self, site: SiteInfo, service_id: str) -> Desk | None:
+        desk = site.desks.get(service_id)
+        if desk is None or desk.organisation not in self.organisations:
+            return None
+        if self.service is not None and service_id != self.service:
+            return None
+        return desk
+
+    def counter_desks(self, site: SiteInfo, counter_id: str) -> list[str]:
+        """The desks in scope a counter serves (none: the counter is out of scope)."""
+        _, services = site.counters.get(counter_id, ("", ()))
+        return [s for s in services if self.desk(site, s) is not None]
+
+
+# ---- one set of figures --------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Figures being summed up for one row of a report."""
+
+    counts: dict[str, float] = field(default_factory=dict)
+    waits: list[float] = field(default_factory=list)
+    within: int = 0
+    times: list[float] = field(default_factory=list)
+    open: float = 0
+    serving: float = 0
+
+    def count(self, name: str, value: float) -> None:
+        self.counts[name] = self.counts.get(name, 0) + value
+
+    def wait(self, seconds: float, within: bool) -> None:
+        self.waits.append(seconds)
+        self.within += within
+
+    def figures(self) -> dict[str, Any]:
+        waits = sorted(self.waits)
+        times = sorted(self.times)
+        found: dict[str, Any] = {"visits": int(self.counts.get("visits", 0))}
+        found.update({name: int(self.counts.get(name, 0)) for name in COUNTS})
+        found["wait"] = {
+            "count": len(waits),
+            "mean": _mean(waits),
+            "median": _median(waits),
+            "p90": percentile(waits, 0.9),
+        }
+        found["service_level"] = round(self.within / len(waits), 4) if waits else None
+        found["within_target"] = self.within
+        found["service_time"] = {
+            "count": len(times),
+            "mean": _mean(times),
+            "median": _median(times),
+        }
+        found["open_seconds"] = round(self.open)
+        found["serving_seconds"] = round(self.serving)
+        found["utilisation"] = round(self.serving / self.open, 4) if self.open else None
+        return found
+
+
+def percentile(ordered: list[float], share: float) -> float | None:
+    """Nearest rank: the smallest value that at least `share` of the values do not exceed."""
+    if not ordered:
+        return None
+    return float(ordered[max(0, math.ceil(share * len(ordered)) - 1)])
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def _median(ordered: list[float]) -> float | None:
+    return round(float(statistics.median(ordered)), 1) if ordered else None
+
+
+# ---- the main table ------------------------------------------------------------------
+
+
+class _Rows:
+    """Tallies by key, made on first use."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Any, Tally] = {}
+
+    def __getitem__(self, key: Any) -> Tally:
+        if key not in self.rows:
+            self.rows[key] = Tally()
+        return self.rows[key]
+
+
+def figures_report(
+    days: Iterable[SiteDay], sites: dict[str, SiteInfo], scope: Scope, group: str, period: Period
+) -> dict[str, Any]:
+    """Counts, waits, service level, service time and utilisation: in total, by
+    organisation, by desk, and by hour of the day, day or month."""
+    total, orgs, desks, groups = Tally(), _Rows(), _Rows(), _Rows()
+    names: dict[str, Desk] = {}
+    for site_day in days:
+        site = sites.get(site_day.site_id)
+        if site is None:
+            continue
+        day = site_day.day
+        for service_id, f in site_day.figures["services"].items():
+            desk = scope.desk(site, service_id)
+            if desk is None:
+                continue
+            names.setdefault(service_id, desk)
+            _add_desk(
+                f, desk, [total, orgs[desk.organisation], desks[service_id]], groups, group, day
+            )
+        for counter_id, c in site_day.figures["counters"].items():
+            served = scope.counter_desks(site, counter_id)
+            if not served:
+                continue
+            rows = [
+                total,
+                *(orgs[o] for o in {site.desks[s].organisation for s in served}),
+                *(desks[s] for s in served),
+            ]
+            _add_counter(c, rows, groups, group, day)
+        for key, path in site_day.figures["paths"].items():
+            in_scope = [s for s in dict.fromkeys(key.split(">")) if scope.desk(site, s)]
+            if not in_scope:
+                continue
+            rows = [
+                total,
+                *(orgs[o] for o in {site.desks[s].organisation for s in in_scope}),
+                *(desks[s] for s in in_scope),
+            ]
+            _add_hourly("visits", path["visits"], rows, groups, group, day)
+    return {
+        "total": total.figures(),
+        "by_organisation": {
+            o: orgs[o].figures() for o in ORGANISATIONS if o in scope.organisations
+        },
+        "by_service": [
+            {
+                "service": sid,
+                "name": desk.name,
+                "organisation": desk.organisation,
+                "target_wait_min": desk.target_wait_min,
+                **desks[sid].figures(),
+            }
+            for sid, desk in sorted(names.items())
+        ],
+        "groups": [{"key": key, **groups[key].figures()} for key in group_keys(group, period)],
+    }
+
+
+def _add_hourly(
+    name: str, hours: list[float], rows: Iterable[Tally], groups: _Rows, group: str, day: date
+) -> None:
+    amount = sum(hours)
+    if not amount:
+        return
+    for row in rows:
+        row.count(name, amount)
+    if group == "hour":
+        for hour, value in enumerate(hours):
+            if value:
+                groups[group_key(group, day, hour)].count(name, value)
+    else:
+        groups[group_key(group, day, 0)].count(name, amount)
+
+
+def _add_desk(
+    f: dict[str, Any], desk: Desk, rows: list[Tally], groups: _Rows, group: str, day: date
+) -> None:
+    for name in COUNTS:
+        _add_hourly(name, f[name], rows, groups, group, day)
+    target = desk.target_wait_min * 60
+    for hour, seconds in f["waits"]:
+        within = seconds <= target
+        for row in rows:
+            row.wait(seconds, within)
+        groups[group_key(group, day, hour)].wait(seconds, within)
+    for hour, seconds in f["times"]:
+        for row in rows:
+            row.times.append(seconds)
+        groups[group_key(group, day, hour)].times.append(seconds)
+
+
+def _add_counter(
+    c: dict[str, Any], rows: list[Tally], groups: _Rows, group: str, day: date
+) -> None:
+    opened, serving = sum(c["open"]), sum(c["serving"])
+    for row in rows:
+        row.open += opened
+        row.serving += serving
+    if group == "hour":
+        for hour in range(24):
+            tally = groups[group_key(group, day, hour)]
+            tally.open += c["open"][hour]
+            tally.serving += c["serving"][hour]
+    else:
+        tally = groups[group_key(group, day, 0)]
+        tally.open += opened
+        tally.serving += serving
+
+
+# ---- counters, staffing, journeys, heat map, wait distribution -----------------------
+
+
+def counters_report(
+    days: Iterable[SiteDay], sites: dict[str, SiteInfo], scope: Scope
+) -> list[dict[str, Any]]:
+    """Each counter in scope: time open, paused and serving, its utilisation, and the
+    visitors it served."""
+    sums: dict[tuple[str, str], dict[str, float]] = {}
+    for site_day in days:
+        site = sites.get(site_day.site_id)
+        if site is None:
+            continue
+        for counter_id, c in site_day.figures["counters"].items():
+            if not scope.counter_desks(site, counter_id):
+                continue
+            row = sums.setdefault((site.id, counter_id), {})
+            for name in ("open", "paused", "serving", "served"):
+                row[name] = row.get(name, 0) + sum(c.get(name, ()))
+    found = []
+    for site_id, site in sorted(sites.items()):
+        for counter_id, (name, services) in site.counters.items():
+            if not scope.counter_desks(site, counter_id):
+                continue
+            row = sums.get((site_id, counter_id), {})
+            opened, serving = row.get("open", 0), row.get("serving", 0)
+            found.append(
+                {
+                    "site": site_id,
+                    "counter": counter_id,
+                    "name": name,
+                    "services": list(services),
+                    "served": int(row.get("served", 0)),
+                    "open_seconds": round(opened),
+                    "paused_seconds": round(row.get("paused", 0)),
+                    "serving_seconds": round(serving),
+                    "utilisation": round(serving / opened, 4) if opened else None,
+                }
+            )
+    return found
+
+
+def staffing_report(
+    days: Iterable[SiteDay], sites: dict[str, SiteInfo], scope: Scope
+) -> dict[str, Any]:
+    """Per clock hour, averaged over the days on which anything happened in scope: counters
+    open (not paused) against people waiting, and arrivals."""
+    opened, waiting, arrivals = [0.0] * 24, [0.0] * 24, [0.0] * 24
+    active: set[tuple[str, date]] = set()
+    for site_day in days:
+        site = sites.get(site_day.site_id)
+        if site is None:
+            continue
+        for counter_id, c in site_day.figures["counters"].items():
+            if scope.counter_desks(site, counter_id) and any(c["open"]):
+                active.add((site.id, site_day.day))
+                for hour in range(24):
+                    opened[hour] += c["open"][hour]
+        for service_id, f in site_day.figures["services"].items():
+            if scope.desk(site, service_id) is None:
+                continue
+            if any(f["arrivals"]) or any(f["waiting"]):
+                active.add((site.id, site_day.day))
+            for hour in range(24):
+                waiting[hour] += f["waiting"][hour]
+                arrivals[hour] += f["arrivals"][hour]
+    count = len({day for _, day in active})
+    per_day = max(count, 1)
+    return {
+        "days": count,
+        "hours": [
+            {
+                "hour": hour,
+                "open_counters": round(opened[hour] / 3600 / per_day, 2),
+                "waiting": round(waiting[hour] / 3600 / per_day, 2),
+                "arrivals": round(arrivals[hour] / per_day, 2),
+            }
+            for hour in range(24)
+        ],
+    }
+
+
+def journeys_report(
+    days: Iterable[SiteDay], sites: dict[str, SiteInfo], scope: Scope
+) -> dict[str, Any]:
+    """The one-stop view: visits by the desks they passed through, each step's mean wait
+    and service time, and how many left before any desk served them."""
+    paths: dict[str, dict[str, Any]] = {}
+    visits = left = several = 0
+    for site_day in days:
+        site = sites.get(site_day.site_id)
+        if site is None:
+            continue
+        for key, path in site_day.figures["paths"].items():
+            desks = key.split(">")
+            if not any(scope.desk(site, s) for s in desks):
+                continue
+            count = sum(path["visits"])
+            visits += count
+            left += path["left"]
+            several += count if len(desks) > 1 else 0
+            row = paths.setdefault(
+                key, {"visits": 0, "left": 0, "steps": [[0, 0, 0, 0] for _ in desks], "site": site}
+            )
+            row["visits"] += count
+            row["left"] += path["left"]
+            for index, step in enumerate(path["steps"]):
+                if scope.desk(site, desks[index]):
+                    row["steps"][index] = [
+                        a + b for a, b in zip(row["steps"][index], step, strict=True)
+                    ]
+    return {
+        "visits": visits,
+        "multi_desk_visits": several,
+        "multi_desk_share": round(several / visits, 4) if visits else None,
+        "left_before_service": left,
+        "left_before_service_share": round(left / visits, 4) if visits else None,
+        "paths": [
+            _path_view(key, row, scope)
+            for key, row in sorted(paths.items(), key=lambda kv: (-kv[1]["visits"], kv[0]))
+        ],
+    }
+
+
+def _path_view(key: str, row: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    site: SiteInfo = row["site"]
+    steps = []
+    for service_id, (wait_sum, waits, service_sum, services) in zip(
+        key.split(">"), row["steps"], strict=True
+    ):
+        desk = site.desks.get(service_id)
+        visible = scope.desk(site, service_id) is not None
+        steps.append(
+            {
+                "service": service_id,
+                "name": desk.name if desk else service_id,
+                "visible": visible,
+                "mean_wait": round(wait_sum / waits, 1) if visible and waits else None,
+                "mean_service": round(service_sum / services, 1) if visible and services else None,
+            }
+        )
+    return {
+        "path": key.split(">"),
+        "steps": steps,
+        "visits": row["visits"],
+        "left_before_service": row["left"],
+        "left_share": round(row["left"] / row["visits"], 4) if row["visits"] else None,
+    }
+
+
+def heatmap_report(
+    days: Iterable[SiteDay], sites: dict[str, SiteInfo], scope: Scope
+) -> dict[str, Any]:
+    """Visits by weekday and hour of issue: totals, and how many of each weekday there were
+    with any visit (to average by)."""
+    cells = [[0] * 24 for _ in range(7)]
+    seen: list[set[date]] = [set() for _ in range(7)]
+    for site_day in days:
+        site = sites.get(site_day.site_id)
+        if site is None:
+            continue
+        weekday = site_day.day.weekday()
+        for key, path in site_day.figures["paths"].items():
+            if not any(scope.desk(site, s) for s in key.split(">")):
+                continue
+            for hour, count in enumerate(path["visits"]):
+                cells[weekday][hour] += count
+            if any(path["visits"]):
+                seen[weekday].add(site_day.day)
+    return {
+        "weekdays": [
+            {
+                "weekday": index,
+                "name": WEEKDAYS_JA[index],
+                "days": len(seen[index]),
+                "visits": cells[index],
+            }
+            for index in range(7)
+        ]
+    }
+
+
+def waits_report(
+    days: Iterable[SiteDay], sites: dict[str, SiteInfo], scope: Scope
+) -> dict[str, Any]:
+    """How long people waited: counts of waits in bins of minutes, per desk and in total."""
+    labels = [f"{low}〜{high}分" for low, high in zip((0, *WAIT_BINS), WAIT_BINS, strict=False)]
+    labels.append(f"{WAIT_BINS[-1]}分以上")
+    total = [0] * len(labels)
+    by_desk: dict[str, list[int]] = {}
+    for site_day in days:
+        site = sites.get(site_day.site_id)
+        if site is None:
+            continue
+        for service_id, f in site_day.figures["services"].items():
+            if scope.desk(site, service_id) is None:
+                continue
+            row = by_desk.setdefault(service_id, [0] * len(labels))
+            for _, seconds in f["waits"]:
+                index = next(
+                    (i for i, high in enumerate(WAIT_BINS) if seconds < high * 60), len(WAIT_BINS)
+                )
+                row[index] += 1
+                total[index] += 1
+    return {
+        "bins": labels,
+        "total": total,
+        "by_service": [
+            {"service": sid, "counts": counts} for sid, counts in sorted(by_desk.items())
+        ],
+    }
+
+
+def year_figures(
+    days: Iterable[SiteDay], sites: dict[str, SiteInfo], scope: Scope
+) -> dict[str, dict[str, int]]:
+    """Per site: visits and job placements (finishes whose outcome is a placement)."""
+    found = {site_id: {"visits": 0, "placements": 0} for site_id in sites}
+    for site_day in days:
+        site = sites.get(site_day.site_id)
+        if site is None:
+            continue
+        row = found[site.id]
+        for key, path in site_day.figures["paths"].items():
+            if any(scope.desk(site, s) for s in key.split(">")):
+                row["visits"] += sum(path["visits"])
+        for service_id, f in site_day.figures["services"].items():
+            if scope.desk(site, service_id) is not None:
+                row["placements"] += sum(f["placements"])
+    return found
+
+
+@dataclass(frozen=True)
+class Targets:
+    visitors: int | None = None
+    placements: int | None = None
+    visitors_now: int | None = None
+    placements_now: int | None = None
+
+
+def targets_report(
+    counts: dict[str, dict[str, int]],
+    sites: dict[str, SiteInfo],
+    targets: dict[str, Targets],
+    year: Period,
+    today: date,
+    complete: bool,
+) -> dict[str, Any]:
+    """The fiscal year's visitors and placements per site against the city's targets, with
+    the share of the year gone by (a site on course has reached about that share)."""
+    days = (year.last - year.first).days + 1
+    gone = min(max((today - year.first).days + 1, 0), days)
+    rows: list[dict[str, Any]] = []
+    for site_id, site in sorted(sites.items()):
+        got = counts.get(site_id, {"visits": 0, "placements": 0})
+        aims = targets.get(site_id, Targets())
+        rows.append(
+            {
+                "site": site_id,
+                "name": site.name,
+                "visitors": got["visits"],
+                "visitors_target": aims.visitors,
+                "visitors_now": aims.visitors_now,
+                "visitors_share": _share(got["visits"], aims.visitors),
+                "placements": got["placements"],
+                "placements_target": aims.placements,
+                "placements_now": aims.placements_now,
+                "placements_share": _share(got["placements"], aims.placements),
+            }
+        )
+    total: dict[str, Any] = {
+        name: sum(int(r[name] or 0) for r in rows)
+        for name in (
+            "visitors",
+            "visitors_target",
+            "visitors_now",
+            "placements",
+            "placements_target",
+            "placements_now",
+        )
+    }
+    total["visitors_share"] = _share(total["visitors"], total["visitors_target"])
+    total["placements_share"] = _share(total["placements"], total["placements_target"])
+    return {
+        "fiscal_year": year.first.year,
+        "from": year.first.isoformat(),
+        "to": year.last.isoformat(),
+        "year_elapsed_share": round(gone / days, 4),
+        "complete_figures": complete,
+        "by_site": rows,
+        "total": total,
+    }
+
+
+def _share(value: int, target: int | None) -> float | None:
+    return round(value / target, 4) if target else None
