@@ -1,0 +1,1 @@
+"""Benchmark scripts: run by hand, they print figures; pytest collects nothing here."""

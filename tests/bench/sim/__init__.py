@@ -1,0 +1,1 @@
+"""The simulated centre behind the wait-estimate bench and the replay (not collected by pytest)."""

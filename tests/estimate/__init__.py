@@ -1,0 +1,1 @@
+"""Wait-estimate tests: the forecast on cases with known answers, learning, and replays."""
