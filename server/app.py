@@ -13,27 +13,36 @@ from flask import Flask, jsonify
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
+from counter import bp as counter_bp
+from display import bp as display_bp
 from kiosk import bp as kiosk_bp
 
+from .admin import bp as admin_bp
 from .api.endpoints import error_response, http_error_response
 from .api.openapi import openapi_document
 from .api.routes import bp as api_bp
+from .auth import audit as auditing
+from .auth.routes import bp as auth_bp
+from .auth.secret import load_or_create, secret_key_path
+from .auth.service import AuthService
 from .domain.clock import Clock, SimulatedClock, SystemClock
 from .domain.errors import QueueError
 from .domain.model import Site
 from .engine import Engine
-from .estimates import Estimator
+from .forecasting import Forecasting
 from .phone import bp as phone_bp
 from .phone import register_phone_socket
 from .phone.views import PhonePusher, visitor_line
 from .presenters import public_snapshot, staff_snapshot
 from .printing import PrintService
 from .realtime import Publisher, register_socket_handlers
+from .reports import register as register_reports
 from .settings import Settings
 from .siteconfig import parse_sites
 from .store import db as store_db
-from .store.devices import Device, active_devices
+from .store.devices import Device
 from .store.lock import hold_server_lock
+from .voice import bp as voice_bp
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +58,11 @@ class Services:
     settings: Settings
     sites: dict[str, Site]
     engine: Engine
-    devices: dict[str, Device]
+    auth: AuthService
     clock: Clock
     socketio: SocketIO
     publisher: Publisher | None = None
-    estimator: Estimator | None = None
+    estimator: Forecasting | None = None
     printing: PrintService | None = None
     lock: IO[str] | None = field(default=None, repr=False)
 
@@ -77,6 +86,21 @@ class Services:
         if device.role == "display" and device.counter_id:
             snap["counters"] = [c for c in snap["counters"] if c["counter"] == device.counter_id]
         return snap
+
+
+def configure_sessions(app: Flask, settings: Settings) -> None:
+    """Login cookies: signed with the key file, unreadable by scripts, never sent along with a
+    request from another site, and over HTTPS only when the server is reached that way."""
+    app.secret_key = load_or_create(secret_key_path(settings))
+    app.config.update(
+        SESSION_COOKIE_NAME="madoguchi_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.secure_cookies
+        or settings.public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        SESSION_REFRESH_EACH_REQUEST=False,  # a login lasts session_hours from logging in
+    )
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -117,19 +141,26 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
     engine = Engine(writer, reader, sites, clock, offload=offload,
                     idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours))
     engine.start()
-    services = Services(settings, sites, engine, active_devices(reader), clock, socketio,
-                        lock=lock)
+    auth = AuthService(settings, writer, reader, clock, offload, sites, engine.append_audit)
+    auth.credentials.load()
+    services = Services(settings, sites, engine, auth, clock, socketio, lock=lock)
     services.publisher = Publisher(socketio, services)
     services.publisher.load_recent()
     engine.subscribe(services.publisher)
-    services.estimator = Estimator(engine)
+    services.estimator = Forecasting(engine)
     services.estimator.warm_up()
     engine.subscribe(services.estimator)
     services.printing = PrintService(config, services, socketio, offload, visitor_line)
     services.printing.start()
     app.extensions["madoguchi"] = services
+    configure_sessions(app, settings)
+    engine.audit_hook = auditing.engine_hook
+    auth.credentials.disconnect = lambda sid: socketio.server.disconnect(sid, namespace="/")
+    auth.credentials.watch()
 
     app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(auth_bp, url_prefix="/api")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     app.add_url_rule("/api/openapi.json", "openapi",
                      lambda: jsonify(openapi_document()))
     app.register_error_handler(QueueError, error_response)
@@ -137,6 +168,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
     register_socket_handlers(socketio, services)
     app.register_blueprint(phone_bp)
     app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
+    app.register_blueprint(display_bp, url_prefix="/display")
+    app.register_blueprint(counter_bp, url_prefix="/counter")
+    app.register_blueprint(voice_bp)
+    register_reports(app, services, config)
     phones = PhonePusher(socketio, app)
     engine.subscribe(phones)
     register_phone_socket(socketio, phones)

@@ -1,4 +1,4 @@
-"""The `madoguchi` command: init, serve, demo, backup, close-day."""
+"""The `madoguchi` command: init, serve, demo, backup, close-day, user, device."""
 
 from gevent import monkey
 
@@ -13,6 +13,8 @@ from typing import Any  # noqa: E402
 
 import click  # noqa: E402
 
+from .auth import commands  # noqa: E402
+from .reports.commands import purge as purge_command  # noqa: E402
 from .settings import Settings, SettingsError, load_settings  # noqa: E402
 from .siteconfig import ConfigError, SiteConfig, default_sites_path, load_sites  # noqa: E402
 
@@ -32,7 +34,13 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
 @click.pass_context
 def main(ctx: click.Context, settings_file: str | None, database: str | None) -> None:
     """madoguchi: reception, ticketing and calling for public service counters."""
-    ctx.obj = {"settings_file": settings_file, "overrides": {"database": database}}
+    ctx.obj = {"settings_file": settings_file, "overrides": {"database": database},
+               "settings_of": _settings}
+
+
+main.add_command(commands.user)
+main.add_command(commands.device)
+main.add_command(purge_command)
 
 
 def initialise(settings: Settings, sites_file: str | None, renew_tokens: bool) -> tuple[
@@ -40,6 +48,7 @@ def initialise(settings: Settings, sites_file: str | None, renew_tokens: bool) -
     """Create or migrate the database and load a site configuration into it."""
     from datetime import UTC, datetime
 
+    from .auth.secret import NoSecretKey, load_or_create, secret_key_path
     from .store import db as store_db
     from .store.devices import Device, sync_devices
 
@@ -48,6 +57,10 @@ def initialise(settings: Settings, sites_file: str | None, renew_tokens: bool) -
         config = load_sites(path)
     except ConfigError as exc:
         raise click.ClickException(f"the site configuration was refused: {exc}") from None
+    try:
+        load_or_create(secret_key_path(settings))  # the key that signs login cookies
+    except (NoSecretKey, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
     engine = store_db.open_engine(settings.database)
     store_db.migrate(engine)
     now = datetime.now(UTC)
@@ -120,12 +133,13 @@ def demo(ctx: click.Context, host: str | None, port: int | None, demo_db: str) -
 
 def _serve(settings: Settings) -> None:
     from .app import NotInitialised, create_app
+    from .auth.secret import NoSecretKey
     from .serving import run_server
     from .store.lock import DatabaseInUse
 
     try:
         app, socketio = create_app(settings)
-    except (NotInitialised, DatabaseInUse, ConfigError) as exc:
+    except (NotInitialised, DatabaseInUse, ConfigError, NoSecretKey) as exc:
         raise click.ClickException(str(exc)) from None
     run_server(app, settings.host, settings.port)
 
@@ -176,8 +190,19 @@ def close_day(ctx: click.Context, site_ids: tuple[str, ...], url: str | None,
             raise click.ClickException(f"there is no site '{site_id}'")
         _, body = engine.run(site_id, lambda q, now: q.close_day(now, "cli"),
                              lambda n: (200, {"closed_tickets": n}))
+        engine.append_audit([cli_audit_row(services.clock.now(), "close_day", site_id,
+                                           body)])
         click.echo(f"{site_id}: closed {body['closed_tickets']} live ticket(s)")
     engine.stop()
+
+
+def cli_audit_row(at: Any, action: str, site_id: str, detail: dict[str, Any]) -> dict[str, Any]:
+    import getpass
+
+    from .store.audit import audit_row
+
+    return audit_row(at, getpass.getuser(), "cli", None, site_id, action, 200,
+                     f"site:{site_id}", detail)
 
 
 def _close_day_remote(url: str, token: str | None, site_ids: tuple[str, ...]) -> None:

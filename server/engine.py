@@ -28,13 +28,18 @@ from .domain.errors import Invalid, QueueError, Unavailable, unknown_site
 from .domain.events import Event
 from .domain.model import Site
 from .domain.site_queue import SiteQueue, snapshot_ticket
+from .store import db as store_db
 from .store import repository
 from .store.repository import Batch, CommandRecord
 
 log = logging.getLogger(__name__)
+CHECKPOINT_EVERY = 200  # commits between WAL checkpoints (the writer does them, not SQLite)
 T = TypeVar("T")
 Listener = Callable[[list[Event]], None]
 Response = tuple[int, dict[str, Any]]
+AuditRow = dict[str, Any]
+# Audit rows of requests that changed nothing wait this long for a queue commit to ride on.
+AUDIT_DELAY = 0.5
 
 
 @dataclasses.dataclass
@@ -65,14 +70,20 @@ class Engine:
         self._listeners: list[Listener] = []
         self._pending: list[_Pending] = []
         self._wake = Signal()
-        self._commands: dict[str, CommandRecord] = {}
+        self._stored_keys: set[str] = set()
+        self._answered_at: dict[str, datetime] = {}
         self._inflight: dict[str, AsyncResult] = {}
         self._writer: gevent.Greenlet | None = None
         self._writing = False
+        self._commits = 0
         self._conn: Connection | None = None  # the writer's own, used only by _write
         self.last_ticket_id = 0
         self.last_seq = 0
         self.committed_seq = 0
+        # Gives the audit row of the request running an operation, stored with its change.
+        self.audit_hook: Callable[[Response], list[AuditRow]] | None = None
+        self._audit: list[AuditRow] = []  # rows waiting for the next commit
+        self._audit_timer: gevent.Greenlet | None = None
 
     # ---- life cycle ----------------------------------------------------------------------
 
@@ -84,6 +95,13 @@ class Engine:
         """Finish what is queued, then stop the writer."""
         while self._pending or self._writing:
             gevent.sleep(0.005)
+        self._wake.set()  # audit rows still waiting for a commit
+        for _ in range(1000):  # at most 5 s: a store that keeps failing loses them
+            if not self._audit and not self._writing:
+                break
+            gevent.sleep(0.005)
+        if self._audit_timer is not None:
+            self._audit_timer.kill()
         if self._writer is not None:
             self._writer.kill()
             self._writer = None
@@ -102,7 +120,10 @@ class Engine:
             rows = repository.load_site(self.reader, site_id, since)
             self.queues[site_id] = SiteQueue(site, rows.tickets, rows.counters, rows.cursors)
             self.queues[site_id].take_changes()  # loading is not a change
-        self._commands.clear()
+        self._answered_at.clear()
+        # Keys answered before this start: only these need a look in the store on a retry.
+        self._stored_keys = repository.command_keys_since(
+            self.reader, self.clock.now() - self.idempotency_ttl)
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -150,7 +171,7 @@ class Engine:
             result = operation(queue, self.clock.now())
             response = render(result)
             record = CommandRecord(key, request_hash, *response) if key is not None else None
-            self._commit(queue, record)
+            self._commit(queue, record, self.audit_hook(response) if self.audit_hook else [])
         except BaseException as exc:
             if queue.has_changes:
                 # Operations check before they change anything; if one did not, keep the
@@ -162,7 +183,7 @@ class Engine:
                 inflight.set_exception(exc)
             raise
         if record is not None:
-            self._commands[record.key] = record
+            self._answered_at[record.key] = self.clock.now()
             self._inflight.pop(record.key, None)
             inflight.set(response)  # type: ignore[union-attr]
         if after is not None:
@@ -176,7 +197,10 @@ class Engine:
                 inflight.get()
             except QueueError:
                 return None  # the first attempt failed: this one runs afresh
-        record = self._commands.get(key) or repository.find_command(self.reader, key)
+        # Only keys are kept in memory (answers can be large): a repeat reads its answer back.
+        record = None
+        if key in self._answered_at or key in self._stored_keys:
+            record = repository.find_command(self.reader, key)
         if record is None:
             return None
         if record.request_hash != request_hash:
@@ -184,13 +208,16 @@ class Engine:
                 "This idempotency key was already used for a different request.",
                 "idempotency_key_reused",
             )
-        self._commands[key] = record
+        self._answered_at.setdefault(key, self.clock.now())
         return record.status, record.response
 
-    def _commit(self, queue: SiteQueue, record: CommandRecord | None) -> None:
-        """Queue the operation's changes for the next group commit and wait for it."""
+    def _commit(self, queue: SiteQueue, record: CommandRecord | None,
+                audit: list[AuditRow] | None = None) -> None:
+        """Queue the operation's changes (and their audit rows) for the next group commit and
+        wait for it."""
         changes = queue.take_changes()
         if not changes and record is None:
+            self.append_audit(audit or [])
             return
         events = []
         for event in changes.events:
@@ -203,26 +230,42 @@ class Engine:
             cursors=[(queue.site.id, dataclasses.replace(c)) for c in changes.cursors.values()],
             events=events,
             commands=[(record, now)] if record is not None else [],
+            audit=audit or [],
         )
         pending = _Pending(batch, AsyncResult())
         self._pending.append(pending)
         self._wake.set()
         pending.done.get()
 
+    def append_audit(self, rows: list[AuditRow]) -> None:
+        """Store audit rows with the next group commit, or within AUDIT_DELAY if none comes:
+        a request that changed nothing costs no commit of its own."""
+        if not rows:
+            return
+        self._audit.extend(rows)
+        if self._audit_timer is None:
+            self._audit_timer = gevent.spawn_later(AUDIT_DELAY, self._audit_due)
+
+    def _audit_due(self) -> None:
+        self._audit_timer = None
+        self._wake.set()
+
     def _write_loop(self) -> None:
         while True:
             self._wake.wait()
             self._wake.clear()
-            if not self._pending:
+            if not self._pending and not self._audit:
                 continue
             taken, self._pending = self._pending, []
-            merged = Batch([], [], [], [], [])
+            deferred, self._audit = self._audit, []
+            merged = Batch([], [], [], [], [], list(deferred))
             for p in taken:
                 merged.tickets.extend(p.batch.tickets)
                 merged.counters.extend(p.batch.counters)
                 merged.cursors.extend(p.batch.cursors)
                 merged.events.extend(p.batch.events)
                 merged.commands.extend(p.batch.commands)
+                merged.audit.extend(p.batch.audit)
             merged.tickets = list({t.id: t for t in merged.tickets}.values())
             merged.counters = list({(s, c.counter_id): (s, c) for s, c in merged.counters}.values())
             merged.cursors = list({(s, c.key): (s, c) for s, c in merged.cursors}.values())
@@ -231,6 +274,7 @@ class Engine:
                 self._offload(lambda batch=merged: self._write(batch))  # type: ignore[misc]
             except Exception as exc:  # a failed write publishes nothing
                 log.exception("group commit failed; reloading state from the store")
+                self._audit[:0] = deferred  # their requests are answered: keep their rows
                 self._fail(taken, exc)
                 continue
             finally:
@@ -240,6 +284,9 @@ class Engine:
             self._publish(merged.events)
             for p in taken:
                 p.done.set(None)
+            self._commits += 1
+            if self._commits % CHECKPOINT_EVERY == 0:
+                self._checkpoint()
 
     def _write(self, batch: Batch) -> None:
         """Runs off the event loop (in gevent's thread pool): one transaction, one fsync."""
@@ -251,6 +298,13 @@ class Engine:
             self._conn.close()
             self._conn = None
             raise
+
+    def _checkpoint(self) -> None:
+        """After the callers were answered: fold the WAL back, off the event loop."""
+        try:
+            self._offload(lambda: store_db.checkpoint(self._conn) if self._conn else None)
+        except Exception:  # a missed checkpoint only lets the WAL grow until the next one
+            log.exception("WAL checkpoint failed")
 
     def _fail(self, taken: list[_Pending], exc: Exception) -> None:
         failed = taken + self._pending
@@ -281,6 +335,6 @@ class Engine:
 
     def purge_commands(self) -> int:
         cutoff = self.clock.now() - self.idempotency_ttl
-        for key in [k for k in self._commands]:
-            self._commands.pop(key)
+        for key in [k for k, at in self._answered_at.items() if at < cutoff]:
+            self._answered_at.pop(key, None)
         return repository.purge_commands(self.db, cutoff)

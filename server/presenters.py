@@ -37,8 +37,7 @@ def local_iso(site: Site, moment: datetime | None) -> str | None:
 def people_ahead(queue: SiteQueue, ticket: Ticket) -> int:
     if ticket.status is not TicketStatus.WAITING:
         return 0
-    mine = (ticket.rank_at, ticket.id)
-    return sum(1 for entry in queue.lines[ticket.service_id].in_order() if entry < mine)
+    return queue.lines[ticket.service_id].ahead_of(ticket.rank_at, ticket.id)
 
 
 def ticket_view(queue: SiteQueue, t: Ticket) -> dict[str, Any]:
@@ -128,7 +127,7 @@ def public_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool,
     counts = waiting_counts(queue, public=True)
     return {
         "site": site.id, "name": site.name, "seq": seq, "now": local_iso(site, now),
-        "open": is_open, "area": area,
+        "open": is_open, "area": area, "notice": site.notice,
         "services": [{"id": s.id, "label": s.public_label, "waiting": counts[s.id]}
                      for s in site.services if not s.sensitive],
         "counters": calling,

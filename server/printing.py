@@ -23,6 +23,7 @@ from printers.model import PrinterStatus, TicketSlip
 from printers.router import RoutedPrint, print_with_failover
 from printers.worker import PrinterWorker, run_on_workers
 
+from .domain.estimate import Estimate
 from .domain.model import Ticket
 from .presenters import people_ahead
 from .siteconfig import SiteConfig
@@ -38,6 +39,8 @@ class PrintRequest:
     printer_ids: tuple[str, ...]
     status_url: str
     reissue: bool = False
+    estimate: Estimate | None = None  # what the kiosk showed, so paper and screen agree
+    shown: bool = False  # True when `estimate` was given (None then means "none shown")
 
 
 class PrintService:
@@ -89,12 +92,13 @@ class PrintService:
 
     # ---- printing ---------------------------------------------------------------------------
 
-    def print_for_kiosk(self, device_id: str, site_id: str, ticket_id: int,
-                        status_url: str) -> gevent.Greenlet | None:
+    def print_for_kiosk(self, device_id: str, site_id: str, ticket_id: int, status_url: str,
+                        estimate: Estimate | None = None) -> gevent.Greenlet | None:
         printer_ids = self.kiosk_printers.get(device_id, ())
         if not printer_ids:
             return None
-        return gevent.spawn(self.run, PrintRequest(site_id, ticket_id, printer_ids, status_url))
+        return gevent.spawn(self.run, PrintRequest(site_id, ticket_id, printer_ids, status_url,
+                                                   estimate=estimate, shown=True))
 
     def reprint(self, site_id: str, ticket_id: int, status_url: str,
                 printer_id: str | None = None) -> gevent.Greenlet:
@@ -115,10 +119,14 @@ class PrintService:
     def _print(self, request: PrintRequest) -> RoutedPrint:
         slip = self._slip(request)
         printers = [self.printers[p] for p in request.printer_ids if p in self.printers]
-        widths = {p.config.width_dots for p in printers}
+        widths: set[int] = {p.config.width_dots for p in printers}
         fonts = self.fonts
+
+        def render(width: int) -> Callable[[], bytes]:
+            return lambda: ticket_job(slip, width, fonts)
+
         # Rendering is CPU work (tens of ms): off the event loop, like the database writes.
-        jobs = {w: self.offload(lambda w=w: ticket_job(slip, w, fonts)) for w in widths}
+        jobs: dict[int, bytes] = {w: self.offload(render(w)) for w in widths}
         routed = print_with_failover(jobs.__getitem__, printers, run_on_workers(self.workers))
         self._finish(request, routed)
         return routed
@@ -128,7 +136,8 @@ class PrintService:
         queue = engine.queue(request.site_id)
         ticket: Ticket = queue.ticket(request.ticket_id)
         desks = [queue.services[s].public_label for s in ticket.purposes[ticket.purpose_index:]]
-        estimate = self.services.estimator.estimate(request.site_id, ticket)
+        estimate = request.estimate if request.shown else \
+            self.services.estimator.estimate(request.site_id, ticket)
         return TicketSlip(
             site_name=queue.site.name, label=ticket.label,
             desk_label=" → ".join(desks) if len(desks) <= 2 else f"{desks[0]} ほか",
@@ -147,11 +156,15 @@ class PrintService:
         detail = "; ".join(f"{a.printer_id}: {a.outcome.value}" for a in routed.attempts) \
             if routed else "internal error"
         engine = self.services.engine
+        # The alert names the printers that let the visitor down, not the one that may
+        # have printed after a failover: that is the one staff need not walk to.
+        failing = ",".join(a.printer_id for a in routed.attempts if not a.expected) \
+            if routed else ""
 
         def record(queue: Any, now: Any) -> None:
             queue.record_print(request.ticket_id, outcome, now, printer, request.reissue, detail)
             if routed is None or routed.alert_staff:
-                queue.alert_staff("printer_failed", now, request.ticket_id, printer)
+                queue.alert_staff("printer_failed", now, request.ticket_id, failing or None)
 
         try:
             engine.run(request.site_id, record, lambda _: (200, {}))

@@ -4,7 +4,8 @@ Rooms: `staff:<site>` (consoles, managers: every event in full), `public:<site>`
 `display:<site>:<area>` (waiting-room displays of one area) and `counter:<site>:<counter>`
 (the small screen above one window). Every event carries the global sequence number `seq`.
 A client that connects with `auth.since` first receives what it missed, in order (from the
-stored log, so a server restart loses nothing), then a fresh snapshot.
+stored log, so a server restart loses nothing), then a fresh snapshot. A device connects with
+`auth.token`; a person logged in, with the login cookie the handshake carries.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import Any
 
-from flask import request
+from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
+from .auth.web import session_hash
 from .domain.events import PUBLIC_CALLS, Event
+from .estimates import estimate_view
 from .presenters import public_event_view, staff_event_view, waiting_counts
 from .store import repository
 from .store.devices import Device, token_hash
@@ -66,11 +69,12 @@ class Publisher:
         counts = waiting_counts(queue, public=True)
         self.socketio.emit("events", {"site": site_id, "events": public, "waiting": counts},
                            to=f"public:{site_id}")
+        estimates = estimates_for(self.services, site_id)
         for area in site.areas:
             mine = [v for v in public if v.get("area") in (area, None)]
             if mine:
                 self.socketio.emit("events", {"site": site_id, "events": mine,
-                                              "waiting": counts},
+                                              "waiting": counts, "estimates": estimates},
                                    to=f"display:{site_id}:{area}")
         by_counter: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for view in public:
@@ -83,6 +87,23 @@ class Publisher:
     def reset(self) -> None:
         """After a failed commit the state was reloaded: every client should fetch it again."""
         self.socketio.emit("resync", {"reason": "state reloaded"})
+
+
+def estimates_for(services: Any, site_id: str) -> dict[str, dict[str, Any] | None]:
+    """Per public desk, the wait a visitor taking a number now would be told."""
+    site = services.sites[site_id]
+    return {s.id: estimate_view(services.estimator.newcomer(site_id, s.id))
+            for s in site.services if not s.sensitive}
+
+
+def display_snapshot(services: Any, device: Device, site_id: str) -> dict[str, Any]:
+    """The snapshot for `device`; a display's also carries each desk's estimated wait."""
+    snapshot: dict[str, Any] = services.snapshot_for(device, site_id)
+    if device.role == "display":
+        estimates = estimates_for(services, site_id)
+        for entry in snapshot.get("services", []):
+            entry["estimate"] = estimates.get(entry["id"])
+    return snapshot
 
 
 def rooms_for(device: Device, site_id: str) -> list[str]:
@@ -101,13 +122,15 @@ def register_socket_handlers(socketio: SocketIO, services: Any) -> None:
     @socketio.on("connect")
     def connect(auth: Any) -> None:
         auth = auth if isinstance(auth, dict) else {}
-        token = auth.get("token")
-        device = services.devices.get(token_hash(token)) if isinstance(token, str) else None
-        if device is None:
-            raise ConnectionRefusedError("unknown_device")
-        site_id = device.site_id or auth.get("site")
+        device, tracked = _credential(services, auth)
+        wanted = auth.get("site")
+        if device.role != "admin" and wanted is not None and wanted != device.site_id:
+            raise ConnectionRefusedError("forbidden_site")
+        site_id = device.site_id or wanted
         if site_id not in services.sites:
             raise ConnectionRefusedError("unknown_site")
+        # Remembered so that revoking the token or ending the login disconnects it.
+        services.auth.credentials.track(request.sid, *tracked)  # type: ignore[attr-defined]
         # Joining and catching up happen without yielding to other greenlets, so no event
         # published meanwhile can slip between the replay and the live stream.
         for room in rooms_for(device, site_id):
@@ -119,12 +142,13 @@ def register_socket_handlers(socketio: SocketIO, services: Any) -> None:
             if missed is not None:
                 socketio.emit("events", {"site": site_id, "events": missed, "replay": True},
                               to=request.sid)  # type: ignore[attr-defined]
-        socketio.emit("snapshot", services.snapshot_for(device, site_id),
+        socketio.emit("snapshot", display_snapshot(services, device, site_id),
                       to=request.sid)  # type: ignore[attr-defined]
 
     @socketio.on("disconnect")
     def disconnect(*_: Any) -> None:
         clients.pop(request.sid, None)  # type: ignore[attr-defined]
+        services.auth.credentials.untrack(request.sid)  # type: ignore[attr-defined]
 
     @socketio.on("sync")
     def sync(data: Any = None) -> dict[str, Any]:
@@ -136,8 +160,25 @@ def register_socket_handlers(socketio: SocketIO, services: Any) -> None:
         published = services.engine.committed_seq
         missed = missed_events(services, device, site_id, since)
         if missed is None:
-            return {"ok": True, "snapshot": services.snapshot_for(device, site_id)}
+            return {"ok": True, "snapshot": display_snapshot(services, device, site_id)}
         return {"ok": True, "events": missed, "seq": published}
+
+
+def _credential(services: Any, auth: dict[str, Any]) -> tuple[Device, tuple[str, str]]:
+    """Who is connecting: a device by `auth.token`, else a person by the login cookie (sent
+    with the handshake); and the key under which the connection is tracked."""
+    credentials = services.auth.credentials
+    token = auth.get("token")
+    if token is not None:
+        device = credentials.device(token) if isinstance(token, str) else None
+        if device is None:
+            raise ConnectionRefusedError("unknown_device")
+        return device, ("device", token_hash(token))
+    session_id = session.get("sid")
+    found = credentials.session(session_hash(session_id)) if isinstance(session_id, str) else None
+    if found is None:
+        raise ConnectionRefusedError("unauthorized")
+    return found[0], ("session", found[1].id_hash)
 
 
 def missed_events(services: Any, device: Device, site_id: str,

@@ -12,6 +12,8 @@ from flask import Flask
 from gevent import pywsgi
 from gevent.event import Event
 
+from .reports import housekeeping as reports_housekeeping
+
 log = logging.getLogger(__name__)
 HOUSEKEEPING_SECONDS = 60
 
@@ -67,6 +69,7 @@ def housekeeping(app: Flask) -> None:
                                lambda n: (200, {"closed_tickets": n}))
                     log.info("closed the previous day at %s", site_id)
             engine.purge_commands()
+            reports_housekeeping(app)
         except Exception:
             log.exception("housekeeping failed")
 

@@ -63,6 +63,47 @@ class Settings:
         "Address visitors' phones use to reach this server, e.g. https://madoguchi.example.jp "
         "(put in the QR code on tickets); empty means the address the kiosk used.",
     )
+    voice_cache_dir: str = _setting(
+        "voice-cache",
+        "Folder for the spoken calls made so far (WAV, one per number and counter; the least "
+        "recently used are removed beyond 3000); relative to the working directory.",
+    )
+    voice_languages: str = _setting(
+        "ja",
+        "Languages of the spoken call, Japanese first: 'ja', or 'ja,en' to repeat it in "
+        "English (needs the espeak-ng package).",
+    )
+    session_hours: int = _setting(
+        10, "How long a staff login lasts, in hours; after that the person logs in again."
+    )
+    secret_key_file: str = _setting(
+        "",
+        "File holding the key that signs login cookies, created (readable by its owner only) "
+        "if missing; empty means the SQLite database's file name plus .secret, beside it.",
+    )
+    secure_cookies: bool = _setting(
+        False,
+        "Send the login cookie over HTTPS only: turn on when people reach the server over "
+        "https (it is on by itself when public_url starts with https://).",
+    )
+    login_attempts: int = _setting(
+        5,
+        "Failed logins allowed for one user name before its logins are refused for a while; "
+        "one client address may fail four times as often.",
+    )
+    login_lock_seconds: int = _setting(
+        60,
+        "How long logins are refused after too many failures, in seconds; each further lock "
+        "doubles it, up to an hour.",
+    )
+    pairing_minutes: int = _setting(
+        10, "How long the code a new kiosk or display shows for pairing stays valid, in minutes."
+    )
+    retention_days: int = _setting(
+        0,
+        "Keep the detailed event log (tickets and their events) this many days; older days "
+        "are purged and only their daily report figures remain. 0 keeps everything.",
+    )
 
 
 SETTINGS_HELP: dict[str, str] = {f.name: f.metadata["help"] for f in fields(Settings)}
@@ -119,7 +160,7 @@ def _layer_file(path: Path, values: dict[str, object], sources: dict[str, str]) 
             raise SettingsError(key, source, "server settings belong in the [server] table")
     server = cast(dict[str, object], data.get("server", {}))
     for name, value in server.items():
-        if name == "sites_file" and isinstance(value, str) and value:
+        if name in ("sites_file", "secret_key_file") and isinstance(value, str) and value:
             value = str(path.parent / value)  # an absolute value stays as it is
         _layer_value(name, value, source, values, sources)
 
@@ -160,6 +201,15 @@ def _at_least(minimum: int, note: str = "") -> Callable[[object], object]:
     return check
 
 
+def _at_most(maximum: int, then: Callable[[object], object]) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if cast(int, value) > maximum:
+            raise ValueError(f"must be at most {maximum}, not {value}")
+        return then(value)
+
+    return check
+
+
 def _one_of(options: tuple[str, ...], fold: bool = False) -> Callable[[object], object]:
     def check(value: object) -> object:
         text = cast(str, value).upper() if fold else value
@@ -183,9 +233,23 @@ def _public_url(value: object) -> object:
     return text.rstrip("/")
 
 
+def _voice_languages(value: object) -> object:
+    parts = [part.strip() for part in cast(str, value).split(",")]
+    if not parts or parts[0] != "ja" or any(p not in ("ja", "en") for p in parts) or len(
+            set(parts)) != len(parts):
+        raise ValueError(f"must be 'ja' or 'ja,en', not {value!r}")
+    return ",".join(parts)
+
+
 def _sites_file(value: object) -> object:
     if value and not Path(cast(str, value)).is_file():
         raise ValueError(f"there is no file {value!r}")
+    return value
+
+
+def _at_least_a_name(value: object) -> object:
+    if not cast(str, value).strip():
+        raise ValueError("must name a folder")
     return value
 
 
@@ -212,6 +276,13 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "idempotency_ttl_hours": _at_least(1),
     "log_level": _one_of(LOG_LEVELS, fold=True),
     "public_url": _public_url,
+    "voice_cache_dir": _at_least_a_name,
+    "voice_languages": _voice_languages,
+    "session_hours": _at_most(24 * 31, _at_least(1)),
+    "login_attempts": _at_least(1),
+    "login_lock_seconds": _at_most(3600, _at_least(1)),
+    "pairing_minutes": _at_most(24 * 60, _at_least(1)),
+    "retention_days": _at_least(0),
 }
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "ConfigError",
     "DeviceSpec",
     "SiteConfig",
+    "SiteTargets",
     "default_sites_path",
     "load_sites",
     "parse_sites",
@@ -64,6 +65,17 @@ class DeviceSpec:
 
 
 @dataclass(frozen=True)
+class SiteTargets:
+    """The city's yearly targets for a centre (fiscal year, April to March), and the run
+    rate when they were set ("now"); a figure left out is None."""
+
+    visitors: int | None = None
+    placements: int | None = None
+    visitors_now: int | None = None
+    placements_now: int | None = None
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """Everything the site file declares."""
 
@@ -71,6 +83,7 @@ class SiteConfig:
     devices: tuple[DeviceSpec, ...]
     printers: tuple[PrinterConfig, ...] = ()
     printer_sites: tuple[tuple[str, str], ...] = ()  # (printer id, site id)
+    targets: tuple[tuple[str, SiteTargets], ...] = ()  # (site id, targets), sites with some
 
 
 def default_sites_path() -> Path:
@@ -318,9 +331,12 @@ def _check_bands(site: Table, desks: list[_Desk]) -> None:
 
 # --- counters, devices, sites -----------------------------------------------------------
 
+NOTICE_LENGTH = 80
 _COUNTER_KEYS = ("id", "name", "number", "area", "services", "mode", "weights")
 _DEVICE_KEYS = ("id", "role", "name", "token", "area", "counter", "printers")
-_PRINTER_KEYS = ("id", "name", "url", "width", "confirm")
+_PRINTER_TIMEOUTS = ("connect_timeout", "status_timeout", "confirm_timeout")
+_PRINTER_DEFAULTS = PrinterConfig(id="defaults", url="memory://")
+_PRINTER_KEYS = ("id", "name", "url", "width", "confirm", *_PRINTER_TIMEOUTS)
 _SITE_KEYS = (
     "id",
     "name",
@@ -331,7 +347,10 @@ _SITE_KEYS = (
     "devices",
     "printers",
     "service_overrides",
+    "notice",
+    "targets",
 ) + RULE_KEYS
+_TARGET_KEYS = ("visitors", "placements", "visitors_now", "placements_now")
 
 
 def _weights(t: Table, services: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
@@ -390,6 +409,16 @@ def _device_place(t: Table, role: str, site: Site) -> tuple[str | None, str | No
     return area, counter_id
 
 
+def _seconds(t: Table, key: str) -> float:
+    """A printer timeout: a number of seconds, above zero and at most a minute."""
+    value = cast(float | None, t.typed(key, (int, float), "a number of seconds"))
+    if value is None:
+        return float(getattr(_PRINTER_DEFAULTS, key))
+    if not (math.isfinite(value) and 0 < value <= 60):
+        t.fail(f"must be more than 0 and at most 60 seconds, not {value}", key)
+    return float(value)
+
+
 def _read_printer(t: Table, registry: Registry) -> PrinterConfig:
     t.check_keys(_PRINTER_KEYS)
     registry.claim("printer", t.ident("id"), t, "id")
@@ -403,7 +432,10 @@ def _read_printer(t: Table, registry: Registry) -> PrinterConfig:
         return PrinterConfig(id=t.ident("id"), url=t.text("url"),
                              width_dots=cast(Literal[512, 576], width),
                              confirm=cast(Literal["gs_r", "none"], confirm),
-                             name=t.text("name", ""))
+                             name=t.text("name", ""),
+                             connect_timeout=_seconds(t, "connect_timeout"),
+                             status_timeout=_seconds(t, "status_timeout"),
+                             confirm_timeout=_seconds(t, "confirm_timeout"))
     except ValueError as exc:
         t.fail(str(exc), "url")
 
@@ -440,6 +472,24 @@ def _read_device(t: Table, site: Site | None, registry: Registry,
                       printers)
 
 
+def _notice(t: Table) -> str:
+    """The displays' notice line: one line of plain text, short enough to read at a glance."""
+    notice = t.text("notice", "").strip()
+    if "\n" in notice or len(notice) > NOTICE_LENGTH:
+        t.fail(f"a notice is one line of at most {NOTICE_LENGTH} characters", "notice")
+    return notice
+
+
+def _targets(t: Table) -> SiteTargets | None:
+    """The optional [sites.targets] table: yearly visitors and placements, as whole numbers."""
+    table = t.table("targets")
+    if table is None:
+        return None
+    table.check_keys(_TARGET_KEYS)
+    values = {key: table.integer(key, minimum=0) for key in _TARGET_KEYS if table.has(key)}
+    return SiteTargets(**values)
+
+
 def _read_site(
     t: Table, defaults: _Rules, catalogue: dict[str, _Desk], registry: Registry
 ) -> tuple[Site, list[DeviceSpec], list[PrinterConfig]]:
@@ -457,6 +507,7 @@ def _read_site(
         outcomes=rules.outcomes,
         policy=rules.policy,
         areas=t.strings("areas", ("main",)),
+        notice=_notice(t),
     )
     counters = tuple(_read_counter(c, site, registry) for c in t.array_of_tables("counters"))
     site = replace(site, counters=counters)
@@ -477,13 +528,18 @@ def _read_config(root: Table) -> SiteConfig:
     devices: list[DeviceSpec] = []
     printers: list[PrinterConfig] = []
     printer_sites: list[tuple[str, str]] = []
+    targets: list[tuple[str, SiteTargets]] = []
     for table in root.array_of_tables("sites"):
         site, site_devices, site_printers = _read_site(table, defaults, catalogue, registry)
         sites.append(site)
+        site_targets = _targets(table)
+        if site_targets is not None:
+            targets.append((site.id, site_targets))
         devices.extend(site_devices)
         printers.extend(site_printers)
         printer_sites.extend((p.id, site.id) for p in site_printers)
     if not sites:
         root.fail("no sites: declare at least one [[sites]] table")
     devices.extend(_read_device(d, None, registry) for d in root.array_of_tables("devices"))
-    return SiteConfig(tuple(sites), tuple(devices), tuple(printers), tuple(printer_sites))
+    return SiteConfig(tuple(sites), tuple(devices), tuple(printers), tuple(printer_sites),
+                      tuple(targets))

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.harness import ServerProcess
 
 POOL = [f"s{i:02d}" for i in range(1, 151)]
@@ -45,3 +47,20 @@ def fresh_server(tmp_path: Path) -> Iterator[ServerProcess]:
     proc.init()
     yield proc
     proc.stop()
+
+
+# One Playwright and one chromium for the whole session: the sync API allows one per thread.
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run .ci/setup (apt package 'chromium')")
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                          headless=True)
+    yield launched
+    launched.close()

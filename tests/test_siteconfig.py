@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from printers.model import PrinterConfig
 from server.domain.model import ALWAYS_OPEN, CounterMode, NoShowPolicy, Organisation, Policy
 from server.siteconfig import (
     ConfigError,
@@ -520,3 +521,29 @@ def test_every_key_of_the_packaged_file_is_located_on_the_line_that_names_it() -
 
     for path in keys(tomllib.loads(text), ()):
         assert str(path[-1]) in lines[index.lines[path] - 1], path
+
+
+PRINTER = """
+[[sites.printers]]
+id = "kita-printer"
+url = "network://192.0.2.10"
+{timeouts}
+"""
+
+
+def test_printer_timeouts_are_optional_seconds_with_the_printer_defaults() -> None:
+    plain = parse_sites(BASE + PRINTER.format(timeouts=""))
+    short = parse_sites(BASE + PRINTER.format(
+        timeouts="connect_timeout = 0.5\nstatus_timeout = 1\nconfirm_timeout = 2.5"))
+    [default], [tuned] = plain.printers, short.printers
+    assert default == PrinterConfig(id="kita-printer", url="network://192.0.2.10")
+    assert (tuned.connect_timeout, tuned.status_timeout, tuned.confirm_timeout) == (0.5, 1.0, 2.5)
+    assert tuned.write_timeout == default.write_timeout
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "61", '"2"', "true", "nan"])
+def test_a_bad_printer_timeout_is_refused_at_its_line(value: str) -> None:
+    text = BASE + PRINTER.format(timeouts=f"confirm_timeout = {value}")
+    error = refusal(text)
+    assert error.line == line_of(text, "confirm_timeout"), error
+    assert "confirm_timeout" in str(error) or "seconds" in error.reason, error

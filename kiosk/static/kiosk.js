@@ -110,7 +110,8 @@
   async function whichSite() {
     const me = await api("GET", "/api/me");
     if (me.status === 200) return me.body.role === "kiosk" && me.body.site ? me.body.site : null;
-    if (me.status === 401 || me.status === 403) return null;
+    if (me.status === 401) { forgetToken(); refuse(true); return null; }  // unknown or revoked
+    if (me.status === 403) return null;
     if (me.status !== 404) throw new Error("me " + me.status);
     // A server without /api/me: the token's one visible site, if it is not a staff token.
     const sites = await api("GET", "/api/sites");
@@ -123,7 +124,7 @@
 
   async function boot() {
     state.token = state.token || takeToken();
-    if (!state.token) { refuse(); return; }
+    if (!state.token) { refuse(true); return; }
     show("loading");
     try {
       state.siteId = await whichSite();
@@ -179,11 +180,24 @@
     state.live.on("print", onPrint);
   }
 
-  function refuse() {
+  // Not a kiosk's token (or none): say so; a kiosk with no usable token offers pairing.
+  function refuse(offerPairing) {
     closeDialogs();
     clearAllTimers();
     if (state.live) { state.live.close(); state.live = null; }
     show("refused");
+    if (offerPairing && window.MadoguchiPairing) {
+      window.MadoguchiPairing.start(function (token) {
+        try { window.localStorage.setItem(TOKEN_KEY, token); } catch (err) { /* private mode */ }
+        state.token = token;
+        boot();
+      });
+    }
+  }
+
+  function forgetToken() {
+    state.token = null;
+    try { window.localStorage.removeItem(TOKEN_KEY); } catch (err) { /* private mode */ }
   }
 
   // ---- screens ----------------------------------------------------------------------------
@@ -308,7 +322,7 @@
     renderConfirm();
     if (reply && reply.status === 201) {
       state.issueKey = null;
-      if (state.needHelp) callFor("need_help").then(showHelpResult);
+      if (state.needHelp) callFor("need_help", reply.body.id).then(showHelpResult);
       showTicket(reply.body);
     } else if (reply && (reply.status === 401 || reply.status === 403)) {
       refuse();
@@ -445,10 +459,12 @@
 
   // ---- staff ------------------------------------------------------------------------------
 
-  // "sent", "missing" (the server has no alerts yet) or "failed".
-  async function callFor(kind) {
+  // "sent", "missing" (the server has no alerts yet) or "failed". With the ticket, staff
+  // know which number to look for.
+  async function callFor(kind, ticketId) {
+    const body = typeof ticketId === "number" ? { kind: kind, ticket: ticketId } : { kind: kind };
     try {
-      const reply = await api("POST", sitePath("/alerts"), { kind: kind }, randomKey());
+      const reply = await api("POST", sitePath("/alerts"), body, randomKey());
       if (reply.status >= 200 && reply.status < 300) return "sent";
       return reply.status === 404 ? "missing" : "failed";
     } catch (err) {

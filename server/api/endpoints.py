@@ -1,6 +1,8 @@
 """Endpoint plumbing: credentials, JSON bodies, idempotency keys and coded errors.
 
 Every route is declared with `endpoint(...)`; the same declaration feeds the OpenAPI document.
+A credential is a device's bearer token or a person's login cookie (see server/auth/web.py);
+every state-changing call by a staff role is written to the audit log.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..auth import audit as auditing
+from ..auth import web
 from ..domain.errors import QueueError
-from ..store.devices import Device, token_hash
+from ..store.devices import Device
 from .validation import Schema, validate
 
 STATUS_BY_KIND = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403,
-                  "unauthorized": 401, "unavailable": 503, "bad_request": 400}
+                  "unauthorized": 401, "unavailable": 503, "bad_request": 400, "gone": 410,
+                  "too_many": 429}
 STAFF_ROLES = ("staff", "manager", "admin")
 
 
@@ -61,6 +66,8 @@ def error_response(exc: QueueError) -> Response:
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="madoguchi"'
+    if status == 429:
+        response.headers["Retry-After"] = str(exc.details.get("retry_after", 1))
     return response
 
 
@@ -78,22 +85,33 @@ def http_error_response(exc: HTTPException) -> Response:
 
 
 def current_device() -> Device | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return current_app.extensions["madoguchi"].devices.get(token_hash(token.strip()))
+    """The caller: a device by its bearer token, or a person by their login cookie."""
+    return web.current_credential()
 
 
-def require(roles: tuple[str, ...], site_id: str | None) -> Device:
-    """The caller's credential, if it has one of `roles` and may act at `site_id`."""
+def authenticate() -> Device:
     device = current_device()
     if device is None:
-        raise Unauthorized("Send a valid credential: 'Authorization: Bearer <token>'.")
+        raise Unauthorized("Send a valid credential: 'Authorization: Bearer <token>', or log "
+                           "in (POST /api/session).")
+    return device
+
+
+def authorize(device: Device, roles: tuple[str, ...], site_id: str | None) -> None:
+    """Refuse `device` unless it has one of `roles` and may act at `site_id`; a request made
+    with the login cookie that changes anything must carry the CSRF token."""
+    if web.by_session():
+        web.check_csrf()
     if device.role not in roles:
         raise Denied(f"A {device.role} credential cannot do this.", "forbidden_role")
     if site_id is not None and device.role != "admin" and device.site_id != site_id:
         raise Denied("This credential belongs to another site.", "forbidden_site")
+
+
+def require(roles: tuple[str, ...], site_id: str | None) -> Device:
+    """The caller's credential, if it has one of `roles` and may act at `site_id`."""
+    device = authenticate()
+    authorize(device, roles, site_id)
     return device
 
 
@@ -126,7 +144,8 @@ def idempotency(device: Device, body: dict[str, Any]) -> tuple[str | None, str]:
     digest = hashlib.sha256(
         json.dumps([request.method, request.path, body], sort_keys=True).encode()
     ).hexdigest()
-    return (f"{device.id}:{key}" if key else None), digest
+    scope = device.id if device.kind == "device" else f"{device.kind}:{device.id}"
+    return (f"{scope}:{key}" if key else None), digest
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -140,19 +159,30 @@ def endpoint(bp: Blueprint, spec: EndpointSpec) -> Callable[[Callable[..., Any]]
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
         def view(**params: Any) -> Any:
+            audit = None
             try:
                 device = None
                 if spec.roles is not None:
-                    device = require(spec.roles, params.get("site_id"))
+                    device = authenticate()
+                    audit = auditing.begin(device)
+                    authorize(device, spec.roles, params.get("site_id"))
                 body = read_body(spec.body)
+                auditing.record_body(audit, body)
                 result = handler(device=device, body=body, **params)
             except QueueError as exc:
-                return error_response(exc)
+                refusal = error_response(exc)
+                if audit is not None:
+                    audit.finish(refusal.status_code, exc.code)
+                return refusal
             if isinstance(result, Response):
-                return result
-            status, payload = result if isinstance(result, tuple) else (spec.ok_status, result)
-            response = jsonify(payload)
-            response.status_code = status
+                response = result
+            else:
+                status, payload = (result if isinstance(result, tuple)
+                                   else (spec.ok_status, result))
+                response = jsonify(payload)
+                response.status_code = status
+            if audit is not None:
+                audit.finish(response.status_code)
             return response
 
         name = re.sub(r"\W+", "_", f"{spec.method}{spec.path}").strip("_").lower()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, request
 
-from ..domain.errors import Conflict, Invalid, NotFound, unknown_ticket
+from ..domain.errors import Conflict, Invalid, NotFound, unknown_counter, unknown_ticket
+from ..domain.events import QUEUE_ENTRIES, Event, EventKind
 from ..domain.model import LIVE, Ticket
 from ..domain.site_queue import SiteQueue
 from ..estimates import estimate_view
@@ -125,6 +127,98 @@ def counters(device: Device, body: dict[str, Any], site_id: str) -> dict[str, An
     return {"site": site_id, "counters": [counter_view(queue, c.id) for c in queue.site.counters]}
 
 
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/counters/{counter_id}/today",
+                           "This counter's figures for the business day: calls, finished, "
+                           "transfers, no-shows, average wait and service time",
+                           STAFF_ROLES, errors=("unknown_site", "unknown_counter"),
+                           tag="counters"))
+def counter_today(device: Device, body: dict[str, Any], site_id: str,
+                  counter_id: str) -> dict[str, Any]:
+    services = app_services()
+    queue = services.engine.queue(site_id)
+    if queue.site.counter(counter_id) is None:
+        raise unknown_counter(site_id, counter_id)
+    day = queue.site.business_day(services.clock.now())
+    today = {t.id for t in queue.tickets.values() if t.business_day == day}
+    found: list[Event] = []
+    if today:
+        # Ticket ids and event numbers both grow: the day's events start with the issue of
+        # its first ticket.
+        reader = services.engine.reader
+        first = repository.ticket_events(reader, min(today))
+        since = first[0].seq - 1 if first else 0
+        while True:
+            batch = repository.events_since(reader, [site_id], since, 5000)
+            found.extend(e for e in batch if e.ticket_id in today)
+            if len(batch) < 5000:
+                break
+            since = batch[-1].seq
+    return {"site": site_id, "counter": counter_id, "business_day": day.isoformat(),
+            **counter_figures(found, counter_id)}
+
+
+def counter_figures(events: list[Event], counter_id: str) -> dict[str, Any]:
+    """What one counter did, from the events of the day's tickets in order.
+
+    `called` counts first calls (not recalls); `finished` stages ended with an outcome
+    (`placements` of them a job); `transferred` and `no_shows` visitors sent on or not come
+    (sent back into the queue or ended). A wait runs from joining this desk's queue to the
+    call; a service from the start to the finish.
+    """
+    tally = _Tally()
+    held_by: dict[int | None, str | None] = {}  # ticket -> the counter that called it
+    for event in events:
+        if event.kind in QUEUE_ENTRIES:
+            tally.joined[(event.ticket_id, event.stage)] = event.at
+        if event.kind is EventKind.CALLED:
+            held_by[event.ticket_id] = event.counter_id
+        if held_by.get(event.ticket_id) == counter_id:
+            tally.count(event)
+            if event.kind in _LEAVES_COUNTER:
+                del held_by[event.ticket_id]
+    return {**tally.counts, "average_wait_seconds": _mean(tally.waits),
+            "average_service_seconds": _mean(tally.services)}
+
+
+_LEAVES_COUNTER = frozenset({EventKind.FINISHED, EventKind.TRANSFERRED, EventKind.NO_SHOW,
+                             EventKind.REQUEUED, EventKind.PARKED, EventKind.CANCELLED})
+
+
+@dataclass
+class _Tally:
+    """The running figures of one counter (see `counter_figures`)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("called", "finished", "placements", "transferred", "no_shows"), 0))
+    joined: dict[tuple[int | None, int | None], datetime] = field(default_factory=dict)
+    started: dict[tuple[int | None, int | None], datetime] = field(default_factory=dict)
+    waits: list[float] = field(default_factory=list)
+    services: list[float] = field(default_factory=list)
+
+    def count(self, event: Event) -> None:
+        """An event of a ticket while this counter had it in hand."""
+        stage = (event.ticket_id, event.stage)
+        if event.kind is EventKind.CALLED:
+            self.counts["called"] += 1
+            if stage in self.joined:
+                self.waits.append((event.at - self.joined[stage]).total_seconds())
+        elif event.kind is EventKind.STARTED:
+            self.started[stage] = event.at
+        elif event.kind is EventKind.FINISHED:
+            self.counts["finished"] += 1
+            self.counts["placements"] += bool(event.data.get("placement"))
+            if stage in self.started:
+                self.services.append((event.at - self.started[stage]).total_seconds())
+        elif event.kind is EventKind.TRANSFERRED:
+            self.counts["transferred"] += 1
+        elif event.kind in (EventKind.NO_SHOW, EventKind.REQUEUED):
+            self.counts["no_shows"] += 1
+
+
+def _mean(seconds: list[float]) -> int | None:
+    return round(sum(seconds) / len(seconds)) if seconds else None
+
+
 @endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/events",
                            "The event log after a sequence number (what a client missed)",
                            STAFF_ROLES, query={"since": integer(), "limit": integer(1, 5000)},
@@ -192,10 +286,13 @@ def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict
                            engine.new_public_token(), priority=body.get("priority", False),
                            language=body.get("language", "ja"))
 
+    shown: dict[str, Any] = {}  # the estimate the kiosk shows goes on the paper too
+
     def render(ticket: Ticket) -> tuple[int, dict[str, Any]]:
         queue = engine.queue(site_id)
         view = visitor_ticket_view(queue, ticket)
-        view["estimate"] = estimate_view(services.estimator.estimate(site_id, ticket))
+        shown["estimate"] = services.estimator.estimate(site_id, ticket)
+        view["estimate"] = estimate_view(shown["estimate"])
         view["status_url"] = status_url(ticket.public_token)
         view["qr_svg_url"] = f"/t/{ticket.public_token}/qr.svg"
         view["print"] = {"state": services.printing.state_for(device)}
@@ -205,7 +302,7 @@ def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict
 
     def print_it(ticket: Ticket) -> None:
         services.printing.print_for_kiosk(device.id, site_id, ticket.id,
-                                          status_url(ticket.public_token))
+                                          status_url(ticket.public_token), shown.get("estimate"))
 
     return _run(device, body, site_id, operation, render, after=print_it)
 

@@ -25,6 +25,8 @@ class Estimate:
     def text(self) -> str:
         if self.high_min <= 5:
             return "まもなく"
+        if self.low_min == 0:
+            return f"{self.high_min}分以内"
         if self.low_min == self.high_min:
             return f"約{self.low_min}分"
         return f"約{self.low_min}〜{self.high_min}分"

@@ -40,7 +40,7 @@ QUEUE_ENTRIES = frozenset(
 PUBLIC_CALLS = frozenset({EventKind.CALLED, EventKind.RECALLED})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One row of the event log. `seq` is given when the event is stored."""
 

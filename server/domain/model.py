@@ -119,6 +119,7 @@ class Site:
     outcomes: tuple[Outcome, ...]
     policy: Policy = field(default_factory=Policy)
     areas: tuple[str, ...] = ("main",)
+    notice: str = ""  # one line the waiting-room displays show, e.g. 本日は16時で受付終了
 
     @property
     def tz(self) -> ZoneInfo:
@@ -190,7 +191,7 @@ TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Ticket:
     """A visit and its number. `purposes` are the desks chosen at the kiosk, in order;
     `stage` counts queue entries (each transfer or next purpose starts a new stage)."""
@@ -225,7 +226,7 @@ class Ticket:
         return self.status in LIVE
 
 
-@dataclass
+@dataclass(slots=True)
 class CounterState:
     """A counter's moment-to-moment state: open or paused, and whom it has in hand."""
 

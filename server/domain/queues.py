@@ -29,6 +29,11 @@ class WaitingLine:
         line = self.priority if priority else self.normal
         return line[0] if line else None
 
+    def ahead_of(self, rank_at: datetime, ticket_id: int) -> int:
+        """How many waiting tickets joined before this one (both classes): O(log n)."""
+        mine = (rank_at, ticket_id)
+        return bisect.bisect_left(self.normal, mine) + bisect.bisect_left(self.priority, mine)
+
     def __len__(self) -> int:
         return len(self.normal) + len(self.priority)
 

@@ -98,6 +98,8 @@ def localised_estimate(estimate: Estimate | None, text: dict[str, str]) -> dict[
         return None
     if estimate.high_min <= 5:
         view["text"] = text["estimate_soon"]
+    elif estimate.low_min == 0:
+        view["text"] = text["estimate_within"].format(high=estimate.high_min)
     else:
         view["text"] = text["estimate_range"].format(low=estimate.low_min, high=estimate.high_min)
     return view

@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -43,6 +43,9 @@ def open_engine(url: str, writer: bool = True) -> Engine:
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
+        if writer:
+            # Checkpoints run on their own (store.db.checkpoint), not inside a commit.
+            cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -112,3 +115,13 @@ def backup(url: str, destination: str) -> int:
     finally:
         source.close()
         target.close()
+
+
+def checkpoint(conn: Connection) -> None:
+    """Copy the WAL back into the database without blocking readers or the next commit."""
+    if conn.dialect.name == "sqlite":
+        # On the driver's own connection (autocommit): through SQLAlchemy it would open a
+        # transaction that the next commit then trips over.
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()

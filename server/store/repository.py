@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ class Batch:
     cursors: list[tuple[str, BandCursor]]  # (site id, cursor)
     events: list[Event]
     commands: list[tuple[CommandRecord, datetime]]
+    audit: list[dict[str, Any]] = field(default_factory=list)  # rows of schema.audit_log
 
 
 def _upsert(
@@ -65,6 +66,8 @@ def write_batch(conn: Connection, batch: Batch) -> None:
             conn.execute(schema.commands.insert(), [
                 {"key": c.key, "request_hash": c.request_hash, "status": c.status,
                  "response": c.response, "created_at": at} for c, at in batch.commands])
+        if batch.audit:
+            conn.execute(schema.audit_log.insert(), batch.audit)
 
 
 def ticket_row(t: Ticket) -> dict[str, Any]:
@@ -178,6 +181,12 @@ def find_command(engine: Engine, key: str) -> CommandRecord | None:
     with engine.connect() as conn:
         row = conn.execute(select(c).where(c.c.key == key)).first()
     return CommandRecord(row.key, row.request_hash, row.status, dict(row.response)) if row else None
+
+
+def command_keys_since(engine: Engine, since: datetime) -> set[str]:
+    c = schema.commands
+    with engine.connect() as conn:
+        return set(conn.execute(select(c.c.key).where(c.c.created_at >= since)).scalars())
 
 
 def purge_commands(engine: Engine, before: datetime) -> int:

@@ -41,6 +41,54 @@ devices = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    Column("source", String(16), nullable=False, server_default="config"),  # or "paired"
+)
+
+# Staff, managers and administrators who log in with a password (issue #4).
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("site_id", String(64)),
+    Column("organisations", JSON, nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),
+)
+
+# Logins: the cookie carries a random session id; only its hash is stored.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("address", String(64)),
+    Index("ix_sessions_account", "account_id"),
+)
+
+# Who did what: appended to, never updated or deleted (SQLite triggers refuse both).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("role", String(16)),
+    Column("site_id", String(64)),
+    Column("action", String(200), nullable=False),
+    Column("target", String(200)),
+    Column("outcome", Integer, nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("address", String(64)),
+    Index("ix_audit_log_site_seq", "site_id", "seq"),
 )
 
 tickets = Table(

@@ -162,7 +162,8 @@ def plausible(name: str, schema: dict[str, Any], site: str, ticket_id: int) -> A
              "set": "2026-03-02T10:00:00+09:00"}
     if name in known:
         return known[name]
-    return {"string": "x", "integer": 1, "boolean": True, "array": ["job"]}[schema["type"]]
+    return {"string": "x", "integer": 1, "boolean": True, "array": ["job"],
+            "object": {}}[schema["type"]]
 
 
 def bodies(schema: dict[str, Any] | None, site: str, ticket_id: int) -> Iterator[Any]:

@@ -7,44 +7,17 @@ Never `playwright install`: the browser is the system's /usr/bin/chromium (apt p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, ViewportSize
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - re-exported
 from tests.conftest import KIOSK_SITE
 from tests.harness import ServerProcess
 from tests.kiosk.kiosk_page import KioskPage
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 PORTRAIT: ViewportSize = {"width": 1080, "height": 1920}
 LANDSCAPE_TABLET: ViewportSize = {"width": 1280, "height": 800}
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run .ci/setup (apt package 'chromium')")
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                         headless=True)
-    yield browser
-    browser.close()
 
 
 def open_kiosk_page(browser: Browser, server: ServerProcess, site: str,

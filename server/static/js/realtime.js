@@ -1,7 +1,9 @@
 /* madoguchi's small Socket.IO client, shared by the kiosk, the displays and the consoles.
  *
  *   const live = MadoguchiRealtime.connect({
- *     token,                         // the device token (also the socket's credential)
+ *     token,                         // the device token (also the socket's credential);
+ *                                    // none: the login cookie goes with the handshake
+ *     site,                          // optional: the site an administrator's login watches
  *     onSnapshot(snapshot) {},       // the full state: on every (re)connect and after a resync
  *     onEvents(events, message) {},  // new events only, in order; message.waiting has counts
  *     onStatus(connected, reason) {},
@@ -92,7 +94,10 @@
     socket = global.io(opts.url || undefined, {
       // A function, so every reconnect sends the newest lastSeq.
       auth: function (cb) {
-        cb(lastSeq === null ? { token: opts.token } : { token: opts.token, since: lastSeq });
+        const auth = { token: opts.token };
+        if (opts.site) auth.site = opts.site;
+        if (lastSeq !== null) auth.since = lastSeq;
+        cb(auth);
       },
       reconnectionDelay: 1000,
       reconnectionDelayMax: 5000,
