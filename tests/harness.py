@@ -237,6 +237,15 @@ class ServerProcess:
         return subprocess.run([sys.executable, "-m", "server.cli", *args], env=self.env,
                               cwd=self.workdir, capture_output=True, text=True, timeout=60)
 
+    def add_account(self, username: str, options: list[str], password: str) -> None:
+        """`madoguchi user add`, as an administrator would type it, password on stdin."""
+        done = subprocess.run(
+            [sys.executable, "-m", "server.cli", "user", "add", username, *options,
+             "--password-stdin"],
+            input=password + "\n", env=self.env, cwd=self.workdir, capture_output=True,
+            text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+
     def init(self) -> None:
         done = self.cli("init", "--config", str(self.sites_path))
         assert done.returncode == 0, done.stderr

@@ -11,8 +11,6 @@ figures with what the server says rather than with fixed numbers).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -38,20 +36,6 @@ ACCOUNTS = {  # username: the rest of `madoguchi user add`
 }
 
 
-def add_account(server: ServerProcess, username: str, options: list[str]) -> None:
-    """`madoguchi user add`, as an administrator would type it, password on stdin."""
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "user", "add", username, *options, "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=server.env,
-        cwd=server.workdir,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-
-
 @pytest.fixture(scope="package")
 def counter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     proc = ServerProcess(
@@ -62,7 +46,7 @@ def counter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
     )
     proc.init()
     for username, options in ACCOUNTS.items():
-        add_account(proc, username, options)
+        proc.add_account(username, options, PASSWORD)
     proc.start()
     yield proc
     proc.stop()

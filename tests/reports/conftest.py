@@ -9,8 +9,6 @@ clerk (staff at r), dman (manager of d, both), root (administrator).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -59,19 +57,6 @@ ACCOUNTS = {
 }
 
 
-def add_account(server: ServerProcess, username: str, options: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "user", "add", username, *options, "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=server.env,
-        cwd=server.workdir,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-
-
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     proc = ServerProcess(
@@ -82,7 +67,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     )
     proc.init()
     for username, options in ACCOUNTS.items():
-        add_account(proc, username, options)
+        proc.add_account(username, options, PASSWORD)
     proc.start()
     yield proc
     proc.stop()
