@@ -121,6 +121,8 @@ def demo(ctx: click.Context, host: str | None, port: int | None, demo_db: str) -
     click.echo(f"API description: {base}/api/openapi.json")
     click.echo(f"site snapshot:   {base}/api/sites/kita/snapshot  (send a token below)")
     _print_tokens(config, tokens)
+    password = _demo_account(settings)
+    _print_pages(base, config, tokens, password)
     kiosk = next((d for d in config.devices if d.role == "kiosk" and d.id in tokens), None)
     if kiosk is not None:
         click.echo("try it:")
@@ -129,6 +131,46 @@ def demo(ctx: click.Context, host: str | None, port: int | None, demo_db: str) -
                    "-H 'Content-Type: application/json' "
                    "-d '{\"services\": [\"career\", \"job_referral\"]}'")
     _serve(settings)
+
+
+def _demo_account(settings: Settings) -> str:
+    """An administrator 'demo' with a fresh password, for the console, reports and admin page."""
+    import secrets
+    from datetime import UTC, datetime
+
+    from .auth.passwords import hash_password
+    from .store import accounts as account_store
+    from .store import db as store_db
+    from .store.audit import audit_row
+
+    password = secrets.token_urlsafe(9)
+    engine = store_db.open_engine(settings.database)
+    now = datetime.now(UTC)
+    row = audit_row(now, "demo", "cli", None, None, "account_created", 201, "account:demo", {})
+    found = account_store.find_account(engine, "demo")
+    if found is None:
+        account_store.create_account(engine, "demo", "デモ管理者", "admin", None,
+                                     ("hellowork", "city"), hash_password(password), now, [row])
+    else:
+        account_store.set_password(engine, found.id, hash_password(password), now)
+    engine.dispose()
+    return password
+
+
+def _print_pages(base: str, config: SiteConfig, tokens: dict[str, str], password: str) -> None:
+    """The screens to open for the first site, with their device tokens."""
+    site = config.sites[0].id
+    kiosk = next((d for d in config.devices if d.site_id == site and d.role == "kiosk"), None)
+    display = next((d for d in config.devices if d.site_id == site and d.role == "display"),
+                   None)
+    click.echo("open these (the token is kept by the page and removed from the address):")
+    if kiosk is not None and kiosk.id in tokens:
+        click.echo(f"  kiosk (発券機):        {base}/kiosk/?token={tokens[kiosk.id]}")
+    if display is not None and display.id in tokens:
+        click.echo(f"  display (呼出表示盤):  {base}/display/?token={tokens[display.id]}")
+    click.echo(f"  counter (窓口端末):    {base}/counter/   user demo, password {password}")
+    click.echo(f"  reports (管理者):      {base}/reports/   same login")
+    click.echo(f"  admin page:            {base}/admin/     same login")
 
 
 def _serve(settings: Settings) -> None:
