@@ -169,7 +169,14 @@ class Engine:
             self._inflight[key] = inflight  # type: ignore[assignment]
         try:
             result = operation(queue, self.clock.now())
-            response = render(result)
+            try:
+                response = render(result)
+            except Exception:
+                # The change is made and will be stored: answer (and remember, under the key)
+                # that it was, so that a retry cannot make it a second time.
+                log.exception("answer to %s could not be built", operation)
+                response = (500, {"error": "answer_failed", "message":
+                                  "The change was made, but its answer could not be built."})
             record = CommandRecord(key, request_hash, *response) if key is not None else None
             self._commit(queue, record, self.audit_hook(response) if self.audit_hook else [])
         except BaseException as exc:
