@@ -177,6 +177,16 @@ def _declare(
 # ---- the reports --------------------------------------------------------------------------
 
 
+def _scoped(device: Device, name: str, compute: Any, table: Any) -> Any:
+    """The common shape of a report: the caller's sites, period and organisations, computed
+    (or read from the cache) and answered as JSON or CSV."""
+    query = Query(device)
+    found = reports().report(
+        query.site_ids, query.period, lambda days, sites: compute(days, sites, query.scope)
+    )
+    return _answer(query, name, found, table)
+
+
 @_declare(
     "/reports/figures",
     "Visits, arrivals, served, no-shows, cancelled, transfers; wait "
@@ -218,13 +228,7 @@ def counters(device: Device, body: dict[str, Any]) -> Any:
     "open and people waiting on average",
 )
 def staffing(device: Device, body: dict[str, Any]) -> Any:
-    query = Query(device)
-    found = reports().report(
-        query.site_ids,
-        query.period,
-        lambda days, sites: queries.staffing_report(days, sites, query.scope),
-    )
-    return _answer(query, "staffing", found, csvout.staffing_table)
+    return _scoped(device, "staffing", queries.staffing_report, csvout.staffing_table)
 
 
 @_declare(
@@ -233,35 +237,17 @@ def staffing(device: Device, body: dict[str, Any]) -> Any:
     "each step's wait and service time, and the share that left before being served",
 )
 def journeys(device: Device, body: dict[str, Any]) -> Any:
-    query = Query(device)
-    found = reports().report(
-        query.site_ids,
-        query.period,
-        lambda days, sites: queries.journeys_report(days, sites, query.scope),
-    )
-    return _answer(query, "journeys", found, csvout.journeys_table)
+    return _scoped(device, "journeys", queries.journeys_report, csvout.journeys_table)
 
 
 @_declare("/reports/heatmap", "Visits by weekday and hour of arrival")
 def heatmap(device: Device, body: dict[str, Any]) -> Any:
-    query = Query(device)
-    found = reports().report(
-        query.site_ids,
-        query.period,
-        lambda days, sites: queries.heatmap_report(days, sites, query.scope),
-    )
-    return _answer(query, "heatmap", found, csvout.heatmap_table)
+    return _scoped(device, "heatmap", queries.heatmap_report, csvout.heatmap_table)
 
 
 @_declare("/reports/waits", "How long people waited: counts by bands of minutes, per desk")
 def waits(device: Device, body: dict[str, Any]) -> Any:
-    query = Query(device)
-    found = reports().report(
-        query.site_ids,
-        query.period,
-        lambda days, sites: queries.waits_report(days, sites, query.scope),
-    )
-    return _answer(query, "waits", found, csvout.waits_table)
+    return _scoped(device, "waits", queries.waits_report, csvout.waits_table)
 
 
 @_declare(
