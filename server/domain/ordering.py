@@ -77,7 +77,9 @@ def choose_next(
         if (pick := _oldest(overdue)) is not None:
             name = services[pick[1]].name
             return _choice(
-                pick, "max_wait", f"waited over {policy.max_wait_boost_min} min in {name}"
+                pick,
+                "max_wait",
+                f"waited over {policy.max_wait_boost_min} min since arrival (now for {name})",
             )
 
     total = policy.priority_normal + policy.priority_every

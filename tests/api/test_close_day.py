@@ -139,7 +139,7 @@ def test_a_long_wait_is_called_first_and_the_reason_says_so(hours_server: Server
                              token("a", "staff2")))
     assert body["ticket"]["id"] == career["id"] and career["label"] == "301"
     assert body["reason_code"] == "max_wait"
-    assert body["reason"] == "waited over 60 min in キャリア・カウンセリング"
+    assert body["reason"] == "waited over 60 min since arrival (now for キャリア・カウンセリング)"
 
 
 @pytest.mark.parametrize(("body", "field"), [

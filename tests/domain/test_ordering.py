@@ -135,7 +135,7 @@ def test_max_wait_boost_calls_an_overdue_visitor_first_and_says_so() -> None:
     desk.issue("career", after=5)
     choice = desk.call_next(after=26)
     assert (choice.ticket_id, choice.reason_code, choice.reason) == (
-        overdue.id, "max_wait", "waited over 30 min in 職業相談")
+        overdue.id, "max_wait", "waited over 30 min since arrival (now for 職業相談)")
 
 
 def test_max_wait_boost_beats_the_priority_turn_and_takes_the_oldest_overdue() -> None:
