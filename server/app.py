@@ -39,6 +39,8 @@ from .realtime import Publisher, register_socket_handlers
 from .reports import register as register_reports
 from .settings import Settings
 from .siteconfig import parse_sites
+from .siteedit.api import bp as siteedit_bp
+from .siteedit.editor import ConfigEditor, in_effect, load_layers
 from .store import db as store_db
 from .store.devices import Device
 from .store.lock import hold_server_lock
@@ -125,7 +127,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
             "run 'madoguchi init' first."
         )
     source, text = stored
-    config = parse_sites(text, source)
+    site_file = parse_sites(text, source)
+    # The administrators' changes (admin page) are laid over the site file before anything
+    # reads it: the queues are loaded with the desks and counters in effect.
+    layers, parts = load_layers(site_file, reader)
+    config = in_effect(site_file, parts)
     sites = {s.id: s for s in config.sites}
     clock = clock or make_clock(settings)
 
@@ -144,7 +150,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
     auth = AuthService(settings, writer, reader, clock, offload, sites, engine.append_audit)
     auth.credentials.load()
     services = Services(settings, sites, engine, auth, clock, socketio, lock=lock)
-    services.publisher = Publisher(socketio, services)
+    services.publisher = Publisher(socketio, services, offload)
     services.publisher.load_recent()
     engine.subscribe(services.publisher)
     services.estimator = Forecasting(engine)
@@ -172,6 +178,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
     app.register_blueprint(counter_bp, url_prefix="/counter")
     app.register_blueprint(voice_bp)
     register_reports(app, services, config)
+    config_editor = ConfigEditor(services, site_file, layers, parts, writer, offload)
+    config_editor.site_editor = app.extensions["madoguchi_site_editor"]
+    app.extensions["madoguchi_config_editor"] = config_editor
+    app.register_blueprint(siteedit_bp, url_prefix="/api")
+    for site_id in layers:  # kiosks paired on the admin page may print too
+        services.printing.set_site_printers(site_id, parts[site_id].printers,
+                                            parts[site_id].kiosk_printers)
     phones = PhonePusher(socketio, app)
     engine.subscribe(phones)
     register_phone_socket(socketio, phones)

@@ -9,7 +9,7 @@ are alerted. Every outcome goes into the event log, and printer states reach sta
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from flask_socketio import SocketIO
 from printers.device import TicketPrinter, make_printer
 from printers.encode import ticket_job
 from printers.fonts import TicketFonts, find_fonts
-from printers.model import PrinterStatus, TicketSlip
+from printers.model import PrinterConfig, PrinterStatus, TicketSlip
 from printers.router import RoutedPrint, print_with_failover
 from printers.worker import PrinterWorker, run_on_workers
 
@@ -71,6 +71,33 @@ class PrintService:
     def stop(self) -> None:
         for worker in self.workers.values():
             worker.stop(timeout=2)
+
+    def set_site_printers(self, site_id: str, configs: Iterable[PrinterConfig],
+                          kiosks: Mapping[str, tuple[str, ...]]) -> None:
+        """An administrator changed a site's printers or which kiosk prints where: workers
+        start for new or changed printers; removed or changed ones finish the job in hand,
+        then stop. `kiosks` is every kiosk of the site that prints, with its printers."""
+        wanted = {p.id: p for p in configs}
+        old = {p for p, s in self.site_of.items() if s == site_id}
+        for printer_id in old:
+            if wanted.get(printer_id) != self.configs.get(printer_id):
+                worker = self.workers.pop(printer_id, None)
+                self.printers.pop(printer_id, None)
+                self.configs.pop(printer_id, None)
+                self.site_of.pop(printer_id, None)
+                if worker is not None:
+                    gevent.spawn(worker.stop, 2)
+        for printer_id, config in wanted.items():
+            self.site_of[printer_id] = site_id
+            if printer_id not in self.workers:
+                self.fonts = self.fonts or find_fonts()
+                self.configs[printer_id] = config
+                self.printers[printer_id] = make_printer(config)
+                self.workers[printer_id] = PrinterWorker(
+                    self.printers[printer_id], on_status=self._status).start()
+        for kiosk in [k for k, ids in self.kiosk_printers.items() if set(ids) & old]:
+            del self.kiosk_printers[kiosk]
+        self.kiosk_printers.update({k: tuple(v) for k, v in kiosks.items() if v})
 
     # ---- what screens need ----------------------------------------------------------------
 

@@ -32,12 +32,17 @@ __all__ = [
     "RULE_KEYS",
     "WEEKDAYS",
     "ConfigError",
+    "Desk",
     "DeviceSpec",
     "SiteConfig",
     "SiteTargets",
+    "check_bands",
     "default_sites_path",
     "load_sites",
     "parse_sites",
+    "read_counter",
+    "read_printer",
+    "read_service",
 ]
 
 ROLES = ("kiosk", "display", "staff", "manager", "admin")
@@ -231,7 +236,7 @@ _OVERRIDE_KEYS = ("target_wait", "numbers", "prefix")
 
 
 @dataclass(frozen=True)
-class _Desk:
+class Desk:
     """A service as one site offers it, and where its numbering was configured."""
 
     service: Service
@@ -258,7 +263,7 @@ def _band(t: Table, default: tuple[int, int]) -> tuple[int, int]:
     return first, last
 
 
-def _read_service(service_id: str, t: Table) -> Service:
+def read_service(service_id: str, t: Table) -> Service:
     t.check_keys(_SERVICE_KEYS)
     if not IDENT.fullmatch(service_id):
         t.fail(f"'{service_id}' is not an id (lower-case letters, digits, '-' and '_')")
@@ -277,14 +282,14 @@ def _read_service(service_id: str, t: Table) -> Service:
     )
 
 
-def _read_catalogue(root: Table) -> dict[str, _Desk]:
+def _read_catalogue(root: Table) -> dict[str, Desk]:
     entries = root.subtables("services")
     if not entries:
         root.fail("no desks: declare at least one [services.<id>] table")
-    return {sid: _Desk(_read_service(sid, t), t, "numbers") for sid, t in entries}
+    return {sid: Desk(read_service(sid, t), t, "numbers") for sid, t in entries}
 
 
-def _override(desk: _Desk, t: Table) -> _Desk:
+def _override(desk: Desk, t: Table) -> Desk:
     t.check_keys(_OVERRIDE_KEYS)
     base = desk.service
     first, last = _band(t, (base.first_number, base.last_number))
@@ -296,10 +301,10 @@ def _override(desk: _Desk, t: Table) -> _Desk:
         target_wait_min=t.integer("target_wait", base.target_wait_min),
     )
     key = "numbers" if t.has("numbers") else "prefix" if t.has("prefix") else ""
-    return _Desk(service, t, key) if key else replace(desk, service=service)
+    return Desk(service, t, key) if key else replace(desk, service=service)
 
 
-def _site_desks(site: Table, catalogue: dict[str, _Desk]) -> list[_Desk]:
+def _site_desks(site: Table, catalogue: dict[str, Desk]) -> list[Desk]:
     ids = site.strings("services")
     for index, sid in enumerate(ids):
         if sid not in catalogue:
@@ -309,11 +314,11 @@ def _site_desks(site: Table, catalogue: dict[str, _Desk]) -> list[_Desk]:
         if sid not in desks:
             t.fail(f"'{sid}' is not a desk this site offers")
         desks[sid] = _override(desks[sid], t)
-    _check_bands(site, list(desks.values()))
+    check_bands(site, list(desks.values()))
     return list(desks.values())
 
 
-def _check_bands(site: Table, desks: list[_Desk]) -> None:
+def check_bands(site: Table, desks: list[Desk]) -> None:
     """Two desks of one site must never be able to hand out the same label."""
     for index, desk in enumerate(desks):
         a = desk.service
@@ -368,7 +373,7 @@ def _weights(t: Table, services: tuple[str, ...]) -> tuple[tuple[str, float], ..
     return tuple(weights)
 
 
-def _read_counter(t: Table, site: Site, registry: Registry) -> Counter:
+def read_counter(t: Table, site: Site, registry: Registry) -> Counter:
     t.check_keys(_COUNTER_KEYS)
     registry.claim("counter", t.ident("id"), t, "id")
     registry.claim(f"counter number at site '{site.id}'", str(t.integer("number")), t, "number")
@@ -419,7 +424,7 @@ def _seconds(t: Table, key: str) -> float:
     return float(value)
 
 
-def _read_printer(t: Table, registry: Registry) -> PrinterConfig:
+def read_printer(t: Table, registry: Registry) -> PrinterConfig:
     t.check_keys(_PRINTER_KEYS)
     registry.claim("printer", t.ident("id"), t, "id")
     width = t.integer("width", 512)
@@ -491,7 +496,7 @@ def _targets(t: Table) -> SiteTargets | None:
 
 
 def _read_site(
-    t: Table, defaults: _Rules, catalogue: dict[str, _Desk], registry: Registry
+    t: Table, defaults: _Rules, catalogue: dict[str, Desk], registry: Registry
 ) -> tuple[Site, list[DeviceSpec], list[PrinterConfig]]:
     t.check_keys(_SITE_KEYS)
     registry.claim("site", t.ident("id"), t, "id")
@@ -509,9 +514,9 @@ def _read_site(
         areas=t.strings("areas", ("main",)),
         notice=_notice(t),
     )
-    counters = tuple(_read_counter(c, site, registry) for c in t.array_of_tables("counters"))
+    counters = tuple(read_counter(c, site, registry) for c in t.array_of_tables("counters"))
     site = replace(site, counters=counters)
-    printers = [_read_printer(p, registry) for p in t.array_of_tables("printers")]
+    printers = [read_printer(p, registry) for p in t.array_of_tables("printers")]
     ids = frozenset(p.id for p in printers)
     devices = [_read_device(d, site, registry, ids) for d in t.array_of_tables("devices")]
     return site, devices, printers

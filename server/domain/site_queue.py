@@ -60,6 +60,7 @@ class SiteQueue:
         self.cursors = {c.key: c for c in cursors}
         self.live_labels: set[str] = set()
         self.by_token: dict[str, int] = {}  # the phone page's key -> ticket id
+        self.retired: set[str] = set()  # desks removed while running (see reconfigure)
         self._changes = Changes()
         for state in counters:
             if state.counter_id in self.counters:
@@ -357,11 +358,28 @@ class SiteQueue:
             self.by_token.pop(self.tickets.pop(ticket_id).public_token, None)
         return len(live)
 
+    # ---- reconfiguring ------------------------------------------------------------------
+
+    def reconfigure(self, site: Site) -> None:
+        """Take a changed site while running (an administrator's edit): a new desk gets an
+        empty line and a new counter starts closed; a removed counter's state goes. A removed
+        desk's definition stays for the tickets that name it, but nobody can queue for it."""
+        self.site = site
+        for service in site.services:
+            self.services[service.id] = service
+            self.lines.setdefault(service.id, WaitingLine())
+        self.retired = set(self.services) - {s.id for s in site.services}
+        wanted = {c.id for c in site.counters}
+        for counter_id in [c for c in self.counters if c not in wanted]:
+            del self.counters[counter_id]
+        for counter_id in wanted:
+            self.counters.setdefault(counter_id, CounterState(counter_id))
+
     # ---- internals -----------------------------------------------------------------------
 
     def _service(self, service_id: str) -> Service:
         service = self.services.get(service_id)
-        if service is None:
+        if service is None or service_id in self.retired:
             raise unknown_service(self.site.id, service_id)
         return service
 

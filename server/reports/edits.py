@@ -73,9 +73,7 @@ class SiteEditor:
     def _put_in_place(self, site: Site) -> None:
         """Every part reads the site from the shared sites map or from its queue."""
         self.services.sites[site.id] = site
-        queue = self.services.engine.queue(site.id)
-        queue.site = site
-        queue.services = {s.id: s for s in site.services}
+        self.services.engine.queue(site.id).reconfigure(site)
 
     def _push(self, site_id: str) -> None:
         services = self.services

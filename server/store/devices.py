@@ -81,10 +81,10 @@ def sync_devices(
 
 
 def active_devices(engine: Engine) -> dict[str, Device]:
-    """Every usable credential, by token hash."""
+    """Every usable credential (neither revoked nor switched off), by token hash."""
     d = schema.devices
     with engine.connect() as conn:
-        rows = conn.execute(select(d).where(d.c.revoked_at.is_(None)))
+        rows = conn.execute(select(d).where(d.c.revoked_at.is_(None), d.c.disabled_at.is_(None)))
         return {r.token_hash: Device(r.id, r.role, r.site_id, r.name, r.area, r.counter_id)
                 for r in rows}
 
@@ -129,8 +129,10 @@ def all_devices(engine: Engine, site_id: str | None = None) -> list[dict[str, An
     out = []
     for r in rows:
         created, revoked = as_utc(r.created_at), as_utc(r.revoked_at)
+        disabled = as_utc(r.disabled_at)
         out.append({"id": r.id, "role": r.role, "site": r.site_id, "name": r.name,
                     "area": r.area, "counter": r.counter_id, "source": r.source,
                     "created_at": created.isoformat() if created else None,
-                    "revoked_at": revoked.isoformat() if revoked else None})
+                    "revoked_at": revoked.isoformat() if revoked else None,
+                    "disabled_at": disabled.isoformat() if disabled else None})
     return out

@@ -42,6 +42,19 @@ devices = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
     Column("source", String(16), nullable=False, server_default="config"),  # or "paired"
+    # Switched off by an administrator, and back on: unlike a revoked token, it can return.
+    Column("disabled_at", DateTime(timezone=True)),  # migration 0004
+)
+
+# An administrator's changes to a site's desks, counters and printers (server/siteedit),
+# laid over the site file at every start. Migration 0004.
+site_layers = Table(
+    "site_layers",
+    metadata,
+    Column("site_id", String(64), primary_key=True),
+    Column("layer", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(64), nullable=False),
 )
 
 # Staff, managers and administrators who log in with a password (issue #4).

@@ -1,0 +1,1 @@
+"""An administrator edits desks, counters, kiosks, displays and printers of a running site."""

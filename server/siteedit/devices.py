@@ -1,0 +1,105 @@
+"""Kiosks and displays as an administrator moves, names, switches off and on, and gives
+printers: checked by the pairing rules, stored with the site's change, and in force at once
+(a switched-off device's connections close; a moved one reconnects to its new place)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from ..auth.service import device_to_pair
+from ..domain.errors import Conflict, Invalid, NotFound, QueueError
+from ..store.devices import Device
+from .editor import ConfigEditor, Edit
+from .store import device_rows
+
+log = logging.getLogger(__name__)
+
+
+def unknown_device(device_id: str) -> NotFound:
+    return NotFound(f"This site has no kiosk or display '{device_id}'.", "unknown_device",
+                    device=device_id)
+
+
+def device_views(editor: ConfigEditor, site_id: str) -> list[dict[str, Any]]:
+    rows = editor.offload(lambda: device_rows(editor.services.engine.reader, [site_id]))
+    chosen = editor.parts(site_id).kiosk_printers
+    credentials = editor.services.auth.credentials
+    return [{"id": r.id, "role": r.role, "name": r.name, "site": r.site_id, "area": r.area,
+             "counter": r.counter_id, "enabled": r.disabled_at is None,
+             "printers": list(chosen.get(r.id, ())), "source": r.source,
+             "connected": credentials.connected(r.id)} for r in rows]
+
+
+def device_edit(editor: ConfigEditor, site_id: str, device_id: str,
+                body: dict[str, Any]) -> Edit:
+    """The change `body` asks of a kiosk or display of `site_id`."""
+    parts = editor.parts(site_id)
+    rows = editor.offload(lambda: device_rows(editor.services.engine.reader, [site_id]))
+    row = next((r for r in rows if r.id == device_id), None)
+    if row is None:
+        raise unknown_device(device_id)
+    target = body.get("site", site_id)
+    sites = editor.services.sites
+    placed = "site" in body or "area" in body or "counter" in body
+    area = body.get("area", row.area) if target == site_id else body.get("area")
+    counter = body.get("counter", row.counter_id) if target == site_id else body.get("counter")
+    if "counter" in body and body["counter"] and "area" not in body:
+        area = None  # a display moved to a counter takes the counter's area
+    try:
+        if row.role == "kiosk":  # a kiosk serves the whole site: the pairing rule refuses more
+            area, counter = body.get("area"), body.get("counter")
+        place = device_to_pair(sites, row.role, target, body.get("name", row.name), area,
+                               counter)
+    except QueueError as exc:
+        if exc.code == "invalid_field":
+            raise Invalid(exc.message, "invalid_field",
+                          field=f"body.{exc.details.get('field', 'name')}") from None
+        raise
+    values: dict[str, Any] = {"name": place.name}
+    if placed:
+        values.update(site_id=place.site_id, area=place.area, counter_id=place.counter_id)
+    if "enabled" in body:
+        values["disabled_at"] = None if body["enabled"] else editor.services.clock.now()
+    layer = editor.layer_for_edit(site_id)
+    printers = dict(parts.kiosk_printers)
+    if "printers" in body:
+        if row.role != "kiosk" and body["printers"]:
+            raise Invalid("Only a kiosk prints tickets.", "invalid_field", field="body.printers")
+        printers[device_id] = tuple(body["printers"])
+        layer["kiosk_printers"] = {k: list(v) for k, v in printers.items() if v}
+    if target != site_id and printers.get(device_id):
+        raise Conflict("This kiosk prints on this site's printers: choose no printer for it "
+                       "before moving it to another site.", "device_has_printers",
+                       device=device_id)
+    was = Device(row.id, row.role, row.site_id, row.name, row.area, row.counter_id)
+    return Edit(site_id, layer, ("kiosk_printers", device_id), None,
+                devices={device_id: values},
+                after=lambda: put_in_force(editor, was, row.token_hash, values, row.disabled_at))
+
+
+def put_in_force(editor: ConfigEditor, was: Device, token_hash: str, values: dict[str, Any],
+                 disabled_at: Any) -> None:
+    """The credential as now stored, in memory at once; its open connections close (a
+    switched-off device stays out; a moved one reconnects and joins its new rooms)."""
+    credentials = editor.services.auth.credentials
+    now = replace(was, name=values.get("name", was.name),
+                  site_id=values.get("site_id", was.site_id),
+                  area=values.get("area", was.area),
+                  counter_id=values.get("counter_id", was.counter_id))
+    off = values["disabled_at"] is not None if "disabled_at" in values else disabled_at is not None
+    moved = (now.site_id, now.area, now.counter_id) != (was.site_id, was.area, was.counter_id)
+    if off:
+        credentials.drop_device(was.id)
+        return
+    if moved:
+        for sid, (kind, key) in list(credentials.sockets.items()):
+            if kind == "device" and key == token_hash:
+                credentials.untrack(sid)
+                try:
+                    credentials.disconnect(sid)
+                except Exception:  # the socket may be closing already
+                    log.debug("could not disconnect %s", sid, exc_info=True)
+    credentials.put_device(token_hash, now)
+

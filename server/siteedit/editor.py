@@ -1,0 +1,260 @@
+"""Putting an administrator's change to a running site in place: checked whole, stored whole
+(with its audit row), then in effect on every screen at once.
+
+A change is a new layer for one site (see layer.py), and sometimes new values for devices.
+It is laid over the site file and read by the site file's rules; checked against what is
+live (safety.py); stored in one transaction with its audit row; checked again (the event
+loop ran while it was stored) and only then put in place: the site every part reads, the
+site's live queue, the printers, and a fresh snapshot to every screen of the site.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gevent.lock import BoundedSemaphore
+
+from ..domain.errors import Conflict, Invalid, QueueError, unknown_site
+from ..reports.site_edits import applied
+from ..siteconfig import SiteConfig
+from ..store.devices import Device
+from ..tomlread import ConfigError, dotted
+from . import store
+from .layer import FieldError, Layer, SiteParts, TakenElsewhere, full_layer, laid_over
+from .safety import check_change, check_desks_removable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Edit:
+    """One change asked for: the site's new layer, the item it is about (for naming a
+    refused field), and device rows to change with it."""
+
+    site_id: str
+    layer: Layer
+    item: tuple[str | int, ...] = ()  # e.g. ("counters", 2): its fields are body.<key>
+    subject: tuple[str, str] | None = None  # e.g. ("counters", "c9"), for the audit log
+    devices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    after: Callable[[], None] | None = None  # runs once the change is in place
+    renamed: dict[str, str] = field(default_factory=dict)  # site file key -> body field
+
+
+def file_parts(config: SiteConfig) -> dict[str, SiteParts]:
+    """Each site as the site file has it: desks, counters, printers, kiosks' printers."""
+    parts = {}
+    for site in config.sites:
+        printer_ids = {p for p, s in config.printer_sites if s == site.id}
+        printers = tuple(p for p in config.printers if p.id in printer_ids)
+        kiosks = {d.id: d.printers for d in config.devices
+                  if d.site_id == site.id and d.printers}
+        parts[site.id] = SiteParts(site, printers, kiosks)
+    return parts
+
+
+def in_effect(config: SiteConfig, parts: Mapping[str, SiteParts]) -> SiteConfig:
+    """The site file's configuration with every site's parts as they are in effect."""
+    chosen = {k: v for p in parts.values() for k, v in p.kiosk_printers.items()}
+    return replace(
+        config,
+        sites=tuple(parts[s.id].site for s in config.sites),
+        printers=tuple(p for part in parts.values() for p in part.printers),
+        printer_sites=tuple((p.id, s) for s, part in parts.items() for p in part.printers),
+        devices=tuple(replace(d, printers=chosen.get(d.id, ())) if d.role == "kiosk" else d
+                      for d in config.devices),
+    )
+
+
+def load_layers(config: SiteConfig, reader: Any) -> tuple[dict[str, Layer], dict[str, SiteParts]]:
+    """At start, before the queues are loaded: every stored layer laid over the site file. A
+    layer the site file no longer fits (it was changed since) is left out, loudly."""
+    base = file_parts(config)
+    current = dict(base)
+    layers = {}
+    for site_id, layer in store.all_layers(reader).items():
+        if site_id not in base:
+            continue
+        try:
+            current[site_id] = laid_over(base[site_id], layer, _taken(current, site_id))
+            layers[site_id] = layer
+        except ConfigError as exc:
+            log.error("site %s: the administrator's changes no longer fit the site file and "
+                      "are not used (%s); make them again on the admin page", site_id, exc)
+    return layers, current
+
+
+def _taken(current: Mapping[str, SiteParts], site_id: str) -> TakenElsewhere:
+    others = [p for s, p in current.items() if s != site_id]
+    return TakenElsewhere(
+        frozenset(c.id for p in others for c in p.site.counters),
+        frozenset(pr.id for p in others for pr in p.printers),
+    )
+
+
+class ConfigEditor:
+    """Holds each site's parts as the site file has them, the administrator's layers, and
+    the parts in effect; makes changes one at a time."""
+
+    def __init__(self, services: Any, config: SiteConfig, layers: dict[str, Layer],
+                 current: dict[str, SiteParts], writer: Any, offload: Any) -> None:
+        self.services = services
+        self.file = file_parts(config)
+        self.layers = dict(layers)
+        self.current = dict(current)
+        self.writer = writer
+        self.offload = offload
+        self.site_editor: Any = None  # the managers' editor (reports), bound by the app
+        self._one_at_a_time = BoundedSemaphore()
+
+    def parts(self, site_id: str) -> SiteParts:
+        if site_id not in self.current:
+            raise unknown_site(site_id)
+        return self.current[site_id]
+
+    def layer_for_edit(self, site_id: str) -> Layer:
+        """The site's layer as it would be stored after an edit: the parts in effect."""
+        return full_layer(self.parts(site_id))
+
+    def reset_layer(self, site_id: str) -> Layer:
+        self.parts(site_id)
+        return {}
+
+    def apply(self, edit: Edit, who: Device, audit: Any) -> SiteParts:
+        with self._one_at_a_time:
+            return self._apply(edit, who, audit)
+
+    def _apply(self, edit: Edit, who: Device, audit: Any) -> SiteParts:
+        site_id = edit.site_id
+        queue = self.services.engine.queue(site_id)
+        old = self.parts(site_id)
+        _check_removals(queue, old, edit.layer)
+        new = self._laid(edit)
+        devices = list(self.services.auth.credentials.devices.values())
+        check_change(queue, old, new, _moved(devices, edit.devices))
+        overrides = self._overrides_after(site_id, old, new)
+        if audit is not None:
+            audit.detail.update(_before_after(old, new, edit))
+        rows = audit.stored_with_change(200) if audit is not None else []
+        now = self.services.clock.now()
+        change = store.StoredChange(site_id, edit.layer, overrides, edit.devices, rows)
+        self.offload(lambda: store.save(self.writer, change, now, who.id))
+        try:  # the event loop ran while the change was stored
+            check_change(queue, old, new, _moved(devices, edit.devices))
+        except QueueError as exc:
+            self._undo(site_id, audit, exc, now, who)
+            raise
+        self.layers[site_id] = edit.layer
+        self.current[site_id] = new
+        self._put_in_place(site_id, old, new, overrides)
+        if edit.after is not None:
+            edit.after()
+        return new
+
+    def _laid(self, edit: Edit) -> SiteParts:
+        try:
+            return laid_over(self.file[edit.site_id], edit.layer,
+                             _taken(self.current, edit.site_id))
+        except FieldError as exc:
+            where = exc.where
+            mine = edit.item and where[: len(edit.item)] == edit.item and \
+                len(where) > len(edit.item)
+            key = dotted(where[len(edit.item):])
+            name = f"body.{edit.renamed.get(key, key)}" if mine else f"site.{dotted(where)}"
+            raise Invalid(f"{dotted(where)}: {exc.reason}", "invalid_field",
+                          field=name) from None
+
+    def _overrides_after(self, site_id: str, old: SiteParts, new: SiteParts
+                         ) -> dict[str, Any] | None:
+        """The managers' settings once desks are removed or given a new target wait by the
+        administrator (the administrator's figure then stands); None if unchanged."""
+        overrides = self._site_editor().overrides.get(site_id)
+        waits = dict((overrides or {}).get("target_waits", {}))
+        for service_id in list(waits):
+            now, before = new.site.service(service_id), old.site.service(service_id)
+            if now is None or before is None or now.target_wait_min != before.target_wait_min:
+                del waits[service_id]
+        if overrides is None or waits == overrides.get("target_waits", {}):
+            return None
+        return {**overrides, "target_waits": waits}
+
+    def _undo(self, site_id: str, audit: Any, exc: QueueError, now: Any, who: Device) -> None:
+        """Something went live while the change was stored: store the site as it was."""
+        rows = [audit.row(409, exc.code)] if audit is not None else []
+        if audit is not None:
+            audit.written = True
+        before = store.StoredChange(site_id, self.layers.get(site_id, {}),
+                                    self._site_editor().overrides.get(site_id), {}, rows)
+        self.offload(lambda: store.save(self.writer, before, now, who.id))
+
+    def _site_editor(self) -> Any:
+        return self.site_editor
+
+    def _put_in_place(self, site_id: str, old: SiteParts, new: SiteParts,
+                      overrides: dict[str, Any] | None) -> None:
+        site_editor = self._site_editor()
+        site_editor.base[site_id] = new.site
+        if overrides is not None:
+            site_editor.overrides[site_id] = overrides
+        site_editor._put_in_place(applied(new.site, site_editor.overrides.get(site_id, {})))
+        printing = self.services.printing
+        if printing is not None and (old.printers != new.printers
+                                     or dict(old.kiosk_printers) != dict(new.kiosk_printers)):
+            printing.set_site_printers(site_id, new.printers, new.kiosk_printers)
+        site_editor._push(site_id)
+
+
+def _check_removals(queue: Any, old: SiteParts, layer: Layer) -> None:
+    """A desk taken away that a counter or a ticket still needs is a conflict (409), not a
+    mistake in the counters (422): say so before the site file's rules read the change."""
+    printers = layer.get("printers")
+    if isinstance(printers, list):
+        kept = {p.get("id") for p in printers if isinstance(p, dict)}
+        chosen = layer.get("kiosk_printers", old.kiosk_printers)
+        used = {p for ids in (chosen.values() if isinstance(chosen, dict) else ()) for p in ids}
+        for printer in old.printers:
+            if printer.id not in kept and printer.id in used:
+                raise Conflict(f"A kiosk still prints on printer {printer.id}: choose another "
+                               "printer for it first.", "printer_in_use", printer=printer.id)
+    services = layer.get("services")
+    if not isinstance(services, dict):
+        return
+    removed = [s.id for s in old.site.services if s.id not in services]
+    counters = layer.get("counters")
+    if isinstance(counters, list):
+        found = [(str(c.get("id")), str(c.get("name")), c.get("services") or ())
+                 for c in counters if isinstance(c, dict)]
+    else:
+        found = [(c.id, c.name, c.services) for c in old.site.counters]
+    check_desks_removable(queue, removed, found)
+
+
+def _moved(devices: list[Device], changes: Mapping[str, dict[str, Any]]) -> list[Device]:
+    """The credentials in force, with the places this change gives devices."""
+    found = []
+    for device in devices:
+        values = changes.get(device.id)
+        if values is not None:
+            if values.get("disabled_at") is not None:
+                continue
+            device = replace(device, site_id=values.get("site_id", device.site_id),
+                             area=values.get("area", device.area),
+                             counter_id=values.get("counter_id", device.counter_id))
+        found.append(device)
+    return found
+
+
+def _before_after(old: SiteParts, new: SiteParts, edit: Edit) -> dict[str, Any]:
+    """For the audit log: the edited item as it was and as it is."""
+    if edit.subject is None:
+        return {}
+    part, key = edit.subject
+    return {"before": _find(full_layer(old)[part], key), "after": _find(full_layer(new)[part], key)}
+
+
+def _find(part: Any, key: str) -> Any:
+    if isinstance(part, dict):
+        return part.get(key)
+    return next((t for t in part if t.get("id") == key), None)
