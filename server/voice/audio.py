@@ -9,6 +9,8 @@ import wave
 import numpy as np
 import numpy.typing as npt
 
+from .cache import wav_seconds  # noqa: F401  (numpy-free, for the server process)
+
 Samples = npt.NDArray[np.float32]
 
 RATE = 24000  # plenty for speech; half the size of OpenJTalk's 48 kHz
@@ -101,8 +103,3 @@ def from_wav(data: bytes) -> tuple[Samples, int]:
         rate = source.getframerate()
         pcm = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
     return pcm.astype(np.float32) / np.float32(32768), rate
-
-
-def wav_seconds(data: bytes) -> float:
-    with wave.open(io.BytesIO(data), "rb") as source:
-        return source.getnframes() / source.getframerate()

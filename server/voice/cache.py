@@ -7,8 +7,10 @@ phrase is simply synthesised again when it is next called.
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import wave
 from collections import OrderedDict
 from pathlib import Path
 
@@ -16,6 +18,11 @@ KEY = re.compile(r"[0-9a-f]{32}")
 MEMORY_ITEMS = 16  # about 6 MB of 8-second clips: the rest is read back from disk (0.1 ms)
 DISK_ITEMS = 3000  # about 1 GB
 PRUNE_EVERY = 100
+
+
+def wav_seconds(data: bytes) -> float:
+    with wave.open(io.BytesIO(data), "rb") as source:
+        return source.getnframes() / source.getframerate()
 
 
 class VoiceCache:

@@ -21,6 +21,7 @@ import numpy as np
 
 from .audio import RATE, Samples, chime, downsample_by_two, from_wav, normalise, silence, to_wav
 from .phrases import Announcement, Spoken
+from .worker import VoiceUnavailable
 
 SPEED = 0.9  # a little slower than OpenJTalk's default: older visitors, a noisy room
 # Our sentences hold no kanji of doubtful reading, so pyopenjtalk-plus's second opinion from
@@ -30,10 +31,6 @@ FRONT_END = {"use_sudachi_kanji_yomi": False}
 GAP_AFTER_CHIME = 0.35
 GAP_BETWEEN_LANGUAGES = 0.7
 ESPEAK = "espeak-ng"
-
-
-class VoiceUnavailable(RuntimeError):
-    """The engine for a language is not installed."""
 
 
 @cache

@@ -18,22 +18,18 @@ from typing import Any
 
 import gevent
 import gevent.subprocess
-import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from gevent.event import AsyncResult
 from gevent.lock import Semaphore
-from gevent.threadpool import ThreadPool
 
 from ..api.endpoints import STAFF_ROLES, require
 from ..domain.errors import Invalid, NotFound
 from ..domain.events import PUBLIC_CALLS, Event
 from ..domain.model import Site
-from .audio import wav_seconds
-from .cache import KEY, VoiceCache
+from .cache import KEY, VoiceCache, wav_seconds
 from .phrases import Announcement, PhraseError, Spoken, announcement
-from .synth import VoiceUnavailable, assemble, english_samples
-from .worker import FAILED
+from .worker import FAILED, VoiceUnavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -46,8 +42,7 @@ class Voice:
     def __init__(self, cache: VoiceCache, languages: tuple[str, ...]) -> None:
         self.cache = cache
         self.languages = languages
-        self.pool = ThreadPool(1)  # assembling the WAV (numpy) off the event loop
-        self.speaker = JapaneseSpeaker()  # OpenJTalk in a process of its own
+        self.speaker = Speaker()  # synthesis and assembly in a process of its own
         self.pending: dict[str, AsyncResult] = {}
 
     def phrase(self, label: str, counter_number: int) -> Announcement:
@@ -65,8 +60,7 @@ class Voice:
         result: AsyncResult = AsyncResult()
         self.pending[phrase.key] = result
         try:
-            voices = [self._speak(sentence) for sentence in phrase.sentences]
-            data: bytes = self.pool.apply(assemble, (voices,))
+            data = self.speaker.wav(phrase.sentences)
             self.cache.put(phrase.key, data)
         except BaseException as exc:
             result.set_exception(exc)
@@ -76,11 +70,6 @@ class Voice:
         result.set(data)
         return data, False
 
-    def _speak(self, sentence: Spoken) -> Any:
-        if sentence.language == "ja":
-            return self.speaker.samples(sentence.reading)
-        return english_samples(sentence.reading)  # a subprocess: cooperative under gevent
-
     def prepare(self, phrase: Announcement) -> None:
         try:
             self.audio(phrase)
@@ -88,37 +77,40 @@ class Voice:
             log.exception("could not prepare the announcement %r", phrase.text)
 
 
-class JapaneseSpeaker:
-    """Talks to one long-lived `server.voice.worker` process, one sentence at a time; starts
-    it on first use and again if it dies."""
+class Speaker:
+    """Talks to one long-lived `server.voice.worker` process (OpenJTalk, espeak-ng, numpy),
+    one announcement at a time; starts it on first use and again if it dies. The server
+    process itself never loads numpy or the dictionary."""
 
     def __init__(self) -> None:
         self.lock = Semaphore()
         self.process: Any = None
 
-    def samples(self, reading: str) -> Any:
+    def wav(self, sentences: tuple[Spoken, ...] | list[Spoken]) -> bytes:
+        """The announcement of `sentences` (chime, then each language) as WAV bytes."""
+        request = [{"language": s.language, "reading": s.reading} for s in sentences]
         with self.lock:
             for attempt in (1, 2):
                 try:
-                    return self._ask(reading)
+                    return self._ask(request)
                 except (OSError, EOFError, ValueError):
                     self.close()
                     if attempt == 2:
                         raise
             raise AssertionError("unreachable")
 
-    def _ask(self, reading: str) -> Any:
+    def _ask(self, sentences: list[dict[str, str]]) -> bytes:
         if self.process is None or self.process.poll() is not None:
             self.process = gevent.subprocess.Popen(
                 [sys.executable, "-m", "server.voice.worker"],
                 stdin=gevent.subprocess.PIPE, stdout=gevent.subprocess.PIPE)
-        self.process.stdin.write((json.dumps({"reading": reading}) + "\n").encode())
+        self.process.stdin.write((json.dumps({"sentences": sentences}) + "\n").encode())
         self.process.stdin.flush()
         head = self._read(4)
         (size,) = struct.unpack(">I", head)
         if size == FAILED:
             raise VoiceUnavailable(self.process.stdout.readline().decode().strip())
-        return np.frombuffer(self._read(size), dtype=np.float32)
+        return self._read(size)
 
     def _read(self, size: int) -> bytes:
         data = b""

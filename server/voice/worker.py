@@ -1,8 +1,9 @@
-"""A separate process for OpenJTalk: keeps its ~100 MB dictionary and its CPU-heavy synthesis
-out of the server's memory and away from the server's GIL.
+"""A separate process for making announcement audio: keeps OpenJTalk's ~100 MB dictionary,
+numpy and the CPU-heavy synthesis out of the server's memory and away from the server's GIL.
 
-Protocol on stdin/stdout: one JSON line {"reading": "..."} in; out comes a 4-byte big-endian
-length and that many bytes of float32 samples at audio.RATE, or length 0xFFFFFFFF followed
+Protocol on stdin/stdout: one JSON line {"sentences": [{"language": "ja", "reading": "..."},
+...]} in; out comes a 4-byte big-endian length and that many bytes of the whole announcement
+as a WAV file (chime, then each sentence; see synth.assemble), or length 0xFFFFFFFF followed
 by one line of error text.
 """
 
@@ -12,21 +13,25 @@ import json
 import struct
 import sys
 
-import numpy as np
-
 FAILED = 0xFFFFFFFF
 
 
+class VoiceUnavailable(RuntimeError):
+    """The engine for a language is not installed."""
+
+
 def main() -> None:
-    from .synth import japanese_samples
+    from .phrases import Spoken
+    from .synth import assemble, speak
 
     out = sys.stdout.buffer
     for line in sys.stdin:
         try:
-            reading = json.loads(line)["reading"]
-            samples = np.asarray(japanese_samples(reading), dtype=np.float32).tobytes()
-            out.write(struct.pack(">I", len(samples)) + samples)
-        except Exception as exc:  # report and go on with the next sentence
+            sentences = [Spoken(s["language"], "", s["reading"])
+                         for s in json.loads(line)["sentences"]]
+            data = assemble([speak(sentence) for sentence in sentences])
+            out.write(struct.pack(">I", len(data)) + data)
+        except Exception as exc:  # report and go on with the next announcement
             out.write(struct.pack(">I", FAILED) + (str(exc).replace("\n", " ") + "\n").encode())
         out.flush()
 
