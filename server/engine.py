@@ -341,7 +341,10 @@ class Engine:
     # ---- housekeeping --------------------------------------------------------------------
 
     def purge_commands(self) -> int:
+        """Forget idempotency keys older than the TTL (the delete runs off the event loop)."""
         cutoff = self.clock.now() - self.idempotency_ttl
         for key in [k for k, at in self._answered_at.items() if at < cutoff]:
             self._answered_at.pop(key, None)
-        return repository.purge_commands(self.db, cutoff)
+        purged: list[int] = []
+        self._offload(lambda: purged.append(repository.purge_commands(self.db, cutoff)))
+        return purged[0] if purged else 0

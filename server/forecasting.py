@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -119,9 +120,11 @@ class Forecasting:
             log.exception("wait forecast failed for site %s", site_id)
             return None
 
-    def newcomer(self, site_id: str, service_id: str) -> ShortEstimate | None:
+    def newcomer(self, site_id: str, service_id: str,
+                 recent_ok: bool = False) -> ShortEstimate | None:
         """What a visitor taking a number for this desk now would be told (for displays):
-        the forecast of the last one in line, who has the same people ahead but one."""
+        the forecast of the last one in line, who has the same people ahead but one.
+        `recent_ok`: a run of the last BURST may answer though the queue moved since."""
         queue = self.engine.queue(site_id)
         line = queue.lines[service_id]
         last = max(line.normal[-1:] + line.priority[-1:], default=None)
@@ -129,12 +132,44 @@ class Forecasting:
             serving = any(service_id in c.services and queue.counters[c.id].status == "open"
                           for c in queue.site.counters)
             return ShortEstimate(0, 0, 5) if serving else None
-        found = self.estimate(site_id, queue.tickets[last[1]])
+        ticket = queue.tickets[last[1]]
+        if ticket.status is not TicketStatus.WAITING:
+            return None
+        try:
+            found = self._estimate(site_id, ticket, recent_ok)
+        except Exception:
+            log.exception("wait forecast failed for site %s", site_id)
+            return None
         if found is None:
             return None
         return ShortEstimate(found.ahead + 1, found.low_min, found.high_min)
 
-    def _estimate(self, site_id: str, ticket: Ticket) -> ShortEstimate | None:
+    def prepare(self, site_id: str, offload: Callable[[Callable[[], Any]], Any]) -> None:
+        """Make the site's forecast for its present state with `offload` (a worker thread),
+        unless one for this state is at hand: the displays' refresh, which must not hold
+        up the event loop (a run is pure Python, 5–25 ms). What it reads from the live queue
+        is taken on the event loop first; the simulation only reads that copy."""
+        queue = self.engine.queue(site_id)
+        if sum(len(line) for line in queue.lines.values()) > MAX_FORECAST_WAITING:
+            return
+        now = self.engine.clock.now()
+        today = self.today[site_id]
+        key = state_key(queue, today)
+        run = self.runs.get(site_id)
+        if run is not None and run.key == key and timedelta(0) <= now - run.at <= REFRESH:
+            return
+        model = self.model(site_id, now)
+        snapshot = observe(queue, now, today)
+        seed = stable_seed(site_id, queue.site.business_day(now))
+        paths = self.paths
+        waits = offload(lambda: PathSimulator(snapshot, model, seed).run(paths))
+        latest = self.runs.get(site_id)
+        if latest is None or latest.at <= now:  # a run made meanwhile on the loop is newer
+            self.runs[site_id] = _Run(key, now, waits,
+                                      {tid: snapshot.ahead_of(tid) for tid in waits})
+
+    def _estimate(self, site_id: str, ticket: Ticket,
+                  recent_ok: bool = False) -> ShortEstimate | None:
         queue = self.engine.queue(site_id)
         if sum(len(line) for line in queue.lines.values()) > MAX_FORECAST_WAITING:
             # Far beyond any real centre (a load test): keep the request fast with the
@@ -154,6 +189,13 @@ class Forecasting:
                 recent.waits[ticket.id], recent.ahead[ticket.id] = waits, ahead
                 passed = (now - recent.at).total_seconds() / 60
                 return summarise([max(w - passed, 0.0) for w in waits], ahead, self.level)
+        if recent_ok and recent is not None and ticket.id in recent.waits \
+                and timedelta(0) <= now - recent.at < BURST:
+            # A display's refresh: the run of a moment ago, moved on by the time passed; the
+            # refresh after the next change (at most ESTIMATES_EVERY later) is exact again.
+            passed = (now - recent.at).total_seconds() / 60
+            return summarise([max(w - passed, 0.0) for w in recent.waits[ticket.id]],
+                             recent.ahead[ticket.id], self.level)
         run = self._run(site_id, queue, now)
         drawn = run.waits.get(ticket.id)
         if drawn is None:

@@ -10,9 +10,12 @@ stored log, so a server restart loses nothing), then a fresh snapshot. A device 
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict, deque
+from collections.abc import Callable
 from typing import Any
 
+import gevent
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
@@ -23,17 +26,31 @@ from .presenters import public_event_view, staff_event_view, waiting_counts
 from .store import repository
 from .store.devices import Device, token_hash
 
+log = logging.getLogger(__name__)
 RECENT_CALLS = 12
+ESTIMATES_EVERY = 1.0  # seconds: displays' wait estimates are refreshed at most this often
 
 
 class Publisher:
-    """Turns stored events into pushes; remembers the last calls of each site for displays."""
+    """Turns stored events into pushes; remembers the last calls of each site for displays.
 
-    def __init__(self, socketio: SocketIO, services: Any) -> None:
+    Events go out as soon as they are stored, with the waiting counts. The displays' wait
+    estimates follow in a message of their own ({"events": [], "waiting", "estimates"}),
+    made by a background greenlet whose forecast runs in a worker thread (`offload`): a
+    call never waits for a forecast, and a busy site is forecast at most once every
+    ESTIMATES_EVERY seconds for its displays, the last time for the state it came to rest in.
+    """
+
+    def __init__(self, socketio: SocketIO, services: Any,
+                 offload: Callable[[Callable[[], Any]], Any] | None = None) -> None:
         self.socketio = socketio
         self.services = services
+        self.offload = offload or (lambda fn: fn())
         self.recent: dict[str, deque[dict[str, Any]]] = defaultdict(
             lambda: deque(maxlen=RECENT_CALLS))
+        self.estimates: dict[str, dict[str, dict[str, Any] | None]] = {}  # last pushed
+        self._refreshing: dict[str, gevent.Greenlet] = {}
+        self._stale: set[str] = set()
 
     def load_recent(self) -> None:
         """Fill the recent-calls lists from the log, so a restart keeps the display's history."""
@@ -69,13 +86,15 @@ class Publisher:
         counts = waiting_counts(queue, public=True)
         self.socketio.emit("events", {"site": site_id, "events": public, "waiting": counts},
                            to=f"public:{site_id}")
-        estimates = estimates_for(self.services, site_id)
+        shown = self.estimates.get(site_id)
         for area in site.areas:
             mine = [v for v in public if v.get("area") in (area, None)]
             if mine:
-                self.socketio.emit("events", {"site": site_id, "events": mine,
-                                              "waiting": counts, "estimates": estimates},
-                                   to=f"display:{site_id}:{area}")
+                message = {"site": site_id, "events": mine, "waiting": counts}
+                if shown is not None:
+                    message["estimates"] = shown
+                self.socketio.emit("events", message, to=f"display:{site_id}:{area}")
+        self._refresh_later(site_id)
         by_counter: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for view in public:
             if view.get("counter"):
@@ -84,15 +103,49 @@ class Publisher:
             self.socketio.emit("events", {"site": site_id, "events": views},
                                to=f"counter:{site_id}:{counter_id}")
 
+    def _refresh_later(self, site_id: str) -> None:
+        if site_id in self._refreshing:
+            self._stale.add(site_id)  # the running refresh goes round once more
+            return
+        self._refreshing[site_id] = gevent.spawn(self._refresh_estimates, site_id)
+
+    def _refresh_estimates(self, site_id: str) -> None:
+        """Forecast the site (off the loop), push the displays' estimates if they changed;
+        again after ESTIMATES_EVERY while the queue keeps changing."""
+        try:
+            while True:
+                self._stale.discard(site_id)
+                try:
+                    self.services.estimator.prepare(site_id, self.offload)
+                    estimates = estimates_for(self.services, site_id)
+                except Exception:  # the next change tries again
+                    log.exception("display estimates failed for site %s", site_id)
+                    estimates = None
+                if estimates is not None and estimates != self.estimates.get(site_id):
+                    self.estimates[site_id] = estimates
+                    site = self.services.sites[site_id]
+                    counts = waiting_counts(self.services.engine.queue(site_id), public=True)
+                    for area in site.areas:
+                        self.socketio.emit("events", {"site": site_id, "events": [],
+                                                      "waiting": counts,
+                                                      "estimates": estimates},
+                                           to=f"display:{site_id}:{area}")
+                gevent.sleep(ESTIMATES_EVERY)
+                if site_id not in self._stale:
+                    return
+        finally:
+            self._refreshing.pop(site_id, None)
+
     def reset(self) -> None:
         """After a failed commit the state was reloaded: every client should fetch it again."""
         self.socketio.emit("resync", {"reason": "state reloaded"})
 
 
 def estimates_for(services: Any, site_id: str) -> dict[str, dict[str, Any] | None]:
-    """Per public desk, the wait a visitor taking a number now would be told."""
+    """Per public desk, the wait a visitor taking a number now would be told (from the
+    site's forecast of the last BURST seconds if there is one)."""
     site = services.sites[site_id]
-    return {s.id: estimate_view(services.estimator.newcomer(site_id, s.id))
+    return {s.id: estimate_view(services.estimator.newcomer(site_id, s.id, recent_ok=True))
             for s in site.services if not s.sensitive}
 
 

@@ -39,16 +39,24 @@ class Batch:
     audit: list[dict[str, Any]] = field(default_factory=list)  # rows of schema.audit_log
 
 
+_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
 def _upsert(
     conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]
 ) -> None:
     if not rows:
         return
     dialect = conn.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates), rows)
+    shape = (dialect, table.name, tuple(rows[0]), tuple(keys))
+    statement = _UPSERTS.get(shape)
+    if statement is None:  # built once per table and column set, not once per commit
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(table)
+        updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+        statement = _UPSERTS[shape] = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_=updates)
+    conn.execute(statement, rows)
 
 
 def write_batch(conn: Connection, batch: Batch) -> None:
