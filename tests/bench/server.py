@@ -13,9 +13,11 @@ wrap a band. Then, one phase after the other (server_load.py says how clients me
 1. Issue: `--clients` kiosk threads, each on its own kept-alive connection with TCP_NODELAY,
    issue tickets back to back for `--seconds`, each request with its own Idempotency-Key.
 2. Call to display: `--displays` python-socketio clients (websocket transport) listen in
-   `--display-procs` worker processes, so that their threads do not queue behind one
-   interpreter lock; `--counters` counter threads call-next then finish, repeatedly. Each
-   display receipt of a "called" event is set against the moment its call-next was sent.
+   `--display-procs` worker processes whose standard library gevent has patched, so the
+   sync client's threads are greenlets of one OS thread per process (as real threads they
+   took over one of the two cores from the server); `--counters` counter threads call-next
+   then finish, repeatedly. Each display receipt of a "called" event is set against the
+   moment its call-next was sent.
 
 The first `--warmup` seconds of each phase are left out of the figures, not of the counts.
 Afterwards the server is stopped (SIGTERM) and its database read with sqlite3: tickets stored
@@ -383,8 +385,8 @@ def parse_args() -> argparse.Namespace:
                    help="seconds at the start of each phase left out of the figures")
     p.add_argument("--clients", type=int, default=20, help="kiosks issuing at once")
     p.add_argument("--displays", type=int, default=50, help="Socket.IO display clients")
-    p.add_argument("--display-procs", type=int, default=5,
-                   help="worker processes the display clients are spread over")
+    p.add_argument("--display-procs", type=int, default=2,
+                   help="worker processes (gevent-patched) the display clients are spread over")
     p.add_argument("--counters", type=int, default=20, help="counters calling and finishing")
     p.add_argument("--call-pause", type=float, default=0.0,
                    help="seconds each counter waits after a finish (0: back to back)")

@@ -13,10 +13,10 @@ import argparse
 import http.client
 import json
 import math
-import multiprocessing
 import os
-import queue
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -180,8 +180,28 @@ def issue_phase(args: argparse.Namespace, port: int, pid: int) -> dict[str, Any]
 
 # ---- calls and displays ----------------------------------------------------------------------
 
-def display_worker(url: str, count: int, ready: Any, stop: Any, results: Any) -> None:
-    """In a process of its own: `count` display clients that note when each call arrives."""
+DISPLAY_LAUNCHER = """
+from gevent import monkey
+monkey.patch_all()  # first: the clients' threads become greenlets of one OS thread
+import sys
+sys.path.insert(0, sys.argv[1])
+from tests.bench.server_load import display_worker
+display_worker(sys.argv[2], int(sys.argv[3]))
+"""
+
+
+def display_worker(url: str, count: int) -> None:
+    """In a process of its own, patched by gevent (DISPLAY_LAUNCHER): `count` real
+    python-socketio clients that note when each call arrives.
+
+    The sync client hands every message to a new thread; with the standard library patched
+    these are greenlets of one OS thread, which costs a fraction of the CPU of 10 real threads
+    fighting for one interpreter lock (that took more than one of the two cores away from
+    the server being measured); UTF-8 is not checked twice (see connect_one). Talks to the bench over stdin/stdout: prints one JSON line
+    [connected, errors] when ready, waits for a line on stdin, then prints one JSON line
+    [receipts, messages, cpu seconds]."""
+    import gevent
+    import gevent.event
     import socketio  # type: ignore[import-untyped]
 
     receipts: list[tuple[str, str, float]] = []  # (counter, label, arrived)
@@ -194,73 +214,86 @@ def display_worker(url: str, count: int, ready: Any, stop: Any, results: Any) ->
             if event.get("kind") == "called":
                 receipts.append((event["counter"], event["label"], arrived))
 
-    clients, errors = [], 0
-    for _ in range(count):
-        client = socketio.Client(reconnection=False)
-        snapshot = threading.Event()
+    def connect_one() -> Any:
+        # websocket-client checks each text frame's UTF-8 in pure Python (~1 ms for a 3 kB
+        # message): a browser does it in native code. json.loads still decodes every byte.
+        client = socketio.Client(reconnection=False,
+                                 websocket_extra_options={"skip_utf8_validation": True})
+        snapshot = gevent.event.Event()
         client.on("events", on_events)
         client.on("snapshot", lambda _data, ev=snapshot: ev.set())
         try:
             client.connect(url, transports=["websocket"], auth={"token": DISPLAY},
                            wait_timeout=15)
-            clients.append(client)
-            if not snapshot.wait(15):
-                errors += 1
         except Exception:
-            errors += 1
-    ready.put((len(clients), errors))
-    stop.wait(600)
-    for client in clients:
+            return None
+        return client if snapshot.wait(15) else None
+
+    clients = [connect_one() for _ in range(count)]
+    errors = sum(1 for c in clients if c is None)
+    live = [c for c in clients if c is not None]
+    print(json.dumps([len(live), errors]), flush=True)
+    gevent.get_hub().threadpool.apply(sys.stdin.readline)  # the bench says stop
+    for client in live:
         try:
             client.disconnect()
         except Exception:
             pass
-    results.put((receipts, messages[0], time.process_time()))
+    print(json.dumps([receipts, messages[0], time.process_time()]), flush=True)
+    sys.stdout.flush()
+    os._exit(0)  # the clients' greenlets need no orderly end
 
 
 class Displays:
     """`args.displays` Socket.IO clients spread over `args.display_procs` processes."""
 
     def __init__(self, args: argparse.Namespace, port: int) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.ready, self.results, self.stop = ctx.Queue(), ctx.Queue(), ctx.Event()
         procs = max(1, min(args.display_procs, args.displays))
         shares = [args.displays // procs + (i < args.displays % procs) for i in range(procs)]
-        url = f"http://127.0.0.1:{port}"
-        self.workers = [ctx.Process(target=display_worker, daemon=True,
-                                    args=(url, n, self.ready, self.stop, self.results))
-                        for n in shares if n > 0]
+        self.url = f"http://127.0.0.1:{port}"
+        self.shares = [n for n in shares if n > 0]
+        self.workers: list[subprocess.Popen[str]] = []
         self.connected = self.errors = 0
 
     def start(self) -> None:
+        root = str(Path(__file__).resolve().parents[2])
+        for n in self.shares:
+            self.workers.append(subprocess.Popen(
+                [sys.executable, "-c", DISPLAY_LAUNCHER, root, self.url, str(n)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=root))
         for w in self.workers:
-            w.start()
-        for _ in self.workers:
-            try:
-                connected, errors = self.ready.get(timeout=120)
-            except queue.Empty:
-                break
+            assert w.stdout is not None
+            line = w.stdout.readline()
+            if not line:
+                continue
+            connected, errors = json.loads(line)
             self.connected += connected
             self.errors += errors
 
     def finish(self) -> tuple[list[tuple[str, str, float]], int, float]:
         """Stop the clients; every receipt, the number of messages, the CPU they used."""
-        self.stop.set()
         receipts: list[tuple[str, str, float]] = []
         messages, cpu = 0, 0.0
-        for _ in self.workers:
-            try:
-                got, count, used = self.results.get(timeout=60)
-            except queue.Empty:
-                break
-            receipts.extend(got)
-            messages += count
-            cpu += used
         for w in self.workers:
-            w.join(timeout=10)
-            if w.is_alive():
-                w.terminate()
-                w.join(timeout=5)
+            assert w.stdin is not None
+            try:
+                w.stdin.write("stop\n")
+                w.stdin.flush()
+            except OSError:
+                pass
+        for w in self.workers:
+            assert w.stdout is not None
+            line = w.stdout.readline()
+            if line:
+                got, count, used = json.loads(line)
+                receipts.extend((c, label, at) for c, label, at in got)
+                messages += count
+                cpu += used
+            try:
+                w.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                w.kill()
+                w.wait(timeout=5)
         return receipts, messages, cpu
 
 
