@@ -13,10 +13,11 @@ from flask import Blueprint, current_app, g
 
 from ..api.endpoints import EndpointSpec, endpoint
 from ..api.validation import array, boolean, integer, obj, string
-from ..domain.errors import NotFound, unknown_counter, unknown_service
 from ..store.devices import Device
-from .devices import device_edit, device_views
-from .editor import ConfigEditor, Edit
+from . import changes
+from .changes import Change
+from .devices import device_change, device_views
+from .editor import ConfigEditor
 from .layer import SiteParts, counter_table, printer_table, service_table
 
 bp = Blueprint("siteedit_api", __name__)
@@ -113,9 +114,12 @@ def _audit(action: str, target: str) -> Any:
     return audit
 
 
-def _apply(device: Device, site_id: str, edit: Edit, action: str, target: str) -> Any:
+def _apply(device: Device, site_id: str, change: Change) -> Any:
     ed = editor()
-    ed.apply(edit, device, _audit(action, target))
+    audit = _audit(change.action, change.target)
+    if audit is not None:
+        audit.detail.update(change.detail)
+    ed.apply(change.edit, device, audit)
     return configuration_view(ed.parts(site_id), ed)
 
 
@@ -133,12 +137,7 @@ def read_configuration(device: Device, body: dict[str, Any], site_id: str) -> An
                            ADMINS, body=SERVICE_BODY, idempotent=True, tag="configuration",
                            errors=(*CHANGE_ERRORS, "numbers_in_use")))
 def put_service(device: Device, body: dict[str, Any], site_id: str, service_id: str) -> Any:
-    layer = editor().layer_for_edit(site_id)
-    created = service_id not in layer["services"]
-    layer["services"][service_id] = body
-    edit = Edit(site_id, layer, ("services", service_id), ("services", service_id))
-    return _apply(device, site_id, edit, "service_created" if created else "service_changed",
-                  f"service:{site_id}/{service_id}")
+    return _apply(device, site_id, changes.put_service(editor(), site_id, service_id, body))
 
 
 @endpoint(bp, EndpointSpec("DELETE", "/sites/{site_id}/configuration/services/{service_id}",
@@ -147,12 +146,7 @@ def put_service(device: Device, body: dict[str, Any], site_id: str, service_id: 
                            errors=("unknown_site", "unknown_service", "service_has_live_tickets",
                                    "service_served_by_counter")))
 def delete_service(device: Device, body: dict[str, Any], site_id: str, service_id: str) -> Any:
-    layer = editor().layer_for_edit(site_id)
-    if service_id not in layer["services"]:
-        raise unknown_service(site_id, service_id)
-    del layer["services"][service_id]
-    edit = Edit(site_id, layer, ("services", service_id), ("services", service_id))
-    return _apply(device, site_id, edit, "service_removed", f"service:{site_id}/{service_id}")
+    return _apply(device, site_id, changes.remove_service(editor(), site_id, service_id))
 
 
 @endpoint(bp, EndpointSpec("PUT", "/sites/{site_id}/configuration/counters/{counter_id}",
@@ -161,19 +155,7 @@ def delete_service(device: Device, body: dict[str, Any], site_id: str, service_i
                            idempotent=True, tag="configuration",
                            errors=(*CHANGE_ERRORS, "counter_in_use", "counter_has_devices")))
 def put_counter(device: Device, body: dict[str, Any], site_id: str, counter_id: str) -> Any:
-    layer = editor().layer_for_edit(site_id)
-    counters = layer["counters"]
-    index = next((i for i, c in enumerate(counters) if c["id"] == counter_id), None)
-    table = {"id": counter_id, **body}
-    if index is None:
-        counters.append(table)
-        index = len(counters) - 1
-    else:
-        counters[index] = table
-    edit = Edit(site_id, layer, ("counters", index), ("counters", counter_id))
-    action = "counter_changed" if len(counters) == len(editor().parts(site_id).site.counters) \
-        else "counter_created"
-    return _apply(device, site_id, edit, action, f"counter:{site_id}/{counter_id}")
+    return _apply(device, site_id, changes.put_counter(editor(), site_id, counter_id, body))
 
 
 @endpoint(bp, EndpointSpec("DELETE", "/sites/{site_id}/configuration/counters/{counter_id}",
@@ -182,13 +164,7 @@ def put_counter(device: Device, body: dict[str, Any], site_id: str, counter_id: 
                            errors=("unknown_site", "unknown_counter", "counter_in_use",
                                    "counter_has_devices")))
 def delete_counter(device: Device, body: dict[str, Any], site_id: str, counter_id: str) -> Any:
-    layer = editor().layer_for_edit(site_id)
-    kept = [c for c in layer["counters"] if c["id"] != counter_id]
-    if len(kept) == len(layer["counters"]):
-        raise unknown_counter(site_id, counter_id)
-    layer["counters"] = kept
-    edit = Edit(site_id, layer, ("counters", counter_id), ("counters", counter_id))
-    return _apply(device, site_id, edit, "counter_removed", f"counter:{site_id}/{counter_id}")
+    return _apply(device, site_id, changes.remove_counter(editor(), site_id, counter_id))
 
 
 @endpoint(bp, EndpointSpec("PUT", "/sites/{site_id}/configuration/printers/{printer_id}",
@@ -196,21 +172,7 @@ def delete_counter(device: Device, body: dict[str, Any], site_id: str, counter_i
                            body=PRINTER_BODY, idempotent=True, tag="configuration",
                            errors=CHANGE_ERRORS))
 def put_printer(device: Device, body: dict[str, Any], site_id: str, printer_id: str) -> Any:
-    layer = editor().layer_for_edit(site_id)
-    printers = layer["printers"]
-    table = {"id": printer_id, "url": f"{body['kind']}://{body['address']}",
-             **{k: v for k, v in body.items() if k not in ("kind", "address")}}
-    index = next((i for i, p in enumerate(printers) if p["id"] == printer_id), None)
-    created = index is None
-    if index is None:
-        printers.append(table)
-        index = len(printers) - 1
-    else:
-        printers[index] = {**printers[index], **table}
-    edit = Edit(site_id, layer, ("printers", index), ("printers", printer_id),
-                renamed={"url": "address"})  # the site file's url is kind + address here
-    return _apply(device, site_id, edit, "printer_created" if created else "printer_changed",
-                  f"printer:{site_id}/{printer_id}")
+    return _apply(device, site_id, changes.put_printer(editor(), site_id, printer_id, body))
 
 
 @endpoint(bp, EndpointSpec("DELETE", "/sites/{site_id}/configuration/printers/{printer_id}",
@@ -218,14 +180,7 @@ def put_printer(device: Device, body: dict[str, Any], site_id: str, printer_id: 
                            ADMINS, tag="configuration",
                            errors=("unknown_site", "unknown_printer", "printer_in_use")))
 def delete_printer(device: Device, body: dict[str, Any], site_id: str, printer_id: str) -> Any:
-    layer = editor().layer_for_edit(site_id)
-    kept = [p for p in layer["printers"] if p["id"] != printer_id]
-    if len(kept) == len(layer["printers"]):
-        raise NotFound(f"Site '{site_id}' has no printer '{printer_id}'.", "unknown_printer",
-                       printer=printer_id)
-    layer["printers"] = kept
-    edit = Edit(site_id, layer, ("printers", printer_id), ("printers", printer_id))
-    return _apply(device, site_id, edit, "printer_removed", f"printer:{site_id}/{printer_id}")
+    return _apply(device, site_id, changes.remove_printer(editor(), site_id, printer_id))
 
 
 @endpoint(bp, EndpointSpec("PATCH", "/sites/{site_id}/configuration/devices/{device_id}",
@@ -235,17 +190,7 @@ def delete_printer(device: Device, body: dict[str, Any], site_id: str, printer_i
                            errors=(*CHANGE_ERRORS, "unknown_device", "unknown_counter",
                                    "device_has_printers", "printer_in_use")))
 def patch_device(device: Device, body: dict[str, Any], site_id: str, device_id: str) -> Any:
-    ed = editor()
-    edit = device_edit(ed, site_id, device_id, body)
-    audit = _audit("device_changed", f"device:{device_id}")
-    if audit is not None:
-        values = edit.devices[device_id]
-        audit.detail["after"] = {
-            **{k: v for k, v in values.items() if k != "disabled_at"},
-            **({"enabled": values["disabled_at"] is None} if "disabled_at" in values else {}),
-            "printers": edit.layer.get("kiosk_printers", {}).get(device_id, [])}
-    ed.apply(edit, device, audit)
-    return configuration_view(ed.parts(site_id), ed)
+    return _apply(device, site_id, device_change(editor(), site_id, device_id, body))
 
 
 @endpoint(bp, EndpointSpec("DELETE", "/sites/{site_id}/configuration",
@@ -256,6 +201,4 @@ def patch_device(device: Device, body: dict[str, Any], site_id: str, device_id: 
                                    "service_served_by_counter", "counter_in_use",
                                    "counter_has_devices", "numbers_in_use", "printer_in_use")))
 def reset_configuration(device: Device, body: dict[str, Any], site_id: str) -> Any:
-    edit = Edit(site_id, editor().reset_layer(site_id))
-    return _apply(device, site_id, edit, "configuration_reset", f"site:{site_id}")
-
+    return _apply(device, site_id, changes.reset(editor(), site_id))

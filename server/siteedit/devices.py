@@ -11,6 +11,7 @@ from typing import Any
 from ..auth.service import device_to_pair
 from ..domain.errors import Conflict, Invalid, NotFound, QueueError
 from ..store.devices import Device
+from .changes import Change
 from .editor import ConfigEditor, Edit
 from .store import device_rows
 
@@ -32,8 +33,8 @@ def device_views(editor: ConfigEditor, site_id: str) -> list[dict[str, Any]]:
              "connected": credentials.connected(r.id)} for r in rows]
 
 
-def device_edit(editor: ConfigEditor, site_id: str, device_id: str,
-                body: dict[str, Any]) -> Edit:
+def device_change(editor: ConfigEditor, site_id: str, device_id: str,
+                  body: dict[str, Any]) -> Change:
     """The change `body` asks of a kiosk or display of `site_id`."""
     parts = editor.parts(site_id)
     rows = editor.offload(lambda: device_rows(editor.services.engine.reader, [site_id]))
@@ -74,9 +75,18 @@ def device_edit(editor: ConfigEditor, site_id: str, device_id: str,
                        "before moving it to another site.", "device_has_printers",
                        device=device_id)
     was = Device(row.id, row.role, row.site_id, row.name, row.area, row.counter_id)
-    return Edit(site_id, layer, ("kiosk_printers", device_id), None,
+    edit = Edit(site_id, layer, ("kiosk_printers", device_id), None,
                 devices={device_id: values},
                 after=lambda: put_in_force(editor, was, row.token_hash, values, row.disabled_at))
+    shown = {k: v for k, v in values.items() if k != "disabled_at"}
+    if "disabled_at" in values:
+        shown["enabled"] = values["disabled_at"] is None
+    before = {"name": row.name, "site_id": row.site_id, "area": row.area,
+              "counter_id": row.counter_id, "enabled": row.disabled_at is None,
+              "printers": list(parts.kiosk_printers.get(device_id, ()))}
+    shown["printers"] = list(printers.get(device_id, ()))
+    return Change(edit, "device_changed", f"device:{device_id}",
+                  {"before": before, "after": shown})
 
 
 def put_in_force(editor: ConfigEditor, was: Device, token_hash: str, values: dict[str, Any],
