@@ -1,112 +1,91 @@
-"""Draw the whole ticket as one 1-bit image: Japanese never goes through the printer's text mode."""
+"""Draw the whole ticket as one 1-bit image: Japanese never goes through the printer's text mode.
+
+Paper is time: the visitor waits while a 300 mm/s printer feeds every row, then the cutter.
+So the ticket is short, at most 55 mm of print on 72 mm-wide paper (ROW_BUDGET), with nothing
+on it twice and the QR code beside the facts rather than under them:
+
+    あいワーク中央                               [再発行]
+    ──────────────────────────────────────────────────
+                          A-023                         about 14 mm tall
+                   職業相談・職業紹介
+     Please wait until your number is called. Scan ...  (or a short Japanese hint)
+    █▀▀▀▀█   目安                       約10〜20分
+    █ QR █   前にお待ちの方                   5人
+    █▄▄▄▄█   発券                     11/30 09:12
+
+Sizes are in dots at 576 (203 dpi, 8 dots/mm) and scaled for 512-dot printers (180 dpi) so
+that both print the same millimetres. The top margin is the paper the cutter left: a printer
+cuts 15 mm past its head, so the next ticket starts with that blank strip (see encode.py).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import qrcode  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw, ImageFont
 
-from .fonts import TicketFonts, find_fonts, font_for_language
+from .fonts import FontFace, TicketFonts, find_fonts, font_for_language
 from .model import WIDTHS, TicketSlip
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-MAX_HEIGHT = 3000
-TITLE = "番号札"
-NUMBER_LABEL = "受付番号"
-QR_CAPTION = "呼び出し状況をスマートフォンで確認できます"
-NOTES = (
-    "番号は画面と音声でお呼びします。",
-    "お呼びするまで、この番号札をお持ちください。",
-)
-ESTIMATE_NOTE = "※目安です。前後することがあります。"
+DESIGN_WIDTH = 576
+# Raster rows a ticket may take, whatever it carries, at either width (a 512-dot ticket is
+# shorter but its QR code is not). With the 15 mm feed to the cutter that is about 70 mm of
+# paper: under 0.25 s on a 300 mm/s printer.
+ROW_BUDGET = 440
+QR_MODULE_DOTS = 4  # 0.5 mm at 203 dpi, 0.56 mm at 180 dpi: phones read it from a hand's length
+REISSUE_MARK = "再発行"
+JAPANESE_HINT = "QRコードで呼び出しの状況が見られます"
+LABEL_ESTIMATE = "目安"
+LABEL_AHEAD = "前にお待ちの方"
+LABEL_ISSUED = "発券"
 NO_BREAK_BEFORE = "、。，．）」』】〕ー…・％!?！？,.)"
 
 Font = ImageFont.FreeTypeFont
+Draw = Callable[[ImageDraw.ImageDraw, int], None]
+
+
+@dataclass(frozen=True)
+class Style:
+    """Type sizes and gaps in dots at 576; `compact` is tried when content would overrun."""
+
+    margin: int = 12
+    site: int = 26
+    site_min: int = 20
+    reissue: int = 24
+    number_rows: int = 112  # ink height of the number: 14 mm
+    desk: int = 36
+    desk_min: int = 28
+    line: int = 24
+    line_min: int = 20
+    label: int = 24
+    value: int = 34
+    value_min: int = 26
+    gap: int = 12
+
+    def scaled(self, factor: float) -> Style:
+        values = {name: round(getattr(self, name) * factor) for name in self.__dataclass_fields__}
+        return Style(**values)
+
+
+COMFORTABLE = Style()
+COMPACT = replace(
+    COMFORTABLE, site=22, site_min=18, reissue=22, desk=30, desk_min=24, line=21, line_min=18, gap=8
+)
 
 
 @dataclass
-class _Pen:
-    """A cursor down a tall canvas."""
+class Block:
+    """A strip of the ticket: its height and how to draw it with its top at y."""
 
-    draw: ImageDraw.ImageDraw
-    width: int
-    margin: int
-    y: int = 0
-
-    @property
-    def inner(self) -> int:
-        return self.width - 2 * self.margin
-
-    def gap(self, pixels: int) -> None:
-        self.y += pixels
-
-    def line(self, text: str, font: Font, align: str = "center") -> None:
-        ascent, descent = font.getmetrics()
-        length = font.getlength(text)
-        if align == "center":
-            x = (self.width - length) / 2
-        elif align == "right":
-            x = self.width - self.margin - length
-        else:
-            x = self.margin
-        self.draw.text((x, self.y), text, font=font, fill=0)
-        self.y += ascent + descent
-
-    def paragraph(self, text: str, font: Font, align: str = "center", max_lines: int = 4) -> None:
-        for row in wrap(text, font, self.inner)[:max_lines]:
-            self.line(row, font, align)
-
-    def pair(self, label: str, value: str, label_font: Font, value_font: Font) -> None:
-        """A label on the left and its value on the right, sharing a baseline."""
-        label_ascent, label_descent = label_font.getmetrics()
-        value_ascent, value_descent = value_font.getmetrics()
-        baseline = self.y + max(label_ascent, value_ascent)
-        self.draw.text((self.margin, baseline), label, font=label_font, fill=0, anchor="ls")
-        right = self.width - self.margin
-        self.draw.text((right, baseline), value, font=value_font, fill=0, anchor="rs")
-        self.y = baseline + max(label_descent, value_descent)
-
-    def rule(self, thickness: int = 2) -> None:
-        self.draw.rectangle(
-            (self.margin, self.y, self.width - self.margin - 1, self.y + thickness - 1), fill=0
-        )
-        self.y += thickness
-
-    def banner(self, text: str, font: Font, height: int) -> None:
-        """White letters on a black band across the paper."""
-        self.draw.rectangle((0, self.y, self.width - 1, self.y + height - 1), fill=0)
-        centre = (self.width / 2, self.y + height / 2)
-        self.draw.text(centre, text, font=font, fill=255, anchor="mm")
-        self.y += height
-
-    def big(self, text: str, fonts: TicketFonts, size: int) -> None:
-        """The number: as large as fits, measured by its ink so nothing is wasted above it."""
-        font = fonts.bold.at(size)
-        while size > 24 and font.getlength(text) > self.inner:
-            size -= 4
-            font = fonts.bold.at(size)
-        left, top, right, bottom = font.getbbox(text)
-        x = (self.width - (right - left)) / 2 - left
-        self.draw.text((x, self.y - top), text, font=font, fill=0)
-        self.y += round(bottom - top)
-
-    def qr(self, data: str, target: int) -> None:
-        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-        code.add_data(data)
-        code.make(fit=True)
-        matrix: list[list[bool]] = code.get_matrix()  # includes the quiet zone
-        box = max(3, target // len(matrix))
-        size = box * len(matrix)
-        left = (self.width - size) // 2
-        for row, cells in enumerate(matrix):
-            for column, dark in enumerate(cells):
-                if dark:
-                    x, y = left + column * box, self.y + row * box
-                    self.draw.rectangle((x, y, x + box - 1, y + box - 1), fill=0)
-        self.y += size
+    height: int
+    draw: Draw
 
 
 def wrap(text: str, font: Font, max_width: int) -> list[str]:
@@ -131,7 +110,7 @@ def wrap(text: str, font: Font, max_width: int) -> list[str]:
 
 def issued_text(slip: TicketSlip) -> str:
     local = slip.issued_at.astimezone(TOKYO)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.month}/{local.day} {local:%H:%M}"
 
 
 def estimate_text(slip: TicketSlip) -> str:
@@ -144,62 +123,264 @@ def estimate_text(slip: TicketSlip) -> str:
     return f"約{low}〜{high}分"
 
 
+def visitor_line(slip: TicketSlip) -> tuple[str, bool]:
+    """The line in the visitor's language, or the Japanese hint; True when it is foreign."""
+    foreign = bool(slip.translated_line) and not slip.language.lower().startswith("ja")
+    return (nfc(slip.translated_line or ""), True) if foreign else (JAPANESE_HINT, False)
+
+
+def nfc(text: str) -> str:
+    """Precomposed letters: fonts without shaping (fonts.py) cannot place combining accents."""
+    return unicodedata.normalize("NFC", text)
+
+
+# ---- fitting text ------------------------------------------------------------------------
+
+
+def fit(
+    text: str, face: FontFace, size: int, smallest: int, width: int, max_lines: int
+) -> tuple[Font, list[str]]:
+    """The largest size from `size` down to `smallest` that sets the text in one line, else in
+    as few lines as possible at `smallest` (at most max_lines; the last one cut with …)."""
+    for candidate in range(size, smallest - 1, -2):
+        font = face.at(candidate)
+        if font.getlength(text) <= width:
+            return font, [text]
+    font = face.at(smallest)
+    lines = wrap(text, font, width)
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        while last and font.getlength(last + "…") > width:
+            last = last[:-1]
+        lines = [*lines[: max_lines - 1], last.rstrip() + "…"]
+    return font, lines
+
+
+def fit_lines(
+    text: str, face: FontFace, size: int, smallest: int, width: int, max_lines: int
+) -> tuple[Font, list[str]]:
+    """Like fit, but a paragraph: the largest size at which it takes at most max_lines lines."""
+    for candidate in range(size, smallest - 1, -1):
+        font = face.at(candidate)
+        lines = wrap(text, font, width)
+        if len(lines) <= max_lines:
+            return font, lines
+    return fit(text, face, smallest, smallest, width, max_lines)
+
+
+def text_block(lines: list[str], font: Font, x: Callable[[float], float]) -> Block:
+    """Lines set as tight as their ink: no row above the highest mark or below the lowest."""
+    boxes = [font.getbbox(line, anchor="ls") for line in lines]
+    up = -round(min(box[1] for box in boxes))
+    down = round(max(box[3] for box in boxes))
+    pitch = up + down + round(font.size * 0.12)
+
+    def draw(canvas: ImageDraw.ImageDraw, top: int) -> None:
+        for n, line in enumerate(lines):
+            left = x(font.getlength(line))
+            canvas.text((left, top + n * pitch + up), line, font=font, fill=0, anchor="ls")
+
+    return Block(pitch * (len(lines) - 1) + up + down, draw)
+
+
+# ---- the parts of the ticket ------------------------------------------------------------
+
+
+class Ticket:
+    """Lays one slip out on paper `width` dots wide, in one style."""
+
+    def __init__(self, slip: TicketSlip, width: int, fonts: TicketFonts, style: Style) -> None:
+        self.slip, self.width, self.fonts = slip, width, fonts
+        self.s = style.scaled(width / DESIGN_WIDTH)
+        self.inner = width - 2 * self.s.margin
+
+    def centred(self, length: float) -> float:
+        return (self.width - length) / 2
+
+    def blocks(self) -> list[Block]:
+        s = self.s
+        quiet = 4 * QR_MODULE_DOTS  # nothing may ink the QR code's quiet zone
+        stack = [
+            self.header(),
+            gap(s.gap // 2),
+            self.rule(),
+            gap(s.gap),
+            self.number(),
+            gap(s.gap),
+            self.desk(),
+        ]
+        line = self.visitor_line()
+        if line is not None:
+            stack += [gap(s.gap - s.gap // 6), line]
+        return [*stack, gap(max(s.gap, quiet)), self.facts(), gap(quiet)]
+
+    def header(self) -> Block:
+        s = self.s
+        room = self.inner
+        badge: Block | None = None
+        if self.slip.reissue:
+            badge, badge_width = self.reissue_badge()
+            room -= badge_width + s.gap
+        font, lines = fit(nfc(self.slip.site_name), self.fonts.bold, s.site, s.site_min, room, 2)
+        text = text_block(lines, font, lambda _: s.margin)
+        if badge is None:
+            return text
+        height = max(text.height, badge.height)
+        draw_text, draw_badge = text.draw, badge.draw
+
+        def draw(canvas: ImageDraw.ImageDraw, top: int) -> None:
+            draw_text(canvas, top + (height - text.height) // 2)
+            draw_badge(canvas, top + (height - badge.height) // 2)
+
+        return Block(height, draw)
+
+    def reissue_badge(self) -> tuple[Block, int]:
+        """白抜きの「再発行」: staff see at a glance that this copy is not the first."""
+        font = self.fonts.bold.at(self.s.reissue)
+        pad = self.s.reissue // 8
+        width = round(font.getlength(REISSUE_MARK)) + 6 * pad
+        height = self.s.reissue + 2 * pad
+        right = self.width - self.s.margin
+
+        def draw(canvas: ImageDraw.ImageDraw, top: int) -> None:
+            canvas.rectangle((right - width, top, right - 1, top + height - 1), fill=0)
+            centre = (right - width / 2, top + height / 2)
+            canvas.text(centre, REISSUE_MARK, font=font, fill=255, anchor="mm")
+
+        return Block(height, draw), width
+
+    def rule(self) -> Block:
+        thickness = max(2, round(self.width / 288))
+        margin = self.s.margin
+
+        def draw(canvas: ImageDraw.ImageDraw, top: int) -> None:
+            canvas.rectangle((margin, top, self.width - margin - 1, top + thickness - 1), fill=0)
+
+        return Block(thickness, draw)
+
+    def number(self) -> Block:
+        """As large as the paper allows, measured by its ink so no row is wasted around it."""
+        label = self.slip.label
+        font = number_font(self.fonts.bold, self.s.number_rows, label)
+        left, top, right, bottom = font.getbbox(label, anchor="ls")
+        if right - left > self.inner:
+            size = int(font.size * self.inner / (right - left))
+            font = self.fonts.bold.at(size)
+            left, top, right, bottom = font.getbbox(label, anchor="ls")
+        height = self.s.number_rows
+        x = self.centred(right - left) - left
+
+        def draw(canvas: ImageDraw.ImageDraw, y: int) -> None:
+            # Centre the ink of a shrunk number in the band kept for it.
+            baseline = y + (height - (bottom - top)) // 2 - top
+            canvas.text((x, baseline), label, font=font, fill=0, anchor="ls")
+
+        return Block(height, draw)
+
+    def desk(self) -> Block:
+        s = self.s
+        desk = nfc(self.slip.desk_label)
+        font, lines = fit(desk, self.fonts.bold, s.desk, s.desk_min, self.inner, 2)
+        return text_block(lines, font, self.centred)
+
+    def visitor_line(self) -> Block | None:
+        text, foreign = visitor_line(self.slip)
+        face = font_for_language(self.slip.language, self.fonts) if foreign else self.fonts.regular
+        if face is None or not text.strip():
+            return None
+        s = self.s
+        font, lines = fit_lines(text, face, s.line, s.line_min, self.inner, 2 if foreign else 1)
+        return text_block(lines, font, self.centred)
+
+    def facts(self) -> Block:
+        """The QR code on the left; estimate, people ahead and issue time beside it."""
+        s = self.s
+        mask = qr_mask(self.slip.status_url)
+        size = mask.height
+        quiet = 4 * QR_MODULE_DOTS  # white on every side, on the printed area itself
+        qr_left = max(s.margin, quiet)
+        column_left = qr_left + size + max(quiet, s.gap + s.gap // 2)
+        column = self.width - s.margin - column_left
+        rows = [
+            (LABEL_ESTIMATE, estimate_text(self.slip)),
+            (LABEL_AHEAD, f"{self.slip.people_ahead}人"),
+            (LABEL_ISSUED, issued_text(self.slip)),
+        ]
+        label_font = self.fonts.regular.at(s.label)
+        pitch = size // len(rows)
+
+        def draw(canvas: ImageDraw.ImageDraw, top: int) -> None:
+            canvas.bitmap((qr_left, top), mask, fill=0)
+            for n, (label, value) in enumerate(rows):
+                room = column - label_font.getlength(label) - s.gap
+                value_font = widest_fitting(self.fonts.bold, value, s.value, s.value_min, room)
+                baseline = top + n * pitch + (pitch + round(s.value * 0.8)) // 2
+                canvas.text((column_left, baseline), label, font=label_font, fill=0, anchor="ls")
+                right = self.width - s.margin
+                canvas.text((right, baseline), value, font=value_font, fill=0, anchor="rs")
+
+        return Block(size, draw)
+
+
+def gap(rows: int) -> Block:
+    return Block(rows, lambda canvas, top: None)
+
+
+def widest_fitting(face: FontFace, text: str, size: int, smallest: int, width: float) -> Font:
+    for candidate in range(size, smallest - 1, -2):
+        font = face.at(candidate)
+        if font.getlength(text) <= width:
+            return font
+    return face.at(smallest)
+
+
+@lru_cache(maxsize=64)
+def number_font(face: FontFace, ink_rows: int, label: str) -> Font:
+    """The smallest size at which this number's ink stands at least ink_rows tall."""
+
+    def ink(size: int) -> float:
+        _, top, _, bottom = face.at(size).getbbox(label, anchor="ls")
+        return bottom - top
+
+    size = max(8, round(200 * ink_rows / max(1.0, ink(200))))
+    while ink(size) < ink_rows and size < 400:
+        size += 1
+    return face.at(size)
+
+
+@lru_cache(maxsize=8)  # a compact retry, or a reprint, draws the same code again
+def qr_mask(data: str) -> Image.Image:
+    """The QR code without its quiet zone (the layout keeps that white), QR_MODULE_DOTS dots
+    per module: a mask, 255 where a module is dark."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(data)
+    code.make(fit=True)
+    matrix: list[list[bool]] = code.get_matrix()
+    side = len(matrix)
+    cells = bytes(255 if dark else 0 for row in matrix for dark in row)
+    small = Image.frombytes("L", (side, side), cells)
+    return small.resize((side * QR_MODULE_DOTS,) * 2, Image.Resampling.NEAREST)
+
+
+def layout(slip: TicketSlip, width_dots: int, fonts: TicketFonts) -> list[Block]:
+    """The blocks of the ticket, in the comfortable style unless that would overrun the budget."""
+    blocks = Ticket(slip, width_dots, fonts, COMFORTABLE).blocks()
+    if sum(b.height for b in blocks) > ROW_BUDGET:
+        blocks = Ticket(slip, width_dots, fonts, COMPACT).blocks()
+    return blocks
+
+
 def render_ticket(
     slip: TicketSlip, width_dots: int, fonts: TicketFonts | None = None
 ) -> Image.Image:
     """The ticket as a mode "1" image exactly width_dots wide (512 at 180 dpi, 576 at 203 dpi)."""
     if width_dots not in WIDTHS:
         raise ValueError("width_dots must be 512 or 576")
-    fonts = fonts or find_fonts()
-    scale = width_dots / 512
-
-    def px(value: float) -> int:
-        return round(value * scale)
-
-    canvas = Image.new("L", (width_dots, MAX_HEIGHT), 255)
-    pen = _Pen(ImageDraw.Draw(canvas), width_dots, margin=px(16))
-    regular, bold = fonts.regular.at, fonts.bold.at
-    pen.gap(px(8))
-    if slip.reissue:
-        pen.banner("再発行", bold(px(34)), px(52))
-        pen.gap(px(12))
-    pen.paragraph(slip.site_name, bold(px(30)), max_lines=2)
-    pen.line(TITLE, regular(px(24)))
-    pen.gap(px(8))
-    pen.rule()
-    pen.gap(px(10))
-    pen.line(NUMBER_LABEL, regular(px(26)))
-    pen.gap(px(10))
-    pen.big(slip.label, fonts, px(156))
-    pen.gap(px(18))
-    pen.paragraph(slip.desk_label, bold(px(34)), max_lines=2)
-    pen.gap(px(12))
-    pen.rule()
-    pen.gap(px(12))
-    label_font, value_font = regular(px(24)), bold(px(28))
-    pen.pair("発券日時", issued_text(slip), label_font, value_font)
-    pen.gap(px(8))
-    pen.pair("お待ちの人数", f"{slip.people_ahead}人", label_font, value_font)
-    pen.gap(px(8))
-    pen.pair("待ち時間の目安", estimate_text(slip), label_font, value_font)
-    pen.gap(px(2))
-    pen.line(ESTIMATE_NOTE, regular(px(20)), align="right")
-    pen.gap(px(12))
-    pen.rule()
-    pen.gap(px(16))
-    pen.qr(slip.status_url, px(240))
-    pen.gap(px(4))
-    pen.paragraph(QR_CAPTION, regular(px(20)))
-    pen.gap(px(12))
-    for note in NOTES:
-        pen.paragraph(note, regular(px(20)))
-    if slip.translated_line and not slip.language.lower().startswith("ja"):
-        face = font_for_language(slip.language, fonts)
-        if face is not None:
-            pen.gap(px(12))
-            pen.rule(1)
-            pen.gap(px(8))
-            pen.paragraph(slip.translated_line, face.at(px(24)), max_lines=3)
-    pen.gap(px(16))
-    ticket = canvas.crop((0, 0, width_dots, min(pen.y, MAX_HEIGHT)))
-    return ticket.convert("1", dither=Image.Dither.NONE)
+    blocks = layout(slip, width_dots, fonts or find_fonts())
+    canvas = Image.new("L", (width_dots, sum(b.height for b in blocks)), 255)
+    draw = ImageDraw.Draw(canvas)
+    y = 0
+    for block in blocks:
+        block.draw(draw, y)
+        y += block.height
+    return canvas.convert("1", dither=Image.Dither.NONE)

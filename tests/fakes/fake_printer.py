@@ -6,6 +6,8 @@ in order once everything before it has been printed, and clears its buffers on D
 (answering 37 25 00). Printing takes paper and, if told, time. When the paper runs out, the
 cover opens or it goes offline, it stops and keeps the buffered data, and prints it once the
 fault is cleared: the duplicate hazard a blind retry runs into. Printed jobs are split at the cut.
+A cut that feeds to the cutter first (GS V 65/66/103/104 n) uses the paper between the head
+and the blade, as real printers do.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 from .escpos_stream import Command, Tokenizer, realtime_status_requests
 
 ROW_CHUNK = 8
+CUTTER_ROWS = 120  # print head to blade: about 15 mm on an Epson TM-T88, at 8 dots/mm
+FEED_TO_CUTTER = (65, 66, 103, 104)  # GS V m n: feed to the cutting position + n, then cut
 PLENTY = 1_000_000
 MODES = ("normal", "refuse", "blackhole", "no_status")
 
@@ -40,6 +44,7 @@ class FakePrinter:
         paper_rows: int = PLENTY,
         near_end_rows: int = 0,
         rows_per_second: float | None = None,
+        cutter_rows: int = CUTTER_ROWS,
         buffer_bytes: int = 1 << 20,
         supports_clear: bool = True,
         realtime_in_data: bool = True,
@@ -49,6 +54,7 @@ class FakePrinter:
         self.paper_rows = paper_rows
         self.near_end_rows = near_end_rows
         self.rows_per_second = rows_per_second
+        self.cutter_rows = cutter_rows
         self.buffer_bytes = buffer_bytes
         self.supports_clear = supports_clear
         self.realtime_in_data = realtime_in_data
@@ -230,10 +236,17 @@ class FakePrinter:
                         self._clear()
                         self._send(conn, b"\x37\x25\x00")
                 else:
-                    self._queue.append(_Queued(command, conn))
+                    self._queue.append(_Queued(self._with_paper(command), conn))
                     self._queued_bytes += len(command.raw)
             self._cv.notify_all()
         return carry
+
+    def _with_paper(self, command: Command) -> Command:
+        """The tokenizer knows feeds it can count; the cutter's distance is this printer's."""
+        raw = command.raw
+        if command.kind == "cut" and len(raw) == 4 and raw[2] in FEED_TO_CUTTER:
+            return Command("cut", raw, self.cutter_rows + raw[3])
+        return command
 
     def _send(self, conn: socket.socket, data: bytes) -> None:
         if not data:
@@ -260,18 +273,25 @@ class FakePrinter:
         return not (self.cover_open or self.offline or self.paper_rows <= 0)
 
     def _engine(self) -> None:
+        """Print chunk by chunk at rows_per_second by the mechanism's own clock: when this
+        thread wakes late (a busy machine), up to a chunk's time is made up on the next one,
+        as a motor does not slow down because the computer simulating it looked late."""
+        done_at: float | None = None  # when the paper will have moved past what is printed
         with self._cv:
             while not self._stopping:
                 if self._current is None and self._queue:
                     self._current = self._queue.popleft()
                     self._progress = 0
                 if self._current is None or not self._can_print():
+                    done_at = None  # idle or stopped: the clock starts again with the next row
                     self._cv.wait(0.05)
                     continue
                 seconds = self._step(self._current)
-                deadline = time.monotonic() + seconds
-                while seconds > 0 and not self._stopping:
-                    remaining = deadline - time.monotonic()
+                if seconds <= 0:
+                    continue
+                done_at = max(done_at or 0.0, time.monotonic() - seconds) + seconds
+                while not self._stopping:
+                    remaining = done_at - time.monotonic()
                     if remaining <= 0:
                         break
                     self._cv.wait(remaining)

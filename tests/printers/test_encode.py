@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from printers.encode import CLEAR, CONFIRM, raster_job, ticket_job
+from printers.encode import CLEAR, CONFIRM, FEED_AND_CUT, raster_job, ticket_job
 from printers.fonts import TicketFonts
 from printers.layout import render_ticket
 from printers.model import TicketSlip
@@ -22,19 +22,28 @@ def raster_headers(job: bytes) -> list[tuple[int, int]]:
 
 
 @pytest.mark.parametrize("width", [512, 576])
-def test_job_is_init_raster_feed_and_cut(slip: TicketSlip, fonts: TicketFonts, width: int) -> None:
+def test_job_is_init_raster_and_a_cut_after_feeding_to_the_cutter(
+    slip: TicketSlip, fonts: TicketFonts, width: int
+) -> None:
     image = render_ticket(slip, width, fonts)
     job = raster_job(image)
     tokenizer = Tokenizer()
     kinds = [command.kind for command in tokenizer.feed(job)]
     assert job.startswith(b"\x1b@\x1dv0\x00")
-    assert job.endswith(b"\x1bd\x06\x1dV\x00")
-    assert kinds == ["init"] + ["raster"] * len(raster_headers(job)) + ["feed", "cut"]
+    # GS V 65 0: feed only as far as the blade, then cut; no blank lines fed before it.
+    assert job.endswith(b"\x1dVA\x00") and FEED_AND_CUT == b"\x1dVA\x00"
+    assert kinds == ["init"] + ["raster"] * len(raster_headers(job)) + ["cut"]
     assert tokenizer.pending == bytearray() and tokenizer.unknown == []
     headers = raster_headers(job)
     assert {width_bytes for width_bytes, _ in headers} == {width // 8}
     assert sum(rows for _, rows in headers) == image.height
     assert all(rows <= 960 for _, rows in headers)
+
+
+def test_a_tall_image_is_split_into_raster_commands_of_at_most_960_rows() -> None:
+    image = Image.new("1", (576, 1500), 1)
+    headers = raster_headers(raster_job(image))
+    assert headers == [(72, 960), (72, 540)]
 
 
 def test_raster_bits_are_the_image_with_black_as_one(fonts: TicketFonts) -> None:

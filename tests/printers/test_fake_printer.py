@@ -7,8 +7,8 @@ from typing import Any
 
 from escpos.printer import Network  # type: ignore[import-untyped]
 
-from tests.fakes.escpos_stream import realtime_status_requests
-from tests.fakes.fake_printer import FakePrinter
+from tests.fakes.escpos_stream import Tokenizer, realtime_status_requests
+from tests.fakes.fake_printer import CUTTER_ROWS, FakePrinter
 
 
 def escpos_status(fake: FakePrinter) -> tuple[bool, int]:
@@ -66,3 +66,14 @@ def test_status_requests_split_across_reads_are_found_once() -> None:
     assert found == [2, 4]
     found, _ = realtime_status_requests(carry, b"\x00")
     assert found == []
+
+
+def test_a_cut_fed_to_the_blade_uses_the_paper_between_head_and_blade(
+    fake: FakePrinter, job: bytes
+) -> None:
+    raster = sum(c.rows for c in Tokenizer().feed(job) if c.kind == "raster")
+    with socket.create_connection(("127.0.0.1", fake.port), timeout=2) as conn:
+        conn.sendall(job + b"\x1b@\x1dVB\x10")  # and a partial cut 16 rows past the blade
+    assert fake.wait_for_jobs(2)
+    assert fake.rows_printed == raster + CUTTER_ROWS + CUTTER_ROWS + 16
+    assert CUTTER_ROWS == 120  # 15 mm at 8 dots/mm, as on an Epson TM-T88

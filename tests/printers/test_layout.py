@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
 
 from printers.fonts import FontNotFoundError, TicketFonts, find_fonts, font_for_language
-from printers.layout import estimate_text, issued_text, render_ticket
+from printers.layout import (
+    JAPANESE_HINT,
+    QR_MODULE_DOTS,
+    ROW_BUDGET,
+    estimate_text,
+    issued_text,
+    render_ticket,
+    visitor_line,
+)
 from printers.model import TicketSlip
 from tests.printers.conftest import make_slip
+
+VISITOR_LINES = Path(__file__).parents[2] / "server" / "phone" / "i18n"
 
 
 def ink_bands(image: Image.Image) -> list[tuple[int, int]]:
@@ -42,7 +54,7 @@ def test_ticket_is_one_bit_and_exactly_the_paper_width(
     image = render_ticket(slip, width, fonts)
     assert image.mode == "1"
     assert image.width == width
-    assert 600 < image.height < 1600
+    assert 300 < image.height <= ROW_BUDGET
 
 
 def test_other_widths_are_refused(slip: TicketSlip, fonts: TicketFonts) -> None:
@@ -63,14 +75,15 @@ def test_japanese_is_drawn_with_real_glyphs_not_boxes(fonts: TicketFonts) -> Non
         )
 
 
-def test_number_is_by_far_the_tallest_thing_on_the_ticket(
-    slip: TicketSlip, fonts: TicketFonts
+@pytest.mark.parametrize(("width", "rows"), [(512, 100), (576, 112)])
+def test_number_is_by_far_the_tallest_text_on_the_ticket(
+    slip: TicketSlip, fonts: TicketFonts, width: int, rows: int
 ) -> None:
-    bands = sorted(ink_bands(render_ticket(slip, 512, fonts)), key=lambda band: -band[1])
-    number, qr = bands[0], bands[1]
-    assert number[1] >= 100  # about 14 mm at 180 dpi
-    assert qr[1] < number[1] * 2  # the QR code is the only other large block
-    text = [height for _, height in bands[2:]]
+    *above, facts = ink_bands(render_ticket(slip, width, fonts))  # the QR block comes last
+    number = max(above, key=lambda band: band[1])
+    assert number[1] >= rows  # 14 mm at 180 and at 203 dpi
+    assert facts[1] < number[1] * 1.5
+    text = [height for band in above if band != number for height in [band[1]]]
     assert max(text) * 2.5 < number[1]
 
 
@@ -81,12 +94,22 @@ def test_long_number_shrinks_to_fit_inside_the_margins(fonts: TicketFonts) -> No
     assert inverted.crop((504, 0, 512, image.height)).getbbox() is None
 
 
-def test_reissued_ticket_carries_a_black_banner_on_top(fonts: TicketFonts) -> None:
-    plain = render_ticket(make_slip(), 512, fonts)
-    reissued = render_ticket(make_slip(reissue=True), 512, fonts)
-    assert any(black_share(reissued, y) > 0.9 for y in range(8, 40))
-    assert not any(black_share(plain, y) > 0.9 for y in range(0, 60))
-    assert reissued.height > plain.height
+@pytest.mark.parametrize("width", [512, 576])
+def test_reissued_ticket_carries_a_black_mark_top_right_and_hardly_more_paper(
+    fonts: TicketFonts, width: int
+) -> None:
+    plain = render_ticket(make_slip(), width, fonts)
+    reissued = render_ticket(make_slip(reissue=True), width, fonts)
+
+    def mark_rows(image: Image.Image) -> list[int]:
+        """Rows solid black in the top right corner but white on the left (not the rule)."""
+        corner = image.crop((width - 60, 0, width - 14, 40))
+        left = image.crop((0, 0, width // 2, 40))
+        return [y for y in range(40) if black_share(corner, y) == 1.0 and not black_share(left, y)]
+
+    assert len(mark_rows(reissued)) >= 2  # the solid band above and below 再発行
+    assert mark_rows(plain) == []
+    assert plain.height <= reissued.height <= plain.height + 8  # beside the site, not above
 
 
 def test_visitor_language_line_appears_only_when_not_japanese(fonts: TicketFonts) -> None:
@@ -119,13 +142,13 @@ def test_long_site_name_wraps_instead_of_running_off_the_paper(fonts: TicketFont
     slip = make_slip(site_name="札幌市就業サポートセンター（北区役所内）求職者総合支援")
     image = render_ticket(slip, 512, fonts)
     inverted = ImageChops.invert(image.convert("L"))
-    assert inverted.crop((0, 0, 12, 200)).getbbox() is None
-    assert inverted.crop((500, 0, 512, 200)).getbbox() is None
+    assert inverted.crop((0, 0, 10, 200)).getbbox() is None
+    assert inverted.crop((502, 0, 512, 200)).getbbox() is None
 
 
 def test_issue_time_is_printed_in_tokyo_time() -> None:
     slip = make_slip(issued_at=datetime(2026, 11, 29, 23, 58, tzinfo=timezone(timedelta(0))))
-    assert issued_text(slip) == "2026年11月30日 08:58"
+    assert issued_text(slip) == "11/30 08:58"  # a ticket is for today: no year
 
 
 @pytest.mark.parametrize(
@@ -150,3 +173,89 @@ def test_slip_needs_an_aware_issue_time() -> None:
 def test_missing_configured_font_fails_with_a_clear_message() -> None:
     with pytest.raises(FontNotFoundError, match="does not exist"):
         find_fonts(regular="/nonexistent/font.ttf")
+
+
+def shipped_visitor_lines() -> dict[str, str]:
+    """language -> the line its tickets carry, as the server ships them."""
+    lines = {}
+    for path in sorted(VISITOR_LINES.glob("*.json")):
+        line = json.loads(path.read_text(encoding="utf-8")).get("ticket_line")
+        if line and not path.stem.startswith("ja"):
+            lines[path.stem] = line
+    return lines
+
+
+def longest_slip(language: str, line: str) -> TicketSlip:
+    """Everything at its longest: a reprint for a two-desk visit at a long-named site."""
+    return make_slip(
+        site_name="札幌市就業サポートセンター（北区役所内）求職者総合支援",
+        label="JOB-1234",
+        desk_label="職業相談・職業紹介 → 住居確保給付金の相談",
+        people_ahead=123,
+        estimate_low_min=120,
+        estimate_high_min=180,
+        status_url="https://madoguchi.city.sapporo.lg.jp/t/" + "x" * 22,  # QR version 4
+        language=language,
+        translated_line=line,
+        reissue=True,
+    )
+
+
+@pytest.mark.parametrize("width", [512, 576])
+def test_the_longest_ticket_stays_within_the_row_budget(fonts: TicketFonts, width: int) -> None:
+    lines = shipped_visitor_lines()
+    assert {"en", "vi", "zh", "ko"} <= set(lines)
+    for language, line in lines.items():
+        image = render_ticket(longest_slip(language, line), width, fonts)
+        assert image.height <= ROW_BUDGET, language
+    japanese = render_ticket(longest_slip("ja", ""), width, fonts)
+    assert japanese.height <= ROW_BUDGET
+
+
+@pytest.mark.parametrize("width", [512, 576])
+def test_an_ordinary_ticket_keeps_its_full_type_sizes_in_every_shipped_language(
+    fonts: TicketFonts, width: int
+) -> None:
+    japanese = ink_bands(render_ticket(make_slip(), width, fonts))
+    for language, line in shipped_visitor_lines().items():
+        slip = make_slip(language=language, translated_line=line)
+        bands = ink_bands(render_ticket(slip, width, fonts))
+        assert bands[:4] == japanese[:4], language  # site, rule, number and desk unchanged
+
+
+def qr_box(image: Image.Image) -> tuple[int, int, int, int]:
+    """The QR code's corners: it is square, and the leftmost ink of the bottom band."""
+    *_, (top, height) = ink_bands(image)
+    band = ImageChops.invert(image.crop((0, top, image.width, top + height)).convert("L"))
+    left = (band.getbbox() or (0, 0, 0, 0))[0]
+    return left, top, left + height, top + height
+
+
+@pytest.mark.parametrize("width", [512, 576])
+def test_qr_code_has_big_modules_and_a_clear_quiet_zone(
+    slip: TicketSlip, fonts: TicketFonts, width: int
+) -> None:
+    image = render_ticket(slip, width, fonts)
+    left, top, right, bottom = qr_box(image)
+    pixels = image.load()
+    assert pixels is not None
+    # The finder patterns' outer rows are dark runs of 7 modules, at both top corners.
+    run = next(x for x in range(left, right) if pixels[x, top] != 0) - left
+    assert run == 7 * QR_MODULE_DOTS and QR_MODULE_DOTS >= 4
+    assert all(pixels[x, top] == 0 for x in range(right - run, right))
+    assert pixels[right - run - 1, top] != 0
+    quiet = 4 * QR_MODULE_DOTS
+    assert left - quiet >= 0 and bottom + quiet <= image.height
+    around = image.crop((left - quiet, top - quiet, right + quiet, bottom + quiet)).convert("L")
+    inverted = ImageChops.invert(around)
+    inverted.paste(0, (quiet, quiet, quiet + right - left, quiet + bottom - top))
+    assert inverted.getbbox() is None
+
+
+def test_japanese_tickets_carry_a_hint_and_others_their_own_line() -> None:
+    assert visitor_line(make_slip()) == (JAPANESE_HINT, False)
+    english = make_slip(language="en", translated_line="Please wait.")
+    assert visitor_line(english) == ("Please wait.", True)
+    easy = make_slip(language="ja-easy", translated_line="まって ください。")
+    assert visitor_line(easy) == (JAPANESE_HINT, False)
+    assert visitor_line(make_slip(language="en")) == (JAPANESE_HINT, False)

@@ -127,7 +127,7 @@ def test_paper_running_out_mid_ticket_is_not_printed_again_when_paper_is_loaded(
     printing: PrintingServer, watch: Any
 ) -> None:
     server, [fake] = printing.server, printing.fakes["pjam"]
-    fake.set(paper_rows=300)  # the probe says ready; the paper ends a quarter down the ticket
+    fake.set(paper_rows=300)  # the probe says ready; the paper ends partway down the ticket
     kiosk = watch(server, "pjam", "kiosk")
 
     ticket = issue(server, "pjam")
