@@ -45,6 +45,43 @@ ERRORS = {
     "unknown_counter": "その会場にその窓口はありません。",
     "unknown_device": "その端末はありません。",
     "device_revoked": "その端末はすでに無効になっています。",
+    "unknown_service": "その会場にその用件はありません。",
+    "unknown_printer": "その会場にそのプリンターはありません。",
+    "service_has_live_tickets": "この用件の番号札がまだ使われています（{tickets}枚）。"
+    "呼出・対応が終わってから削除してください。",
+    "service_served_by_counter": "窓口「{counter}」がこの用件を受け持っています。"
+    "先にその窓口の受け持ちから外してください。",
+    "counter_in_use": "窓口「{counter}」は対応中です。対応が終わってから変更してください。",
+    "counter_has_devices": "端末「{device}」がこの窓口に割り当てられています。"
+    "先に端末を別の窓口か区域に移してください。",
+    "numbers_in_use": "番号「{label}」がほかの用件でまだ使われています。"
+    "別の番号の範囲にするか、その番号の対応が終わってから変更してください。",
+    "printer_in_use": "発券機がこのプリンター（{printer}）で印刷しています。"
+    "先に発券機のプリンターを変えてください。",
+    "device_has_printers": "この発券機にはこの会場のプリンターが割り当てられています。"
+    "先にプリンターを外してから、ほかの会場へ移してください。",
+}
+
+# The site configuration forms (admin/site.html): what each field must be.
+CONFIG_FIELD_HINTS = {
+    "id": "IDは半角の英小文字・数字と「-」「_」で入力してください。",
+    "name": "名前を入力してください（200文字まで）。",
+    "organisation": "所属（ハローワーク・札幌市）を選んでください。",
+    "prefix": "記号は英字3文字までです（数字は使えません）。",
+    "numbers": "番号の範囲は1〜9999で、始めが終わり以下、"
+    "ほかの用件と重ならないようにしてください。",
+    "target_wait": "目標待ち時間は1〜240分です。",
+    "public_name": "公開する名前を入力してください。",
+    "number": "窓口番号は1以上で、会場の中で重ならないようにしてください。",
+    "area": "その会場にない区域か、窓口と合わない区域です。",
+    "counter": "窓口を確認してください。",
+    "services": "受け持つ用件を1つ以上選んでください。",
+    "mode": "選び方を選んでください。",
+    "weights": "重みは「用件ID=数」（0より大きい数）で、重みで選ぶ窓口だけに使えます。",
+    "kind": "接続のしかたを選んでください。",
+    "address": "接続先を確認してください（例：ネットワークなら 192.168.1.50:9100）。",
+    "width": "用紙幅は512（58mm）か576（80mm）です。",
+    "printers": "その会場のプリンターのIDを、使う順にカンマで区切って入力してください。",
 }
 
 
@@ -57,3 +94,14 @@ def japanese(exc: QueueError) -> str:
     if text is None:
         return f"操作できませんでした（{exc.code}）：{exc.message}"
     return text.format(**{k: v for k, v in exc.details.items()})
+
+
+def config_japanese(exc: QueueError) -> str:
+    """What went wrong with a site configuration form; a refused value also says the rule
+    it broke, as the site file's reader words it (for the ward's IT staff)."""
+    if exc.code not in ("invalid_field", "unknown_field"):
+        return japanese(exc)
+    field = str(exc.details.get("field", "")).removeprefix("body.")
+    key = field.split(".")[0].split("[")[0]
+    hint = CONFIG_FIELD_HINTS.get(key, "入力内容を確認してください。")
+    return f"{hint}（{exc.message}）"

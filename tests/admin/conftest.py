@@ -10,17 +10,21 @@ import pytest
 
 from tests.harness import ServerProcess
 
-POOL = [f"e{i:02d}" for i in range(1, 41)]
+POOL = [f"e{i:02d}" for i in range(1, 37)]
+SPARE = ["e37", "e38", "e39", "e40"]  # never taken from the pool: tests name them
 PRINTING = "ep"
 PASSWORD = "correct horse battery"
+MANAGED = "e37"  # the manager "boss" runs it; no test changes it
 
 
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path_factory.mktemp("admin"), [*POOL, PRINTING],
+    proc = ServerProcess(tmp_path_factory.mktemp("admin"), [*POOL, *SPARE, PRINTING],
                          printers={PRINTING: f"memory://{PRINTING}"})
     proc.init()
     proc.add_account("root", ["--role", "admin", "--name", "管理 太郎"], PASSWORD)
+    proc.add_account("boss", ["--role", "manager", "--site", MANAGED, "--name", "所長",
+                              "--organisation", "hellowork", "--organisation", "city"], PASSWORD)
     proc.start()
     yield proc
     proc.stop()

@@ -1,0 +1,219 @@
+"""The admin page's site configuration: desks, counters, printers, kiosks and displays of one
+site, changed with plain forms (CSRF token, post-redirect-get, Japanese messages).
+
+Each form is read into the same body the API takes, checked by the same schema, and goes
+through the same editor: the site file's rules, the safety checks, one transaction with the
+audit row, and every screen of the site updated at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, flash, redirect, request, url_for
+
+from ..api.endpoints import STATUS_BY_KIND, Denied
+from ..api.validation import Schema, validate
+from ..auth import audit as auditing
+from ..auth import web
+from ..domain.errors import Invalid, QueueError
+from ..siteedit import changes
+from ..siteedit.api import COUNTER_BODY, PRINTER_BODY, SERVICE_BODY, configuration_view
+from ..siteedit.changes import Change
+from ..siteedit.devices import device_change
+from ..siteedit.editor import ConfigEditor
+from .messages import ORGANISATION_NAMES, config_japanese
+from .views import _page, _person, bp
+
+KINDS = {"network": "ネットワーク", "usb": "USB", "serial": "シリアル", "file": "デバイスファイル",
+         "memory": "メモリー（試験用）"}
+
+
+def _editor() -> ConfigEditor:
+    return current_app.extensions["madoguchi_config_editor"]  # type: ignore[no-any-return]
+
+
+def _to_site(site_id: str) -> Response:
+    return redirect(url_for(".site_page", site_id=site_id), 303)  # type: ignore[return-value]
+
+
+@bp.get("/sites/<site_id>")
+def site_page(site_id: str) -> Response:
+    person = _person()
+    if person is None or person.role != "admin":
+        if person is not None:
+            flash("会場の設定はシステム管理者だけが変えられます。", "error")
+        return redirect(url_for(".index"), 303)  # type: ignore[return-value]
+    editor = _editor()
+    try:
+        view = configuration_view(editor.parts(site_id), editor)
+    except QueueError as exc:
+        flash(config_japanese(exc), "error")
+        return redirect(url_for(".index"), 303)  # type: ignore[return-value]
+    services = current_app.extensions["madoguchi"]
+    return _page("admin/site.html", person=person, sites=services.sites, config=view,
+                 site=services.sites[site_id], kinds=KINDS, organisation_names=ORGANISATION_NAMES)
+
+
+def _change(site_id: str, make: Callable[[ConfigEditor], Change], done: str) -> Response:
+    """Run one form's change as the logged-in administrator, audited either way."""
+    person = _person()
+    if person is None:
+        return redirect(url_for(".index"), 303)  # type: ignore[return-value]
+    audit = auditing.begin(person, site_id=site_id)
+    assert audit is not None
+    try:
+        web.check_csrf(form=True)
+        if person.role != "admin":
+            raise Denied("Only an administrator may do this.", "forbidden_role")
+        editor = _editor()
+        change = make(editor)
+        audit.action, audit.target = change.action, change.target
+        audit.detail.update(change.detail)
+        editor.apply(change.edit, person, audit)
+    except QueueError as exc:
+        audit.finish(STATUS_BY_KIND.get(exc.kind, 409), exc.code)
+        flash(config_japanese(exc), "error")
+    else:
+        audit.finish(200)
+        flash(done, "ok")
+    return _to_site(site_id)
+
+
+# ---- reading forms into API bodies ------------------------------------------------------
+
+
+def _text(name: str) -> str:
+    return request.form.get(name, "").strip()
+
+
+def _whole(name: str, field: str | None = None) -> int:
+    value = _text(name)
+    if not value.isdigit():
+        raise Invalid(f"'{name}' must be a whole number.", "invalid_field",
+                      field=f"body.{field or name}")
+    return int(value)
+
+
+def _checked(body: dict[str, Any], schema: Schema) -> dict[str, Any]:
+    validate(body, schema)
+    return body
+
+
+def _ident(name: str) -> str:
+    value = _text(name)
+    if not value:
+        raise Invalid("Give an id.", "invalid_field", field="body.id")
+    return value
+
+
+def service_form() -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": _text("name"),
+        "organisation": _text("organisation"),
+        "numbers": [_whole("first", "numbers"), _whole("last", "numbers")],
+        "target_wait": _whole("target_wait"),
+        "sensitive": request.form.get("sensitive") == "on",
+    }
+    for optional in ("prefix", "public_name", "description"):
+        if _text(optional):
+            body[optional] = _text(optional)
+    return _checked(body, SERVICE_BODY)
+
+
+def counter_form() -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": _text("name"),
+        "number": _whole("number"),
+        "area": _text("area"),
+        "services": request.form.getlist("services"),
+        "mode": _text("mode") or "weighted",
+    }
+    weights = {}
+    for part in _text("weights").replace("、", " ").replace(",", " ").split():
+        desk, _, value = part.partition("=")
+        try:
+            weights[desk] = float(value)
+        except ValueError:
+            raise Invalid(f"'{part}' is not desk=weight.", "invalid_field",
+                          field="body.weights") from None
+    if weights:
+        body["weights"] = weights
+    return _checked(body, COUNTER_BODY)
+
+
+def printer_form() -> dict[str, Any]:
+    body: dict[str, Any] = {"kind": _text("kind"), "address": _text("address"),
+                            "width": _whole("width")}
+    if _text("name"):
+        body["name"] = _text("name")
+    return _checked(body, PRINTER_BODY)
+
+
+def device_form() -> dict[str, Any]:
+    body: dict[str, Any] = {"name": _text("name"), "enabled": request.form.get("enabled") == "on"}
+    if "area" in request.form:  # a display: a counter chosen brings its own area
+        body["counter"] = _text("counter") or None
+        body["area"] = None if body["counter"] else _text("area") or None
+    if "printers" in request.form:
+        body["printers"] = [p.strip() for p in _text("printers").replace("、", ",").split(",")
+                            if p.strip()]
+    return body
+
+
+# ---- the forms ----------------------------------------------------------------------------
+
+
+@bp.post("/sites/<site_id>/services")
+def save_service(site_id: str) -> Response:
+    service_id = request.form.get("id", "").strip()
+    return _change(site_id, lambda ed: changes.put_service(ed, site_id, _ident("id"),
+                                                           service_form()),
+                   f"用件「{service_id}」を保存しました。発券機・表示盤にすぐ反映されます。")
+
+
+@bp.post("/sites/<site_id>/services/<service_id>/remove")
+def remove_service(site_id: str, service_id: str) -> Response:
+    return _change(site_id, lambda ed: changes.remove_service(ed, site_id, service_id),
+                   f"用件「{service_id}」を削除しました。")
+
+
+@bp.post("/sites/<site_id>/counters")
+def save_counter(site_id: str) -> Response:
+    counter_id = request.form.get("id", "").strip()
+    return _change(site_id, lambda ed: changes.put_counter(ed, site_id, _ident("id"),
+                                                           counter_form()),
+                   f"窓口「{counter_id}」を保存しました。窓口端末・表示盤にすぐ反映されます。")
+
+
+@bp.post("/sites/<site_id>/counters/<counter_id>/remove")
+def remove_counter(site_id: str, counter_id: str) -> Response:
+    return _change(site_id, lambda ed: changes.remove_counter(ed, site_id, counter_id),
+                   f"窓口「{counter_id}」を削除しました。")
+
+
+@bp.post("/sites/<site_id>/printers")
+def save_printer(site_id: str) -> Response:
+    printer_id = request.form.get("id", "").strip()
+    return _change(site_id, lambda ed: changes.put_printer(ed, site_id, _ident("id"),
+                                                           printer_form()),
+                   f"プリンター「{printer_id}」を保存しました。")
+
+
+@bp.post("/sites/<site_id>/printers/<printer_id>/remove")
+def remove_printer(site_id: str, printer_id: str) -> Response:
+    return _change(site_id, lambda ed: changes.remove_printer(ed, site_id, printer_id),
+                   f"プリンター「{printer_id}」を削除しました。")
+
+
+@bp.post("/sites/<site_id>/devices/<device_id>")
+def save_device(site_id: str, device_id: str) -> Response:
+    return _change(site_id, lambda ed: device_change(ed, site_id, device_id, device_form()),
+                   f"端末「{device_id}」を保存しました。接続中の画面はつなぎ直されます。")
+
+
+@bp.post("/sites/<site_id>/reset")
+def reset_site(site_id: str) -> Response:
+    return _change(site_id, lambda ed: changes.reset(ed, site_id),
+                   "この会場の変更をすべて取り消し、設定ファイルのとおりに戻しました。")
