@@ -235,6 +235,7 @@ def close_day(ctx: click.Context, site_ids: tuple[str, ...], url: str | None,
         engine.append_audit([cli_audit_row(services.clock.now(), "close_day", site_id,
                                            body)])
         click.echo(f"{site_id}: closed {body['closed_tickets']} live ticket(s)")
+    app.extensions["madoguchi_reports"].settle()  # the closed days are summed up and stored
     engine.stop()
 
 

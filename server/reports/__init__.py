@@ -58,6 +58,8 @@ def register(app: Flask, services: Any, config: SiteConfig) -> ReportService:
         services.settings.retention_days,
     )
     app.extensions["madoguchi_reports"] = reports
+    services.engine.subscribe(reports.day_closed)  # a closed day is summed up at once
+    reports.start()
     editor = edits.SiteEditor(
         services, {s.id: s for s in config.sites}, reports.writer, reports.reader, offload
     )

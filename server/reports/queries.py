@@ -15,6 +15,7 @@ Definitions (the README's Reports section says the same):
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ from .periods import WEEKDAYS_JA, Period, group_key, group_keys
 
 ORGANISATIONS = ("hellowork", "city")
 WAIT_BINS = (5, 10, 15, 20, 30, 45, 60)  # minutes: 0–5, 5–10, … 45–60, 60 and over
+HOUR_KEYS = [f"{hour:02d}" for hour in range(24)]  # group_key("hour", …) of each hour
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ def _add_hourly(
     if group == "hour":
         for hour, value in enumerate(hours):
             if value:
-                groups[group_key(group, day, hour)].count(name, value)
+                groups[HOUR_KEYS[hour]].count(name, value)
     else:
         groups[group_key(group, day, 0)].count(name, amount)
 
@@ -230,15 +232,45 @@ def _add_desk(
     for name in COUNTS:
         _add_hourly(name, f[name], rows, groups, group, day)
     target = desk.target_wait_min * 60
-    for hour, seconds in f["waits"]:
-        within = seconds <= target
-        for row in rows:
-            row.wait(seconds, within)
-        groups[group_key(group, day, hour)].wait(seconds, within)
-    for hour, seconds in f["times"]:
-        for row in rows:
-            row.times.append(seconds)
-        groups[group_key(group, day, hour)].times.append(seconds)
+    _add_seconds(f["waits"], target, rows, groups, group, day)
+    _add_seconds(f["times"], None, rows, groups, group, day)
+
+
+def _add_seconds(
+    pairs: list[list[int]],
+    target: int | None,
+    rows: list[Tally],
+    groups: _Rows,
+    group: str,
+    day: date,
+) -> None:
+    """A day's [hour, seconds] waits (with the desk's target) or service times (without),
+    added to every row and to their groups: one list operation per row, not per value."""
+    if not pairs:
+        return
+    seconds = [s for _, s in pairs]
+    within = 0 if target is None else sum(1 for s in seconds if s <= target)
+    for row in rows:
+        if target is None:
+            row.times.extend(seconds)
+        else:
+            row.waits.extend(seconds)
+            row.within += within
+    if group != "hour":
+        tally = groups[group_key(group, day, 0)]
+        if target is None:
+            tally.times.extend(seconds)
+        else:
+            tally.waits.extend(seconds)
+            tally.within += within
+        return
+    for hour, value in pairs:
+        tally = groups[HOUR_KEYS[hour]]
+        if target is None:
+            tally.times.append(value)
+        else:
+            tally.waits.append(value)
+            tally.within += value <= target
 
 
 def _add_counter(
@@ -250,7 +282,7 @@ def _add_counter(
         row.serving += serving
     if group == "hour":
         for hour in range(24):
-            tally = groups[group_key(group, day, hour)]
+            tally = groups[HOUR_KEYS[hour]]
             tally.open += c["open"][hour]
             tally.serving += c["serving"][hour]
     else:
@@ -448,6 +480,7 @@ def waits_report(
     labels = [f"{low}〜{high}分" for low, high in zip((0, *WAIT_BINS), WAIT_BINS, strict=False)]
     labels.append(f"{WAIT_BINS[-1]}分以上")
     total = [0] * len(labels)
+    edges = [high * 60 for high in WAIT_BINS]
     by_desk: dict[str, list[int]] = {}
     for site_day in days:
         site = sites.get(site_day.site_id)
@@ -458,9 +491,7 @@ def waits_report(
                 continue
             row = by_desk.setdefault(service_id, [0] * len(labels))
             for _, seconds in f["waits"]:
-                index = next(
-                    (i for i, high in enumerate(WAIT_BINS) if seconds < high * 60), len(WAIT_BINS)
-                )
+                index = bisect.bisect_right(edges, seconds)  # the first bin it is below
                 row[index] += 1
                 total[index] += 1
     return {

@@ -1,16 +1,19 @@
 """The report service: daily aggregates kept up to date, reports run off the event loop.
 
-A finished business day (before today, with no live ticket left) is summed up once and
-stored in `daily_aggregates`; today and days still open are summed up from the log on each
-request. Stored days are checked against the log before use: any event stored after the
-newest build that falls on (or the day after) a stored day makes that day be built again,
-so a correction, a late close or a simulated clock set back never leaves a stale figure.
-Heavy work runs in gevent's thread pool on the service's own database connections, one
-report at a time, so calls and displays are never held up.
+A business day is summed up once and stored in `daily_aggregates` when it is over: right
+after the day is closed (the close's commit wakes a background job), or, for days closed
+while no server ran or before this was so, by the catch-up that housekeeping runs at the
+server's start and every ten minutes. A report reads the stored days back; today and days
+still open are summed up from the log on each request. Stored days are checked against the
+log before use: a ticket or counter event stored after the newest build makes its day (and
+every later one) be built again, so a correction, a late close or a simulated clock set back
+never leaves a stale figure. Heavy work runs in gevent's thread pool on the service's own
+database connections, one report at a time, so calls and displays are never held up.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time as wall
 from collections.abc import Callable, Iterable
@@ -29,7 +32,7 @@ from .stages import LogRow, Visit, visits_from
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Offload = Callable[[Callable[[], Any]], Any]
-WARM_DAYS = 400  # housekeeping keeps this many past days summed up
+CLOSE_LOOKBACK = 7  # days before a closed one that its close sums up too, if missing
 HOUSEKEEPING_EVERY = 600.0  # seconds between housekeeping runs
 
 
@@ -63,6 +66,7 @@ class ReportService:
         self.retention_days = retention_days
         self._busy: Any = None  # a gevent semaphore, made on first use
         self._last_housekeeping = float("-inf")
+        self._working: set[Any] = set()  # greenlets summing up days in the background
 
     # ---- what the reports are made of ------------------------------------------------
 
@@ -89,8 +93,11 @@ class ReportService:
         return found
 
     def _days_of_site(
-        self, state: SiteState, period: Period, now: datetime
+        self, state: SiteState, period: Period, now: datetime, read: bool = True
     ) -> dict[date, dict[str, Any]]:
+        """The site's figures for the days of the period up to today: stored ones read
+        back, the rest summed up from the log (and stored, once the day is over). Without
+        `read`, stored days are left unread (and the answer holds only the days built)."""
         site = state.site
         last = min(period.last, state.today)
         if last < period.first:
@@ -98,7 +105,7 @@ class ReportService:
         with self.reader.connect() as conn:  # one read transaction: one consistent view
             seq = store.newest_seq(conn)
             stale_from = self._stale_from(conn, site)
-            stored = store.stored_days(conn, site.id, period.first, last)
+            stored = store.stored_days(conn, site.id, period.first, last, figures=read)
             usable = {
                 d: s.figures
                 for d, s in stored.items()
@@ -106,33 +113,35 @@ class ReportService:
             }
             missing = [d for d in Period(period.first, last).days() if d not in usable]
             built = self._build(conn, site, missing, now)
-        keep = {d: f for d, f in built.items() if d < state.today and d not in state.live_days}
-        if stale_from is not None or keep:
+            forget = stale_from is not None and store.days_to_forget(conn, site.id, stale_from)
+            closed = store.closed_at(conn, site.id) if state.today in built else None
+        closed_today = closed is not None and site.business_day(closed) == state.today
+        keep = {
+            d: f
+            for d, f in built.items()
+            if (d < state.today and d not in state.live_days) or (d == state.today and closed_today)
+        }
+        if forget or keep:
             with self.writer.begin() as conn:
-                if stale_from is not None:
+                if forget and stale_from is not None:
                     store.forget_days(conn, site.id, stale_from)
                 store.save_days(conn, site.id, keep, seq, now)
-        return {**usable, **built}
+        return {**usable, **built} if read else built
 
     def _stale_from(self, conn: Any, site: Site) -> date | None:
-        """The first stored day the log has changed under since the newest build."""
+        """The first stored day the log has changed under since the newest build: the day
+        of a ticket that has had an event since, or of a counter's opening or closing."""
         newest = store.newest_build(conn, site.id)
         if newest is None:
             return None
-        moment = store.first_change_after(conn, site.id, newest)
-        if moment is None:
-            return None
-        # A day's tickets are closed just after the next day starts: an event may belong
-        # to the day before its own.
-        return site.business_day(moment) - timedelta(days=1)
+        ticket_day, moment = store.first_changed(conn, site.id, newest)
+        days = [d for d in (ticket_day, site.business_day(moment) if moment else None) if d]
+        return min(days, default=None)
 
     def _build(
         self, conn: Any, site: Site, days: list[date], now: datetime
     ) -> dict[date, dict[str, Any]]:
-        built: dict[date, dict[str, Any]] = {}
-        for run in _runs(days):
-            built.update(build_days(conn, site, run[0], run[-1], now))
-        return built
+        return build_days(conn, site, days, now) if days else {}
 
     # ---- reports ---------------------------------------------------------------------
 
@@ -165,23 +174,85 @@ class ReportService:
 
         return self.run(work)
 
+    # ---- summing up days as they close ------------------------------------------------
+
+    def sum_closed_days(self, state: SiteState, now: datetime) -> list[date]:
+        """After a site's day was closed: sum up and store the days just ended (the closed
+        day, and any of the week before still missing). Runs in the thread pool; answers
+        the days summed up."""
+        period = Period(state.today - timedelta(days=CLOSE_LOOKBACK), state.today)
+        return sorted(self._days_of_site(state, period, now, read=False))
+
+    def catch_up(self, states: list[SiteState], now: datetime) -> dict[str, int]:
+        """Sum up every past day of the detailed log not stored yet (a database from before
+        days were summed up at their close, or days closed while the server was down).
+        Answers how many days were built per site."""
+        done: dict[str, int] = {}
+        for state in states:
+            with self.reader.connect() as conn:
+                first = store.first_detail_day(conn, state.site.id)
+            if first is None:
+                continue
+            built = self._days_of_site(state, Period(first, state.today), now, read=False)
+            done[state.site.id] = len([d for d in built if d < state.today])
+        return done
+
+    def day_closed(self, events: Iterable[Any]) -> None:
+        """An engine listener (on the event loop, after the commit): a site whose day was
+        closed gets its days summed up in the background."""
+        for site_id in {e.site_id for e in events if e.kind == "day_closed"}:
+            self._background(functools.partial(self._sum_after_close, site_id))
+
+    def _sum_after_close(self, site_id: str) -> None:
+        [state] = self.states([site_id])
+        now = self.clock.now()
+        days = self.run(lambda: self.sum_closed_days(state, now))
+        log.info("summed up %s day(s) of %s at its close", len(days), site_id)
+
+    def _background(self, work: Callable[[], None]) -> None:
+        import gevent
+
+        def guarded() -> None:
+            try:
+                work()
+            except Exception:  # the next report or housekeeping sums the days up instead
+                log.exception("summing up days failed")
+
+        greenlet = gevent.spawn(guarded)
+        self._working.add(greenlet)
+        greenlet.link(self._working.discard)
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait for the background summing to finish (before a command-line run exits)."""
+        import gevent
+
+        gevent.joinall(list(self._working), timeout=timeout)
+
     # ---- housekeeping and retention --------------------------------------------------
 
+    def start(self) -> None:
+        """At the server's start: housekeeping at once, in the background, so that days
+        left unsummed (an upgrade, a crash before the close was summed) are caught up."""
+        self._background(self.housekeeping)
+
     def housekeeping(self) -> None:
-        """Keep the past days summed up and, with a retention period, purge old detail; at
-        most every ten minutes (called from the server's housekeeping loop)."""
+        """Sum up any past day not stored yet and, with a retention period, purge old
+        detail; at most every ten minutes (called from the server's housekeeping loop)."""
         if wall.monotonic() - self._last_housekeeping < HOUSEKEEPING_EVERY:
             return
         self._last_housekeeping = wall.monotonic()
         states = self.states(list(self.sites))
         now = self.clock.now()
         for state in states:
-            period = Period(state.today - timedelta(days=WARM_DAYS), state.today)
-            self.run(
-                lambda state=state, period=period: (  # type: ignore[misc]
-                    self._days_of_site(state, period, now)
+            began = wall.monotonic()
+            built = self.run(lambda state=state: self.catch_up([state], now))  # type: ignore[misc]
+            if built.get(state.site.id):
+                log.info(
+                    "summed up %s day(s) of %s in %.1f s",
+                    built[state.site.id],
+                    state.site.id,
+                    wall.monotonic() - began,
                 )
-            )
         if self.retention_days:
             self.run(lambda: self.purge(states, self.retention_days, now))
 
@@ -219,17 +290,6 @@ def site_info(site: Site) -> queries.SiteInfo:
     )
 
 
-def _runs(days: list[date]) -> list[list[date]]:
-    """Consecutive days, grouped: each group is read from the log in one query."""
-    runs: list[list[date]] = []
-    for day in sorted(days):
-        if runs and (day - runs[-1][-1]).days == 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    return runs
-
-
 def _rows_by_day(rows: Iterable[tuple[date, LogRow]]) -> dict[date, list[LogRow]]:
     by_day: dict[date, list[LogRow]] = {}
     for day, row in rows:
@@ -238,26 +298,45 @@ def _rows_by_day(rows: Iterable[tuple[date, LogRow]]) -> dict[date, list[LogRow]
 
 
 def build_days(
-    conn: Any, site: Site, first: date, last: date, now: datetime
+    conn: Any, site: Site, days: list[date], now: datetime
 ) -> dict[date, dict[str, Any]]:
-    """The figures of business days first..last at `site`, from the detailed log."""
-    tickets = _rows_by_day(store.ticket_rows(conn, site.id, first, last))
+    """The figures of the given business days at `site`, from the detailed log: one pass
+    over the site's events from the first of those days on, in sequence order."""
+    days = sorted(set(days))
+    first, last = days[0], days[-1]
+    ticket_day = store.ticket_days(conn, site.id, first, last)
+    wanted = set(days)
+    ticket_day = {tid: day for tid, day in ticket_day.items() if day in wanted}
     start, _ = day_window(first, site.timezone, site.policy.day_starts_at)
     _, end = day_window(last, site.timezone, site.policy.day_starts_at)
-    counters = store.counter_rows(conn, site.id, start, end)
+    since = store.first_seq(conn, site.id, min(ticket_day, default=None), start)
+    counters = store.counters_before(conn, site.id, start)
+    ticket_rows: list[LogRow] = []
+    for row in store.scan(conn, site.id, since):
+        if row.ticket_id is not None:
+            if row.ticket_id in ticket_day:
+                ticket_rows.append(row)
+        elif row.counter_id is not None and row.kind in store.COUNTER_KINDS and row.at < end:
+            counters.append(row)
+    by_day: dict[date, list[Visit]] = {}
+    for visit in visits_from(ticket_rows, ticket_day):
+        by_day.setdefault(visit.business_day or first, []).append(visit)
     state: dict[str, LogRow] = {}
     index = 0
     built: dict[date, dict[str, Any]] = {}
-    for day in Period(first, last).days():
+    for day in days:
         window = day_window(day, site.timezone, site.policy.day_starts_at)
+        while index < len(counters) and counters[index].at < window[0]:  # days not asked for
+            row = counters[index]
+            state[row.counter_id or ""] = row
+            index += 1
         rows = [row for row in state.values() if row.kind != "counter_closed"]
         while index < len(counters) and counters[index].at < window[1]:
             row = counters[index]
             rows.append(row)
-            if row.counter_id:
-                state[row.counter_id] = row
+            state[row.counter_id or ""] = row
             index += 1
-        visits = visits_from(tickets.get(day, []))
+        visits = by_day.get(day, [])
         if not visits and not rows:
             built[day] = empty_day()
             continue

@@ -35,7 +35,7 @@ NO_SHOW_ENDS = ("requeued", "no_show")
 LEFT_ENDS = ("no_show", "cancelled", "day_closed")  # how a visit ends unserved
 
 
-@dataclass
+@dataclass(slots=True)
 class Stage:
     """One wait at one desk and what came of it."""
 

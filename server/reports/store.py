@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -144,9 +144,93 @@ def ticket_rows(
         )
 
 
-def counter_rows(conn: Connection, site_id: str, start: datetime, end: datetime) -> list[LogRow]:
-    """The counters' opening, pausing and closing in [start, end), each counter's last
-    such event before `start` first (its state when the window opens)."""
+def ticket_days(conn: Connection, site_id: str, first: date, last: date) -> dict[int, date]:
+    """The business day of each ticket issued at the site on days first..last."""
+    query = select(_t.c.id, type_coerce(_t.c.business_day, String)).where(
+        _t.c.site_id == site_id, _t.c.business_day >= first, _t.c.business_day <= last
+    )
+    days: dict[Any, date] = {}  # one date object per day, not per ticket
+    found = {}
+    for ticket_id, day in conn.execute(query):
+        if day not in days:
+            days[day] = day if isinstance(day, date) else date.fromisoformat(day)
+        found[int(ticket_id)] = days[day]
+    return found
+
+
+def first_seq(conn: Connection, site_id: str, first_ticket: int | None, start: datetime) -> int:
+    """Where a scan of the log for the days from `start` on begins: the first event of the
+    first ticket of those days (tickets are numbered in the order their issue is stored,
+    so later tickets' events come after it) or the first counter event from `start` on."""
+    found = []
+    if first_ticket is not None:
+        found.append(conn.execute(select(func.min(_e.c.seq)).where(_e.c.ticket_id == first_ticket)))
+    found.append(
+        conn.execute(
+            select(func.min(_e.c.seq)).where(
+                _e.c.site_id == site_id, _e.c.kind.in_(COUNTER_KINDS), _e.c.at >= start
+            )
+        )
+    )
+    seqs = [int(v) for v in (r.scalar() for r in found) if v is not None]
+    return min(seqs, default=newest_seq(conn) + 1)
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+def scan(conn: Connection, site_id: str, since_seq: int) -> Iterator[LogRow]:
+    """The site's ticket and counter events from `since_seq` on, in sequence order, read in
+    one pass with few conversions: times come back as stored (parsed here), and of the
+    events' data only what the figures need (a finish's outcome and placement, a
+    cancellation's reason)."""
+    finished = _e.c.kind == "finished"
+    query = (
+        select(
+            _e.c.seq,
+            type_coerce(_e.c.at, String),
+            _e.c.kind,
+            _e.c.ticket_id,
+            _e.c.stage,
+            _e.c.service_id,
+            _e.c.counter_id,
+            case((finished, _e.c.data["outcome"].as_string())),
+            case((finished, _e.c.data["placement"].as_integer())),
+            case((_e.c.kind == "cancelled", _e.c.data["reason"].as_string())),
+        )
+        .where(
+            _e.c.site_id == site_id,
+            _e.c.seq >= since_seq,
+            _e.c.kind.in_((*TICKET_KINDS, *COUNTER_KINDS)),
+        )
+        .order_by(_e.c.seq)
+    )
+    for rows in conn.execute(query).partitions(5000):  # fetched in batches, not row by row
+        for seq, at, kind, ticket, stage, service, counter, outcome, placement, reason in rows:
+            if kind == "finished":
+                data = {"outcome": outcome, "placement": bool(placement)}
+            elif reason is not None:
+                data = {"reason": reason}
+            else:
+                data = _EMPTY
+            yield LogRow(seq, _moment(at), kind, ticket, stage, service, counter, data)
+
+
+def _moment(value: Any) -> datetime:
+    """A stored time as aware UTC: SQLite hands back the stored text (naive UTC), other
+    databases a datetime."""
+    if isinstance(value, str):
+        tail = value[19:]
+        if "+" in tail or "-" in tail or tail.endswith("Z"):  # stored with its offset
+            return datetime.fromisoformat(value).astimezone(UTC)
+        return datetime.fromisoformat(value + "+00:00")  # much faster than .replace(tzinfo=)
+    moment = as_utc(value)
+    assert moment is not None
+    return moment
+
+
+def counters_before(conn: Connection, site_id: str, start: datetime) -> list[LogRow]:
+    """Each counter's last opening, pausing or closing before `start`: its state then."""
     before = (
         select(_e.c.counter_id, func.max(_e.c.seq).label("seq"))
         .where(_e.c.site_id == site_id, _e.c.kind.in_(COUNTER_KINDS), _e.c.at < start)
@@ -156,6 +240,12 @@ def counter_rows(conn: Connection, site_id: str, start: datetime, end: datetime)
     earlier = conn.execute(
         select(*_COLUMNS).where(_e.c.seq.in_(select(before.c.seq))).order_by(_e.c.seq)
     )
+    return [_row(r) for r in earlier]
+
+
+def counter_rows(conn: Connection, site_id: str, start: datetime, end: datetime) -> list[LogRow]:
+    """The counters' opening, pausing and closing in [start, end), each counter's last
+    such event before `start` first (its state when the window opens)."""
     within = conn.execute(
         select(*_COLUMNS)
         .where(
@@ -163,33 +253,94 @@ def counter_rows(conn: Connection, site_id: str, start: datetime, end: datetime)
         )
         .order_by(_e.c.seq)
     )
-    return [_row(r) for r in earlier] + [_row(r) for r in within]
+    return counters_before(conn, site_id, start) + [_row(r) for r in within]
 
 
-def first_change_after(conn: Connection, site_id: str, seq: int) -> datetime | None:
-    """The earliest moment of any event stored after `seq` at the site."""
-    moment = conn.execute(
-        select(func.min(_e.c.at)).where(_e.c.site_id == site_id, _e.c.seq > seq)
+def first_changed(conn: Connection, site_id: str, seq: int) -> tuple[date | None, datetime | None]:
+    """What the site's events stored after `seq` may have changed: the earliest business
+    day of a ticket they touched, and the earliest moment of a counter's opening, pausing
+    or closing among them. Other events (printing, alerts, the day's close) change no
+    figure."""
+    ticket_day = conn.execute(
+        select(func.min(_t.c.business_day))
+        .select_from(_e.join(_t, _e.c.ticket_id == _t.c.id))
+        .where(_e.c.site_id == site_id, _e.c.seq > seq, _e.c.kind.in_(TICKET_KINDS))
     ).scalar()
-    return as_utc(moment)
+    moment = conn.execute(
+        select(func.min(_e.c.at)).where(
+            _e.c.site_id == site_id, _e.c.seq > seq, _e.c.kind.in_(COUNTER_KINDS)
+        )
+    ).scalar()
+    return ticket_day, as_utc(moment)
+
+
+def closed_at(conn: Connection, site_id: str) -> datetime | None:
+    """When the site's day was last closed, if nothing that changes a figure (a ticket's or
+    a counter's event) happened since: the day's figures are then final."""
+    last = conn.execute(
+        select(func.max(_e.c.seq)).where(_e.c.site_id == site_id, _e.c.kind == "day_closed")
+    ).scalar()
+    if last is None:
+        return None
+    since = conn.execute(
+        select(_e.c.seq)
+        .where(
+            _e.c.site_id == site_id,
+            _e.c.seq > last,
+            _e.c.kind.in_((*TICKET_KINDS, *COUNTER_KINDS)),
+        )
+        .limit(1)
+    ).first()
+    if since is not None:
+        return None
+    return as_utc(conn.execute(select(_e.c.at).where(_e.c.seq == last)).scalar())
+
+
+def first_detail_day(conn: Connection, site_id: str) -> date | None:
+    """The site's oldest business day with tickets in the detailed log."""
+    return conn.execute(  # type: ignore[no-any-return]
+        select(func.min(_t.c.business_day)).where(_t.c.site_id == site_id)
+    ).scalar()
 
 
 # ---- daily aggregates ---------------------------------------------------------------------
 
 
-def stored_days(conn: Connection, site_id: str, first: date, last: date) -> dict[date, Stored]:
+def stored_days(
+    conn: Connection, site_id: str, first: date, last: date, figures: bool = True
+) -> dict[date, Stored]:
+    """The site's stored days first..last; without `figures`, only which days are stored
+    (their figures are left unread, as empty dicts)."""
+    columns = [_a.c.business_day, _a.c.source_seq, _a.c.purged]
+    if figures:
+        columns.append(_a.c.figures)
     rows = conn.execute(
-        select(_a).where(
+        select(*columns).where(
             _a.c.site_id == site_id, _a.c.business_day >= first, _a.c.business_day <= last
         )
     )
-    return {r.business_day: Stored(r.figures, int(r.source_seq), bool(r.purged)) for r in rows}
+    return {
+        r.business_day: Stored(r.figures if figures else {}, int(r.source_seq), bool(r.purged))
+        for r in rows
+    }
 
 
 def newest_build(conn: Connection, site_id: str) -> int | None:
     """The newest event any of the site's stored days was built with."""
     value = conn.execute(select(func.max(_a.c.source_seq)).where(_a.c.site_id == site_id)).scalar()
     return None if value is None else int(value)
+
+
+def days_to_forget(conn: Connection, site_id: str, since: date) -> int:
+    """How many stored days `forget_days` would drop."""
+    return int(
+        conn.execute(
+            select(func.count()).where(
+                _a.c.site_id == site_id, _a.c.business_day >= since, _a.c.purged.is_(False)
+            )
+        ).scalar()
+        or 0
+    )
 
 
 def forget_days(conn: Connection, site_id: str, since: date) -> int:

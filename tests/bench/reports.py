@@ -6,14 +6,25 @@ Run from the repository root after the setup command:
 
 It loads the packaged Sapporo sites into a fresh SQLite database (`madoguchi init`), then
 writes fiscal year 2025 (2025-04-01 to 2026-03-31) of 札幌市就業サポートセンター (kita)
-straight into it with sqlite3: about `--visits` visits on the site's business days, with a
-morning peak, one to three desks each, waits, service times, no-shows sent back once,
-transfers, visitors who leave, placements, and the counters opening, pausing for lunch and
-closing every day. Then it starts a real server on the database and times, through HTTP:
+into it day by day: about `--visits` visits on the site's business days, with a morning
+peak, one to three desks each, waits, service times, no-shows sent back once, transfers,
+visitors who leave, placements, and the counters opening, pausing for lunch and closing
+every day. The log is written with sqlite3; at the end of each day the day is summed up
+exactly as the running server does after a day's close (`ReportService.sum_closed_days`,
+which the server's close-day listener runs), so the history is stored as the system would
+have stored it. Then it starts a real server on the database and times, through HTTP:
 
-- the first report of the year ("cold": every day is summed up and stored), then
-- each main report of the year again ("warm": the daily figures are read back), `--runs`
-  times each (the best and the median are printed), and the raw wait-time log of a month.
+- `first_report_after_start_s`: the first report of the year after a fresh server start
+  (every day was summed up at its close: the report reads the daily figures back);
+- `warm`: each main report of the year again, `--runs` times each (best and median), and
+  the raw wait-time log of a month;
+- `not_summed`: the server stopped, days' figures deleted as a database from before days
+  were summed up at their close would lack them (all of them: an upgrade; or the last
+  month), the server started again and the year reported at once: the start-up catch-up
+  and the report sum the missing days up from the log;
+- `calls_during_reports`: meanwhile a counter calls (call-next) and a display listens over
+  Socket.IO: the time a call-next takes and the time until the display has the call, with
+  no report running and while the heavy reports run.
 
 One JSON object goes to stdout (figures from the reports included); progress to stderr.
 """
@@ -22,17 +33,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -41,6 +56,7 @@ from server.siteconfig import default_sites_path, load_sites  # noqa: E402
 from tests.harness import ServerProcess  # noqa: E402
 
 SITE = "kita"
+PROBE_COUNTER, PROBE_DESK = "kita-1", "reception"  # the counter that calls meanwhile
 YEAR = 2025
 JST = timedelta(hours=9)
 FIRST_DESK = {
@@ -93,8 +109,10 @@ class Year:
         return self.rng.choice([c for c, s in self.counters.items() if service in s])
 
     def make(self) -> None:
+        self.bounds: list[tuple[int, int]] = []  # each day's end in self.tickets, self.events
         for day in self.days:
             self.make_day(day)
+            self.bounds.append((len(self.tickets), len(self.events)))
 
     def make_day(self, day: date) -> None:
         rng = self.rng
@@ -298,21 +316,63 @@ class Year:
             )
         )
 
-    def write(self, db: Path) -> None:
-        with sqlite3.connect(db) as conn:
-            conn.executemany(
-                "INSERT INTO tickets (id, site_id, business_day, number, label, "
-                "purposes, purpose_index, service_id, status, stage, priority, "
-                "language, public_token, issued_at, rank_at, counter_id, staff, "
-                "called_at, calls, requeues, transferred_from, note, updated_at, "
-                "closed_reason) VALUES (" + ",".join("?" * 24) + ")",
-                self.tickets,
-            )
-            conn.executemany(
-                "INSERT INTO events (seq, site_id, at, kind, ticket_id, stage, "
-                "service_id, counter_id, staff, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                self.events,
-            )
+    def write(self, db: Path, close: Any) -> list[float]:
+        """Write the log day by day; after each day, `close(day)` sums it up as the server
+        does at a day's close. Answers the seconds each close took."""
+        took = []
+        ticket_from = event_from = 0
+        for day, (ticket_to, event_to) in zip(self.days, self.bounds, strict=True):
+            with sqlite3.connect(db) as conn:
+                conn.executemany(
+                    "INSERT INTO tickets (id, site_id, business_day, number, label, "
+                    "purposes, purpose_index, service_id, status, stage, priority, "
+                    "language, public_token, issued_at, rank_at, counter_id, staff, "
+                    "called_at, calls, requeues, transferred_from, note, updated_at, "
+                    "closed_reason) VALUES (" + ",".join("?" * 24) + ")",
+                    self.tickets[ticket_from:ticket_to],
+                )
+                conn.executemany(
+                    "INSERT INTO events (seq, site_id, at, kind, ticket_id, stage, "
+                    "service_id, counter_id, staff, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    self.events[event_from:event_to],
+                )
+            conn.close()
+            ticket_from, event_from = ticket_to, event_to
+            began = time.perf_counter()
+            close(day)
+            took.append(time.perf_counter() - began)
+        return took
+
+
+class Closer:
+    """What the server runs after a day's close (its close-day listener), run here at the
+    end of each business day of the generated year: `ReportService.sum_closed_days`."""
+
+    def __init__(self, db: Path) -> None:
+        from server.domain.clock import SystemClock
+        from server.reports.service import ReportService
+        from server.siteconfig import parse_sites
+        from server.store import db as store_db
+
+        url = f"sqlite:///{db}"
+        engine = store_db.open_engine(url)
+        stored = store_db.latest_config(engine)
+        assert stored is not None
+        engine.dispose()
+        self.site = next(s for s in parse_sites(stored[1], stored[0]).sites if s.id == SITE)
+        self.service = ReportService(
+            url, {SITE: self.site}, SystemClock(), {}, lambda work: work(), lambda ids: []
+        )
+
+    def __call__(self, day: date) -> None:
+        from server.reports.periods import day_window
+        from server.reports.service import SiteState
+
+        # the automatic close of the day just after the next one starts (04:00:30)
+        _, end = day_window(day, self.site.timezone, self.site.policy.day_starts_at)
+        now = end + timedelta(seconds=30)
+        state = SiteState(self.site, self.site.business_day(now), frozenset())
+        self.service.sum_closed_days(state, now)
 
 
 def timed(server: ServerProcess, token: str, path: str) -> tuple[float, Any]:
@@ -324,6 +384,140 @@ def timed(server: ServerProcess, token: str, path: str) -> tuple[float, Any]:
     assert response.status_code == 200, response.text[:500]
     body = response.json() if "json" in response.headers["Content-Type"] else response.content
     return took, body
+
+
+class Probe:
+    """A counter calling and a display listening while reports run: a kiosk issues a
+    ticket, the counter calls it (call-next), the display notes when the call arrives over
+    Socket.IO, the counter finishes it; again every `pause` seconds."""
+
+    def __init__(self, url: str, tokens: dict[str, str], pause: float = 0.1) -> None:
+        import socketio  # type: ignore[import-untyped]
+
+        self.url, self.tokens, self.pause = url, tokens, pause
+        self.http = requests.Session()
+        self.arrived: dict[str, float] = {}
+        self.seen = threading.Condition()
+        self.display = socketio.Client(reconnection=False)
+        self.display.on("events", self._on_events)
+        self.display.connect(url, transports=["websocket"], auth={"token": tokens["display"]})
+        self.samples: list[tuple[float, float, float]] = []  # (sent, call ms, push ms)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _on_events(self, data: dict[str, Any]) -> None:
+        now = time.perf_counter()
+        with self.seen:
+            for event in data.get("events", []):
+                if event.get("kind") == "called" and event.get("counter") == PROBE_COUNTER:
+                    self.arrived.setdefault(event["label"], now)
+            self.seen.notify_all()
+
+    def _post(self, who: str, path: str, body: dict[str, Any]) -> Any:
+        response = self.http.post(
+            self.url + path,
+            json=body,
+            headers={
+                "Authorization": f"Bearer {self.tokens[who]}",
+                "Idempotency-Key": uuid.uuid4().hex,
+            },
+            timeout=60,
+        )
+        assert response.status_code in (200, 201), response.text[:300]
+        return response.json()
+
+    def once(self) -> None:
+        self._post("kiosk", f"/api/sites/{SITE}/tickets", {"services": [PROBE_DESK]})
+        sent = time.perf_counter()
+        ticket = self._post("staff", f"/api/sites/{SITE}/counters/{PROBE_COUNTER}/call-next", {})
+        answered = time.perf_counter()
+        label = ticket["ticket"]["label"]
+        with self.seen:
+            self.seen.wait_for(lambda: label in self.arrived, timeout=60)
+            arrived = self.arrived.get(label, float("nan"))
+        self.samples.append((sent, (answered - sent) * 1000, (arrived - sent) * 1000))
+        self._post(
+            "staff",
+            f"/api/tickets/{ticket['ticket']['id']}/finish",
+            {"outcome": OUTCOMES[PROBE_DESK], "counter": PROBE_COUNTER},
+        )
+
+    def start(self) -> None:
+        self._stop.clear()
+        self.samples = []
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                self.once()
+                self._stop.wait(self.pause)
+
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> dict[str, Any]:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join(120)
+        return summary(self.samples)
+
+    def close(self) -> None:
+        self.display.disconnect()
+        self.http.close()
+
+
+def summary(samples: list[tuple[float, float, float]]) -> dict[str, Any]:
+    calls = sorted(c for _, c, _ in samples)
+    pushes = sorted(p for _, _, p in samples)
+
+    def pct(values: list[float], share: float) -> float | None:
+        return round(values[min(len(values) - 1, int(share * len(values)))], 1) if values else None
+
+    return {
+        "calls": len(samples),
+        "call_next_ms": {"median": pct(calls, 0.5), "p90": pct(calls, 0.9), "max": pct(calls, 1)},
+        "display_push_ms": {
+            "median": pct(pushes, 0.5),
+            "p90": pct(pushes, 0.9),
+            "max": pct(pushes, 1),
+        },
+    }
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def cpu_seconds(pid: int) -> float:
+    """The server process's CPU time so far (user + system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def reported(server: ServerProcess, token: str, path: str, probe: Probe) -> dict[str, Any]:
+    """One report timed (wall and server CPU) with the probe calling meanwhile."""
+    assert server.proc is not None
+    probe.start()
+    time.sleep(0.3)  # the probe's first round, without the report
+    cpu = cpu_seconds(server.proc.pid)
+    took, body = timed(server, token, path)
+    cpu = cpu_seconds(server.proc.pid) - cpu
+    calls = probe.stop()
+    return {"s": round(took, 3), "server_cpu_s": round(cpu, 3), "calls": calls, "body": body}
+
+
+def stored_days(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM daily_aggregates").fetchone()[0])
+
+
+def restart_without(server: ServerProcess, where: str) -> int:
+    """Stop the server, delete the stored days matching `where`, start it again."""
+    server.stop()
+    with sqlite3.connect(server.db) as conn:
+        deleted = conn.execute(f"DELETE FROM daily_aggregates WHERE {where}").rowcount
+    conn.close()
+    server.start(timeout=120)
+    return int(deleted)
 
 
 def main() -> None:
@@ -341,9 +535,18 @@ def main() -> None:
     )
     done = server.cli("init", "--config", str(server.sites_path))
     assert done.returncode == 0, done.stderr
-    token = re.search(rf"manager\s+{SITE}-manager\s+{SITE}\s+(\S+)", done.stdout)
-    assert token is not None, done.stdout
-    manager = token[1]
+    tokens = {
+        role: match[1]
+        for role, name in (
+            ("manager", f"{SITE}-manager"),
+            ("kiosk", f"{SITE}-kiosk"),
+            ("display", f"{SITE}-display-main"),
+            ("staff", f"{SITE}-staff-1"),
+        )
+        if (match := re.search(rf"\s{name}\s+{SITE}\s+(\S+)", done.stdout))
+    }
+    assert len(tokens) == 4, done.stdout
+    manager = tokens["manager"]
 
     log("generating the year …")
     began = time.perf_counter()
@@ -351,18 +554,27 @@ def main() -> None:
     year.make()
     generated = time.perf_counter() - began
     began = time.perf_counter()
-    year.write(server.db)
+    closes = year.write(server.db, Closer(server.db))
     written = time.perf_counter() - began
     log(
         f"{len(year.tickets)} visits, {len(year.events)} events in {generated:.1f} s; "
-        f"written in {written:.1f} s"
+        f"written and summed up day by day in {written:.1f} s "
+        f"(summing up at each close: mean {statistics.mean(closes) * 1000:.0f} ms)"
     )
+    summed_at_close = stored_days(server.db)
 
     server.start(timeout=120)
+    assert server.proc is not None
     period = f"site={SITE}&from={YEAR}-04-01&to={YEAR + 1}-03-31"
+    year_path = f"/api/reports/figures?{period}&group=month"
+    probe = Probe(server.url, tokens)
+    not_summed: dict[str, Any] = {}
     try:
-        cold, first = timed(server, manager, f"/api/reports/figures?{period}&group=month")
-        log(f"cold year report: {cold:.2f} s")
+        probe.start()
+        time.sleep(3)
+        idle_calls = probe.stop()
+        first = reported(server, manager, year_path, probe)
+        log(f"first year report after a fresh start: {first['s']:.2f} s")
         warm: dict[str, dict[str, float]] = {}
         answers: dict[str, Any] = {}
         paths = {
@@ -381,14 +593,48 @@ def main() -> None:
         }
         for name, path in paths.items():
             times = []
+            cpu = cpu_seconds(server.proc.pid)
             for _ in range(args.runs):
                 took, answers[name] = timed(server, manager, path)
                 times.append(took)
             warm[name] = {
                 "best_s": round(min(times), 3),
                 "median_s": round(statistics.median(times), 3),
+                "server_cpu_s": round((cpu_seconds(server.proc.pid) - cpu) / args.runs, 3),
             }
             log(f"{name}: best {min(times):.3f} s")
+        warm_load = load_average()
+        probe.start()
+        for _ in range(args.runs):
+            timed(server, manager, paths["figures_by_hour"])
+        busy_calls = probe.stop()
+        probe.close()
+
+        for case, where in (
+            ("last_month", f"business_day >= '{YEAR + 1}-03-01'"),
+            ("all_days_upgrade", "1 = 1"),
+        ):
+            deleted = restart_without(server, where)
+            assert server.proc is not None
+            started = time.perf_counter()
+            probe = Probe(server.url, tokens)
+            found = reported(server, manager, year_path, probe)
+            while stored_days(server.db) < summed_at_close and time.perf_counter() - started < 300:
+                time.sleep(0.2)
+            caught_up = time.perf_counter() - started
+            again, _ = timed(server, manager, year_path)
+            probe.close()
+            not_summed[case] = {
+                "days_deleted": deleted,
+                "first_report_s": found["s"],
+                "first_report_server_cpu_s": found["server_cpu_s"],
+                "all_days_stored_again_after_s": round(caught_up, 2),
+                "next_report_s": round(again, 3),
+                "same_figures": found["body"]["total"] == first["body"]["total"],
+                "calls_meanwhile": found["calls"],
+                "load_average": load_average(),
+            }
+            log(f"{case}: first report {found['s']:.2f} s, caught up in {caught_up:.1f} s")
     finally:
         server.stop()
     total = answers["figures_by_month"]["total"]
@@ -408,11 +654,25 @@ def main() -> None:
                     if e[3] in ("issued", "queued", "transferred", "requeued")
                 ),
                 "generate_s": round(generated, 2),
-                "insert_s": round(written, 2),
-                "cold_year_report_s": round(cold, 3),
-                "cold_matches_warm": first["total"] == total,
+                "insert_and_sum_s": round(written, 2),
+                "sum_at_close_ms": {
+                    "mean": round(statistics.mean(closes) * 1000, 1),
+                    "max": round(max(closes) * 1000, 1),
+                },
+                "days_stored_at_close": summed_at_close,
+                "first_report_after_start_s": first["s"],
+                "first_report_after_start_server_cpu_s": first["server_cpu_s"],
+                "first_matches_warm": first["body"]["total"] == total,
                 "warm": warm,
+                "warm_load_average": warm_load,
+                "not_summed": not_summed,
+                "calls_during_reports": {
+                    "no_report": idle_calls,
+                    "first_report_after_start": first["calls"],
+                    "warm_figures_by_hour": busy_calls,
+                },
                 "wait_log_rows_one_month": len(answers["wait_log_one_month"]["rows"]),
+                "load_average_at_end": load_average(),
                 "figures": {
                     "visits": total["visits"],
                     "arrivals": total["arrivals"],

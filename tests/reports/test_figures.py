@@ -58,6 +58,19 @@ def test_waits_are_mean_median_and_nearest_rank_90th_percentile(
     assert total["service_level"] == round(5 / 6, 4)
 
 
+def test_percentiles_of_a_period_are_those_of_all_its_waits(
+    server: ServerProcess, known_log: KnownLog
+) -> None:
+    # 04-06 is summed up at its close, 04-07 from the log: the period's median and 90th
+    # percentile come from every wait of both days, not from the days' own percentiles.
+    # Waits 300 (G), 600, 840, 840, 1200, 1380, 1500: median the 4th, p90 rank ceil(6.3) = 7
+    total = report(server, "figures", f"from={DAY}&to=2026-04-07")["total"]
+    assert total["wait"] == {"count": 7, "mean": round(6660 / 7, 1), "median": 840.0, "p90": 1500.0}
+    assert total["within_target"] == 6
+    # service times 480, 600, 60, 780 and G's 60 (from the call): median of five is 480
+    assert total["service_time"] == {"count": 5, "mean": 396.0, "median": 480.0}
+
+
 def test_service_time_runs_from_the_start_or_else_the_call(
     server: ServerProcess, known_log: KnownLog
 ) -> None:
