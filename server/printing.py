@@ -19,6 +19,7 @@ from flask_socketio import SocketIO
 from printers.device import TicketPrinter, make_printer
 from printers.encode import ticket_job
 from printers.fonts import TicketFonts, find_fonts
+from printers.layout import warm_up
 from printers.model import PrinterConfig, PrinterStatus, TicketSlip
 from printers.router import RoutedPrint, print_with_failover
 from printers.worker import PrinterWorker, run_on_workers
@@ -63,6 +64,7 @@ class PrintService:
         if not self.configs:
             return
         self.fonts = find_fonts()  # fail at start-up, not at the first visitor
+        warm_up(self.fonts, {config.width_dots for config in self.configs.values()})
         for printer_id, config in self.configs.items():
             printer = make_printer(config)
             self.printers[printer_id] = printer

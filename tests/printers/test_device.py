@@ -159,7 +159,7 @@ def test_printer_that_never_answers_status_gets_nothing(fake: FakePrinter, job: 
     result = printer_for(fake, status_timeout=0.2).print_job(job)
     assert result.outcome is PrintOutcome.NOT_SENT
     assert result.before.state is PrinterState.UNKNOWN
-    assert fake.bytes_received == 3  # it gave up after DLE EOT 1 went unanswered
+    assert fake.bytes_received == PROBE_BYTES  # the three questions, asked at once; no job
     assert fake.jobs == []
 
 
