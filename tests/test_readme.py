@@ -18,6 +18,7 @@ import requests
 
 import server.api.routes  # noqa: F401 - importing it declares every endpoint
 import server.reports  # noqa: F401 - registers the report endpoints, as the app does
+import server.siteedit.api  # noqa: F401 - the administrators' configuration endpoints
 from server.api.endpoints import REGISTRY
 from server.settings import SETTINGS_HELP, Settings, env_var
 from tests.harness import free_port

@@ -139,7 +139,8 @@ def test_every_documented_route_is_served(server: ServerProcess, module_site: st
                                           document: dict[str, Any]) -> None:
     for method, path, _ in operations(document):
         concrete = path.format(site_id=module_site, counter_id=f"{module_site}-c9",
-                               ticket_id=10**9)
+                               ticket_id=10**9, service_id="job", printer_id="none",
+                               device_id=f"{module_site}-kiosk")
         reply = server.request(method.upper(), concrete, ADMIN,
                                {} if method == "post" else None)
         assert reply.status < 500, (method, path, reply.body)
