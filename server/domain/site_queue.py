@@ -15,6 +15,7 @@ from .model import (
     Counter,
     CounterState,
     NoShowPolicy,
+    Organisation,
     Service,
     Site,
     Ticket,
@@ -66,7 +67,18 @@ class SiteQueue:
             if state.counter_id in self.counters:
                 self.counters[state.counter_id] = state
         for ticket in tickets:
+            self._keep_desks_of(ticket)
             self._index(ticket)
+
+    def _keep_desks_of(self, ticket: Ticket) -> None:
+        """A ticket from the store may name a desk the site no longer offers (removed since):
+        it stays readable under a neutral name, but nobody can queue for that desk."""
+        for service_id in (ticket.service_id, *ticket.purposes):
+            if service_id not in self.services:
+                self.services[service_id] = Service(
+                    service_id, service_id, Organisation.CITY, sensitive=True)
+                self.lines[service_id] = WaitingLine()
+                self.retired.add(service_id)
 
     # ---- reading -------------------------------------------------------------------------
 

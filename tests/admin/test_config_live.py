@@ -98,3 +98,11 @@ def test_changes_outlive_a_restart_and_tickets_of_a_new_desk_are_loaded_again(
     server.stop()
     server.start()
     assert ids(config(server, "a")["counters"]) == ["a-c1", "a-c2", "a-c3", "a-c4"]
+    # the finished ticket of the removed desk is still shown, to staff and to its visitor
+    shown = server.request("GET", f"/api/tickets/{ticket['id']}", ADMIN)
+    assert shown.status == 200 and shown.body["ticket"]["service"] == "pension", shown.body
+    phone = server.http.get(ticket["status_url"], timeout=30)
+    assert phone.status_code == 200
+    assert "年金" not in phone.text  # a desk the site no longer has is named neutrally
+    refused = server.issue("a", ["pension"])
+    assert (refused.status, refused.error) == (404, "unknown_service")
