@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,17 @@ def journey(server: ServerProcess, ticket_id: int, kind: str | None = None) -> l
     reply = server.request("GET", f"/api/tickets/{ticket_id}", ADMIN)
     assert reply.status == 200, reply.body
     return [e for e in reply.body["journey"] if kind is None or e["kind"] == kind]
+
+
+def recorded(
+    server: ServerProcess, ticket_id: int, kind: str, count: int = 1
+) -> list[dict[str, Any]]:
+    """The ticket's events of this kind once there are `count` of them (at most 5 s): the
+    server pushes a print outcome before it has written it to the log."""
+    deadline = time.monotonic() + 5
+    while len(found := journey(server, ticket_id, kind)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
 
 
 def site_events(server: ServerProcess, site: str, kind: str) -> list[dict[str, Any]]:

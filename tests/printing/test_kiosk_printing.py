@@ -16,7 +16,7 @@ from printers.layout import render_ticket
 from tests.harness import ADMIN, ServerProcess
 from tests.printers.test_decode import same_pixels, zbar_decode
 from tests.printing.conftest import PrintingServer
-from tests.printing.support import decoded, journey, slip_of
+from tests.printing.support import decoded, journey, recorded, slip_of
 
 
 def issue(server: ServerProcess, site: str, key: str | None = None) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def test_a_ready_printer_prints_the_ticket_once_with_a_qr_code_of_its_phone_page
         "reissue": False,
     }
     assert staff.wait_for_print(ticket["id"]) == pushed
-    [printed] = journey(server, ticket["id"], "printed")
+    [printed] = recorded(server, ticket["id"], "printed")
     assert (printed["data"]["outcome"], printed["data"]["printer"]) == ("confirmed", "pready-p1")
     assert fake.wait_idle()
     [job] = fake.jobs
@@ -80,14 +80,14 @@ def test_a_printer_that_cannot_print_gets_nothing_and_the_next_one_prints_the_ti
 
     pushed = kiosk.wait_for_print(ticket["id"])
     assert (pushed["state"], pushed["printer"]) == ("printed", "pfailover-p2")
-    [printed] = journey(server, ticket["id"], "printed")
+    [printed] = recorded(server, ticket["id"], "printed")
     assert printed["data"]["outcome"] == "confirmed"
     assert "pfailover-p1: not_sent" in printed["data"]["detail"]
     first.set(paper_rows=1_000_000, cover_open=False, offline=False)  # the fault is put right
     assert first.wait_idle() and second.wait_idle()
     assert (len(first.jobs), len(second.jobs)) == (before[0], before[1] + 1)
     # Staff hear which printer needs them, not the one that printed.
-    [alert] = journey(server, ticket["id"], "staff_alert")
+    [alert] = recorded(server, ticket["id"], "staff_alert")
     assert (alert["data"]["alert"], alert["staff"]) == ("printer_failed", "pfailover-p1")
 
 
@@ -164,7 +164,7 @@ def test_a_jammed_job_the_printer_keeps_is_neither_resent_nor_failed_over_and_pr
     assert held.wait_idle() and spare.wait_idle()
     assert len(held.jobs) == 1
     assert spare.jobs == []  # a second printer would have made a duplicate
-    assert [e["data"]["outcome"] for e in journey(server, ticket["id"], "printed")] == [
+    assert [e["data"]["outcome"] for e in recorded(server, ticket["id"], "printed")] == [
         "stuck_held"
     ]
 

@@ -9,7 +9,7 @@ from printers.layout import render_ticket
 from tests.harness import token
 from tests.printers.test_decode import same_pixels, zbar_decode
 from tests.printing.conftest import PrintingServer
-from tests.printing.support import decoded, journey, slip_of
+from tests.printing.support import decoded, recorded, slip_of
 
 
 def test_staff_reprint_prints_the_same_ticket_marked_reissued_on_the_chosen_printer(
@@ -37,7 +37,7 @@ def test_staff_reprint_prints_the_same_ticket_marked_reissued_on_the_chosen_prin
     }
     assert [
         (e["data"]["reissue"], e["data"]["printer"])
-        for e in journey(server, ticket["id"], "printed")
+        for e in recorded(server, ticket["id"], "printed", 2)
     ] == [(False, "preprint-p1"), (True, "preprint-p2")]
     assert second.wait_idle()
     [reprinted] = second.jobs[earlier[1] :]
