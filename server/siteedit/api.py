@@ -100,6 +100,7 @@ def configuration_view(parts: SiteParts, ed: ConfigEditor) -> dict[str, Any]:
         "areas": list(site.areas),
         "edited": sorted(ed.layers.get(site.id, {})),
         "services": [{"id": s.id, **service_table(s),
+                      "target_wait_in_effect": queue.services[s.id].target_wait_min,
                       "waiting": len(queue.lines.get(s.id, ()))} for s in site.services],
         "counters": counters,
         "printers": printers,

@@ -21,7 +21,7 @@ class Change:
 
 
 def put_service(ed: ConfigEditor, site_id: str, service_id: str, body: dict[str, Any]) -> Change:
-    layer = ed.layer_for_edit(site_id)
+    layer = ed.layer_for_edit(site_id, "services")
     created = service_id not in layer["services"]
     layer["services"][service_id] = body
     edit = Edit(site_id, layer, ("services", service_id), ("services", service_id))
@@ -30,7 +30,7 @@ def put_service(ed: ConfigEditor, site_id: str, service_id: str, body: dict[str,
 
 
 def remove_service(ed: ConfigEditor, site_id: str, service_id: str) -> Change:
-    layer = ed.layer_for_edit(site_id)
+    layer = ed.layer_for_edit(site_id, "services")
     if service_id not in layer["services"]:
         raise unknown_service(site_id, service_id)
     del layer["services"][service_id]
@@ -39,7 +39,7 @@ def remove_service(ed: ConfigEditor, site_id: str, service_id: str) -> Change:
 
 
 def put_counter(ed: ConfigEditor, site_id: str, counter_id: str, body: dict[str, Any]) -> Change:
-    layer = ed.layer_for_edit(site_id)
+    layer = ed.layer_for_edit(site_id, "counters")
     counters = layer["counters"]
     index = next((i for i, c in enumerate(counters) if c["id"] == counter_id), None)
     table = {"id": counter_id, **body}
@@ -55,7 +55,7 @@ def put_counter(ed: ConfigEditor, site_id: str, counter_id: str, body: dict[str,
 
 
 def remove_counter(ed: ConfigEditor, site_id: str, counter_id: str) -> Change:
-    layer = ed.layer_for_edit(site_id)
+    layer = ed.layer_for_edit(site_id, "counters")
     kept = [c for c in layer["counters"] if c["id"] != counter_id]
     if len(kept) == len(layer["counters"]):
         raise unknown_counter(site_id, counter_id)
@@ -66,7 +66,7 @@ def remove_counter(ed: ConfigEditor, site_id: str, counter_id: str) -> Change:
 
 def put_printer(ed: ConfigEditor, site_id: str, printer_id: str, body: dict[str, Any]) -> Change:
     """`kind` and `address` make the site file's `url` (network://host:9100 and so on)."""
-    layer = ed.layer_for_edit(site_id)
+    layer = ed.layer_for_edit(site_id, "printers")
     printers = layer["printers"]
     table = {"id": printer_id, "url": f"{body['kind']}://{body['address']}",
              **{k: v for k, v in body.items() if k not in ("kind", "address")}}
@@ -84,7 +84,7 @@ def put_printer(ed: ConfigEditor, site_id: str, printer_id: str, body: dict[str,
 
 
 def remove_printer(ed: ConfigEditor, site_id: str, printer_id: str) -> Change:
-    layer = ed.layer_for_edit(site_id)
+    layer = ed.layer_for_edit(site_id, "printers")
     kept = [p for p in layer["printers"] if p["id"] != printer_id]
     if len(kept) == len(layer["printers"]):
         raise NotFound(f"Site '{site_id}' has no printer '{printer_id}'.", "unknown_printer",

@@ -4,6 +4,7 @@ printers: checked by the pairing rules, stored with the site's change, and in fo
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import replace
 from typing import Any
@@ -63,7 +64,7 @@ def device_change(editor: ConfigEditor, site_id: str, device_id: str,
         values.update(site_id=place.site_id, area=place.area, counter_id=place.counter_id)
     if "enabled" in body:
         values["disabled_at"] = None if body["enabled"] else editor.services.clock.now()
-    layer = editor.layer_for_edit(site_id)
+    layer = copy.deepcopy(editor.layers.get(site_id, {}))
     printers = dict(parts.kiosk_printers)
     if "printers" in body:
         if row.role != "kiosk" and body["printers"]:

@@ -10,6 +10,7 @@ site's live queue, the printers, and a fresh snapshot to every screen of the sit
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -114,9 +115,12 @@ class ConfigEditor:
             raise unknown_site(site_id)
         return self.current[site_id]
 
-    def layer_for_edit(self, site_id: str) -> Layer:
-        """The site's layer as it would be stored after an edit: the parts in effect."""
-        return full_layer(self.parts(site_id))
+    def layer_for_edit(self, site_id: str, part: str) -> Layer:
+        """The site's stored layer, with `part` ("services", "counters", …) filled in as it
+        is in effect, ready to be changed: the other parts stay as the site file has them."""
+        layer = copy.deepcopy(self.layers.get(site_id, {}))
+        layer[part] = full_layer(self.parts(site_id))[part]
+        return layer
 
     def reset_layer(self, site_id: str) -> Layer:
         self.parts(site_id)

@@ -144,7 +144,7 @@ def laid_over(base: SiteParts, layer: Layer, taken: TakenElsewhere) -> SiteParts
     if "kiosk_printers" in layer:
         kiosk_printers = _kiosk_printers(layer["kiosk_printers"], printers, source)
     else:
-        _kiosk_printers(kiosk_printers, printers, source)
+        _kiosk_printers({k: list(v) for k, v in kiosk_printers.items()}, printers, source)
     return SiteParts(site, tuple(printers), kiosk_printers)
 
 

@@ -78,7 +78,7 @@ def test_a_new_desk_can_be_chosen_at_the_kiosk_at_once_and_is_audited(
     reply = put(server, site, "services", "pension", PENSION)
     assert reply.status == 200, reply.body
     assert ids(reply.body["services"])[-1] == "pension"
-    assert reply.body["edited"] == ["counters", "kiosk_printers", "printers", "services"]
+    assert reply.body["edited"] == ["services"]  # the counters stay as the site file has them
     ticket = server.issue(site, ["pension"])
     assert ticket.status == 201, ticket.body
     assert ticket.body["label"] == "N1" and ticket.body["desk"] == "年金相談"
@@ -342,3 +342,22 @@ def wait_printed(server: ServerProcess, site: str, ticket: int) -> dict[str, Any
             return found[0]  # type: ignore[no-any-return]
         assert time.monotonic() < deadline, "the ticket was never printed"
         time.sleep(0.05)
+
+
+def test_reports_still_cover_a_desk_removed_today(server: ServerProcess, site: str) -> None:
+    assert put(server, site, "services", "pension", PENSION).status == 200
+    assert put(server, site, "counters", f"{site}-c9",
+               {"name": "年金", "number": 9, "services": ["pension"]}).status == 200
+    ticket = server.issue(site, ["pension"]).body
+    called = server.request("POST", f"/api/sites/{site}/counters/{site}-c9/call-next",
+                            token(site, "staff1"), key=f"{site}-pension")
+    assert called.status == 200, called.body
+    assert server.act(site, ticket["id"], "start").status == 200
+    assert server.act(site, ticket["id"], "finish", {"outcome": "consult_only"}).status == 200
+    assert delete(server, site, "counters", f"{site}-c9").status == 200
+    assert delete(server, site, "services", "pension").status == 200
+    for report in ("figures", "counters", "journeys", "waits", "wait-log", "staffing"):
+        reply = server.request("GET", f"/api/reports/{report}?site={site}", ADMIN)
+        assert reply.status == 200, (report, reply.body)
+    live = server.request("GET", f"/api/reports/sites/{site}/live", ADMIN)
+    assert live.status == 200, live.body
