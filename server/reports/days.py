@@ -6,10 +6,11 @@ kept when the detailed log is purged):
 - `services`: per desk, 24 hourly counts of `arrivals` (joins of the desk's queue: new
   tickets, next purposes, transfers in), `served` (stages finished), `placements`,
   `no_shows` (requeued or ended), `cancelled`, `closed` (still live at the day's close),
-  `transfers` (sent on to another desk); `waits` and `times`, lists of [hour, seconds] of
-  each called stage's wait and each served stage's service time; `waiting`, person-seconds
-  spent waiting in each clock hour. Counts, waits and times fall in the hour the stage
-  joined the queue.
+  `transfers` (sent on to another desk); `waits` and `times`, by clock hour ("9"), the
+  seconds of each called stage's wait and of each served stage's service time;
+  `waiting`, person-seconds spent waiting in each clock hour. Counts, waits and times
+  fall in the hour the stage joined the queue. (Version 1 kept `waits` and `times` as
+  lists of [hour, seconds] pairs: `current` turns such a stored day into this form.)
 - `counters`: per counter, seconds `open` (not paused), `paused` and `serving` in each clock
   hour, and the visitors it `served` (finished or sent on after serving) by the hour it
   began serving them.
@@ -25,7 +26,8 @@ from typing import Any
 
 from .stages import LogRow, Visit
 
-VERSION = 1
+VERSION = 2
+HOURS = [str(hour) for hour in range(24)]  # the keys of `waits` and `times`
 COUNTS = ("arrivals", "served", "placements", "no_shows", "cancelled", "closed", "transfers")
 COUNTER_SPANS = ("open", "paused", "serving")
 _END_COUNTS = {
@@ -46,6 +48,21 @@ _COUNTER_STATUS = {
 
 def empty_day() -> dict[str, Any]:
     return {"v": VERSION, "services": {}, "counters": {}, "paths": {}}
+
+
+def current(day: dict[str, Any]) -> dict[str, Any]:
+    """A stored day's figures in this version's form (a day stored by version 1 had its
+    waits and service times as [hour, seconds] pairs; purged days cannot be built again)."""
+    if day.get("v", 1) >= VERSION:
+        return day
+    for figures in day["services"].values():
+        for name in ("waits", "times"):
+            by_hour: dict[str, list[int]] = {}
+            for hour, seconds in figures[name]:
+                by_hour.setdefault(HOURS[hour], []).append(seconds)
+            figures[name] = by_hour
+    day["v"] = VERSION
+    return day
 
 
 def _hours() -> list[float]:
@@ -75,8 +92,9 @@ class _Clock:
 def _service(day: dict[str, Any], service_id: str) -> dict[str, Any]:
     found = day["services"].get(service_id)
     if found is None:
-        found = day["services"][service_id] = {name: _hours() for name in COUNTS}
-        found.update({"waits": [], "times": [], "waiting": _hours()})
+        found = {name: _hours() for name in COUNTS}
+        found.update({"waits": {}, "times": {}, "waiting": _hours()})
+        day["services"][service_id] = found
     return found  # type: ignore[no-any-return]
 
 
@@ -119,13 +137,14 @@ def _add_visit(
             figures["placements"][hour] += 1
         wait = stage.wait_seconds()
         if wait is not None:
-            figures["waits"].append([hour, round(wait)])
+            figures["waits"].setdefault(HOURS[hour], []).append(round(wait))
         waited_until = min(stage.called_at or stage.ended_at or cut, cut)
         if waited_until > stage.queued_at:
             clock.spread(stage.queued_at, waited_until, figures["waiting"])
         span = stage.service_span()
         if span is not None:
-            figures["times"].append([hour, round((span[1] - span[0]).total_seconds())])
+            seconds = round((span[1] - span[0]).total_seconds())
+            figures["times"].setdefault(HOURS[hour], []).append(seconds)
             if stage.counter_id:
                 serving.setdefault(stage.counter_id, []).append(span)
     _add_path(day, visit, clock)

@@ -16,6 +16,7 @@ Definitions (the README's Reports section says the same):
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import statistics
 from collections.abc import Iterable
@@ -92,10 +93,6 @@ class Tally:
 
     def count(self, name: str, value: float) -> None:
         self.counts[name] = self.counts.get(name, 0) + value
-
-    def wait(self, seconds: float, within: bool) -> None:
-        self.waits.append(seconds)
-        self.within += within
 
     def figures(self) -> dict[str, Any]:
         waits = sorted(self.waits)
@@ -237,40 +234,25 @@ def _add_desk(
 
 
 def _add_seconds(
-    pairs: list[list[int]],
+    by_hour: dict[str, list[int]],
     target: int | None,
     rows: list[Tally],
     groups: _Rows,
     group: str,
     day: date,
 ) -> None:
-    """A day's [hour, seconds] waits (with the desk's target) or service times (without),
-    added to every row and to their groups: one list operation per row, not per value."""
-    if not pairs:
-        return
-    seconds = [s for _, s in pairs]
-    within = 0 if target is None else sum(1 for s in seconds if s <= target)
-    for row in rows:
-        if target is None:
-            row.times.extend(seconds)
-        else:
-            row.waits.extend(seconds)
-            row.within += within
-    if group != "hour":
-        tally = groups[group_key(group, day, 0)]
-        if target is None:
-            tally.times.extend(seconds)
-        else:
-            tally.waits.extend(seconds)
-            tally.within += within
-        return
-    for hour, value in pairs:
-        tally = groups[HOUR_KEYS[hour]]
-        if target is None:
-            tally.times.append(value)
-        else:
-            tally.waits.append(value)
-            tally.within += value <= target
+    """A day's waits (with the desk's target) or service times (without), by clock hour,
+    added to every row and to their groups: one list operation per hour, not per value."""
+    whole_day = None if group == "hour" else groups[group_key(group, day, 0)]
+    for hour, seconds in by_hour.items():
+        within = 0 if target is None else sum(1 for s in seconds if s <= target)
+        tally = groups[HOUR_KEYS[int(hour)]] if whole_day is None else whole_day
+        for row in (*rows, tally):
+            if target is None:
+                row.times.extend(seconds)
+            else:
+                row.waits.extend(seconds)
+                row.within += within
 
 
 def _add_counter(
@@ -490,7 +472,7 @@ def waits_report(
             if scope.desk(site, service_id) is None:
                 continue
             row = by_desk.setdefault(service_id, [0] * len(labels))
-            for _, seconds in f["waits"]:
+            for seconds in itertools.chain.from_iterable(f["waits"].values()):
                 index = bisect.bisect_right(edges, seconds)  # the first bin it is below
                 row[index] += 1
                 total[index] += 1

@@ -25,7 +25,7 @@ from ..domain.clock import Clock
 from ..domain.model import Site
 from ..store import db as store_db
 from . import queries, store
-from .days import build_day, empty_day
+from .days import VERSION, build_day, current, empty_day
 from .periods import Period, day_window
 from .stages import LogRow, Visit, visits_from
 
@@ -107,7 +107,7 @@ class ReportService:
             stale_from = self._stale_from(conn, site)
             stored = store.stored_days(conn, site.id, period.first, last, figures=read)
             usable = {
-                d: s.figures
+                d: current(s.figures) if read else s.figures
                 for d, s in stored.items()
                 if s.purged or stale_from is None or d < stale_from
             }
@@ -195,7 +195,17 @@ class ReportService:
                 continue
             built = self._days_of_site(state, Period(first, state.today), now, read=False)
             done[state.site.id] = len([d for d in built if d < state.today])
+            self._upgrade(state.site.id)
         return done
+
+    def _upgrade(self, site_id: str) -> None:
+        """Store days summed up by an older version in this version's form."""
+        with self.reader.connect() as conn:
+            older = store.days_older_than(conn, site_id, VERSION)
+        if older:
+            with self.writer.begin() as conn:
+                store.replace_figures(conn, site_id, {d: current(f) for d, f in older.items()})
+            log.info("stored %s day(s) of %s in the current form", len(older), site_id)
 
     def day_closed(self, events: Iterable[Any]) -> None:
         """An engine listener (on the event loop, after the commit): a site whose day was

@@ -386,6 +386,25 @@ def save_days(
     )
 
 
+def days_older_than(conn: Connection, site_id: str, version: int) -> dict[date, dict[str, Any]]:
+    """The site's stored days whose figures are of a version before `version`."""
+    older = func.coalesce(_a.c.figures["v"].as_integer(), 1) < version
+    rows = conn.execute(
+        select(_a.c.business_day, _a.c.figures).where(_a.c.site_id == site_id, older)
+    )
+    return {r.business_day: r.figures for r in rows}
+
+
+def replace_figures(conn: Connection, site_id: str, days: dict[date, dict[str, Any]]) -> None:
+    """New figures for stored days, purged or not (their form changed, not what they say)."""
+    for day, figures in days.items():
+        conn.execute(
+            update(_a)
+            .where(_a.c.site_id == site_id, _a.c.business_day == day)
+            .values(figures=figures)
+        )
+
+
 # ---- retention ----------------------------------------------------------------------------
 
 

@@ -6,10 +6,11 @@ the README's endpoint table.)
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from server.reports.days import build_day
+from server.reports.days import build_day, current
 from server.reports.periods import day_window, fiscal_year, fiscal_year_of, group_key
 from server.reports.queries import percentile
 from server.reports.stages import LogRow, visits_from
@@ -103,7 +104,28 @@ def test_waiting_and_counter_time_are_split_over_clock_hours() -> None:
     day = build_day(visits, counters, window, JST)
     job = day["services"]["job"]
     assert (job["waiting"][23], job["waiting"][0]) == (600, 1200)
-    assert job["waits"] == [[23, 1800]]
+    assert job["waits"] == {"23": [1800]}
     opened = day["counters"]["c1"]["open"]
     assert (opened[23], opened[0], sum(opened)) == (1800, 1800, 3600)
     assert day["paths"]["job"]["visits"][23] == 1
+
+
+def test_a_day_stored_by_version_1_reads_as_the_current_form() -> None:
+    visits = visits_from(
+        [
+            row(1, jst("09:00"), "issued", label="1"),
+            row(2, jst("09:10"), "called", counter="c1"),
+            row(3, jst("10:20"), "issued", ticket=2, label="2"),
+            row(4, jst("10:30"), "called", ticket=2, counter="c1"),
+            row(5, jst("10:31"), "finished", ticket=2, counter="c1", outcome="consult_only"),
+        ]
+    )
+    window = day_window(date(2026, 4, 6), "Asia/Tokyo", time(4, 0))
+    day = build_day(visits, [], window, JST)
+    assert day["services"]["job"]["waits"] == {"9": [600], "10": [600]}
+    old = copy.deepcopy(day)
+    old["v"] = 1
+    old["services"]["job"]["waits"] = [[9, 600], [10, 600]]
+    old["services"]["job"]["times"] = [[10, 60]]
+    assert current(old) == day
+    assert current(day) is day
