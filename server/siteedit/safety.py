@@ -98,6 +98,13 @@ def _check_counters(queue: SiteQueue, old: SiteParts, new: SiteParts,
                 "counter_in_use",
                 counter=counter.id,
             )
+        if after is None and state is not None and state.status != "closed":
+            raise Conflict(
+                f"Counter {counter.name} is {state.status}: close it at the console first, so "
+                "that its day's figures end where it stopped.",
+                "counter_in_use",
+                counter=counter.id,
+            )
         bound = [d for d in devices if d.counter_id == counter.id
                  and (after is None or (d.role == "display" and d.area != after.area))]
         if bound:

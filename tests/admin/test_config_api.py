@@ -240,6 +240,10 @@ def test_a_counter_serving_someone_or_with_a_bound_console_is_not_changed(
     # a console and a display are bound to c1: it stays until they are moved
     reply = refused(delete(server, site, "counters", f"{site}-c1"), 409, "counter_has_devices")
     assert reply.body["device"] in (f"{site}-display-c1", f"{site}-staff1")
+    refused(delete(server, site, "counters", f"{site}-c4"), 409, "counter_in_use")  # open
+    closed = server.request("POST", f"/api/sites/{site}/counters/{site}-c4/close",
+                            token(site, "staff1"), {}, key=f"{site}-c4-close")
+    assert closed.status == 200, closed.body
     assert delete(server, site, "counters", f"{site}-c4").status == 200
     assert f"{site}-c4" not in ids(config(server, site)["counters"])
     refused(server.call_next(site, "c4"), 404, "unknown_counter")
@@ -354,6 +358,9 @@ def test_reports_still_cover_a_desk_removed_today(server: ServerProcess, site: s
     assert called.status == 200, called.body
     assert server.act(site, ticket["id"], "start").status == 200
     assert server.act(site, ticket["id"], "finish", {"outcome": "consult_only"}).status == 200
+    closed = server.request("POST", f"/api/sites/{site}/counters/{site}-c9/close",
+                            token(site, "staff1"), {}, key=f"{site}-c9-close")
+    assert closed.status == 200, closed.body
     assert delete(server, site, "counters", f"{site}-c9").status == 200
     assert delete(server, site, "services", "pension").status == 200
     for report in ("figures", "counters", "journeys", "waits", "wait-log", "staffing"):

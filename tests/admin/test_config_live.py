@@ -91,6 +91,9 @@ def test_changes_outlive_a_restart_and_tickets_of_a_new_desk_are_loaded_again(
     assert called.body["ticket"]["id"] == ticket["id"]
     # back to the site file, once nothing live depends on the changes
     assert server.act("a", ticket["id"], "cancel").status == 200
+    closed = server.request("POST", "/api/sites/a/counters/a-c9/close", token("a", "staff1"),
+                            {}, key="close-c9")
+    assert closed.status == 200, closed.body
     reset = server.request("DELETE", "/api/sites/a/configuration", ADMIN)
     assert reset.status == 200, reset.body
     assert ids(reset.body["services"]) == ["job", "search", "career", "welfare", "housing"]
