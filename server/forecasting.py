@@ -76,7 +76,8 @@ class Forecasting:
         self.learners = {sid: LogLearner(site, keep_days) for sid, site in engine.sites.items()}
         self.today = {sid: TodayLog(site) for sid, site in engine.sites.items()}
         self.models: dict[str, tuple[date, WaitModel]] = {}
-        self.runs: dict[str, _Run] = {}
+        self.runs: dict[str, _Run] = {}  # the kiosks' (and phones') forecasts
+        self.shown: dict[str, _Run] = {}  # the displays' (see prepare)
         self.times: dict[str, ServiceTimes] = defaultdict(ServiceTimes)
 
     def warm_up(self, recent: int = 100_000) -> None:
@@ -120,56 +121,80 @@ class Forecasting:
             log.exception("wait forecast failed for site %s", site_id)
             return None
 
-    def newcomer(self, site_id: str, service_id: str,
-                 recent_ok: bool = False) -> ShortEstimate | None:
+    def newcomer(self, site_id: str, service_id: str) -> ShortEstimate | None:
         """What a visitor taking a number for this desk now would be told (for displays):
-        the forecast of the last one in line, who has the same people ahead but one.
-        `recent_ok`: a run of the last BURST may answer though the queue moved since."""
+        the forecast of the last one in line, who has the same people ahead but one."""
         queue = self.engine.queue(site_id)
-        line = queue.lines[service_id]
-        last = max(line.normal[-1:] + line.priority[-1:], default=None)
+        last = _last_in_line(queue, service_id)
         if last is None:
-            serving = any(service_id in c.services and queue.counters[c.id].status == "open"
-                          for c in queue.site.counters)
-            return ShortEstimate(0, 0, 5) if serving else None
-        ticket = queue.tickets[last[1]]
+            return _nobody_waiting(queue, service_id)
+        found = self.estimate(site_id, queue.tickets[last])
+        if found is None:
+            return None
+        return ShortEstimate(found.ahead + 1, found.low_min, found.high_min)
+
+    def shown_newcomer(self, site_id: str, service_id: str) -> ShortEstimate | None:
+        """`newcomer` for the displays' refresh, answered only from the run `prepare` made
+        (moved on by the time passed since, or extended to a newcomer it did not know, as in
+        a kiosk burst), so that it never runs a forecast on the event loop. Raises NotReady
+        when that run cannot answer; the refresh then goes round again."""
+        queue = self.engine.queue(site_id)
+        if sum(len(line) for line in queue.lines.values()) > MAX_FORECAST_WAITING:
+            return self.newcomer(site_id, service_id)  # the quick estimate: no forecast
+        last = _last_in_line(queue, service_id)
+        if last is None:
+            return _nobody_waiting(queue, service_id)
+        ticket = queue.tickets[last]
         if ticket.status is not TicketStatus.WAITING:
             return None
-        try:
-            found = self._estimate(site_id, ticket, recent_ok)
-        except Exception:
-            log.exception("wait forecast failed for site %s", site_id)
-            return None
+        run = self.shown.get(site_id)
+        now = self.engine.clock.now()
+        if run is None:
+            raise NotReady(site_id)
+        age = now - run.at
+        if not (timedelta(0) <= age <= REFRESH
+                and (age < BURST or run.key == state_key(queue, self.today[site_id]))):
+            raise NotReady(site_id)
+        drawn, ahead = run.waits.get(ticket.id), run.ahead.get(ticket.id)
+        if drawn is None or ahead is None:
+            borrowed = borrow(run, queue, ticket)
+            if borrowed is None:
+                raise NotReady(site_id)
+            drawn, ahead = borrowed
+        passed = age.total_seconds() / 60
+        found = summarise([max(w - passed, 0.0) for w in drawn], ahead, self.level)
         if found is None:
             return None
         return ShortEstimate(found.ahead + 1, found.low_min, found.high_min)
 
     def prepare(self, site_id: str, offload: Callable[[Callable[[], Any]], Any]) -> None:
-        """Make the site's forecast for its present state with `offload` (a worker thread),
-        unless one for this state is at hand: the displays' refresh, which must not hold
-        up the event loop (a run is pure Python, 5–25 ms). What it reads from the live queue
-        is taken on the event loop first; the simulation only reads that copy."""
+        """The displays' forecast of the site's present state (for `shown_newcomer`), made
+        with `offload` (a worker thread) unless one for this state is at hand: a run is pure
+        Python (1–25 ms) and must not hold up the event loop. What it reads from the live
+        queue is copied on the event loop first; the simulation only reads that copy.
+
+        It is kept apart from `runs`, which answers the kiosks: what a kiosk is told stays
+        exactly what it was, whatever the timing of the displays' refresh (a replay of a
+        seed gives the same estimates)."""
         queue = self.engine.queue(site_id)
         if sum(len(line) for line in queue.lines.values()) > MAX_FORECAST_WAITING:
             return
         now = self.engine.clock.now()
         today = self.today[site_id]
         key = state_key(queue, today)
-        run = self.runs.get(site_id)
-        if run is not None and run.key == key and timedelta(0) <= now - run.at <= REFRESH:
-            return
+        for run in (self.shown.get(site_id), self.runs.get(site_id)):
+            if run is not None and run.key == key and timedelta(0) <= now - run.at <= REFRESH:
+                self.shown[site_id] = run
+                return
         model = self.model(site_id, now)
         snapshot = observe(queue, now, today)
         seed = stable_seed(site_id, queue.site.business_day(now))
         paths = self.paths
         waits = offload(lambda: PathSimulator(snapshot, model, seed).run(paths))
-        latest = self.runs.get(site_id)
-        if latest is None or latest.at <= now:  # a run made meanwhile on the loop is newer
-            self.runs[site_id] = _Run(key, now, waits,
-                                      {tid: snapshot.ahead_of(tid) for tid in waits})
+        self.shown[site_id] = _Run(key, now, waits,
+                                   {tid: snapshot.ahead_of(tid) for tid in waits})
 
-    def _estimate(self, site_id: str, ticket: Ticket,
-                  recent_ok: bool = False) -> ShortEstimate | None:
+    def _estimate(self, site_id: str, ticket: Ticket) -> ShortEstimate | None:
         queue = self.engine.queue(site_id)
         if sum(len(line) for line in queue.lines.values()) > MAX_FORECAST_WAITING:
             # Far beyond any real centre (a load test): keep the request fast with the
@@ -189,13 +214,6 @@ class Forecasting:
                 recent.waits[ticket.id], recent.ahead[ticket.id] = waits, ahead
                 passed = (now - recent.at).total_seconds() / 60
                 return summarise([max(w - passed, 0.0) for w in waits], ahead, self.level)
-        if recent_ok and recent is not None and ticket.id in recent.waits \
-                and timedelta(0) <= now - recent.at < BURST:
-            # A display's refresh: the run of a moment ago, moved on by the time passed; the
-            # refresh after the next change (at most ESTIMATES_EVERY later) is exact again.
-            passed = (now - recent.at).total_seconds() / 60
-            return summarise([max(w - passed, 0.0) for w in recent.waits[ticket.id]],
-                             recent.ahead[ticket.id], self.level)
         run = self._run(site_id, queue, now)
         drawn = run.waits.get(ticket.id)
         if drawn is None:
@@ -216,6 +234,22 @@ class Forecasting:
         run = _Run(key, now, waits, {tid: snapshot.ahead_of(tid) for tid in waits})
         self.runs[site_id] = run
         return run
+
+
+class NotReady(Exception):
+    """The displays' forecast cannot answer for the queue as it is now."""
+
+
+def _last_in_line(queue: SiteQueue, service_id: str) -> int | None:
+    line = queue.lines[service_id]
+    last = max(line.normal[-1:] + line.priority[-1:], default=None)
+    return last[1] if last is not None else None
+
+
+def _nobody_waiting(queue: SiteQueue, service_id: str) -> ShortEstimate | None:
+    serving = any(service_id in c.services and queue.counters[c.id].status == "open"
+                  for c in queue.site.counters)
+    return ShortEstimate(0, 0, 5) if serving else None
 
 
 def borrow(run: _Run, queue: SiteQueue, ticket: Ticket) -> tuple[list[float], int] | None:

@@ -22,6 +22,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 from .auth.web import session_hash
 from .domain.events import PUBLIC_CALLS, Event
 from .estimates import estimate_view
+from .forecasting import NotReady
 from .presenters import public_event_view, staff_event_view, waiting_counts
 from .store import repository
 from .store.devices import Device, token_hash
@@ -117,7 +118,10 @@ class Publisher:
                 self._stale.discard(site_id)
                 try:
                     self.services.estimator.prepare(site_id, self.offload)
-                    estimates = estimates_for(self.services, site_id)
+                    estimates, complete = shown_estimates(
+                        self.services, site_id, self.estimates.get(site_id) or {})
+                    if not complete:  # the queue moved on during the forecast
+                        self._stale.add(site_id)
                 except Exception:  # the next change tries again
                     log.exception("display estimates failed for site %s", site_id)
                     estimates = None
@@ -142,11 +146,30 @@ class Publisher:
 
 
 def estimates_for(services: Any, site_id: str) -> dict[str, dict[str, Any] | None]:
-    """Per public desk, the wait a visitor taking a number now would be told (from the
-    site's forecast of the last BURST seconds if there is one)."""
+    """Per public desk, the wait a visitor taking a number now would be told."""
     site = services.sites[site_id]
-    return {s.id: estimate_view(services.estimator.newcomer(site_id, s.id, recent_ok=True))
+    return {s.id: estimate_view(services.estimator.newcomer(site_id, s.id))
             for s in site.services if not s.sensitive}
+
+
+def shown_estimates(services: Any, site_id: str, before: dict[str, dict[str, Any] | None]
+                    ) -> tuple[dict[str, dict[str, Any] | None], bool]:
+    """estimates_for from the displays' forecast only (Forecasting.shown_newcomer); a desk
+    it cannot answer for keeps its estimate of `before`. Also: whether every desk was
+    answered."""
+    site = services.sites[site_id]
+    found: dict[str, dict[str, Any] | None] = {}
+    complete = True
+    for service in site.services:
+        if service.sensitive:
+            continue
+        try:
+            found[service.id] = estimate_view(
+                services.estimator.shown_newcomer(site_id, service.id))
+        except NotReady:
+            found[service.id] = before.get(service.id)
+            complete = False
+    return found, complete
 
 
 def display_snapshot(services: Any, device: Device, site_id: str) -> dict[str, Any]:

@@ -440,7 +440,7 @@ def main() -> int:
             windows["calls"] = called["window"]
         if not args.skip_kiosk:
             say(args, f"kiosk taps: {args.clients} kiosks, {args.kiosk_seconds} s")
-            tapped = kiosk_phase(args, proc.port)
+            tapped = kiosk_phase(args, proc.port, pid)
         if not args.skip_print:
             say(args, f"print: {args.print_count} tickets on a fake printer")
             printed = print_phase(args, proc.port, PRINTER_ROWS_PER_SECOND, printer)

@@ -194,12 +194,12 @@ def display_worker(url: str, count: int) -> None:
     """In a process of its own, patched by gevent (DISPLAY_LAUNCHER): `count` real
     python-socketio clients that note when each call arrives.
 
-    The sync client hands every message to a new thread; with the standard library patched
-    these are greenlets of one OS thread, which costs a fraction of the CPU of 10 real threads
-    fighting for one interpreter lock (that took more than one of the two cores away from
-    the server being measured); UTF-8 is not checked twice (see connect_one). Talks to the bench over stdin/stdout: prints one JSON line
-    [connected, errors] when ready, waits for a line on stdin, then prints one JSON line
-    [receipts, messages, cpu seconds]."""
+    The clients used 16-26 CPU-seconds in a 20 s phase, more than one of the two cores the
+    server is measured on. Nearly all of it was websocket-client checking every text frame's
+    UTF-8 in pure Python (see connect_one). The sync client also starts a thread for every
+    message: patched, these are greenlets of one OS thread per process. Talks to the bench
+    over stdin/stdout: prints one JSON line [connected, errors] when ready, waits for a line
+    on stdin, then prints one JSON line [receipts, messages, cpu seconds]."""
     import gevent
     import gevent.event
     import socketio  # type: ignore[import-untyped]
@@ -360,7 +360,7 @@ QUEUE_CAP = 40  # kiosks hold their next tap while this many wait: a centre's qu
 KIOSK_COUNTERS = 4
 
 
-def kiosk_phase(args: argparse.Namespace, port: int) -> dict[str, Any]:
+def kiosk_phase(args: argparse.Namespace, port: int, pid: int | None = None) -> dict[str, Any]:
     """`args.clients` kiosks of KIOSK_SITE tap (one issue, then `args.kiosk_pause` s) while
     KIOSK_COUNTERS counters call-next and finish back to back; no tap while QUEUE_CAP wait,
     so each issue runs the server's Monte-Carlo forecast (it does when <= 60 wait)."""
@@ -421,17 +421,20 @@ def kiosk_phase(args: argparse.Namespace, port: int) -> dict[str, Any]:
                for i in range(args.clients)]
     threads += [threading.Thread(target=counter, args=(n, []), daemon=True)
                 for n in range(1, KIOSK_COUNTERS + 1)]
+    cpu = cpu_seconds(pid) if pid else 0.0
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=args.kiosk_seconds + HTTP_TIMEOUT + 5)
+    server_cpu = (cpu_seconds(pid) - cpu) / args.kiosk_seconds if pid else None
     latencies = [ms for out in outs for ms in out if isinstance(ms, float)]
     statuses = sum((c for out in outs for c in out if isinstance(c, Counter)), Counter())
     return {"latencies": latencies, "statuses": dict(statuses), "queue_waiting": spread(sizes),
             "people_ahead_same_desk": spread(ahead), "queue_cap": QUEUE_CAP,
             "counters": KIOSK_COUNTERS, "kiosks": args.clients,
             "kiosk_pause_s": args.kiosk_pause, "serve_pause_s": args.serve_pause,
-            "taps_per_s": round(len(latencies) / args.kiosk_seconds, 1)}
+            "taps_per_s": round(len(latencies) / args.kiosk_seconds, 1),
+            "server_cpu_share": round(server_cpu, 3) if server_cpu is not None else None}
 
 
 def print_phase(args: argparse.Namespace, port: int, rows_per_second: float,

@@ -248,3 +248,23 @@ def test_server_ends_the_tcp_connection_when_a_websocket_session_ends(
         assert after == b""
     finally:
         ws.shutdown()
+
+
+def test_display_estimates_follow_the_events_in_a_message_of_their_own(
+        server: ServerProcess, site: str, connect: Connect) -> None:
+    """The events go out as soon as they are stored; the forecast for the displays is made
+    off the event loop and follows as {"events": [], "waiting", "estimates"}."""
+    display = connect(token(site, "display"))
+    display.wait_for_snapshots()
+    issued = [server.issue(site, ["job"]) for _ in range(3)]
+    assert all(reply.status == 201 for reply in issued)
+
+    def refreshes(client: RecordingClient) -> list[dict[str, Any]]:
+        return [b for b in client.batches() if b["events"] == []
+                and ((b.get("estimates") or {}).get("job") or {}).get("ahead") == 3]
+
+    display.wait_for(lambda client: bool(refreshes(client)))
+    refresh = refreshes(display)[0]
+    assert refresh["waiting"]["job"] == 3
+    assert set(refresh["estimates"]) == {"job", "search", "career"}  # public desks only
+    assert_public(display)
