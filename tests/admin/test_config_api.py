@@ -368,3 +368,21 @@ def test_reports_still_cover_a_desk_removed_today(server: ServerProcess, site: s
         assert reply.status == 200, (report, reply.body)
     live = server.request("GET", f"/api/reports/sites/{site}/live", ADMIN)
     assert live.status == 200, live.body
+
+
+def test_an_administrators_new_target_wait_replaces_the_managers(
+    server: ServerProcess, site: str
+) -> None:
+    manager = server.request("POST", f"/api/sites/{site}/settings", token(site, "manager"),
+                             {"target_waits": {"job": 35, "career": 40}})
+    assert manager.status == 200, manager.body
+    desks = {s["id"]: s for s in config(server, site)["services"]}
+    assert (desks["job"]["target_wait"], desks["job"]["target_wait_in_effect"]) == (20, 35)
+    job = {"name": "職業相談・職業紹介", "organisation": "hellowork", "numbers": [1, 299],
+           "target_wait": 25}
+    assert put(server, site, "services", "job", job).status == 200
+    desks = {s["id"]: s for s in config(server, site)["services"]}
+    assert desks["job"]["target_wait_in_effect"] == 25  # the administrator's figure stands
+    assert desks["career"]["target_wait_in_effect"] == 40  # the manager's other one stays
+    read = server.request("GET", f"/api/sites/{site}/settings", token(site, "manager")).body
+    assert read["target_waits"]["job"] == 25 and read["target_waits"]["career"] == 40
