@@ -32,6 +32,7 @@ from .stages import LogRow, Visit, visits_from
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Offload = Callable[[Callable[[], Any]], Any]
+SAVE_DAYS = 31  # days stored per write transaction
 CLOSE_LOOKBACK = 7  # days before a closed one that its close sums up too, if missing
 HOUSEKEEPING_EVERY = 600.0  # seconds between housekeeping runs
 
@@ -112,20 +113,27 @@ class ReportService:
                 if s.purged or stale_from is None or d < stale_from
             }
             missing = [d for d in Period(period.first, last).days() if d not in usable]
-            built = self._build(conn, site, missing, now)
+            closed = store.closed_at(conn, site.id) if state.today in missing else None
+            closed_today = closed is not None and site.business_day(closed) == state.today
+
+            def over(day: date) -> bool:  # its figures are final: they may be stored
+                if day == state.today:
+                    return closed_today
+                return day < state.today and day not in state.live_days
+
+            # Only for a report is a day that goes on summed up (and not stored).
+            built = self._build(conn, site, missing if read else list(filter(over, missing)), now)
             forget = stale_from is not None and store.days_to_forget(conn, site.id, stale_from)
-            closed = store.closed_at(conn, site.id) if state.today in built else None
-        closed_today = closed is not None and site.business_day(closed) == state.today
-        keep = {
-            d: f
-            for d, f in built.items()
-            if (d < state.today and d not in state.live_days) or (d == state.today and closed_today)
-        }
-        if forget or keep:
+        keep = {d: f for d, f in built.items() if over(d)}
+        if forget and stale_from is not None:
             with self.writer.begin() as conn:
-                if forget and stale_from is not None:
-                    store.forget_days(conn, site.id, stale_from)
-                store.save_days(conn, site.id, keep, seq, now)
+                store.forget_days(conn, site.id, stale_from)
+        # A month at a time: the queue's own commits wait for none of these for long.
+        ordered = sorted(keep)
+        for index in range(0, len(ordered), SAVE_DAYS):
+            with self.writer.begin() as conn:
+                chunk = ordered[index : index + SAVE_DAYS]
+                store.save_days(conn, site.id, {d: keep[d] for d in chunk}, seq, now)
         return {**usable, **built} if read else built
 
     def _stale_from(self, conn: Any, site: Site) -> date | None:
