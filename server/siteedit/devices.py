@@ -76,8 +76,11 @@ def device_change(editor: ConfigEditor, site_id: str, device_id: str,
                        "before moving it to another site.", "device_has_printers",
                        device=device_id)
     was = Device(row.id, row.role, row.site_id, row.name, row.area, row.counter_id)
+    stored = {"name": row.name, "site_id": row.site_id, "area": row.area,
+              "counter_id": row.counter_id, "disabled_at": row.disabled_at}
     edit = Edit(site_id, layer, ("kiosk_printers", device_id), None,
                 devices={device_id: values},
+                devices_before={device_id: {k: stored[k] for k in values}},
                 after=lambda: put_in_force(editor, was, row.token_hash, values, row.disabled_at))
     shown = {k: v for k, v in values.items() if k != "disabled_at"}
     if "disabled_at" in values:

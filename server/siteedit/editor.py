@@ -18,7 +18,7 @@ from typing import Any
 
 from gevent.lock import BoundedSemaphore
 
-from ..domain.errors import Conflict, Invalid, QueueError, unknown_site
+from ..domain.errors import Conflict, Invalid, QueueError, Unavailable, unknown_site
 from ..reports.site_edits import applied
 from ..siteconfig import SiteConfig
 from ..store.devices import Device
@@ -40,6 +40,7 @@ class Edit:
     item: tuple[str | int, ...] = ()  # e.g. ("counters", 2): its fields are body.<key>
     subject: tuple[str, str] | None = None  # e.g. ("counters", "c9"), for the audit log
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    devices_before: dict[str, dict[str, Any]] = field(default_factory=dict)  # for an undo
     after: Callable[[], None] | None = None  # runs once the change is in place
     renamed: dict[str, str] = field(default_factory=dict)  # site file key -> body field
 
@@ -144,11 +145,16 @@ class ConfigEditor:
         rows = audit.stored_with_change(200) if audit is not None else []
         now = self.services.clock.now()
         change = store.StoredChange(site_id, edit.layer, overrides, edit.devices, rows)
-        self.offload(lambda: store.save(self.writer, change, now, who.id))
+        try:
+            self.offload(lambda: store.save(self.writer, change, now, who.id))
+        except Exception as exc:  # nothing was stored: nothing changes
+            log.exception("storing a change to site %s failed", site_id)
+            raise Unavailable(f"The database could not store the change ({exc}).",
+                              "store_unavailable") from None
         try:  # the event loop ran while the change was stored
             check_change(queue, old, new, _moved(devices, edit.devices))
         except QueueError as exc:
-            self._undo(site_id, audit, exc, now, who)
+            self._undo(edit, audit, exc, now, who)
             raise
         self.layers[site_id] = edit.layer
         self.current[site_id] = new
@@ -184,13 +190,15 @@ class ConfigEditor:
             return None
         return {**overrides, "target_waits": waits}
 
-    def _undo(self, site_id: str, audit: Any, exc: QueueError, now: Any, who: Device) -> None:
+    def _undo(self, edit: Edit, audit: Any, exc: QueueError, now: Any, who: Device) -> None:
         """Something went live while the change was stored: store the site as it was."""
+        site_id = edit.site_id
         rows = [audit.row(409, exc.code)] if audit is not None else []
         if audit is not None:
             audit.written = True
         before = store.StoredChange(site_id, self.layers.get(site_id, {}),
-                                    self._site_editor().overrides.get(site_id), {}, rows)
+                                    self._site_editor().overrides.get(site_id),
+                                    edit.devices_before, rows)
         self.offload(lambda: store.save(self.writer, before, now, who.id))
 
     def _site_editor(self) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 from tests.admin.test_config_api import PENSION, config, ids, patch, put
@@ -109,3 +110,25 @@ def test_changes_outlive_a_restart_and_tickets_of_a_new_desk_are_loaded_again(
     assert "年金" not in phone.text  # a desk the site no longer has is named neutrally
     refused = server.issue("a", ["pension"])
     assert (refused.status, refused.error) == (404, "unknown_service")
+
+
+def test_a_change_the_database_cannot_store_changes_nothing(
+    fresh_server: ServerProcess,
+) -> None:
+    server = fresh_server.start()
+    before = config(server, "a")
+    blocker = sqlite3.connect(server.db, timeout=1, isolation_level=None)
+    try:
+        blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the database
+        reply = put(server, "a", "services", "pension", PENSION)
+        assert (reply.status, reply.error) == (503, "store_unavailable"), reply.body
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert config(server, "a") == before
+    refused = server.issue("a", ["pension"])
+    assert (refused.status, refused.error) == (404, "unknown_service")
+    assert put(server, "a", "services", "pension", PENSION).status == 200  # and now it can
+    server.stop()
+    server.start()
+    assert "pension" in ids(config(server, "a")["services"])
