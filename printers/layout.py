@@ -187,7 +187,7 @@ def text_block(lines: list[str], font: Font, x: Callable[[float], float]) -> Blo
 # ---- the parts of the ticket ------------------------------------------------------------
 
 
-class Ticket:
+class TicketLayout:
     """Lays one slip out on paper `width` dots wide, in one style."""
 
     def __init__(self, slip: TicketSlip, width: int, fonts: TicketFonts, style: Style) -> None:
@@ -365,9 +365,9 @@ def qr_mask(data: str) -> Image.Image:
 
 def layout(slip: TicketSlip, width_dots: int, fonts: TicketFonts) -> list[Block]:
     """The blocks of the ticket, in the comfortable style unless that would overrun the budget."""
-    blocks = Ticket(slip, width_dots, fonts, COMFORTABLE).blocks()
+    blocks = TicketLayout(slip, width_dots, fonts, COMFORTABLE).blocks()
     if sum(b.height for b in blocks) > ROW_BUDGET:
-        blocks = Ticket(slip, width_dots, fonts, COMPACT).blocks()
+        blocks = TicketLayout(slip, width_dots, fonts, COMPACT).blocks()
     return blocks
 
 

@@ -148,15 +148,17 @@ class PrintService:
     def _print(self, request: PrintRequest) -> RoutedPrint:
         slip = self._slip(request)
         printers = [self.printers[p] for p in request.printer_ids if p in self.printers]
-        widths: set[int] = {p.config.width_dots for p in printers}
         fonts = self.fonts
+        jobs: dict[int, bytes] = {}
 
-        def render(width: int) -> Callable[[], bytes]:
-            return lambda: ticket_job(slip, width, fonts)
+        def job_for(width: int) -> bytes:
+            """Drawn when a printer of that width is tried: a spare of another width waits."""
+            if width not in jobs:
+                # CPU work (about 15 ms): off the event loop, like the database writes.
+                jobs[width] = self.offload(lambda: ticket_job(slip, width, fonts))
+            return jobs[width]
 
-        # Rendering is CPU work (tens of ms): off the event loop, like the database writes.
-        jobs: dict[int, bytes] = {w: self.offload(render(w)) for w in widths}
-        routed = print_with_failover(jobs.__getitem__, printers, run_on_workers(self.workers))
+        routed = print_with_failover(job_for, printers, run_on_workers(self.workers))
         self._finish(request, routed)
         return routed
 
