@@ -6,7 +6,7 @@ import sqlite3
 import time
 
 from tests.admin.test_config_api import PENSION, config, ids, patch, put
-from tests.harness import ADMIN, ServerProcess, token
+from tests.harness import ADMIN, ServerProcess, site_file, token
 from tests.realtime.clients import WAIT, RecordingClient
 
 
@@ -132,3 +132,21 @@ def test_a_change_the_database_cannot_store_changes_nothing(
     server.stop()
     server.start()
     assert "pension" in ids(config(server, "a")["services"])
+
+
+def test_changes_a_new_site_file_no_longer_fits_are_left_out_loudly(
+    fresh_server: ServerProcess,
+) -> None:
+    server = fresh_server.start()
+    counter = {"name": "年金", "number": 9, "services": ["job"]}
+    assert put(server, "a", "counters", "a-c9", counter).status == 200
+    server.stop()
+    taken = '[[sites.counters]]\nid = "a-c9"\nname = "b9"\nnumber = 9\nservices = ["job"]\n'
+    server.sites_path.write_text(site_file(["a", "b", "c"], extra={"b": taken}),
+                                 encoding="utf-8")
+    server.init()
+    server.start()
+    assert config(server, "a")["edited"] == []
+    assert "a-c9" not in ids(config(server, "a")["counters"])
+    assert "a-c9" in ids(config(server, "b")["counters"])
+    assert "no longer fit the site file" in server.log.read_text()
