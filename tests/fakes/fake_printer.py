@@ -289,7 +289,10 @@ class FakePrinter:
                 seconds = self._step(self._current)
                 if seconds <= 0:
                     continue
-                done_at = max(done_at or 0.0, time.monotonic() - seconds) + seconds
+                now = time.monotonic()
+                done_at = (
+                    now + seconds if done_at is None else max(done_at, now - seconds) + seconds
+                )
                 while not self._stopping:
                     remaining = done_at - time.monotonic()
                     if remaining <= 0:
