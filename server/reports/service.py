@@ -288,7 +288,9 @@ class ReportService:
                 oldest = store.oldest_event(conn, site.id)
             first = min([*days, *([site.business_day(oldest)] if oldest else [])], default=before)
             if first < before:  # every day to be purged is summed up first
-                self._days_of_site(state, Period(first, before - timedelta(days=1)), now)
+                self._days_of_site(
+                    state, Period(first, before - timedelta(days=1)), now, read=False
+                )
             start, _ = day_window(before, site.timezone, site.policy.day_starts_at)
             with self.writer.begin() as conn:
                 keep = store.newest_ids(conn)
