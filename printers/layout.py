@@ -6,12 +6,13 @@ on it twice and the QR code beside the facts rather than under them:
 
     あいワーク中央                               [再発行]
     ──────────────────────────────────────────────────
-                          A-023                         about 14 mm tall
+                          A-023                         14 mm tall
                    職業相談・職業紹介
-     Please wait until your number is called. Scan ...  (or a short Japanese hint)
+     Please wait until your number is called. Scan ...  (visitors of other languages)
     █▀▀▀▀█   目安                       約10〜20分
     █ QR █   前にお待ちの方                   5人
     █▄▄▄▄█   発券                     11/30 09:12
+             ← QRで呼び出し状況を確認               (Japanese tickets)
 
 Sizes are in dots at 576 (203 dpi, 8 dots/mm) and scaled for 512-dot printers (180 dpi) so
 that both print the same millimetres. The top margin is the paper the cutter left: a printer
@@ -42,7 +43,7 @@ DESIGN_WIDTH = 576
 ROW_BUDGET = 440
 QR_MODULE_DOTS = 4  # 0.5 mm at 203 dpi, 0.56 mm at 180 dpi: phones read it from a hand's length
 REISSUE_MARK = "再発行"
-JAPANESE_HINT = "QRコードで呼び出しの状況が見られます"
+QR_CAPTION = "← QRで呼び出し状況を確認"
 LABEL_ESTIMATE = "目安"
 LABEL_AHEAD = "前にお待ちの方"
 LABEL_ISSUED = "発券"
@@ -66,6 +67,7 @@ class Style:
     line: int = 24
     line_min: int = 20
     label: int = 24
+    caption: int = 22
     value: int = 34
     value_min: int = 26
     gap: int = 12
@@ -124,10 +126,11 @@ def estimate_text(slip: TicketSlip) -> str:
     return f"約{low}〜{high}分"
 
 
-def visitor_line(slip: TicketSlip) -> tuple[str, bool]:
-    """The line in the visitor's language, or the Japanese hint; True when it is foreign."""
-    foreign = bool(slip.translated_line) and not slip.language.lower().startswith("ja")
-    return (nfc(slip.translated_line or ""), True) if foreign else (JAPANESE_HINT, False)
+def visitor_line(slip: TicketSlip) -> str | None:
+    """The line in the visitor's language; none for Japanese (やさしい日本語 included)."""
+    if not slip.translated_line or slip.language.lower().startswith("ja"):
+        return None
+    return nfc(slip.translated_line).strip() or None
 
 
 def nfc(text: str) -> str:
@@ -213,7 +216,9 @@ class TicketLayout:
         line = self.visitor_line()
         if line is not None:
             stack += [gap(s.gap - s.gap // 6), line]
-        return [*stack, gap(max(s.gap, quiet)), self.facts(), gap(quiet)]
+        # The visitor's line says what the QR code is for; a Japanese ticket says it beside it.
+        facts = self.facts(caption=line is None)
+        return [*stack, gap(max(s.gap, quiet)), facts, gap(quiet)]
 
     def header(self) -> Block:
         s = self.s
@@ -285,16 +290,17 @@ class TicketLayout:
         return text_block(lines, font, self.centred)
 
     def visitor_line(self) -> Block | None:
-        text, foreign = visitor_line(self.slip)
-        face = font_for_language(self.slip.language, self.fonts) if foreign else self.fonts.regular
-        if face is None or not text.strip():
+        text = visitor_line(self.slip)
+        face = font_for_language(self.slip.language, self.fonts) if text else None
+        if text is None or face is None:
             return None
         s = self.s
-        font, lines = fit_lines(text, face, s.line, s.line_min, self.inner, 2 if foreign else 1)
+        font, lines = fit_lines(text, face, s.line, s.line_min, self.inner, 2)
         return text_block(lines, font, self.centred)
 
-    def facts(self) -> Block:
-        """The QR code on the left; estimate, people ahead and issue time beside it."""
+    def facts(self, caption: bool) -> Block:
+        """The QR code on the left; estimate, people ahead and issue time beside it, and
+        under them, if asked, what the code is for."""
         s = self.s
         mask = qr_mask(self.slip.status_url)
         size = mask.height
@@ -308,10 +314,18 @@ class TicketLayout:
             (LABEL_ISSUED, issued_text(self.slip)),
         ]
         label_font = self.fonts.regular.at(s.label)
-        pitch = size // len(rows)
+        caption_font = self.fonts.regular.at(s.caption)
+        below = round(s.caption * 1.2) if caption else 0
+        pitch = max((size - below) // len(rows), round(s.value * 1.15))
+        height = max(size, pitch * len(rows) + below)
 
         def draw(canvas: ImageDraw.ImageDraw, top: int) -> None:
             canvas.bitmap((qr_left, top), mask, fill=0)
+            if caption:
+                bottom = top + height - round(s.caption * 0.12)
+                canvas.text(
+                    (column_left, bottom), QR_CAPTION, font=caption_font, fill=0, anchor="ls"
+                )
             for n, (label, value) in enumerate(rows):
                 room = column - label_font.getlength(label) - s.gap
                 value_font = widest_fitting(self.fonts.bold, value, s.value, s.value_min, room)
@@ -320,7 +334,7 @@ class TicketLayout:
                 right = self.width - s.margin
                 canvas.text((right, baseline), value, font=value_font, fill=0, anchor="rs")
 
-        return Block(size, draw)
+        return Block(height, draw)
 
 
 def gap(rows: int) -> Block:

@@ -11,7 +11,6 @@ from PIL import Image, ImageChops
 
 from printers.fonts import FontNotFoundError, TicketFonts, find_fonts, font_for_language
 from printers.layout import (
-    JAPANESE_HINT,
     QR_MODULE_DOTS,
     ROW_BUDGET,
     estimate_text,
@@ -224,11 +223,14 @@ def test_an_ordinary_ticket_keeps_its_full_type_sizes_in_every_shipped_language(
 
 
 def qr_box(image: Image.Image) -> tuple[int, int, int, int]:
-    """The QR code's corners: it is square, and the leftmost ink of the bottom band."""
+    """The QR code's corners: it is the leftmost ink of the bottom band, and square; its left
+    edge (two finder patterns and the timing-free column between) is dark to its bottom."""
     *_, (top, height) = ink_bands(image)
     band = ImageChops.invert(image.crop((0, top, image.width, top + height)).convert("L"))
     left = (band.getbbox() or (0, 0, 0, 0))[0]
-    return left, top, left + height, top + height
+    column = ImageChops.invert(image.crop((left, top, left + 1, top + height)).convert("L"))
+    side = (column.getbbox() or (0, 0, 0, 0))[3]
+    return left, top, left + side, top + side
 
 
 @pytest.mark.parametrize("width", [512, 576])
@@ -252,10 +254,12 @@ def test_qr_code_has_big_modules_and_a_clear_quiet_zone(
     assert inverted.getbbox() is None
 
 
-def test_japanese_tickets_carry_a_hint_and_others_their_own_line() -> None:
-    assert visitor_line(make_slip()) == (JAPANESE_HINT, False)
+def test_only_a_visitor_who_chose_another_language_gets_a_line_in_it() -> None:
+    assert visitor_line(make_slip()) is None
     english = make_slip(language="en", translated_line="Please wait.")
-    assert visitor_line(english) == ("Please wait.", True)
+    assert visitor_line(english) == "Please wait."
     easy = make_slip(language="ja-easy", translated_line="まって ください。")
-    assert visitor_line(easy) == (JAPANESE_HINT, False)
-    assert visitor_line(make_slip(language="en")) == (JAPANESE_HINT, False)
+    assert visitor_line(easy) is None
+    assert visitor_line(make_slip(language="en")) is None
+    decomposed = make_slip(language="vi", translated_line="Vui lo\u0300ng")
+    assert visitor_line(decomposed) == "Vui lòng"  # precomposed: no shaping needed
