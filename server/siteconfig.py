@@ -231,7 +231,10 @@ _SERVICE_KEYS = (
     "sensitive",
     "public_name",
     "description",
+    "translations",
 )
+_TRANSLATION_KEYS = ("label", "description")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
 _OVERRIDE_KEYS = ("target_wait", "numbers", "prefix")
 
 
@@ -279,7 +282,20 @@ def read_service(service_id: str, t: Table) -> Service:
         sensitive=t.boolean("sensitive", False),
         public_name=t.text("public_name", "相談窓口"),
         description=t.text("description", ""),
+        translations=_translations(t),
     )
+
+
+def _translations(t: Table) -> tuple[tuple[str, str, str], ...]:
+    """[services.<id>.translations.<language>] label = "...", description = "..." """
+    found = []
+    for lang, entry in t.subtables("translations"):
+        if not _LANGUAGE.fullmatch(lang):
+            t.fail(f"'{lang}' is not a language code like en, zh or ja-easy",
+                   "translations", lang)
+        entry.check_keys(_TRANSLATION_KEYS)
+        found.append((lang, entry.text("label"), entry.text("description", "")))
+    return tuple(found)
 
 
 def _read_catalogue(root: Table) -> dict[str, Desk]:

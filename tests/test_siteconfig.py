@@ -547,3 +547,31 @@ def test_a_bad_printer_timeout_is_refused_at_its_line(value: str) -> None:
     error = refusal(text)
     assert error.line == line_of(text, "confirm_timeout"), error
     assert "confirm_timeout" in str(error) or "seconds" in error.reason, error
+
+
+def test_a_desk_carries_its_words_in_other_languages() -> None:
+    text = BASE.replace(
+        "numbers = [1, 199]",
+        'numbers = [1, 199]\ntranslations.en = { label = "Job advice", description = "Work" }\n'
+        'translations.ja-easy.label = "{仕事|しごと}の {相談|そうだん}"',
+        1,
+    )
+    jobs = next(s for s in parse_sites(text).sites if s.id == "kita").service("jobs")
+    assert jobs is not None
+    assert jobs.translated() == {
+        "en": {"label": "Job advice", "description": "Work"},
+        "ja-easy": {"label": "{仕事|しごと}の {相談|そうだん}", "description": ""},
+    }
+
+
+@pytest.mark.parametrize(
+    ("translation", "reason"),
+    [
+        ('translations.English = { label = "Job advice" }', "is not a language code"),
+        ('translations.en = { description = "Work" }', "label"),
+        ('translations.en = { label = "Job", note = "x" }', "note"),
+    ],
+)
+def test_bad_translations_are_refused(translation: str, reason: str) -> None:
+    error = refusal(BASE.replace("numbers = [1, 199]", f"numbers = [1, 199]\n{translation}", 1))
+    assert reason in str(error), error

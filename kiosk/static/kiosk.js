@@ -54,6 +54,9 @@
   function say(el, key, vars) { put(el, text(key, vars)); }
 
   function serviceText(service) {
+    // The site's own translation (an administrator's words for this desk) comes first.
+    const site = (service.translations || {})[state.lang];
+    if (site && site.label) return { label: site.label, description: site.description || "" };
     const own = (LANGS[state.lang].services || {})[service.id]
       || (LANGS[DEFAULT].services || {})[service.id];
     if (own && own.label) return { label: own.label, description: own.description || "" };
@@ -169,9 +172,9 @@
     if (state.live || !window.MadoguchiRealtime) return;
     state.live = window.MadoguchiRealtime.connect({
       token: state.token,
-      onSnapshot: function (snapshot) {
-        if (typeof snapshot.open === "boolean" && snapshot.open !== state.open) loadSite();
-      },
+      // A snapshot comes on (re)connecting and whenever the site's desks or hours change:
+      // read the site again, so that a desk added or removed shows at once.
+      onSnapshot: function () { loadSite(); },
       onEvents: function (events) {
         if (events.some(function (e) { return e.kind === "day_closed"; })) loadSite();
       },

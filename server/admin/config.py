@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Response, current_app, flash, redirect, request, url_for
 
+from kiosk.views import DEFAULT_LANGUAGE, languages
+
 from ..api.endpoints import STATUS_BY_KIND, Denied
 from ..api.validation import Schema, validate
 from ..auth import audit as auditing
@@ -53,7 +55,8 @@ def site_page(site_id: str) -> Response:
         return redirect(url_for(".index"), 303)  # type: ignore[return-value]
     services = current_app.extensions["madoguchi"]
     return _page("admin/site.html", person=person, sites=services.sites, config=view,
-                 site=services.sites[site_id], kinds=KINDS, organisation_names=ORGANISATION_NAMES)
+                 site=services.sites[site_id], kinds=KINDS, organisation_names=ORGANISATION_NAMES,
+                 languages=kiosk_languages())
 
 
 def _change(site_id: str, make: Callable[[ConfigEditor], Change], done: str) -> Response:
@@ -119,7 +122,19 @@ def service_form() -> dict[str, Any]:
     for optional in ("prefix", "public_name", "description"):
         if _text(optional):
             body[optional] = _text(optional)
+    translations = {}
+    for lang in kiosk_languages():
+        label, text = _text(f"label.{lang['code']}"), _text(f"description.{lang['code']}")
+        if label or text:
+            translations[lang["code"]] = {"label": label, **({"description": text} if text else {})}
+    if translations:
+        body["translations"] = translations
     return _checked(body, SERVICE_BODY)
+
+
+def kiosk_languages() -> list[dict[str, Any]]:
+    """The kiosk's languages other than Japanese, for a desk's translations."""
+    return [lang for lang in languages() if lang["code"] != DEFAULT_LANGUAGE]
 
 
 def counter_form() -> dict[str, Any]:

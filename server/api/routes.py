@@ -84,7 +84,7 @@ def site_summary(site_id: str) -> dict[str, Any]:
         "id": site.id, "name": site.name, "ward": site.ward, "timezone": site.timezone,
         "open": services.is_open(site), "areas": list(site.areas),
         "services": [{"id": s.id, "name": s.name, "public_label": s.public_label,
-                      "description": s.description,
+                      "description": s.description, "translations": s.translated(),
                       "sensitive": s.sensitive, "organisation": s.organisation.value,
                       "target_wait_min": s.target_wait_min} for s in site.services],
         "counters": [{"id": c.id, "name": c.name, "number": c.number, "area": c.area,

@@ -49,10 +49,16 @@ def _check_object(value: dict[str, Any], schema: Schema, where: str) -> None:
     for name in schema.get("required", []):
         if name not in value:
             raise _bad(f"{where}.{name}", "is required")
-    if not schema.get("additionalProperties", True):
+    extra_schema = schema.get("additionalProperties", True)
+    if not extra_schema:
         extra = sorted(set(value) - set(props))
         if extra:
             raise _bad(f"{where}.{extra[0]}", "is not a known field", code="unknown_field")
+    if len(value) > schema.get("maxProperties", len(value)):
+        raise _bad(where, f"must have at most {schema['maxProperties']} entries")
+    if isinstance(extra_schema, dict):
+        for name in sorted(set(value) - set(props)):
+            validate(value[name], extra_schema, f"{where}.{name}")
     for name, sub in props.items():
         if name in value and not (value[name] is None and sub.get("nullable")):
             validate(value[name], sub, f"{where}.{name}")

@@ -52,11 +52,19 @@ class Service:
     sensitive: bool = False
     public_name: str = "相談窓口"
     description: str = ""
+    # (language code, label, description): the desk in the kiosk's other languages, for
+    # desks the kiosk's language files do not know (a desk added on site, say).
+    translations: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def public_label(self) -> str:
         """What public screens, tickets and voice may say about this desk."""
         return self.public_name if self.sensitive else self.name
+
+    def translated(self) -> dict[str, dict[str, str]]:
+        """{language: {"label", "description"}} of the desk's translations."""
+        return {lang: {"label": label, "description": text}
+                for lang, label, text in self.translations}
 
 
 @dataclass(frozen=True)

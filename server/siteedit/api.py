@@ -36,6 +36,14 @@ SERVICE_BODY = obj(
         "sensitive": boolean(description="public screens show public_name instead"),
         "public_name": string(200),
         "description": TEXT,
+        "translations": {
+            "type": "object",
+            "maxProperties": 20,
+            "description": "the desk in the kiosk's other languages: "
+                           "{language code: {label, description}}",
+            "additionalProperties": obj(
+                {"label": string(200), "description": TEXT}, required=("label",)),
+        },
     },
     required=("name", "organisation"),
 )

@@ -77,6 +77,10 @@ def service_table(s: Service) -> dict[str, Any]:
         "sensitive": s.sensitive,
         "public_name": s.public_name,
         "description": s.description,
+        "translations": {
+            lang: {"label": label, **({"description": text} if text else {})}
+            for lang, label, text in s.translations
+        },
     }
     return _without_empty(table)
 

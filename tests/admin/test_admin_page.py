@@ -50,8 +50,13 @@ def test_an_administrator_adds_a_desk_and_a_counter_in_the_browser(
     form.locator("input[name=first]").fill("1")
     form.locator("input[name=last]").fill("99")
     form.locator("input[name=target_wait]").fill("15")
+    form.locator("input[name='label.en']").fill("Pension advice")
+    form.locator("input[name='description.en']").fill("Questions about your pension")
     form.locator("button[type=submit]").click()
     expect(page.locator(".message.ok")).to_contain_text("用件「pension」を保存しました")
+    desk = next(s for s in config(server, site)["services"] if s["id"] == "pension")
+    assert desk["translations"] == {
+        "en": {"label": "Pension advice", "description": "Questions about your pension"}}
     expect(page.locator("#services tbody")).to_contain_text("年金相談")
     ticket = server.issue(site, ["pension"])  # the kiosk offers it at once
     assert ticket.status == 201 and ticket.body["label"] == "N1"
