@@ -113,3 +113,16 @@ def test_the_call_of_a_sensitive_desk_names_neither_the_desk_nor_its_purpose(
     assert status == 200
     assert body["text"] == f"受付番号{label}番の方、3番窓口へお越しください。"
     assert not any(word in str(body) for word in SENSITIVE_WORDS)
+
+
+def test_the_server_process_makes_audio_without_loading_numpy_or_openjtalk(
+    server: ServerProcess, site: str
+) -> None:
+    """Synthesis and the WAV's assembly happen in the worker process: the server itself stays
+    lean (numpy alone is ~15 MB, OpenJTalk's dictionary ~100 MB)."""
+    status, body = ask(server, site, "456", 2)
+    assert status == 200 and float(str(body["seconds"])) > 1.0
+    assert server.proc is not None
+    mapped = Path(f"/proc/{server.proc.pid}/maps").read_text()
+    assert "numpy" not in mapped
+    assert "openjtalk" not in mapped.lower()
