@@ -17,8 +17,8 @@ from ..siteconfig import SiteConfig
 from . import edits
 from .api import bp as api_bp
 from .pages import bp as pages_bp
-from .queries import Targets
 from .service import ReportService, SiteState
+from .year_targets import Targets
 
 __all__ = ["housekeeping", "register"]
 

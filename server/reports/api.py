@@ -17,7 +17,7 @@ from ..api.endpoints import Denied, EndpointSpec, endpoint
 from ..api.validation import Schema, integer, string
 from ..domain.errors import Invalid, unknown_service, unknown_site
 from ..store.devices import Device
-from . import csvout, queries
+from . import csvout, queries, year_targets
 from .live import dashboard
 from .periods import GROUPS, MAX_DAYS, Period, fiscal_year, fiscal_year_of
 from .service import ReportService
@@ -271,8 +271,8 @@ def targets(device: Device, body: dict[str, Any]) -> Any:
     service = reports()
 
     def make(days: list[queries.SiteDay], sites: dict[str, queries.SiteInfo]) -> Any:
-        counts = queries.year_figures(days, sites, query.scope)
-        return queries.targets_report(
+        counts = year_targets.year_figures(days, sites, query.scope)
+        return year_targets.targets_report(
             counts,
             sites,
             service.targets,

@@ -29,7 +29,7 @@ from ..auth import audit as auditing
 from ..auth import web
 from ..domain.errors import QueueError
 from ..store.devices import Device
-from . import edits, queries
+from . import edits, queries, year_targets
 from .api import Query, reports, visible_organisations
 from .csvout import minutes, percent
 from .periods import GROUPS, fiscal_year, fiscal_year_of
@@ -176,9 +176,11 @@ def targets() -> Response:
         service = reports()
 
         def make(days: list[queries.SiteDay], sites: dict[str, queries.SiteInfo]) -> Any:
-            counts = queries.year_figures(days, sites, query.scope)
+            counts = year_targets.year_figures(days, sites, query.scope)
             full = query.scope.organisations == frozenset(queries.ORGANISATIONS)
-            return queries.targets_report(counts, sites, service.targets, year, query.today, full)
+            return year_targets.targets_report(
+                counts, sites, service.targets, year, query.today, full
+            )
 
         data = service.report(query.site_ids, year, make)
     except QueueError as exc:

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from ..domain.clock import Clock
 from ..domain.model import Site
 from ..store import db as store_db
-from . import queries, store
+from . import queries, store, year_targets
 from .days import VERSION, build_day, current, empty_day
 from .periods import Period, day_window
 from .stages import LogRow, Visit, visits_from
@@ -52,7 +52,7 @@ class ReportService:
         database: str,
         sites: dict[str, Site],
         clock: Clock,
-        targets: dict[str, queries.Targets],
+        targets: dict[str, year_targets.Targets],
         offload: Offload,
         states: Callable[[Iterable[str]], list[SiteState]],
         retention_days: int = 0,
