@@ -273,9 +273,10 @@ class FakePrinter:
         return not (self.cover_open or self.offline or self.paper_rows <= 0)
 
     def _engine(self) -> None:
-        """Print chunk by chunk at rows_per_second by the mechanism's own clock: when this
-        thread wakes late (a busy machine), up to a chunk's time is made up on the next one,
-        as a motor does not slow down because the computer simulating it looked late."""
+        """Print chunk by chunk at rows_per_second by the mechanism's own clock, which starts
+        when printing starts and stops when there is nothing to print or a fault: when this
+        thread wakes late (a busy machine), the next chunks catch up with that clock, as a
+        motor does not slow down because the computer simulating it looked away."""
         done_at: float | None = None  # when the paper will have moved past what is printed
         with self._cv:
             while not self._stopping:
@@ -289,10 +290,7 @@ class FakePrinter:
                 seconds = self._step(self._current)
                 if seconds <= 0:
                     continue
-                now = time.monotonic()
-                done_at = (
-                    now + seconds if done_at is None else max(done_at, now - seconds) + seconds
-                )
+                done_at = (time.monotonic() if done_at is None else done_at) + seconds
                 while not self._stopping:
                     remaining = done_at - time.monotonic()
                     if remaining <= 0:
