@@ -16,6 +16,7 @@ from sqlalchemy.pool import QueuePool
 from . import schema
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READER_CACHE_KIB = 256
 
 
 def open_engine(url: str, writer: bool = True) -> Engine:
@@ -50,6 +51,10 @@ def open_engine(url: str, writer: bool = True) -> Engine:
         if writer:
             # Checkpoints run on their own (store.db.checkpoint), not inside a commit.
             cur.execute("PRAGMA wal_autocheckpoint=0")
+        else:
+            # Readers are kept in the pool: a small page cache each (the OS caches the file),
+            # not SQLite's 2 MB default held for ever by every idle connection.
+            cur.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")
