@@ -288,9 +288,12 @@ class Engine:
                 self._writing = False
             if merged.events:
                 self.committed_seq = merged.events[-1].seq
-            self._publish(merged.events)
+            # The callers are woken before the pushes are queued, so their answers go out
+            # first (the hub runs wake-ups in order) rather than after one send per display;
+            # nothing yields in between, so no one sees committed_seq before the push.
             for p in taken:
                 p.done.set(None)
+            self._publish(merged.events)
             self._commits += 1
             if self._commits % CHECKPOINT_EVERY == 0:
                 self._checkpoint()

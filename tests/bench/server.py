@@ -390,6 +390,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--counters", type=int, default=20, help="counters calling and finishing")
     p.add_argument("--call-pause", type=float, default=0.0,
                    help="seconds each counter waits after a finish (0: back to back)")
+    p.add_argument("--call-jitter", action="store_true",
+                   help="draw each counter's pause from 0..2x --call-pause (seeded per "
+                        "counter), so counters do not call in lockstep bursts")
     p.add_argument("--desks", type=int, default=5, help="desks the kiosks issue for in turn")
     p.add_argument("--plain", action="store_true",
                    help="run `python -m server.cli serve` untouched (no commit figures)")

@@ -14,6 +14,7 @@ import http.client
 import json
 import math
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -307,6 +308,7 @@ def call_phase(args: argparse.Namespace, port: int, pid: int) -> dict[str, Any]:
                                                 list[tuple[float, float]], Counter[str]]:
         counter_id = f"{SITE}-c{index + 1}"
         client = Client(port, f"token-{SITE}-staff{index + 1}")
+        pacer = random.Random(index)
         calls: list[tuple[float, float]] = []
         finishes: list[tuple[float, float]] = []
         seen: Counter[str] = Counter()
@@ -326,7 +328,10 @@ def call_phase(args: argparse.Namespace, port: int, pid: int) -> dict[str, Any]:
                 seen[f"finish {status}"] += 1
                 if status == 200:
                     finishes.append((sent, (done - sent) * 1000))
-                time.sleep(args.call_pause)
+                # --call-jitter: each pause drawn from 0..2x, so that the counters, which all
+                # start on one barrier, do not go on calling in lockstep bursts.
+                time.sleep(pacer.uniform(0, 2 * args.call_pause) if args.call_jitter
+                           else args.call_pause)
         finally:
             client.close()
         return calls, finishes, seen
