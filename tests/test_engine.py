@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,47 @@ def test_a_failed_answer_keeps_the_change_and_a_retry_does_not_repeat_it(tmp_pat
         assert first == again
         assert first[0] == 500 and first[1]["error"] == "answer_failed"
         assert len(engine.queue("a").tickets) == 1
+    finally:
+        engine.stop()
+        writer.dispose()
+        reader.dispose()
+
+
+def test_an_idempotency_key_holds_across_the_day_and_is_forgotten_after_its_ttl(
+        tmp_path: Path) -> None:
+    """Only hashes of answered keys stay in memory, by hour; a repeat within the TTL gets the
+    first answer back (read from the store), also after a restart; after the TTL the key is
+    purged from memory and store alike."""
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    writer = store_db.open_engine(url)
+    store_db.migrate(writer)
+    reader = store_db.open_engine(url, writer=False)
+    site = parse_sites(site_file(["a"])).sites[0]
+    clock = SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
+    engine = Engine(writer, reader, {"a": site}, clock)
+    engine.start()
+
+    def issue(queue: Any, now: datetime) -> Any:
+        return queue.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token())
+
+    def render(ticket: Any) -> tuple[int, dict[str, Any]]:
+        return 201, {"id": ticket.id, "label": ticket.label}
+
+    try:
+        first = engine.run("a", issue, render, key="kiosk:k1", request_hash="h")
+        clock.advance(timedelta(hours=9))
+        assert engine.run("a", issue, render, key="kiosk:k1", request_hash="h") == first
+        other = engine.run("a", issue, render, key="kiosk:k2", request_hash="h")
+        assert other != first and len(engine.queue("a").tickets) == 2
+        engine.stop()
+        engine = Engine(writer, reader, {"a": site}, clock)  # a restart
+        engine.start()
+        assert engine.run("a", issue, render, key="kiosk:k1", request_hash="h") == first
+        clock.advance(timedelta(hours=50))
+        assert engine.purge_commands() == 2
+        assert not engine._answered  # every hour's keys are past the TTL
+        again = engine.run("a", issue, render, key="kiosk:k2", request_hash="h")
+        assert again != other  # forgotten: a new ticket
     finally:
         engine.stop()
         writer.dispose()
