@@ -11,9 +11,17 @@ from tests.test_readme import documented_error_codes
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = json.loads((ROOT / "counter" / "i18n" / "ja.json").read_text("utf-8"))
 # Codes of the README's error table that never reach the console: account, device and
-# pairing administration, issuing details of the kiosk, the simulated clock, values the
+# pairing administration, the administrators' configuration edits (the admin page has its
+# own Japanese for them), issuing details of the kiosk, the simulated clock, values the
 # console never sends, and the fallback codes no call sends.
 NOT_AT_A_CONSOLE = {
+    "counter_has_devices",
+    "counter_in_use",
+    "device_has_printers",
+    "numbers_in_use",
+    "printer_in_use",
+    "service_has_live_tickets",
+    "service_served_by_counter",
     "unknown_account",
     "unknown_pairing",
     "pairing_expired",
