@@ -31,7 +31,9 @@ untouched instead, without commit figures.
 One JSON object goes to stdout; progress goes to stderr unless --json-only.
 
 Three more phases (each can be skipped): kiosk_to_ticket (20 kiosks tapping at a site with a
-realistic queue, so the server's wait forecast runs), print_confirmed (issue until the fake
+realistic queue, so the server's wait forecast runs; the kiosks are greenlets of a process of
+their own, as 20 devices do not share one interpreter's lock; `--kiosk-threads` runs them as
+threads of this process instead), print_confirmed (issue until the fake
 network printer's ticket is confirmed by the server's "print" push) and call_to_display_dom (a
 console's call until the number is drawn in a real Chromium display page).
 """
@@ -74,6 +76,7 @@ from tests.bench.server_load import (  # noqa: E402
     desk_ids,
     issue_phase,
     kiosk_phase,
+    kiosk_phase_apart,
     pct,
     print_phase,
     spread,
@@ -401,6 +404,9 @@ def parse_args() -> argparse.Namespace:
                    help="length of the kiosk-tap phase (--clients kiosks, small queue)")
     p.add_argument("--kiosk-pause", type=float, default=0.2,
                    help="seconds a kiosk waits after each tap")
+    p.add_argument("--kiosk-threads", action="store_true",
+                   help="run the kiosks as threads of the bench process (the old way) rather "
+                        "than as greenlets of a process of their own")
     p.add_argument("--serve-pause", type=float, default=0.0,
                    help="seconds a kiosk-phase counter waits after each finish")
     p.add_argument("--print-count", type=int, default=30, help="tickets of the print phase")
@@ -443,7 +449,8 @@ def main() -> int:
             windows["calls"] = called["window"]
         if not args.skip_kiosk:
             say(args, f"kiosk taps: {args.clients} kiosks, {args.kiosk_seconds} s")
-            tapped = kiosk_phase(args, proc.port, pid)
+            tapped = (kiosk_phase(args, proc.port, pid) if args.kiosk_threads
+                      else kiosk_phase_apart(args, proc.port, pid))
         if not args.skip_print:
             say(args, f"print: {args.print_count} tickets on a fake printer")
             printed = print_phase(args, proc.port, PRINTER_ROWS_PER_SECOND, printer)
