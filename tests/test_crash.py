@@ -51,7 +51,8 @@ class Burst:
                     if reply.status_code != 201:
                         self.refused.append(reply.text)
                         return
-                    self.acknowledged[key] = (purposes, reply.json())
+                    answer = {k: v for k, v in reply.json().items() if k != "estimate"}
+                    self.acknowledged[key] = (purposes, answer)
                     if len(self.acknowledged) >= self.kill_after:
                         self.enough.set()
 
@@ -70,8 +71,12 @@ class Burst:
         assert len(self.cut) == KIOSKS  # every kiosk had a request cut by the kill
 
     def retry(self, key: str, purposes: list[str]) -> tuple[int, Any]:
+        """The answer to a repeat, but for its wait estimate: that is given as of now."""
         reply = self.server.request("POST", f"/api/sites/{self.site}/tickets",
                                     token(self.site, "kiosk"), {"services": purposes}, key=key)
+        if reply.status == 201:
+            assert "estimate" in reply.body
+            return reply.status, {k: v for k, v in reply.body.items() if k != "estimate"}
         return reply.status, reply.body
 
 

@@ -289,10 +289,9 @@ def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict
     shown: dict[str, Any] = {}  # the estimate the kiosk shows goes on the paper too
 
     def render(ticket: Ticket) -> tuple[int, dict[str, Any]]:
+        # The answer kept under the idempotency key: the ticket, not yet its estimate.
         queue = engine.queue(site_id)
         view = visitor_ticket_view(queue, ticket)
-        shown["estimate"] = services.estimator.estimate(site_id, ticket)
-        view["estimate"] = estimate_view(shown["estimate"])
         view["status_url"] = status_url(ticket.public_token)
         view["qr_svg_url"] = f"/t/{ticket.public_token}/qr.svg"
         view["print"] = {"state": services.printing.state_for(device)}
@@ -300,11 +299,24 @@ def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict
             view = {**view, "ticket": ticket_view(queue, ticket)}
         return 201, view
 
+    def estimate(ticket_id: int) -> Any:
+        # Once the ticket is stored: kiosks tapping at once share one forecast of the queue
+        # with all of their tickets in it, rather than one forecast each before storing.
+        if "estimate" not in shown:
+            ticket = engine.queue(site_id).tickets.get(ticket_id)
+            shown["estimate"] = (services.estimator.estimate(site_id, ticket)
+                                 if ticket is not None else None)
+        return shown["estimate"]
+
     def print_it(ticket: Ticket) -> None:
         services.printing.print_for_kiosk(device.id, site_id, ticket.id,
-                                          status_url(ticket.public_token), shown.get("estimate"))
+                                          status_url(ticket.public_token), estimate(ticket.id))
 
-    return _run(device, body, site_id, operation, render, after=print_it)
+    status, view = _run(device, body, site_id, operation, render, after=print_it)
+    if status != 201:
+        return status, view
+    # A repeat of the request gets the ticket it was given, with its estimate as of now.
+    return status, {**view, "estimate": estimate_view(estimate(int(view["id"])))}
 
 
 ALERT_BODY = obj({"kind": string(32, enum=["need_help", "call_staff"]), "ticket": integer(1)},
