@@ -16,8 +16,17 @@ wrap a band. Then, one phase after the other (server_load.py says how clients me
    `--display-procs` worker processes whose standard library gevent has patched, so the
    sync client's threads are greenlets of one OS thread per process (as real threads they
    took over one of the two cores from the server); `--counters` counter threads call-next
-   then finish, repeatedly. Each display receipt of a "called" event is set against the
-   moment its call-next was sent.
+   then finish, then wait `--call-pause` seconds on average (drawn from 0 to twice that,
+   seeded per counter, so that they do not call in lockstep): by default about 20 calls a
+   second, each pushed to the 50 displays (about 1,000 display messages a second), which is
+   hundreds of times what the busiest ward office makes. Each display receipt of a "called"
+   event is set against the moment its call-next was sent: `call_to_display_p50_ms` and
+   `call_to_display_p99_ms`.
+2b. The same with the counters calling back to back (no pause): the server's limit.
+   Latency there is the 20 counters queueing for the server's throughput (Little's law),
+   reported as `call_to_display_back_to_back_*` and `calls_back_to_back_per_s`
+   (`--skip-back-to-back` leaves it out). Until 2026-11-28 this back-to-back load was the
+   only calls phase and its figures were `call_to_display_*`.
 
 The first `--warmup` seconds of each phase are left out of the figures, not of the counts.
 Afterwards the server is stopped (SIGTERM) and its database read with sqlite3: tickets stored
@@ -391,11 +400,14 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--display-procs", type=int, default=2,
                    help="worker processes (gevent-patched) the display clients are spread over")
     p.add_argument("--counters", type=int, default=20, help="counters calling and finishing")
-    p.add_argument("--call-pause", type=float, default=0.0,
-                   help="seconds each counter waits after a finish (0: back to back)")
-    p.add_argument("--call-jitter", action="store_true",
+    p.add_argument("--call-pause", type=float, default=1.0,
+                   help="seconds each counter waits after a finish, on average (0: back to "
+                        "back); the default gives about 20 calls/s from 20 counters")
+    p.add_argument("--call-jitter", action=argparse.BooleanOptionalAction, default=True,
                    help="draw each counter's pause from 0..2x --call-pause (seeded per "
                         "counter), so counters do not call in lockstep bursts")
+    p.add_argument("--skip-back-to-back", action="store_true",
+                   help="skip the second calls phase, where the counters call back to back")
     p.add_argument("--desks", type=int, default=5, help="desks the kiosks issue for in turn")
     p.add_argument("--plain", action="store_true",
                    help="run `python -m server.cli serve` untouched (no commit figures)")
@@ -431,6 +443,7 @@ def main() -> int:
     proc = ServerProcess(work, [], sites_text=site_toml(args.counters, args.desks, printer.url))
     commits_file = work / "commits.json"
     called: dict[str, Any] | None = None
+    saturated: dict[str, Any] | None = None
     tapped = printed = drawn = None
     try:
         proc.init()
@@ -447,6 +460,14 @@ def main() -> int:
             say(args, f"  {len(called['calls']) / args.seconds:.0f} calls/s, display p99 "
                       f"{pct(called['deltas'], 99)} ms")
             windows["calls"] = called["window"]
+            if not args.skip_back_to_back and args.call_pause > 0:
+                say(args, "calls again, back to back (the server's limit)")
+                flat_out = argparse.Namespace(**{**vars(args), "call_pause": 0.0,
+                                                 "call_jitter": False})
+                saturated = call_phase(flat_out, proc.port, pid)
+                say(args, f"  {len(saturated['calls']) / args.seconds:.0f} calls/s, display "
+                          f"p99 {pct(saturated['deltas'], 99)} ms")
+                windows["calls_back_to_back"] = saturated["window"]
         if not args.skip_kiosk:
             say(args, f"kiosk taps: {args.clients} kiosks, {args.kiosk_seconds} s")
             tapped = (kiosk_phase(args, proc.port, pid) if args.kiosk_threads
@@ -473,6 +494,13 @@ def main() -> int:
         "issue_per_s": round(issued["per_s"], 1),
         "call_to_display_p50_ms": pct(called["deltas"], 50) if called else None,
         "call_to_display_p99_ms": pct(called["deltas"], 99) if called else None,
+        "calls_per_s": round(len(called["calls"]) / args.seconds, 1) if called else None,
+        "call_to_display_back_to_back_p50_ms":
+            pct(saturated["deltas"], 50) if saturated else None,
+        "call_to_display_back_to_back_p99_ms":
+            pct(saturated["deltas"], 99) if saturated else None,
+        "calls_back_to_back_per_s":
+            round(len(saturated["calls"]) / args.seconds, 1) if saturated else None,
         "kiosk_to_ticket_p50_ms": pct(tapped["latencies"], 50) if tapped else None,
         "kiosk_to_ticket_p99_ms": pct(tapped["latencies"], 99) if tapped else None,
         "kiosk_queue_waiting_max": tapped["queue_waiting"]["max"] if tapped else None,
@@ -490,6 +518,7 @@ def main() -> int:
         "journal_mode": store["journal_mode"],
         "issue": issue_figures(issued),
         "calls": call_figures(called, args) if called else None,
+        "calls_back_to_back": call_figures(saturated, args) if saturated else None,
         "kiosk": tapped and {**{k: v for k, v in tapped.items() if k != "latencies"},
                              "latency_ms": spread(tapped["latencies"]),
                              "targets_ms": {"p99": 50}},
