@@ -43,7 +43,9 @@ class TicketFonts:
     bold: FontFace
 
 
-@lru_cache(maxsize=256)  # a ticket tries a few sizes of a few faces; loading one takes ~1 ms
+# A ticket uses a few sizes of a few faces; loading one takes ~1 ms, and a CJK face holds
+# about 2 MB: keep the ones in use, not every size ever tried.
+@lru_cache(maxsize=24)
 def _load(path: str, index: int, size: int, shaped: bool) -> ImageFont.FreeTypeFont:
     engine = ImageFont.Layout.RAQM if shaped else ImageFont.Layout.BASIC
     return ImageFont.truetype(path, size, index=index, layout_engine=engine)

@@ -21,6 +21,7 @@ cuts 15 mm past its head, so the next ticket starts with that blank strip (see e
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -146,10 +147,8 @@ def fit(
 ) -> tuple[Font, list[str]]:
     """The largest size from `size` down to `smallest` that sets the text in one line, else in
     as few lines as possible at `smallest` (at most max_lines; the last one cut with …)."""
-    for candidate in range(size, smallest - 1, -2):
-        font = face.at(candidate)
-        if font.getlength(text) <= width:
-            return font, [text]
+    if (found := widest_fitting(face, text, size, smallest, width)).getlength(text) <= width:
+        return found, [text]
     font = face.at(smallest)
     lines = wrap(text, font, width)
     if len(lines) > max_lines:
@@ -342,7 +341,17 @@ def gap(rows: int) -> Block:
 
 
 def widest_fitting(face: FontFace, text: str, size: int, smallest: int, width: float) -> Font:
-    for candidate in range(size, smallest - 1, -2):
+    """The largest of size, size - 2, ... down to smallest that sets `text` within `width`.
+
+    Text grows in proportion to its size, so the length at `size` says where to start
+    looking: each size tried loads a face of its own (about 2 MB for a CJK font), so trying
+    every size on the way down would keep a dozen faces in memory for one line."""
+    font = face.at(size)
+    length = font.getlength(text)
+    if length <= width:
+        return font
+    steps = max(1, math.ceil((size - size * width / max(length, 1.0)) / 2))
+    for candidate in range(size - 2 * steps, smallest - 1, -2):
         font = face.at(candidate)
         if font.getlength(text) <= width:
             return font
@@ -357,7 +366,8 @@ def number_font(face: FontFace, ink_rows: int, label: str) -> Font:
         _, top, _, bottom = face.at(size).getbbox(label, anchor="ls")
         return bottom - top
 
-    size = max(8, round(200 * ink_rows / max(1.0, ink(200))))
+    reference = 200  # one face measures every label: ink grows in proportion to size
+    size = max(8, math.ceil(reference * ink_rows / max(1.0, ink(reference))))
     while ink(size) < ink_rows and size < 400:
         size += 1
     return face.at(size)

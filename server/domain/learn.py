@@ -85,7 +85,7 @@ class DaySummary:
     paused_at: dict[str, tuple[float, float]] = field(default_factory=dict)  # (began, planned)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Visit:
     entered: datetime
     again: bool = False  # this wait follows a no-show
