@@ -81,3 +81,46 @@ def test_an_idempotency_key_holds_across_the_day_and_is_forgotten_after_its_ttl(
         engine.stop()
         writer.dispose()
         reader.dispose()
+
+
+def test_the_wal_is_folded_back_beside_the_writer_while_commits_go_on(tmp_path: Path) -> None:
+    """Every CHECKPOINT_EVERY commits the WAL is copied back into the database on a connection
+    of its own (SQLite's automatic checkpoint is off): the database file grows with the
+    tickets, and commits made meanwhile are all stored."""
+    import gevent
+
+    from server.engine import CHECKPOINT_EVERY
+
+    path = tmp_path / "q.db"
+    url = f"sqlite:///{path}"
+    writer = store_db.open_engine(url)
+    store_db.migrate(writer)
+    reader = store_db.open_engine(url, writer=False)
+    site = parse_sites(site_file(["a"])).sites[0]
+    engine = Engine(writer, reader, {"a": site},
+                    SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)),
+                    offload=lambda fn: gevent.get_hub().threadpool.apply(fn))
+    engine.start()
+    before = path.stat().st_size
+    try:
+        desks = [s.id for s in site.services]
+
+        def render(ticket: Any) -> tuple[int, dict[str, Any]]:
+            return 201, {"id": ticket.id}
+
+        for n in range(2 * CHECKPOINT_EVERY + 10):
+            def issue(queue: Any, now: datetime, desk: str = desks[n % len(desks)]) -> Any:
+                return queue.issue(engine.new_ticket_id(), [desk], now,
+                                   engine.new_public_token())
+
+            engine.run("a", issue, render, key=f"kiosk:{n}", request_hash="h")
+        gevent.wait([engine._checkpointing] if engine._checkpointing else [], timeout=10)
+        assert engine._checkpoint_conn is not None  # a connection apart from the writer's
+        assert path.stat().st_size > before  # pages went from the WAL into the database
+    finally:
+        engine.stop()
+        writer.dispose()
+        reader.dispose()
+    with writer.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar()
+    assert stored == 2 * CHECKPOINT_EVERY + 10
