@@ -80,8 +80,6 @@ class Engine:
         self._writing = False
         self._commits = 0
         self._conn: Connection | None = None  # the writer's own, used only by _write
-        self._checkpoint_conn: Connection | None = None  # used only by _checkpoint_apart
-        self._checkpointing: gevent.Greenlet | None = None
         self.last_ticket_id = 0
         self.last_seq = 0
         self.committed_seq = 0
@@ -110,12 +108,9 @@ class Engine:
         if self._writer is not None:
             self._writer.kill()
             self._writer = None
-        if self._checkpointing is not None:
-            self._checkpointing.join(timeout=5)
-        for conn in (self._conn, self._checkpoint_conn):
-            if conn is not None:
-                conn.close()
-        self._conn = self._checkpoint_conn = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def load(self) -> None:
         """Rebuild every site's live queue from the store."""
@@ -328,30 +323,11 @@ class Engine:
             raise
 
     def _checkpoint(self) -> None:
-        """Fold the WAL back, off the event loop and beside the writer: on a connection of its
-        own, so the next group commits go on meanwhile (a passive checkpoint and a writer do
-        not wait for each other; the writer used to wait 10-30 ms for it every 200 commits)."""
-        if self._checkpointing is not None and not self._checkpointing.dead:
-            return  # the last one is still at it: the next turn catches up
-
-        def run() -> None:
-            try:
-                self._offload(self._checkpoint_apart)
-            except Exception:  # a missed checkpoint only lets the WAL grow until the next one
-                log.exception("WAL checkpoint failed")
-
-        self._checkpointing = gevent.spawn(run)
-
-    def _checkpoint_apart(self) -> None:
-        """Runs in gevent's thread pool."""
-        if self._checkpoint_conn is None:
-            self._checkpoint_conn = self.db.connect()
+        """After the callers were answered: fold the WAL back, off the event loop."""
         try:
-            store_db.checkpoint(self._checkpoint_conn)
-        except Exception:
-            self._checkpoint_conn.close()
-            self._checkpoint_conn = None
-            raise
+            self._offload(lambda: store_db.checkpoint(self._conn) if self._conn else None)
+        except Exception:  # a missed checkpoint only lets the WAL grow until the next one
+            log.exception("WAL checkpoint failed")
 
     def _fail(self, taken: list[_Pending], exc: Exception) -> None:
         failed = taken + self._pending
