@@ -9,8 +9,8 @@
 
 import { act } from "./api.js";
 import {
-  clearError, counterConfig, inHand, redraw, refresh, refused, scheduleFigures, showAck,
-  showError, state, takeCounter, takeTicket,
+  clearError, counterConfig, inHand, redraw, refresh, refused, reprintAnswered, scheduleFigures,
+  showAck, showError, state, takeCounter, takeTicket,
 } from "./console.js";
 import { deskName, outcomeLabel, parkedHere, renderPickList } from "./render.js";
 import { errorFor, t } from "./words.js";
@@ -138,9 +138,9 @@ const ACTIONS = {
   reprint: function () {
     const ticket = held();
     if (!ticket) return null;
+    state.reprints.set(ticket.id, { answered: false, message: null });
     return perform("POST", ticketPath(ticket, "/reprint"), {}, function () {
-      state.reprints.add(ticket.id);
-      showAck(t("ack.reprint", { label: ticket.label }));
+      reprintAnswered(ticket.id, t("ack.reprint", { label: ticket.label }));
     });
   },
 };

@@ -27,7 +27,9 @@ export const state = {
   reason: null,        // {ticket, code, text} of the last call made here
   journey: null,       // {ticket, events}
   figures: null,
-  reprints: new Set(), // tickets whose reprint this console asked for
+  // Tickets whose reprint this console asked for: {answered, message}. The printer's answer
+  // (a "print" push) can come before the server's answer to the request.
+  reprints: new Map(),
   live: null,
 };
 
@@ -212,8 +214,30 @@ function onEvents(events) {
 }
 
 function onPrint(message) {
-  if (!message || !message.reissue || !state.reprints.has(message.ticket)) return;
+  if (!message || !message.reissue) return;
+  const asked = state.reprints.get(message.ticket);
+  if (!asked) return;
+  if (!asked.answered) {  // said once the request's own answer has come (reprintAnswered)
+    asked.message = message;
+    return;
+  }
   state.reprints.delete(message.ticket);
+  showPrintOutcome(message);
+}
+
+// The request to reprint was answered: say so, or what the printer said if it already did.
+export function reprintAnswered(ticketId, requested) {
+  const asked = state.reprints.get(ticketId);
+  if (asked && asked.message) {
+    state.reprints.delete(ticketId);
+    showPrintOutcome(asked.message);
+    return;
+  }
+  if (asked) asked.answered = true;
+  showAck(requested);
+}
+
+function showPrintOutcome(message) {
   const label = message.label || labelOf(message.ticket);
   if (message.state === "printed") showAck(t("print.printed", { label: label }));
   else showError(t("print.failed", { label: label }));
