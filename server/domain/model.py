@@ -209,7 +209,7 @@ class Ticket:
     business_day: date
     number: int
     label: str
-    purposes: list[str]
+    purposes: tuple[str, ...]
     service_id: str
     status: TicketStatus
     issued_at: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from .errors import Conflict, Invalid, unknown_counter, unknown_service, unknown_ticket
 from .events import Event, EventKind
@@ -41,6 +41,7 @@ class Changes:
 
 
 ALERT_KINDS = ("need_help", "call_staff", "printer_failed")
+MAX_SHARED_PURPOSES = 4096  # distinct lists of desks kept for sharing (a site has a few dozen)
 
 
 class SiteQueue:
@@ -62,6 +63,10 @@ class SiteQueue:
         self.live_labels: set[str] = set()
         self.by_token: dict[str, int] = {}  # the phone page's key -> ticket id
         self.retired: set[str] = set()  # desks removed while running (see reconfigure)
+        # Tickets share their purposes and their business day: a busy day holds tens of
+        # thousands of live tickets, and a copy of each costs ~150 bytes a ticket.
+        self._purposes: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._day: date | None = None
         self._changes = Changes()
         for state in counters:
             if state.counter_id in self.counters:
@@ -127,10 +132,10 @@ class SiteQueue:
         ticket = Ticket(
             id=ticket_id,
             site_id=self.site.id,
-            business_day=day,
+            business_day=self._shared_day(day),
             number=number,
             label=label_for(first, number),
-            purposes=list(purposes),
+            purposes=self._shared_purposes(purposes),
             service_id=first.id,
             status=TicketStatus.WAITING,
             issued_at=now,
@@ -250,10 +255,11 @@ class SiteQueue:
         came_from = ticket.service_id
         from_counter = ticket.counter_id
         self._release_counter(ticket, now)
-        remaining = ticket.purposes[ticket.purpose_index + 1:]
+        done = ticket.purposes[:ticket.purpose_index + 1]
+        remaining = list(ticket.purposes[ticket.purpose_index + 1:])
         if target.id in remaining:  # the visit goes there now, not a second time later
-            del ticket.purposes[ticket.purpose_index + 1 + remaining.index(target.id)]
-        ticket.purposes.insert(ticket.purpose_index + 1, target.id)
+            remaining.remove(target.id)
+        ticket.purposes = self._shared_purposes((*done, target.id, *remaining))
         ticket.purpose_index += 1
         ticket.transferred_from = came_from
         ticket.note = note
@@ -482,7 +488,23 @@ class SiteQueue:
         self.live_labels.discard(ticket.label)
         self._touch(ticket)
 
+    def _shared_purposes(self, purposes: Iterable[str]) -> tuple[str, ...]:
+        """The one tuple of these desks that every ticket with them shares, made of the
+        desks' own id strings (not the copies a request decoded)."""
+        known = tuple(self.services[s].id if s in self.services else s for s in purposes)
+        if len(self._purposes) >= MAX_SHARED_PURPOSES:
+            return self._purposes.get(known, known)
+        return self._purposes.setdefault(known, known)
+
+    def _shared_day(self, day: date) -> date:
+        if day != self._day:
+            self._day = day
+        assert self._day is not None
+        return self._day
+
     def _index(self, ticket: Ticket) -> None:
+        ticket.purposes = self._shared_purposes(ticket.purposes)
+        ticket.business_day = self._shared_day(ticket.business_day)
         self.tickets[ticket.id] = ticket
         self.by_token[ticket.public_token] = ticket.id
         if ticket.status in LIVE:
@@ -507,4 +529,4 @@ class SiteQueue:
 
 def snapshot_ticket(ticket: Ticket) -> Ticket:
     """A copy that later changes to the live ticket will not touch."""
-    return dataclasses.replace(ticket, purposes=list(ticket.purposes))
+    return dataclasses.replace(ticket)  # purposes is a tuple: shared, never changed in place

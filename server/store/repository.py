@@ -97,7 +97,7 @@ def ticket_from_row(r: Any) -> Ticket:
     assert issued_at is not None and rank_at is not None
     return Ticket(
         id=r.id, site_id=r.site_id, business_day=r.business_day, number=r.number,
-        label=r.label, purposes=list(r.purposes), purpose_index=r.purpose_index,
+        label=r.label, purposes=tuple(r.purposes), purpose_index=r.purpose_index,
         service_id=r.service_id, status=TicketStatus(r.status), stage=r.stage,
         priority=bool(r.priority), language=r.language, public_token=r.public_token,
         issued_at=issued_at, rank_at=rank_at, counter_id=r.counter_id, staff=r.staff,

@@ -58,7 +58,7 @@ def test_transfer_keeps_label_and_original_arrival_and_remaining_purposes_follow
     q.start(visit.id, desk.now, "c1")
     q.transfer(visit.id, "career", desk.later(15), "c1")
     assert (visit.label, visit.rank_at, visit.stage) == ("1", visit.issued_at, 1)
-    assert visit.purposes == ["job", "career", "housing"] and visit.purpose_index == 1
+    assert visit.purposes == ("job", "career", "housing") and visit.purpose_index == 1
     assert q.waiting("career") == [before, visit, after]
     assert desk.serve_and_finish("c2").id == before.id
     assert desk.call_next("c2").ticket_id == visit.id
@@ -72,7 +72,7 @@ def test_transfer_to_a_desk_already_ahead_in_the_visit_does_not_send_the_visitor
     q = desk.queue
     visit = desk.called("job", "career", "housing")
     q.transfer(visit.id, "housing", desk.later(), "c1")
-    assert visit.purposes == ["job", "housing", "career"]
+    assert visit.purposes == ("job", "housing", "career")
     q.call("c3", visit.id, desk.later())
     q.finish(visit.id, "consulted", desk.later(), "c3")
     assert visit.service_id == "career"
@@ -88,7 +88,7 @@ def test_transfer_back_to_a_desk_already_visited_is_a_new_stage_there() -> None:
     q.finish(visit.id, "consulted", desk.later(), "c1")
     q.call("c2", visit.id, desk.later())
     q.transfer(visit.id, "job", desk.later(), "c2")
-    assert visit.purposes == ["job", "career", "job"] and visit.service_id == "job"
+    assert visit.purposes == ("job", "career", "job") and visit.service_id == "job"
     q.call("c1", visit.id, desk.later())
     q.finish(visit.id, "consulted", desk.later(), "c1")
     assert visit.status is S.DONE
