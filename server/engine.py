@@ -28,6 +28,7 @@ from .domain.errors import Invalid, QueueError, Unavailable, unknown_site
 from .domain.events import Event
 from .domain.model import Site
 from .domain.site_queue import SiteQueue, snapshot_ticket
+from .keyhashes import HashSet
 from .store import db as store_db
 from .store import repository
 from .store.repository import Batch, CommandRecord
@@ -71,10 +72,10 @@ class Engine:
         self._pending: list[_Pending] = []
         self._wake = Signal()
         # Idempotency keys answered, by hour: only their hashes (a key's answer is read back
-        # from the store, which holds the key itself), so that a busy day's keys cost ~60 bytes
-        # each rather than ~170. A hash shared by two keys only costs a look in the store.
-        self._answered: dict[int, set[int]] = {}
-        self._stored_keys: set[int] = set()
+        # from the store, which holds the key itself), at about 8 bytes each (keyhashes.py)
+        # rather than ~170. A hash shared by two keys only costs a look in the store.
+        self._answered: dict[int, HashSet] = {}
+        self._stored_keys = HashSet()
         self._inflight: dict[str, AsyncResult] = {}
         self._writer: gevent.Greenlet | None = None
         self._writing = False
@@ -125,8 +126,10 @@ class Engine:
             self.queues[site_id].take_changes()  # loading is not a change
         self._answered.clear()
         # Keys answered before this start: only these need a look in the store on a retry.
-        self._stored_keys = {hash(k) for k in repository.command_keys_since(
-            self.reader, self.clock.now() - self.idempotency_ttl)}
+        self._stored_keys = HashSet()
+        for key in repository.command_keys_since(
+                self.reader, self.clock.now() - self.idempotency_ttl):
+            self._stored_keys.add(hash(key))
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -223,7 +226,7 @@ class Engine:
 
     def _remember(self, key: str) -> None:
         hour = int(self.clock.now().timestamp() // 3600)
-        self._answered.setdefault(hour, set()).add(hash(key))
+        self._answered.setdefault(hour, HashSet()).add(hash(key))
 
     def _known(self, key: str) -> bool:
         """Whether `key` may have been answered (then its answer is in the store)."""
