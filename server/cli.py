@@ -6,6 +6,12 @@ monkey.patch_all()  # before anything else imports socket, ssl or threading
 
 import json  # noqa: E402
 import sys  # noqa: E402
+
+# The server never uses python-socketio's client side, yet importing socketio loads it, and with
+# it requests, urllib3 and websocket-client (installed for the tests' clients): ~5 MB of the
+# server's memory. python-engineio imports both guarded, as optional; here they are left out.
+for _client_library in ("requests", "websocket"):
+    sys.modules.setdefault(_client_library, None)  # type: ignore[arg-type]
 import urllib.error  # noqa: E402
 import urllib.request  # noqa: E402
 from pathlib import Path  # noqa: E402
