@@ -204,6 +204,15 @@ class Forecasting:
                                                                        ticket.id))
         now = self.engine.clock.now()
         recent = self.runs.get(site_id)
+        if recent is not None and ticket.id in recent.waits \
+                and timedelta(0) <= now - recent.at < BURST \
+                and recent.ahead[ticket.id] == queue.lines[ticket.service_id].ahead_of(
+                    ticket.rank_at, ticket.id):
+            # Kiosks answered after one group commit: the forecast another one's answer made
+            # a moment ago already drew this ticket, and nobody ahead of it has moved since.
+            passed = (now - recent.at).total_seconds() / 60
+            return summarise([max(w - passed, 0.0) for w in recent.waits[ticket.id]],
+                             recent.ahead[ticket.id], self.level)
         if recent is not None and ticket.id not in recent.waits \
                 and timedelta(0) <= now - recent.at < BURST:
             # Kiosks tapping in a burst: the forecast of a moment ago, extended to the newcomer

@@ -1,0 +1,74 @@
+"""The server's forecasts for kiosks tapping together: a forecast made a moment ago for
+another kiosk's answer also answers this one, as long as nobody ahead has moved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.domain.clock import SimulatedClock
+from server.engine import Engine
+from server.forecasting import Forecasting
+from server.siteconfig import parse_sites
+from server.store import db as store_db
+from tests.harness import site_file
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    writer = store_db.open_engine(url)
+    store_db.migrate(writer)
+    reader = store_db.open_engine(url, writer=False)
+    site = parse_sites(site_file(["a"])).sites[0]
+    # 10:00 in Tokyo on a Monday: the site is open
+    engine = Engine(writer, reader, {"a": site},
+                    SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
+    engine.start()
+    yield engine
+    engine.stop()
+    writer.dispose()
+    reader.dispose()
+
+
+def test_a_recent_forecast_answers_a_ticket_it_drew_until_someone_ahead_moves(
+        engine: Engine) -> None:
+    forecasts = Forecasting(engine)
+    engine.subscribe(forecasts)
+    clock = engine.clock
+    assert isinstance(clock, SimulatedClock)
+
+    def run(operation: Any) -> Any:
+        return engine.run("a", operation, lambda result: (200, {}))
+
+    run(lambda q, now: q.set_counter("a-c1", "open", now))
+    tickets = []
+    for _ in range(3):
+        clock.advance(timedelta(seconds=1))
+        ticket_ids: list[int] = []
+        run(lambda q, now, out=ticket_ids: out.append(
+            q.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token()).id))
+        tickets.append(engine.queue("a").tickets[ticket_ids[0]])
+    first, second, third = tickets
+
+    answer = forecasts.estimate("a", first)
+    made = forecasts.runs["a"]
+    assert answer is not None and answer.ahead == 0
+    assert {first.id, second.id, third.id} <= set(made.waits)
+
+    clock.advance(timedelta(milliseconds=300))
+    run(lambda q, now: q.issue(engine.new_ticket_id(), ["job"], now,
+                               engine.new_public_token()))  # the queue changed behind them
+    answer = forecasts.estimate("a", second)
+    assert forecasts.runs["a"] is made  # no new forecast
+    assert answer is not None and answer.ahead == 1
+
+    clock.advance(timedelta(milliseconds=300))
+    run(lambda q, now: q.call_next("a-c1", now))  # the first one is called: the others move
+    answer = forecasts.estimate("a", third)
+    assert forecasts.runs["a"] is not made  # a new forecast for the new state
+    assert answer is not None and answer.ahead == 1
