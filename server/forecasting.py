@@ -206,13 +206,15 @@ class Forecasting:
         recent = self.runs.get(site_id)
         if recent is not None and ticket.id in recent.waits \
                 and timedelta(0) <= now - recent.at < BURST \
-                and recent.ahead[ticket.id] == queue.lines[ticket.service_id].ahead_of(
-                    ticket.rank_at, ticket.id):
-            # Kiosks answered after one group commit: the forecast another one's answer made
-            # a moment ago already drew this ticket, and nobody ahead of it has moved since.
+                and (ticket.updated_at is None or ticket.updated_at <= recent.at):
+            # Kiosks answered after one group commit, or a phone asking just after: the
+            # forecast made a moment ago already drew this ticket, where it still is (a call
+            # ahead of it since was one of the things that forecast played out). People ahead
+            # are counted now.
             passed = (now - recent.at).total_seconds() / 60
-            return summarise([max(w - passed, 0.0) for w in recent.waits[ticket.id]],
-                             recent.ahead[ticket.id], self.level)
+            ahead = queue.lines[ticket.service_id].ahead_of(ticket.rank_at, ticket.id)
+            return summarise([max(w - passed, 0.0) for w in recent.waits[ticket.id]], ahead,
+                             self.level)
         if recent is not None and ticket.id not in recent.waits \
                 and timedelta(0) <= now - recent.at < BURST:
             # Kiosks tapping in a burst: the forecast of a moment ago, extended to the newcomer

@@ -470,8 +470,10 @@ def main() -> int:
                 windows["calls_back_to_back"] = saturated["window"]
         if not args.skip_kiosk:
             say(args, f"kiosk taps: {args.clients} kiosks, {args.kiosk_seconds} s")
+            started = time.monotonic()
             tapped = (kiosk_phase(args, proc.port, pid) if args.kiosk_threads
                       else kiosk_phase_apart(args, proc.port, pid))
+            windows["kiosk"] = Window(started, time.monotonic())  # commits: spawn included
         if not args.skip_print:
             say(args, f"print: {args.print_count} tickets on a fake printer")
             printed = print_phase(args, proc.port, PRINTER_ROWS_PER_SECOND, printer)

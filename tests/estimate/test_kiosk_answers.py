@@ -1,5 +1,5 @@
 """The server's forecasts for kiosks tapping together: a forecast made a moment ago for
-another kiosk's answer also answers this one, as long as nobody ahead has moved."""
+another kiosk's answer also answers this one (people ahead counted now)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     reader.dispose()
 
 
-def test_a_recent_forecast_answers_a_ticket_it_drew_until_someone_ahead_moves(
+def test_a_forecast_answers_the_tickets_it_drew_for_two_seconds(
         engine: Engine) -> None:
     forecasts = Forecasting(engine)
     engine.subscribe(forecasts)
@@ -70,5 +70,35 @@ def test_a_recent_forecast_answers_a_ticket_it_drew_until_someone_ahead_moves(
     clock.advance(timedelta(milliseconds=300))
     run(lambda q, now: q.call_next("a-c1", now))  # the first one is called: the others move
     answer = forecasts.estimate("a", third)
-    assert forecasts.runs["a"] is not made  # a new forecast for the new state
+    assert forecasts.runs["a"] is made  # a call that forecast played out
+    assert answer is not None and answer.ahead == 1  # counted now
+
+    clock.advance(timedelta(seconds=2))
+    answer = forecasts.estimate("a", third)
+    assert forecasts.runs["a"] is not made  # two seconds on: a forecast of the state now
     assert answer is not None and answer.ahead == 1
+
+
+def test_a_ticket_changed_since_the_forecast_gets_a_new_one(engine: Engine) -> None:
+    forecasts = Forecasting(engine)
+    engine.subscribe(forecasts)
+    clock = engine.clock
+    assert isinstance(clock, SimulatedClock)
+
+    def run(operation: Any) -> Any:
+        return engine.run("a", operation, lambda result: (200, {}))
+
+    run(lambda q, now: q.set_counter("a-c2", "open", now))
+    ids: list[int] = []
+    for _ in range(2):
+        clock.advance(timedelta(seconds=1))
+        run(lambda q, now: ids.append(
+            q.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token()).id))
+    queue = engine.queue("a")
+    assert forecasts.estimate("a", queue.tickets[ids[0]]) is not None
+    made = forecasts.runs["a"]
+    clock.advance(timedelta(milliseconds=300))
+    run(lambda q, now: q.call("a-c2", ids[1], now))
+    run(lambda q, now: q.transfer(ids[1], "career", now, "a-c2"))  # now waits for career
+    assert forecasts.estimate("a", queue.tickets[ids[1]]) is not None
+    assert forecasts.runs["a"] is not made
