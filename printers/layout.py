@@ -366,11 +366,34 @@ def number_font(face: FontFace, ink_rows: int, label: str) -> Font:
         _, top, _, bottom = face.at(size).getbbox(label, anchor="ls")
         return bottom - top
 
-    reference = 200  # one face measures every label: ink grows in proportion to size
-    size = max(8, math.ceil(reference * ink_rows / max(1.0, ink(reference))))
+    # Ink grows in proportion to size: measured at one large size, then checked at the size found.
+    size = max(8, math.ceil(REFERENCE_SIZE * ink_rows / max(1.0, reference_ink(face, label))))
     while ink(size) < ink_rows and size < 400:
         size += 1
     return face.at(size)
+
+
+REFERENCE_SIZE = 200
+LABEL_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
+_extents: dict[tuple[FontFace, str], tuple[float, float] | None] = {}
+
+
+def reference_ink(face: FontFace, label: str) -> float:
+    """The label's ink height at REFERENCE_SIZE, from each character's own (a line's ink is
+    the highest top to the lowest bottom of its glyphs). The face at that size is loaded only
+    while new characters are measured, not kept: a CJK face holds ~2 MB."""
+    if any((face, c) not in _extents for c in label):
+        engine = ImageFont.Layout.RAQM if face.shaped else ImageFont.Layout.BASIC
+        large = ImageFont.truetype(
+            str(face.path), REFERENCE_SIZE, index=face.index, layout_engine=engine
+        )
+        for c in set(label) | set(LABEL_CHARACTERS):
+            left, top, right, bottom = large.getbbox(c, anchor="ls")
+            _extents[(face, c)] = (top, bottom) if right > left and bottom > top else None
+    inked = [e for e in (_extents[(face, c)] for c in label) if e is not None]
+    if not inked:
+        return 1.0
+    return max(bottom for _, bottom in inked) - min(top for top, _ in inked)
 
 
 @lru_cache(maxsize=8)  # a compact retry, or a reprint, draws the same code again

@@ -7,14 +7,23 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageFont
 
-from printers.fonts import FontNotFoundError, TicketFonts, find_fonts, font_for_language
+from printers.fonts import (
+    FontNotFoundError,
+    TicketFonts,
+    _load,
+    find_fonts,
+    font_for_language,
+)
 from printers.layout import (
     QR_MODULE_DOTS,
+    REFERENCE_SIZE,
     ROW_BUDGET,
     estimate_text,
     issued_text,
+    number_font,
+    reference_ink,
     render_ticket,
     visitor_line,
 )
@@ -263,3 +272,23 @@ def test_only_a_visitor_who_chose_another_language_gets_a_line_in_it() -> None:
     assert visitor_line(make_slip(language="en")) is None
     decomposed = make_slip(language="vi", translated_line="Vui lo\u0300ng")
     assert visitor_line(decomposed) == "Vui lòng"  # precomposed: no shaping needed
+
+
+@pytest.mark.parametrize("label", ["A1", "B-12", "9999", "Q12", "J7", "A-001", "W0"])
+def test_a_numbers_ink_is_measured_from_its_characters_as_from_the_whole_label(label: str) -> None:
+    """The big reference size is measured character by character and not kept loaded; the
+    height must be what the whole label measures."""
+    bold = find_fonts().bold
+    whole = ImageFont.truetype(
+        str(bold.path), REFERENCE_SIZE, index=bold.index, layout_engine=ImageFont.Layout.BASIC
+    )
+    _, top, _, bottom = whole.getbbox(label, anchor="ls")
+    assert reference_ink(bold, label) == bottom - top
+    _load.cache_clear()
+    number_font.cache_clear()
+    font = number_font(bold, 112, label)
+    _, top, _, bottom = font.getbbox(label, anchor="ls")
+    assert bottom - top >= 112
+    misses = _load.cache_info().misses
+    _load(str(bold.path), bold.index, REFERENCE_SIZE, False)
+    assert _load.cache_info().misses == misses + 1  # the reference size was not kept
