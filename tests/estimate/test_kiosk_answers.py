@@ -26,8 +26,9 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     reader = store_db.open_engine(url, writer=False)
     site = parse_sites(site_file(["a"])).sites[0]
     # 10:00 in Tokyo on a Monday: the site is open
-    engine = Engine(writer, reader, {"a": site},
-                    SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
+    engine = Engine(
+        writer, reader, {"a": site}, SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
+    )
     engine.start()
     yield engine
     engine.stop()
@@ -35,8 +36,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     reader.dispose()
 
 
-def test_a_forecast_answers_the_tickets_it_drew_for_two_seconds(
-        engine: Engine) -> None:
+def test_a_forecast_answers_the_tickets_it_drew_for_two_seconds(engine: Engine) -> None:
     forecasts = Forecasting(engine)
     engine.subscribe(forecasts)
     clock = engine.clock
@@ -50,8 +50,11 @@ def test_a_forecast_answers_the_tickets_it_drew_for_two_seconds(
     for _ in range(3):
         clock.advance(timedelta(seconds=1))
         ticket_ids: list[int] = []
-        run(lambda q, now, out=ticket_ids: out.append(
-            q.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token()).id))
+        run(
+            lambda q, now, out=ticket_ids: out.append(
+                q.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token()).id
+            )
+        )
         tickets.append(engine.queue("a").tickets[ticket_ids[0]])
     first, second, third = tickets
 
@@ -61,8 +64,9 @@ def test_a_forecast_answers_the_tickets_it_drew_for_two_seconds(
     assert {first.id, second.id, third.id} <= set(made.waits)
 
     clock.advance(timedelta(milliseconds=300))
-    run(lambda q, now: q.issue(engine.new_ticket_id(), ["job"], now,
-                               engine.new_public_token()))  # the queue changed behind them
+    run(
+        lambda q, now: q.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token())
+    )  # the queue changed behind them
     answer = forecasts.estimate("a", second)
     assert forecasts.runs["a"] is made  # no new forecast
     assert answer is not None and answer.ahead == 1
@@ -92,8 +96,11 @@ def test_a_ticket_changed_since_the_forecast_gets_a_new_one(engine: Engine) -> N
     ids: list[int] = []
     for _ in range(2):
         clock.advance(timedelta(seconds=1))
-        run(lambda q, now: ids.append(
-            q.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token()).id))
+        run(
+            lambda q, now: ids.append(
+                q.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token()).id
+            )
+        )
     queue = engine.queue("a")
     assert forecasts.estimate("a", queue.tickets[ids[0]]) is not None
     made = forecasts.runs["a"]
