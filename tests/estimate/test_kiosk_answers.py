@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from server.domain.clock import SimulatedClock
+from server.domain.model import Ticket
 from server.engine import Engine
 from server.forecasting import Forecasting
 from server.siteconfig import parse_sites
@@ -36,76 +37,70 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     reader.dispose()
 
 
-def test_a_forecast_answers_the_tickets_it_drew_for_two_seconds(engine: Engine) -> None:
+@pytest.fixture
+def forecasts(engine: Engine) -> Forecasting:
     forecasts = Forecasting(engine)
     engine.subscribe(forecasts)
-    clock = engine.clock
-    assert isinstance(clock, SimulatedClock)
+    return forecasts
 
-    def run(operation: Any) -> Any:
-        return engine.run("a", operation, lambda result: (200, {}))
 
-    run(lambda q, now: q.set_counter("a-c1", "open", now))
-    tickets = []
-    for _ in range(3):
-        clock.advance(timedelta(seconds=1))
-        ticket_ids: list[int] = []
-        run(
-            lambda q, now, out=ticket_ids: out.append(
-                q.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token()).id
-            )
-        )
-        tickets.append(engine.queue("a").tickets[ticket_ids[0]])
-    first, second, third = tickets
+def run(engine: Engine, operation: Any) -> Any:
+    return engine.run("a", operation, lambda result: (200, {}))
+
+
+def issue_later(engine: Engine, after: timedelta, service: str = "job") -> Ticket:
+    """A ticket issued `after` the previous moment on the engine's simulated clock."""
+    assert isinstance(engine.clock, SimulatedClock)
+    engine.clock.advance(after)
+    issued: list[int] = []
+    run(
+        engine,
+        lambda q, now: issued.append(
+            q.issue(engine.new_ticket_id(), [service], now, engine.new_public_token()).id
+        ),
+    )
+    return engine.queue("a").tickets[issued[0]]
+
+
+def test_a_forecast_answers_the_tickets_it_drew_for_two_seconds(
+    engine: Engine, forecasts: Forecasting
+) -> None:
+    run(engine, lambda q, now: q.set_counter("a-c1", "open", now))
+    first, second, third = (issue_later(engine, timedelta(seconds=1)) for _ in range(3))
 
     answer = forecasts.estimate("a", first)
     made = forecasts.runs["a"]
     assert answer is not None and answer.ahead == 0
     assert {first.id, second.id, third.id} <= set(made.waits)
 
-    clock.advance(timedelta(milliseconds=300))
-    run(
-        lambda q, now: q.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token())
-    )  # the queue changed behind them
+    issue_later(engine, timedelta(milliseconds=300))  # the queue changed behind them
     answer = forecasts.estimate("a", second)
     assert forecasts.runs["a"] is made  # no new forecast
     assert answer is not None and answer.ahead == 1
 
-    clock.advance(timedelta(milliseconds=300))
-    run(lambda q, now: q.call_next("a-c1", now))  # the first one is called: the others move
+    assert isinstance(engine.clock, SimulatedClock)
+    engine.clock.advance(timedelta(milliseconds=300))
+    run(engine, lambda q, now: q.call_next("a-c1", now))  # the first is called: the others move
     answer = forecasts.estimate("a", third)
     assert forecasts.runs["a"] is made  # a call that forecast played out
     assert answer is not None and answer.ahead == 1  # counted now
 
-    clock.advance(timedelta(seconds=2))
+    engine.clock.advance(timedelta(seconds=2))
     answer = forecasts.estimate("a", third)
     assert forecasts.runs["a"] is not made  # two seconds on: a forecast of the state now
     assert answer is not None and answer.ahead == 1
 
 
-def test_a_ticket_changed_since_the_forecast_gets_a_new_one(engine: Engine) -> None:
-    forecasts = Forecasting(engine)
-    engine.subscribe(forecasts)
-    clock = engine.clock
-    assert isinstance(clock, SimulatedClock)
-
-    def run(operation: Any) -> Any:
-        return engine.run("a", operation, lambda result: (200, {}))
-
-    run(lambda q, now: q.set_counter("a-c2", "open", now))
-    ids: list[int] = []
-    for _ in range(2):
-        clock.advance(timedelta(seconds=1))
-        run(
-            lambda q, now: ids.append(
-                q.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token()).id
-            )
-        )
-    queue = engine.queue("a")
-    assert forecasts.estimate("a", queue.tickets[ids[0]]) is not None
+def test_a_ticket_changed_since_the_forecast_gets_a_new_one(
+    engine: Engine, forecasts: Forecasting
+) -> None:
+    run(engine, lambda q, now: q.set_counter("a-c2", "open", now))
+    first, second = (issue_later(engine, timedelta(seconds=1)) for _ in range(2))
+    assert forecasts.estimate("a", first) is not None
     made = forecasts.runs["a"]
-    clock.advance(timedelta(milliseconds=300))
-    run(lambda q, now: q.call("a-c2", ids[1], now))
-    run(lambda q, now: q.transfer(ids[1], "career", now, "a-c2"))  # now waits for career
-    assert forecasts.estimate("a", queue.tickets[ids[1]]) is not None
+    assert isinstance(engine.clock, SimulatedClock)
+    engine.clock.advance(timedelta(milliseconds=300))
+    run(engine, lambda q, now: q.call("a-c2", second.id, now))
+    run(engine, lambda q, now: q.transfer(second.id, "career", now, "a-c2"))  # waits for career
+    assert forecasts.estimate("a", second) is not None
     assert forecasts.runs["a"] is not made
