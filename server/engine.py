@@ -226,7 +226,10 @@ class Engine:
 
     def _remember(self, key: str) -> None:
         hour = int(self.clock.now().timestamp() // 3600)
-        self._answered.setdefault(hour, HashSet()).add(hash(key))
+        keys = self._answered.get(hour)
+        if keys is None:
+            keys = self._answered[hour] = HashSet()
+        keys.add(hash(key))
 
     def _known(self, key: str) -> bool:
         """Whether `key` may have been answered (then its answer is in the store)."""
