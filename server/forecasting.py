@@ -161,8 +161,7 @@ class Forecasting:
             if borrowed is None:
                 raise NotReady(site_id)
             drawn, ahead = borrowed
-        passed = age.total_seconds() / 60
-        found = summarise([max(w - passed, 0.0) for w in drawn], ahead, self.level)
+        found = self._moved_on(run, drawn, ahead, now)
         if found is None:
             return None
         return ShortEstimate(found.ahead + 1, found.low_min, found.high_min)
@@ -211,10 +210,8 @@ class Forecasting:
             # forecast made a moment ago already drew this ticket, where it still is (a call
             # ahead of it since was one of the things that forecast played out). People ahead
             # are counted now.
-            passed = (now - recent.at).total_seconds() / 60
             ahead = queue.lines[ticket.service_id].ahead_of(ticket.rank_at, ticket.id)
-            return summarise([max(w - passed, 0.0) for w in recent.waits[ticket.id]], ahead,
-                             self.level)
+            return self._moved_on(recent, recent.waits[ticket.id], ahead, now)
         if recent is not None and ticket.id not in recent.waits \
                 and timedelta(0) <= now - recent.at < BURST:
             # Kiosks tapping in a burst: the forecast of a moment ago, extended to the newcomer
@@ -223,15 +220,18 @@ class Forecasting:
             if borrowed is not None:
                 waits, ahead = borrowed
                 recent.waits[ticket.id], recent.ahead[ticket.id] = waits, ahead
-                passed = (now - recent.at).total_seconds() / 60
-                return summarise([max(w - passed, 0.0) for w in waits], ahead, self.level)
+                return self._moved_on(recent, waits, ahead, now)
         run = self._run(site_id, queue, now)
         drawn = run.waits.get(ticket.id)
         if drawn is None:
             return None
+        return self._moved_on(run, drawn, run.ahead[ticket.id], now)
+
+    def _moved_on(self, run: _Run, drawn: list[float], ahead: int,
+                  now: datetime) -> ShortEstimate | None:
+        """A ticket's draws from `run`, moved on by the time passed since it was made."""
         passed = (now - run.at).total_seconds() / 60
-        return summarise([max(w - passed, 0.0) for w in drawn], run.ahead[ticket.id],
-                         self.level)
+        return summarise([max(w - passed, 0.0) for w in drawn], ahead, self.level)
 
     def _run(self, site_id: str, queue: SiteQueue, now: datetime) -> _Run:
         key = state_key(queue, self.today[site_id])
