@@ -38,6 +38,9 @@ operations) and writes the list out at exit. `--plain` runs `python -m server.cl
 untouched instead, without commit figures.
 
 One JSON object goes to stdout; progress goes to stderr unless --json-only.
+`disk_fdatasync_ms` shows, per phase, how long the disk took to sync a 4 kB write made beside
+the server 20 times a second (diskprobe.py): stalls there are the machine's, and every durable
+commit waits them out.
 
 Three more phases (each can be skipped): kiosk_to_ticket (20 kiosks tapping at a site with a
 realistic queue, so the server's wait forecast runs; the kiosks are greenlets of a process of
@@ -73,6 +76,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.bench.diskprobe import DiskProbe  # noqa: E402
 from tests.bench.server_load import (  # noqa: E402
     KIOSK_COUNTERS,
     KIOSK_SITE,
@@ -442,6 +446,7 @@ def main() -> int:
     printer = FakePrinter(rows_per_second=PRINTER_ROWS_PER_SECOND).__enter__()
     proc = ServerProcess(work, [], sites_text=site_toml(args.counters, args.desks, printer.url))
     commits_file = work / "commits.json"
+    probe = DiskProbe(work).start()
     called: dict[str, Any] | None = None
     saturated: dict[str, Any] | None = None
     tapped = printed = drawn = None
@@ -486,6 +491,7 @@ def main() -> int:
               file=sys.stderr)
         raise
     finally:
+        probe.stop()
         proc.stop()
         printer.__exit__(None, None, None)
     store = read_store(proc.db, set(issued["tickets"]))
@@ -535,6 +541,11 @@ def main() -> int:
                      "before call-next is sent; same machine, so one wall clock"},
         "store": store,
         "commits": None if args.plain else commit_figures(commits_file, windows),
+        "disk_fdatasync_ms": {"probe": "a 4 kB overwrite + fdatasync in the work folder every "
+                                       "50 ms, beside the server (tests/bench/diskprobe.py)",
+                              **{name: probe.figures(w.start, w.end)
+                                 for name, w in windows.items()},
+                              "whole_run": probe.figures(0.0, float("inf"))},
         "nproc": os.cpu_count(),
         "loadavg_1min": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
         "versions": versions(),

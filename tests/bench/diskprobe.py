@@ -1,0 +1,59 @@
+"""How the disk under the database answers a durable write, measured beside the server.
+
+A thread of the bench process overwrites one 4 kB block of a file in the work folder (the
+database's file system) and calls fdatasync, every PERIOD seconds, for the whole run. The
+file never grows, so each sync is a data write plus a cache flush, the same as the WAL's on
+every commit after its first lap. Reported per phase: the sync times and how many took over
+STALL_MS. A phase whose p99 swings while the probe shows stalls was slowed by the disk (or the
+virtual machine under it), not by the server: on this machine a plain sqlite3 loop of
+synchronous=FULL commits, alone, took 0.2 ms at p50 but 15 commits over 100 ms (max 415 ms)
+in 90 s.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.bench.server_load import spread
+
+PERIOD = 0.05  # seconds between syncs: 20 a second, next to the server's 60-130 commits
+STALL_MS = 50.0  # a sync this slow alone uses up a latency target
+
+
+class DiskProbe:
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "disk-probe.bin"
+        self.samples: list[tuple[float, float]] = []  # (started, milliseconds)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="disk-probe", daemon=True)
+
+    def start(self) -> DiskProbe:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        block = os.urandom(4096)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, block)
+            os.fsync(fd)  # allocated once, so the syncs below change no metadata
+            while not self._stop.wait(PERIOD):
+                started = time.monotonic()
+                os.pwrite(fd, block, 0)
+                os.fdatasync(fd)
+                self.samples.append((started, (time.monotonic() - started) * 1000))
+        finally:
+            os.close(fd)
+
+    def figures(self, start: float, end: float) -> dict[str, Any]:
+        """The syncs started in [start, end): their spread and the stalls among them."""
+        times = [ms for at, ms in self.samples if start <= at < end]
+        return {**spread(times), f"over_{STALL_MS:.0f}_ms": sum(ms > STALL_MS for ms in times)}
