@@ -39,7 +39,7 @@ untouched instead, without commit figures.
 
 One JSON object goes to stdout; progress goes to stderr unless --json-only.
 `disk_fdatasync_ms` shows, per phase, how long the disk took to sync a 4 kB write made beside
-the server 20 times a second (diskprobe.py): stalls there are the machine's, and every durable
+the server 20 times a second (machine.py): stalls there are the machine's, and every durable
 commit waits them out. `cpu_probe_ms` times a fixed Python loop before and after the run, and
 `targets` sums up each target the issues name: the figure, met or not, and the disk stalls in
 its phase.
@@ -78,7 +78,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.diskprobe import DiskProbe  # noqa: E402
+from tests.bench.machine import DiskProbe, cpu_probe_ms  # noqa: E402
 from tests.bench.server_load import (  # noqa: E402
     KIOSK_COUNTERS,
     KIOSK_SITE,
@@ -96,6 +96,7 @@ from tests.bench.server_load import (  # noqa: E402
     print_phase,
     spread,
 )
+from tests.bench.targets import target_summary  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.fakes.fake_printer import FakePrinter  # noqa: E402
 from tests.harness import ServerProcess  # noqa: E402
@@ -354,40 +355,6 @@ def commit_figures(path: Path, windows: dict[str, Window]) -> dict[str, Any] | N
     return out
 
 
-def cpu_probe_ms() -> float:
-    """How fast this machine runs Python now (a virtual machine's core can be slower at one
-    time than at another): the best of 3 runs of a fixed loop, in milliseconds."""
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        total = 0
-        for i in range(2_000_000):
-            total += i
-        best = min(best, (time.perf_counter() - started) * 1000)
-    return round(best, 1)
-
-
-def target_summary(result: dict[str, Any]) -> dict[str, Any]:
-    """Each named target: the figure, whether it is met, and the disk syncs of over 50 ms the
-    probe saw in that phase (a stall there holds every durable commit)."""
-    disk = result["disk_fdatasync_ms"]
-    targets = [("issue_p99_ms", 50, "<=", "issue"), ("issue_per_s", 500, ">=", "issue"),
-               ("call_to_display_p99_ms", 50, "<=", "calls"), ("duplicates", 0, "<=", None),
-               ("rss_mb", 150, "<=", None), ("kiosk_to_ticket_p99_ms", 50, "<=", "kiosk"),
-               ("print_confirmed_p99_ms", 300, "<=", "print")]
-    summary: dict[str, Any] = {}
-    for key, target, sense, phase in targets:
-        value = result.get(key)
-        if value is None:
-            continue
-        met = value <= target if sense == "<=" else value >= target
-        entry: dict[str, Any] = {"value": value, "target": f"{sense} {target}", "met": met}
-        if phase is not None and isinstance(disk.get(phase), dict):
-            entry["disk_stalls_in_phase"] = disk[phase].get("over_50_ms")
-        summary[key] = entry
-    return summary
-
-
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
     for name in ("gevent", "greenlet", "Flask-SocketIO", "python-socketio", "SQLAlchemy"):
@@ -583,7 +550,7 @@ def main() -> int:
         "store": store,
         "commits": None if args.plain else commit_figures(commits_file, windows),
         "disk_fdatasync_ms": {"probe": "a 4 kB overwrite + fdatasync in the work folder every "
-                                       "50 ms, beside the server (tests/bench/diskprobe.py)",
+                                       "50 ms, beside the server (tests/bench/machine.py)",
                               **{name: probe.figures(w.start, w.end)
                                  for name, w in windows.items()},
                               "whole_run": probe.figures(0.0, float("inf"))},

@@ -1,4 +1,4 @@
-"""How the disk under the database answers a durable write, measured beside the server.
+"""How fast the machine is at the time: its disk (a durable write beside the server) and its CPU.
 
 A thread of the bench process overwrites one 4 kB block of a file in the work folder (the
 database's file system) and calls fdatasync, every PERIOD seconds, for the whole run. The
@@ -7,7 +7,11 @@ every commit after its first lap. Reported per phase: the sync times and how man
 STALL_MS. A phase whose p99 swings while the probe shows stalls was slowed by the disk (or the
 virtual machine under it), not by the server: on this machine a plain sqlite3 loop of
 synchronous=FULL commits, alone, took 0.2 ms at p50 but 15 commits over 100 ms (max 415 ms)
-in 90 s.
+in 90 s. Two probes on two files stalled together, all 10 times in 40 s: the device stalls,
+not a file, so no layout of the database's files avoids it.
+
+`cpu_probe_ms` times a fixed Python loop: on this virtual machine the same loop took from
+56 to 98 ms within an hour.
 """
 
 from __future__ import annotations
@@ -57,3 +61,16 @@ class DiskProbe:
         """The syncs started in [start, end): their spread and the stalls among them."""
         times = [ms for at, ms in self.samples if start <= at < end]
         return {**spread(times), f"over_{STALL_MS:.0f}_ms": sum(ms > STALL_MS for ms in times)}
+
+
+def cpu_probe_ms() -> float:
+    """How fast this machine runs Python now (a virtual machine's core can be slower at one
+    time than at another): the best of 3 runs of a fixed loop, in milliseconds."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return round(best, 1)
