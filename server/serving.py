@@ -82,6 +82,10 @@ class NoDelayHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
                 super()._sendall(held)
                 super()._sendall(data)
 
+    def log_request(self) -> None:
+        """No access log (the server is made with log=None): gevent would still format a
+        line per request, with the date, only to throw it away."""
+
     def get_environ(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environ()
         # gevent's input ends by itself at the end of a chunked body; saying so lets werkzeug

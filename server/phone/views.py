@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_socketio import SocketIO
+from werkzeug.sansio.utils import get_current_url
 
 from ..domain.estimate import Estimate
 from ..domain.events import Event
@@ -106,8 +107,15 @@ def localised_estimate(estimate: Estimate | None, text: dict[str, str]) -> dict[
 
 
 def status_url(token: str) -> str:
-    base = _services().settings.public_url or request.host_url.rstrip("/")
+    base = _services().settings.public_url or _host_base(request.scheme, request.host)
     return f"{base}/t/{token}"
+
+
+@lru_cache(maxsize=32)  # bounded: the Host header is the client's to choose
+def _host_base(scheme: str, host: str) -> str:
+    """request.host_url without its slash, made once per host: werkzeug quotes and joins it
+    anew on every request, and every ticket a kiosk takes asks for it."""
+    return get_current_url(scheme, host).rstrip("/")
 
 
 @bp.get("/t/<token>")
