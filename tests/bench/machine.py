@@ -26,6 +26,7 @@ from tests.bench.server_load import spread
 
 PERIOD = 0.05  # seconds between syncs: 20 a second, next to the server's 60-130 commits
 STALL_MS = 50.0  # a sync this slow alone uses up a latency target
+STALLS = f"over_{STALL_MS:.0f}_ms"  # the figure that counts them, in each phase
 
 
 class DiskProbe:
@@ -60,7 +61,7 @@ class DiskProbe:
     def figures(self, start: float, end: float) -> dict[str, Any]:
         """The syncs started in [start, end): their spread and the stalls among them."""
         times = [ms for at, ms in self.samples if start <= at < end]
-        return {**spread(times), f"over_{STALL_MS:.0f}_ms": sum(ms > STALL_MS for ms in times)}
+        return {**spread(times), STALLS: sum(ms > STALL_MS for ms in times)}
 
 
 def cpu_probe_ms() -> float:
