@@ -13,6 +13,7 @@ import sys  # noqa: E402
 for _client_library in ("requests", "websocket"):
     sys.modules.setdefault(_client_library, None)  # type: ignore[arg-type]
 import urllib.error  # noqa: E402
+import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -209,8 +210,9 @@ def backup(ctx: click.Context, destination: str) -> None:
 
 @main.command("close-day")
 @click.option("--site", "site_ids", multiple=True, help="Site id (default: every site).")
-@click.option("--url", default=None, help="A running server's address, e.g. "
-              "http://127.0.0.1:8000; without it the database is closed directly.")
+@click.option("--url", default=None, callback=lambda ctx, param, value: _server_url(value),
+              help="A running server's address, e.g. http://127.0.0.1:8000; without it the "
+              "database is closed directly.")
 @click.option("--token", envvar="MADOGUCHI_TOKEN", default=None,
               help="Manager or admin token for --url.")
 @click.pass_context
@@ -254,22 +256,49 @@ def cli_audit_row(at: Any, action: str, site_id: str, detail: dict[str, Any]) ->
                      f"site:{site_id}", detail)
 
 
+def _server_url(value: str | None) -> str | None:
+    """A running server's http(s) address: urllib would also open file: and ftp: ones."""
+    if value is None:
+        return None
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(
+            f"{value!r} is not a server's address: give one that starts with http:// or "
+            "https://, e.g. http://127.0.0.1:8000", param_hint="'--url'")
+    return value.rstrip("/")
+
+
+def _http_only() -> urllib.request.OpenerDirector:
+    """An opener that speaks http(s) alone and follows no redirect (urllib's default one
+    also opens file: and ftp: addresses, and a redirect may lead there)."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (urllib.request.HTTPHandler, urllib.request.HTTPSHandler,
+                    urllib.request.HTTPDefaultErrorHandler, urllib.request.HTTPErrorProcessor):
+        opener.add_handler(handler())
+    return opener
+
+
 def _close_day_remote(url: str, token: str | None, site_ids: tuple[str, ...]) -> None:
     if not token:
         raise click.ClickException("--token (or MADOGUCHI_TOKEN) is needed with --url")
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    if not site_ids:
-        req = urllib.request.Request(f"{url}/api/sites", headers=headers)
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            site_ids = tuple(s["id"] for s in json.load(resp)["sites"])
-    for site_id in site_ids:
-        req = urllib.request.Request(f"{url}/api/sites/{site_id}/close-day", data=b"{}",
-                                     headers=headers, method="POST")
+    opener = _http_only()
+
+    def call(path: str, data: bytes | None, timeout: float) -> Any:
+        req = urllib.request.Request(f"{url}{path}", data=data, headers=headers,
+                                     method="POST" if data is not None else "GET")
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                body = json.load(resp)
+            with opener.open(req, timeout=timeout) as resp:
+                return json.load(resp)
         except urllib.error.HTTPError as exc:
-            raise click.ClickException(f"{site_id}: {exc.code} {exc.read().decode()}") from None
+            raise click.ClickException(f"{path}: {exc.code} {exc.read().decode()}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise click.ClickException(f"cannot reach {url}: {exc}") from None
+
+    if not site_ids:
+        site_ids = tuple(s["id"] for s in call("/api/sites", None, 10)["sites"])
+    for site_id in site_ids:
+        body = call(f"/api/sites/{site_id}/close-day", b"{}", 30)
         click.echo(f"{site_id}: closed {body['closed_tickets']} live ticket(s)")
 
 
