@@ -12,6 +12,7 @@ from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from printers.model import PrinterConfig
+from server import sitekeys
 from server.domain.model import (
     ALWAYS_OPEN,
     Counter,
@@ -210,7 +211,7 @@ _RULE_READERS: dict[str, Callable[[Table, _Rules], _Rules]] = {
     ),
     "outcomes": lambda t, r: replace(r, outcomes=_outcomes(t)),
 }
-RULE_KEYS = tuple(_RULE_READERS)
+RULE_KEYS = tuple(sitekeys.RULES)  # each has its reader above
 
 
 def _read_rules(t: Table, base: _Rules) -> _Rules:
@@ -222,20 +223,10 @@ def _read_rules(t: Table, base: _Rules) -> _Rules:
 
 # --- desks ------------------------------------------------------------------------------
 
-_SERVICE_KEYS = (
-    "name",
-    "organisation",
-    "prefix",
-    "numbers",
-    "target_wait",
-    "sensitive",
-    "public_name",
-    "description",
-    "translations",
-)
-_TRANSLATION_KEYS = ("label", "description")
+_SERVICE_KEYS = tuple(sitekeys.SERVICE)
+_TRANSLATION_KEYS = tuple(sitekeys.TRANSLATION)
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
-_OVERRIDE_KEYS = ("target_wait", "numbers", "prefix")
+_OVERRIDE_KEYS = tuple(sitekeys.SERVICE_OVERRIDE)
 
 
 @dataclass(frozen=True)
@@ -353,25 +344,13 @@ def check_bands(site: Table, desks: list[Desk]) -> None:
 # --- counters, devices, sites -----------------------------------------------------------
 
 NOTICE_LENGTH = 80
-_COUNTER_KEYS = ("id", "name", "number", "area", "services", "mode", "weights")
-_DEVICE_KEYS = ("id", "role", "name", "token", "area", "counter", "printers")
+_COUNTER_KEYS = tuple(sitekeys.COUNTER)
+_DEVICE_KEYS = tuple(sitekeys.DEVICE)
 _PRINTER_TIMEOUTS = ("connect_timeout", "status_timeout", "confirm_timeout")
 _PRINTER_DEFAULTS = PrinterConfig(id="defaults", url="memory://")
-_PRINTER_KEYS = ("id", "name", "url", "width", "confirm", *_PRINTER_TIMEOUTS)
-_SITE_KEYS = (
-    "id",
-    "name",
-    "ward",
-    "services",
-    "areas",
-    "counters",
-    "devices",
-    "printers",
-    "service_overrides",
-    "notice",
-    "targets",
-) + RULE_KEYS
-_TARGET_KEYS = ("visitors", "placements", "visitors_now", "placements_now")
+_PRINTER_KEYS = tuple(sitekeys.PRINTER)
+_SITE_KEYS = tuple(sitekeys.SITE) + RULE_KEYS
+_TARGET_KEYS = tuple(sitekeys.TARGETS)
 
 
 def _weights(t: Table, services: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
@@ -539,7 +518,7 @@ def _read_site(
 
 
 def _read_config(root: Table) -> SiteConfig:
-    root.check_keys(("defaults", "services", "sites", "devices"))
+    root.check_keys(tuple(sitekeys.ROOT))
     defaults_table = root.table("defaults") or Table({}, ("defaults",), root.source)
     defaults_table.check_keys(RULE_KEYS)
     defaults = _read_rules(defaults_table, _Rules())

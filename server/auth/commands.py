@@ -86,7 +86,9 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["staff", "manager", "admin"]), required=True)
+@click.option("--role", type=click.Choice(["staff", "manager", "admin"]), required=True,
+              help="staff: counter work at one site; manager: also its reports and day close; "
+              "admin: everything at every site.")
 @click.option("--site", default=None, help="The site of a staff or manager account.")
 @click.option("--name", default=None, help="The person's name (default: the user name).")
 @click.option(

@@ -1,0 +1,220 @@
+"""The site file's keys, each declared once: what it means and what holds when it is left out.
+
+`server/siteconfig.py` refuses any key of a table that is not declared here, and the site-file
+reference (docs/configuration/site-file.md) is generated from these declarations, so a key
+cannot be read without being documented, nor documented without being read. Meanings are
+Markdown, written for the people who edit a site file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REQUIRED = "required"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a site-file table."""
+
+    meaning: str
+    default: str = REQUIRED  # what holds when the key is left out
+
+
+ROOT: dict[str, Key] = {
+    "defaults": Key(
+        "rules every site inherits (time zone, hours, numbering day, ordering, outcomes)",
+        "the defaults below",
+    ),
+    "services": Key(
+        "the catalogue of desks, one `[services.<id>]` table each; each site lists "
+        "the ones it offers"
+    ),
+    "sites": Key(
+        "one `[[sites]]` table per centre, with its `[[sites.counters]]`, "
+        "`[[sites.printers]]` and `[[sites.devices]]`"
+    ),
+    "devices": Key("credentials that belong to no site: administrators only", "none"),
+}
+
+RULES: dict[str, Key] = {
+    "timezone": Key('IANA time zone of the site, e.g. `"Asia/Tokyo"`', '`"Asia/Tokyo"`'),
+    "day_starts_at": Key(
+        'local time `"HH:MM"` when a new business day starts; ticket numbers restart then',
+        '`"04:00"`',
+    ),
+    "hours": Key(
+        'opening hours by weekday, `hours.mon` … `hours.sun`, each `"08:30-17:15"`; a '
+        "weekday left out is closed",
+        "open all day, every day",
+    ),
+    "closed_dates": Key(
+        'dates the site is closed, `["2026-01-01", …]` (TOML dates also work)', "none"
+    ),
+    "no_show": Key(
+        '`"requeue_once"`: a no-show goes back into the queue once, then ends; '
+        '`"end"`: it ends at once',
+        '`"requeue_once"`',
+    ),
+    "priority_ratio": Key(
+        "`[normal, priority]`, e.g. `[2, 1]`: call 2 normal visitors, then 1 priority visitor",
+        "`[2, 1]`",
+    ),
+    "max_wait_boost_minutes": Key(
+        "anyone waiting this many minutes is called first (at least 1)", "`60`"
+    ),
+    "outcomes": Key(
+        'ways a stage can end: `{ code = "placement", label = "就職決定", placement '
+        "= true }`; `placement` marks a job placement (就職) and is `false` when "
+        "left out",
+        "none",
+    ),
+}
+
+SERVICE: dict[str, Key] = {
+    "name": Key("the desk's name, as staff see it"),
+    "organisation": Key('who staffs it: `"hellowork"` (ハローワーク) or `"city"`'),
+    "prefix": Key(
+        'up to 3 letters put before the number, e.g. `"A"` gives A12; no digits', "no prefix"
+    ),
+    "numbers": Key("the number band `[first, last]`, from 1 to 9999", "`[1, 999]`"),
+    "target_wait": Key("the target wait in minutes (at least 1)", "`20`"),
+    "sensitive": Key(
+        "`true` for a desk whose name must not be shown in public (生活保護, 住居確保給付金)",
+        "`false`",
+    ),
+    "public_name": Key(
+        "what public screens, tickets and the phone page say for a sensitive desk", '`"相談窓口"`'
+    ),
+    "description": Key("a short explanation for visitors", "empty"),
+    "translations": Key(
+        "the desk in the kiosk's other languages, by language code: "
+        '`translations.en = { label = "Pension advice", description = "…" }`; '
+        "`ja-easy` may use ruby markup `{漢字\\|かんじ}`. For a desk the kiosk's "
+        "language files (`kiosk/i18n`) do not know, such as one added on site; "
+        "where both have words, these come first",
+        "the language file's words, else the Japanese name",
+    ),
+}
+
+TRANSLATION: dict[str, Key] = {
+    "label": Key("the desk's name in that language"),
+    "description": Key("the short explanation in that language", "empty"),
+}
+
+SITE: dict[str, Key] = {
+    "id": Key("the site's id"),
+    "name": Key("the centre's name, as tickets and screens show it"),
+    "ward": Key("the ward (区) it is in"),
+    "services": Key("the desks this site offers, ids from the catalogue"),
+    "areas": Key(
+        'waiting areas, each with its own displays, e.g. `["main", "welfare"]`', '`["main"]`'
+    ),
+    "counters": Key("the windows of the site: `[[sites.counters]]`", "none"),
+    "devices": Key("the site's kiosks, displays and credentials: `[[sites.devices]]`", "none"),
+    "printers": Key("the ticket printers of the site: `[[sites.printers]]`", "none"),
+    "service_overrides": Key(
+        "`[sites.service_overrides.<id>]` changes one offered desk at this "
+        "site only: `target_wait`, `numbers`, `prefix`",
+        "catalogue values",
+    ),
+    "notice": Key(
+        "one line the site's waiting-room displays show at the bottom, e.g. "
+        '`"本日の受付は16時までです。"` (at most 80 characters, no line breaks)',
+        "no notice line",
+    ),
+    "targets": Key(
+        "`[sites.targets]`: the city's yearly targets for the centre", "no targets shown"
+    ),
+}
+
+SERVICE_OVERRIDE: dict[str, Key] = {
+    "target_wait": Key("this site's target wait for the desk, in minutes", "the catalogue's"),
+    "numbers": Key("this site's number band for the desk", "the catalogue's"),
+    "prefix": Key("this site's prefix for the desk", "the catalogue's"),
+}
+
+TARGETS: dict[str, Key] = {
+    "visitors": Key("visitors a fiscal year, the city's target (a whole number)", "not shown"),
+    "placements": Key("job placements a fiscal year, the city's target", "not shown"),
+    "visitors_now": Key("the visitors' run rate the target was set against", "not shown"),
+    "placements_now": Key("the placements' run rate the target was set against", "not shown"),
+}
+
+COUNTER: dict[str, Key] = {
+    "id": Key("the counter's id"),
+    "name": Key("its staff-facing name; the public sees the counter only as 「N番窓口」"),
+    "number": Key("the window number, unique within the site"),
+    "area": Key("the waiting area whose displays show its calls", "the site's first area"),
+    "services": Key("the desks this window serves, in order"),
+    "mode": Key('`"weighted"` or `"ordered"` (see the queue rules)', '`"weighted"`'),
+    "weights": Key(
+        "for weighted counters: `{ job_referral = 1.0, job_search = 0.5 }`, each "
+        "above 0; an ordered counter takes none",
+        "every weight 1",
+    ),
+}
+
+PRINTER: dict[str, Key] = {
+    "id": Key("the printer's id"),
+    "name": Key("the name staff screens show", "the id"),
+    "url": Key(
+        "where it is: `network://`, `usb://`, `serial://`, `file://` or `memory://` "
+        "(see the printers page)"
+    ),
+    "width": Key(
+        "paper width in dots: `512` (80 mm paper at 180 dpi, e.g. Epson TM-T88) or "
+        "`576` (80 mm at 203 dpi, e.g. TM-T20, TM-m30)",
+        "`512`",
+    ),
+    "confirm": Key(
+        '`"gs_r"`: ask the printer\'s state before sending and for a confirmation '
+        'after the cut; `"none"`: for a device that cannot answer, such as a device '
+        "file",
+        '`"gs_r"`',
+    ),
+    "connect_timeout": Key("seconds to wait for a connection (above 0, at most 60)", "`3`"),
+    "status_timeout": Key("seconds to wait for a status answer (above 0, at most 60)", "`2`"),
+    "confirm_timeout": Key(
+        "seconds to wait for the confirmation after the cut (above 0, at most 60)", "`10`"
+    ),
+}
+
+DEVICE: dict[str, Key] = {
+    "id": Key("the device's id"),
+    "role": Key(
+        "`kiosk`, `display`, `staff` or `manager` in `[[sites.devices]]`; `admin` only "
+        "in top-level `[[devices]]`"
+    ),
+    "name": Key("a name for people"),
+    "token": Key(
+        "a fixed token (at least 8 characters, no spaces); a fixed token is never printed",
+        "`init` makes one and prints it once",
+    ),
+    "area": Key(
+        "displays only: the area whose calls it shows", "its counter's area, else the first area"
+    ),
+    "counter": Key(
+        "displays: show only this counter (the small screen above one window); "
+        "staff: the console's home counter",
+        "none",
+    ),
+    "printers": Key(
+        "kiosks only: the site's printer ids it prints on, in failover order",
+        "none: the kiosk prints nothing",
+    ),
+}
+
+# The tables of the file, in the order the reference shows them: (heading, keys).
+TABLES: dict[str, dict[str, Key]] = {
+    "the file": ROOT,
+    "[defaults], and the same keys on a site": RULES,
+    "[services.<id>]": SERVICE,
+    "[services.<id>.translations.<language>]": TRANSLATION,
+    "[[sites]]": SITE,
+    "[sites.service_overrides.<id>]": SERVICE_OVERRIDE,
+    "[sites.targets]": TARGETS,
+    "[[sites.counters]]": COUNTER,
+    "[[sites.printers]]": PRINTER,
+    "[[sites.devices]] and [[devices]]": DEVICE,
+}
