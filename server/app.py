@@ -20,6 +20,7 @@ from kiosk import bp as kiosk_bp
 from .admin import bp as admin_bp
 from .api.endpoints import error_response, http_error_response
 from .api.openapi import openapi_document
+from .api.reference import bp as api_reference_bp
 from .api.routes import bp as api_bp
 from .auth import audit as auditing
 from .auth.routes import bp as auth_bp
@@ -169,6 +170,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.add_url_rule("/api/openapi.json", "openapi",
                      lambda: jsonify(openapi_document()))
+    app.register_blueprint(api_reference_bp, url_prefix="/api")
     app.register_error_handler(QueueError, error_response)
     app.register_error_handler(HTTPException, http_error_response)
     register_socket_handlers(socketio, services)
