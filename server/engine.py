@@ -23,7 +23,7 @@ from gevent.event import Event as Signal
 from sqlalchemy import Connection
 from sqlalchemy import Engine as SqlEngine
 
-from .domain.clock import Clock
+from .domain.clock import Clock, JumpWatch, SimulatedClock
 from .domain.errors import Invalid, QueueError, Unavailable, unknown_site
 from .domain.events import Event
 from .domain.model import Site
@@ -65,6 +65,7 @@ class Engine:
         self.reader = reader
         self.sites = sites
         self.clock = clock
+        self._jumps = JumpWatch(follows_real_time=not isinstance(clock, SimulatedClock))
         self.queues: dict[str, SiteQueue] = {}
         self.idempotency_ttl = idempotency_ttl
         self._offload = offload or (lambda fn: fn())
@@ -174,7 +175,7 @@ class Engine:
         if key is not None:
             self._inflight[key] = inflight  # type: ignore[assignment]
         try:
-            result = operation(queue, self.clock.now())
+            result = operation(queue, self.now())
             try:
                 response = render(result)
             except Exception:
@@ -202,6 +203,18 @@ class Engine:
         if after is not None:
             after(result)
         return response
+
+    def now(self) -> datetime:
+        """The clock's time for an operation; a jump of the clock is logged."""
+        now = self.clock.now()
+        moved = self._jumps.jump(now)
+        if moved is not None:
+            local = now.astimezone(next(iter(self.sites.values())).tz) if self.sites else now
+            log.warning("The clock went %s %d s (now %s). Business days never go back: "
+                        "numbering goes on with the newest day; times recorded since the "
+                        "jump follow the clock.", "back" if moved < timedelta(0) else "forward",
+                        abs(moved.total_seconds()), local.isoformat(timespec="seconds"))
+        return now
 
     def _earlier_answer(self, key: str, request_hash: str) -> Response | None:
         inflight = self._inflight.get(key)

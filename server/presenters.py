@@ -43,11 +43,12 @@ def people_ahead(queue: SiteQueue, ticket: Ticket) -> int:
 def ticket_view(queue: SiteQueue, t: Ticket) -> dict[str, Any]:
     """A ticket as staff see it."""
     site = queue.site
-    service = queue.services[t.service_id]
+    service = queue.services.get(t.service_id)  # a closed day's desk may be gone since
     counter = site.counter(t.counter_id) if t.counter_id else None
     return {
         "id": t.id, "site": t.site_id, "label": t.label, "number": t.number,
-        "status": t.status.value, "service": t.service_id, "service_name": service.name,
+        "status": t.status.value, "service": t.service_id,
+        "service_name": service.name if service else t.service_id,
         "purposes": list(t.purposes), "purpose_index": t.purpose_index, "stage": t.stage,
         "priority": t.priority, "language": t.language,
         "issued_at": local_iso(site, t.issued_at), "rank_at": local_iso(site, t.rank_at),

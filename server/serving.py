@@ -17,7 +17,6 @@ from gevent.event import Event
 from .reports import housekeeping as reports_housekeeping
 
 log = logging.getLogger(__name__)
-HOUSEKEEPING_SECONDS = 60
 # The group commit runs in a worker thread; the sqlite3 module lets go of the interpreter lock
 # around every statement step and must win it back from the event loop each time. With
 # Python's default of 5 ms per hand-over, a 2 ms commit took 10 ms under load; the calls
@@ -108,19 +107,20 @@ class NoDelayHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
 
 
 def housekeeping(app: Flask) -> None:
-    """Close days left open past the daily restart; forget old idempotency keys."""
+    """Close business days left open past the day's start; forget old idempotency keys."""
     services = app.extensions["madoguchi"]
     engine = services.engine
     while True:
-        gevent.sleep(HOUSEKEEPING_SECONDS)
+        gevent.sleep(services.settings.housekeeping_seconds)
         try:
             now = services.clock.now()
             for site_id, queue in engine.queues.items():
-                today = queue.site.business_day(now)
-                if any(t.live and t.business_day < today for t in queue.tickets.values()):
-                    engine.run(site_id, lambda q, at: q.close_day(at, "auto"),
+                # Only the day left open: today's tickets and counters are not touched.
+                day = queue.left_over_day(now)
+                if day is not None:
+                    engine.run(site_id, lambda q, at, d=day: q.close_day(at, "auto", day=d),
                                lambda n: (200, {"closed_tickets": n}))
-                    log.info("closed the previous day at %s", site_id)
+                    log.info("closed business day %s at %s", day, site_id)
             engine.purge_commands()
             reports_housekeeping(app)
         except Exception:

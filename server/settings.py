@@ -99,6 +99,11 @@ class Settings:
     pairing_minutes: int = _setting(
         10, "How long the code a new kiosk or display shows for pairing stays valid, in minutes."
     )
+    housekeeping_seconds: int = _setting(
+        60,
+        "How often the server closes business days left open and forgets old idempotency "
+        "keys, in seconds.",
+    )
     retention_days: int = _setting(
         0,
         "Keep the detailed event log (tickets and their events) this many days; older days "
@@ -283,6 +288,7 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "login_lock_seconds": _at_most(3600, _at_least(1)),
     "pairing_minutes": _at_most(24 * 60, _at_least(1)),
     "retention_days": _at_least(0),
+    "housekeeping_seconds": _at_most(3600, _at_least(1)),
 }
 
 

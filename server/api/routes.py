@@ -250,10 +250,21 @@ def _query_int(name: str, default: int, low: int, high: int) -> int:
                            STAFF_ROLES, errors=("unknown_ticket",), tag="tickets"))
 def get_ticket(device: Device, body: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     services = app_services()
-    site_id = _site_of_ticket(ticket_id, device)
-    queue = services.engine.queue(site_id)
-    journey = repository.ticket_events(services.engine.reader, ticket_id)
-    return {"ticket": ticket_view(queue, queue.ticket(ticket_id)),
+    engine = services.engine
+    try:
+        site_id = _site_of_ticket(ticket_id, device)
+        found = engine.queue(site_id).ticket(ticket_id)
+    except NotFound:
+        # A ticket of a closed day is no longer held in memory: read it from the store.
+        stored = repository.find_ticket(engine.reader, ticket_id)
+        if stored is None or stored.site_id not in engine.queues:
+            raise
+        if device.role != "admin" and device.site_id != stored.site_id:
+            raise Denied("This ticket belongs to another site.", "forbidden_site") from None
+        site_id, found = stored.site_id, stored
+    queue = engine.queue(site_id)
+    journey = repository.ticket_events(engine.reader, ticket_id)
+    return {"ticket": ticket_view(queue, found),
             "journey": [staff_event_view(queue.site, e) for e in journey]}
 
 

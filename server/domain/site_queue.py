@@ -67,6 +67,9 @@ class SiteQueue:
         # thousands of live tickets, and a copy of each costs ~150 bytes a ticket.
         self._purposes: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._day: date | None = None
+        # The newest business day numbers were given on: a clock set back across the day's
+        # start must not begin a day again and give its numbers a second time.
+        self._newest_day = max((c.day for c in self.cursors.values()), default=None)
         self._changes = Changes()
         for state in counters:
             if state.counter_id in self.counters:
@@ -96,6 +99,20 @@ class SiteQueue:
     def waiting(self, service_id: str) -> list[Ticket]:
         return [self.tickets[tid] for _, tid in self.lines[service_id].in_order()]
 
+    def current_day(self, now: datetime) -> date:
+        """The business day `now` falls on, or the newest day numbers were given on if the
+        clock says an earlier one: business days never go back."""
+        day = self.site.business_day(now)
+        newest = self._newest_day
+        return newest if newest is not None and newest > day else day
+
+    def left_over_day(self, now: datetime) -> date | None:
+        """The newest business day before the current one that still has live tickets: a day
+        nobody closed."""
+        today = self.current_day(now)
+        return max((t.business_day for t in self.tickets.values()
+                    if t.live and t.business_day < today), default=None)
+
     @property
     def has_changes(self) -> bool:
         return bool(self._changes)
@@ -123,7 +140,8 @@ class SiteQueue:
         for service_id in purposes:
             self._service(service_id)
         first = self.services[purposes[0]]
-        day = self.site.business_day(now)
+        day = self.current_day(now)
+        self._newest_day = day
         key = band_key(first)
         number = next_number(first, self.cursors.get(key), day, self.live_labels)
         cursor = BandCursor(key, day, number)
@@ -356,21 +374,27 @@ class SiteQueue:
         )
         return state
 
-    def close_day(self, now: datetime, staff: str | None = None) -> int:
-        """End the day: every live ticket is closed (history kept), every counter closed."""
-        live = [t for t in self.tickets.values() if t.live]
+    def close_day(self, now: datetime, staff: str | None = None,
+                  day: date | None = None) -> int:
+        """End a business day (by default the current one): its live tickets, and any left
+        from before it, are closed (history kept), and the counters last used on or before it
+        are closed. A later day's tickets and counters are not touched."""
+        today = self.current_day(now)
+        closing = today if day is None else min(day, today)
+        live = [t for t in self.tickets.values() if t.live and t.business_day <= closing]
+        # Decided before the tickets go: cancelling a ticket releases its counter.
+        idle = [counter_id for counter_id, state in self.counters.items()
+                if state.status != "closed" and (state.updated_at is None or self.site
+                                                 .business_day(state.updated_at) <= closing)]
         for ticket in sorted(live, key=lambda t: t.id):
             self.cancel(ticket.id, now, staff=staff, reason="day_closed")
-        for counter_id, state in self.counters.items():
-            if state.status != "closed":
-                self.set_counter(counter_id, "closed", now, staff)
+        for counter_id in idle:
+            self.set_counter(counter_id, "closed", now, staff)
         self._changes.events.append(
             Event(EventKind.DAY_CLOSED, self.site.id, now, staff=staff,
-                  data={"closed_tickets": len(live),
-                        "business_day": self.site.business_day(now).isoformat()})
+                  data={"closed_tickets": len(live), "business_day": closing.isoformat()})
         )
         # Finished tickets of past days need not stay in memory.
-        today = self.site.business_day(now)
         for ticket_id in [t.id for t in self.tickets.values()
                           if not t.live and t.business_day < today]:
             self.by_token.pop(self.tickets.pop(ticket_id).public_token, None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import event, given, settings
@@ -52,6 +52,7 @@ class QueueMachine(RuleBasedStateMachine):
         self.next_id = 1
         self.may_be_called: dict[int, bool] = {}
         self.transferred: dict[int, int] = {}  # ticket id -> stage it was transferred into
+        self.newest_day = date.min  # the newest business day a ticket was issued on
         for purposes, priority in arrivals:  # the morning's first visitors
             self.issue(purposes, priority)
 
@@ -89,6 +90,12 @@ class QueueMachine(RuleBasedStateMachine):
         ticket_id = event.ticket_id
         if ticket_id is None:
             return
+        if event.kind is EventKind.ISSUED:
+            # (5) business days never go back, whatever the clock does: a day's numbers
+            # are not given again
+            day = self.queue.tickets[ticket_id].business_day
+            assert day >= self.newest_day, "a business day began again"
+            self.newest_day = day
         if event.kind in QUEUE_ENTRIES or event.kind is EventKind.PARKED:
             self.may_be_called[ticket_id] = True
         if event.kind is EventKind.TRANSFERRED:
@@ -133,6 +140,11 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(minutes=st.sampled_from(STEPS))
     def time_passes(self, minutes: int) -> None:
         self.clock.advance(timedelta(minutes=minutes))
+
+    @rule(minutes=st.sampled_from([1, 30, 20 * 60, 30 * 60]))
+    def clock_goes_back(self, minutes: int) -> None:
+        """Someone sets the clock back, perhaps across the day's start."""
+        self.clock.set(self.clock.now() - timedelta(minutes=minutes))
 
     @rule(purposes=PURPOSES, priority=st.booleans())
     def issue(self, purposes: list[str], priority: bool) -> None:
