@@ -6,6 +6,7 @@ a declaration changed and the page was not written again.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -59,3 +60,50 @@ def test_the_layout_table_names_paths_that_exist() -> None:
     paths = [path for row in rows for path in re.findall(r"`([^`]+)`", row.split("|")[1])]
     assert len(paths) > 15
     assert [p for p in paths if not (ROOT / p).exists()] == []
+
+
+# Builds the real app (as `madoguchi serve` does) and prints the rules it routes by. In a
+# process of its own: the command patches the standard library for gevent.
+_RULES = """
+import json, os, sys
+from server.cli import initialise
+from server.app import create_app
+from server.settings import load_settings
+settings = load_settings(env={"MADOGUCHI_DATABASE": f"sqlite:///{sys.argv[1]}/rules.db",
+                              "MADOGUCHI_LOG_LEVEL": "ERROR"})
+initialise(settings, None, False)
+app, _ = create_app(settings)
+rules = [(r.rule, sorted(r.methods - {"HEAD", "OPTIONS"}), r.endpoint)
+         for r in app.url_map.iter_rules()]
+print(json.dumps(rules), flush=True)
+os._exit(0)
+"""
+
+
+def _shape(address: str) -> str:
+    """An address with its parameters blanked: /t/<token>, /t/{public_token} → /t/{}."""
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", address.split("?")[0])
+
+
+def test_every_address_the_server_answers_is_in_the_endpoints_page(tmp_path: Path) -> None:
+    built = subprocess.run(
+        [sys.executable, "-c", _RULES, str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 0, built.stderr
+    rules = json.loads(built.stdout)
+    assert len(rules) > 50
+    page = (DOCS / "api" / "endpoints.md").read_text(encoding="utf-8")
+    documented = {_shape(span) for span in re.findall(r"`(/[^`\s]*)`", page)}
+    # Static files, and the forms the server-rendered admin and report pages post to
+    # (they belong to those pages, which are in the table), need no line of their own.
+    wanted = {
+        _shape(rule)
+        for rule, methods, endpoint in rules
+        if not endpoint.endswith("static")
+        and not (rule.startswith(("/admin/", "/reports/")) and methods == ["POST"])
+    }
+    assert sorted(wanted - documented) == []
