@@ -6,11 +6,11 @@ import json
 import re
 from pathlib import Path
 
-from tests.test_readme import documented_error_codes
+from tests.docs.test_errors import documented_error_codes
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = json.loads((ROOT / "counter" / "i18n" / "ja.json").read_text("utf-8"))
-# Codes of the README's error table that never reach the console: account, device and
+# Codes of the docs' error table that never reach the console: account, device and
 # pairing administration, the administrators' configuration edits (the admin page has its
 # own Japanese for them), issuing details of the kiosk, the simulated clock, values the
 # console never sends, and the fallback codes no call sends.
@@ -63,10 +63,9 @@ def test_the_messages_are_japanese_and_say_the_issue_wording() -> None:
     assert [code for code, text in errors.items() if not kana_or_kanji.search(text)] == []
 
 
-def test_every_shortcut_shown_on_the_page_is_named_in_the_readme() -> None:
+def test_every_shortcut_shown_on_the_page_is_named_in_the_docs() -> None:
     page = (ROOT / "counter" / "templates" / "counter" / "index.html").read_text("utf-8")
-    readme = (ROOT / "README.md").read_text("utf-8")
-    section = readme[readme.index("## The counter console") :]
+    section = (ROOT / "docs" / "operating" / "counter-console.md").read_text("utf-8")
     shortcuts = set(re.findall(r'\("[a-z-]+", \[([^\]]+)\]', page))
     keys = {key.strip().strip('"') for group in shortcuts for key in group.split(",")}
     assert len(keys) == 12

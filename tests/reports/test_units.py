@@ -1,7 +1,7 @@
 """The pure parts of the reports on their own: stages from events, hours, days, percentiles.
 
-(Importing server.reports also declares its endpoints, which the README test compares with
-the README's endpoint table.)
+(Importing server.reports also declares its endpoints, from which the docs' endpoint tables
+are generated.)
 """
 
 from __future__ import annotations
