@@ -86,6 +86,9 @@ class Services:
         recent = list(self.publisher.recent[site_id]) if self.publisher else []
         area = device.area or "main" if device.role == "display" else None
         snap = public_snapshot(queue, seq, now, self.is_open(site), recent, area)
+        if device.role == "kiosk":
+            # A kiosk's screen shows no calls: it is not told where any counter is.
+            snap["counters"], snap["recent_calls"] = [], []
         if device.role == "display" and device.counter_id:
             snap["counters"] = [c for c in snap["counters"] if c["counter"] == device.counter_id]
         return snap

@@ -109,6 +109,20 @@ def staff_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool) -> 
     }
 
 
+def public_site_view(site: Site, is_open: bool) -> dict[str, Any]:
+    """A site as a kiosk or display may read it: the desks a visitor chooses from, under
+    their public names, with their words for visitors. No counters (which counter serves
+    which desk would tell the waiting room who is there for welfare), no staff names, no
+    sensitive marks, organisations or outcomes."""
+    return {
+        "id": site.id, "name": site.name, "ward": site.ward, "timezone": site.timezone,
+        "open": is_open,
+        "services": [{"id": s.id, "name": s.public_label, "public_label": s.public_label,
+                      "description": s.description, "translations": s.translated()}
+                     for s in site.services],
+    }
+
+
 def public_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool,
                     recent: list[dict[str, Any]], area: str | None = None) -> dict[str, Any]:
     """What a display or kiosk shows: numbers at counters, waiting counts, recent calls."""
@@ -134,6 +148,12 @@ def public_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool,
         "counters": calling,
         "recent_calls": [c for c in recent if area is None or c["area"] == area],
     }
+
+
+def kiosk_event_views(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of the public events, those a kiosk acts on: the close of a day (it reads its desks
+    again). Its screen shows no calls, so it is not sent them, nor where counters are."""
+    return [v for v in views if v["kind"] == EventKind.DAY_CLOSED.value]
 
 
 def staff_event_view(site: Site, e: Event) -> dict[str, Any]:

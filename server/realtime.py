@@ -1,6 +1,7 @@
 """Socket.IO push: rooms per site, display area and counter; snapshot on connect; resync.
 
-Rooms: `staff:<site>` (consoles, managers: every event in full), `public:<site>` (kiosks),
+Rooms: `staff:<site>` (consoles, managers: every event in full), `public:<site>` (kiosks:
+the close of a day and their tickets' printing, nothing of the calls),
 `display:<site>:<area>` (waiting-room displays of one area) and `counter:<site>:<counter>`
 (the small screen above one window). Every event carries the global sequence number `seq`.
 A client that connects with `auth.since` first receives what it missed, in order (from the
@@ -23,7 +24,12 @@ from .auth.web import session_hash
 from .domain.events import PUBLIC_CALLS, Event
 from .estimates import estimate_view
 from .forecasting import NotReady
-from .presenters import public_event_view, staff_event_view, waiting_counts
+from .presenters import (
+    kiosk_event_views,
+    public_event_view,
+    staff_event_view,
+    waiting_counts,
+)
 from .store import repository
 from .store.devices import Device, token_hash
 
@@ -85,8 +91,10 @@ class Publisher:
             if view["kind"] in ("called", "recalled"):
                 self.recent[site_id].appendleft(view)
         counts = waiting_counts(queue, public=True)
-        self.socketio.emit("events", {"site": site_id, "events": public, "waiting": counts},
-                           to=f"public:{site_id}")
+        kiosks = kiosk_event_views(public)
+        if kiosks:
+            self.socketio.emit("events", {"site": site_id, "events": kiosks},
+                               to=f"public:{site_id}")
         shown = self.estimates.get(site_id)
         for area in site.areas:
             mine = [v for v in public if v.get("area") in (area, None)]
@@ -286,4 +294,4 @@ def views_for(site: Any, device: Device, events: list[Event]) -> list[dict[str, 
         return [v for v in views if v.get("counter") == device.counter_id]
     if device.role == "display":
         return [v for v in views if v.get("area") in (device.area or "main", None)]
-    return views
+    return kiosk_event_views(views)

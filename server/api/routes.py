@@ -16,6 +16,7 @@ from ..estimates import estimate_view
 from ..phone.views import status_url
 from ..presenters import (
     counter_view,
+    public_site_view,
     staff_event_view,
     ticket_view,
     visitor_ticket_view,
@@ -74,12 +75,14 @@ def me(device: Device, body: dict[str, Any]) -> dict[str, Any]:
 def list_sites(device: Device, body: dict[str, Any]) -> dict[str, Any]:
     sites = app_services().sites
     visible = [s for s in sites.values() if device.role == "admin" or s.id == device.site_id]
-    return {"sites": [site_summary(s.id) for s in visible]}
+    return {"sites": [site_summary(s.id, device) for s in visible]}
 
 
-def site_summary(site_id: str) -> dict[str, Any]:
+def site_summary(site_id: str, device: Device) -> dict[str, Any]:
     services = app_services()
     site = services.sites[site_id]
+    if device.role not in STAFF_ROLES:
+        return public_site_view(site, services.is_open(site))
     return {
         "id": site.id, "name": site.name, "ward": site.ward, "timezone": site.timezone,
         "open": services.is_open(site), "areas": list(site.areas),
@@ -94,12 +97,13 @@ def site_summary(site_id: str) -> dict[str, Any]:
     }
 
 
-@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}", "One site's desks, counters, outcomes",
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}", "One site's desks, counters, outcomes; "
+                           "kiosks and displays get the desks as the public sees them",
                            ("kiosk", "display", *STAFF_ROLES), errors=("unknown_site",),
                            tag="sites"))
 def get_site(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
     app_services().engine.queue(site_id)
-    return site_summary(site_id)
+    return site_summary(site_id, device)
 
 
 @endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/snapshot",

@@ -26,7 +26,7 @@ def test_each_device_lists_only_its_own_site_and_the_admin_all(server: ServerPro
 def test_a_site_describes_its_desks_counters_and_outcomes(server: ServerProcess,
                                                          module_site: str) -> None:
     site = module_site
-    body = ok(server.request("GET", f"/api/sites/{site}", token(site, "display")))
+    body = ok(server.request("GET", f"/api/sites/{site}", token(site, "staff1")))
     assert body["id"] == site and body["ward"] == "北区"
     assert body["timezone"] == "Asia/Tokyo" and body["open"] is True
     assert body["areas"] == ["main", "welfare"]
@@ -41,6 +41,15 @@ def test_a_site_describes_its_desks_counters_and_outcomes(server: ServerProcess,
     outcomes = {o["code"]: o for o in body["outcomes"]}
     assert outcomes["placement"]["placement"] is True
     assert outcomes["consult_only"]["label"] == "相談のみ"
+    # A kiosk or display reads the desks as the public sees them, and nothing of counters.
+    public = ok(server.request("GET", f"/api/sites/{site}", token(site, "display")))
+    assert set(public) == {"id", "name", "ward", "timezone", "open", "services"}
+    seen = {s["id"]: s for s in public["services"]}
+    assert list(seen) == list(desks)
+    assert seen["welfare"] == {"id": "welfare", "name": "相談窓口", "public_label": "相談窓口",
+                               "description": "", "translations": {}}
+    assert seen["job"]["name"] == "職業相談・職業紹介"
+    assert seen["job"]["description"] == "仕事の相談、求人の紹介"
 
 
 def test_queues_list_waiting_tickets_per_desk_in_order(server: ServerProcess, site: str) -> None:
@@ -91,14 +100,15 @@ def test_the_public_snapshot_shows_numbers_and_counts_only(server: ServerProcess
     assert snap["site"] == site and snap["area"] is None
     assert {s["id"]: s["waiting"] for s in snap["services"]} == {"job": 1, "search": 0,
                                                                  "career": 0}
-    calling = {c["counter_number"]: c for c in snap["counters"]}
-    assert calling[1]["label"] == called["label"] and calling[1]["counter_name"] == "1番窓口"
-    assert calling[2]["label"] is None
-    assert snap["recent_calls"][0]["label"] == called["label"]
+    assert snap["counters"] == [] and snap["recent_calls"] == []  # a kiosk shows no calls
     # A display of the main area sees its own counters only.
     display = ok(server.request("GET", f"/api/sites/{site}/snapshot", token(site, "display")))
     assert display["area"] == "main"
     assert sorted(c["counter_number"] for c in display["counters"]) == [1, 2, 4]
+    calling = {c["counter_number"]: c for c in display["counters"]}
+    assert calling[1]["label"] == called["label"] and calling[1]["counter_name"] == "1番窓口"
+    assert calling[2]["label"] is None
+    assert display["recent_calls"][0]["label"] == called["label"]
     # The screen above counter 1 sees counter 1.
     above = ok(server.request("GET", f"/api/sites/{site}/snapshot", token(site, "display-c1")))
     assert [c["counter"] for c in above["counters"]] == [f"{site}-c1"]

@@ -68,7 +68,6 @@ def test_display_gets_a_public_snapshot_of_its_area_on_connect(
 def test_display_sees_every_call_of_both_counters_in_seq_order(
         server: ServerProcess, site: str, connect: Connect) -> None:
     display = connect(token(site, "display"))
-    kiosk = connect(token(site, "kiosk"))
     labels = [server.issue(site, ["job"]).body["label"] for _ in range(6)]
     expected = []
     for i in range(6):
@@ -83,8 +82,6 @@ def test_display_sees_every_call_of_both_counters_in_seq_order(
     assert [c["counter"] for c in calls] == [f"{site}-c{n}" for _, n in expected]
     seqs = [c["seq"] for c in calls]
     assert seqs == sorted(seqs) and len(set(seqs)) == 6
-    kiosk_calls = kiosk.wait_for_calls(6)
-    assert [c["label"] for c in kiosk_calls] == [label for label, _ in expected]
 
 
 def test_display_hears_a_recall_with_its_call_count(
@@ -126,13 +123,13 @@ def test_displays_and_kiosks_never_receive_priority_staff_notes_or_sensitive_des
     for client in public:
         if client.token.endswith("display-c1"):
             client.wait_for_event(lambda e: e.get("label") == marker["label"])
-        else:
+        elif not client.token.endswith("kiosk"):  # a kiosk hears only the day's close
             client.wait_for(lambda c: c.last_seq == final)
     main, welfare, above_c1, kiosk = public
     assert [c["counter_number"] for c in main.events("called")] == [1, 2, 1]
     assert [c["counter_number"] for c in welfare.events("called")] == [3, 3, 3]
     assert [c["counter_number"] for c in above_c1.events("called")] == [1, 1]
-    assert len(kiosk.events("called")) == 6
+    assert kiosk.events() == []  # a kiosk's screen shows no calls: it hears none
     for client in public:
         assert_public(client, NOTE, f"{site}-staff1", f"{site}-staff3")
     counts = [b["waiting"] for c in public for b in c.batches() if "waiting" in b]
