@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, make_response, render_template
 
-# Everything the page loads comes from this server; blob: for the announcement audio.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
-)
+from server.headers import content_security_policy
+
+# The blob: audio of the announcements.
+CONTENT_SECURITY_POLICY = content_security_policy(media_src="'self' blob:")
 
 bp = Blueprint(
     "display",
@@ -31,5 +29,4 @@ def page() -> Response:
     response = make_response(render_template("display/index.html"))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response

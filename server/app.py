@@ -31,6 +31,7 @@ from .domain.errors import QueueError
 from .domain.model import Site
 from .engine import Engine
 from .forecasting import Forecasting
+from .headers import ProtectiveHeaders
 from .phone import bp as phone_bp
 from .phone import register_phone_socket
 from .phone.views import PhonePusher, visitor_line
@@ -144,6 +145,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     socketio = SocketIO(app, async_mode="gevent")
+    app.wsgi_app = ProtectiveHeaders(app.wsgi_app)  # type: ignore[method-assign]
 
     def offload(fn: Callable[[], Any]) -> Any:
         return gevent.get_hub().threadpool.apply(fn)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
+from ..headers import content_security_policy
+
 bp = Blueprint("api_reference", __name__, template_folder="templates")
 
 # Swagger UI sets style attributes as it draws, so inline styles are allowed; scripts only
 # from this server, and every request (the document, "Try it out") only to it.
-POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
+POLICY = content_security_policy(
+    default_src="'none'", style_src="'self' 'unsafe-inline'", font_src="'self' data:",
+    media_src=None, object_src=None)
 
 
 @bp.get("/docs")

@@ -28,6 +28,7 @@ from ..api.endpoints import STATUS_BY_KIND
 from ..auth import audit as auditing
 from ..auth import web
 from ..domain.errors import QueueError
+from ..headers import content_security_policy
 from ..store.devices import Device
 from . import edits, queries, year_targets
 from .api import Query, reports, visible_organisations
@@ -43,11 +44,7 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-    "form-action 'self'"
-)
+CONTENT_SECURITY_POLICY = content_security_policy(form_action="'self'")  # its forms
 READERS = ("manager", "admin")
 REPORTS = ("figures", "counters", "staffing", "journeys", "heatmap", "waits", "wait-log")
 
@@ -83,7 +80,6 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     )
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
