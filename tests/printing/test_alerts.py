@@ -31,10 +31,13 @@ def test_a_kiosk_alert_reaches_staff_and_no_public_screen(
     pushed = staff.wait_for_event(lambda e: e["kind"] == "staff_alert")
     assert pushed["data"] == {"alert": kind, "label": ticket["label"]}
     assert (pushed["ticket"], pushed["staff"]) == (ticket["id"], f"{site}-kiosk")
-    # Something public after the alert: once it arrives, the alert would have too.
-    server.issue(site, ["job"])
+    # Something every public screen hears after the alert (a kiosk hears only the day's
+    # close): once it arrives, the alert would have too.
+    closed = server.request("POST", f"/api/sites/{site}/close-day", token(site, "manager"))
+    assert closed.status == 200, closed.body
     for screen in (kiosk, display):
-        screen.wait_for_event(lambda e, s=pushed["seq"]: e["kind"] == "issued" and e["seq"] > s)
+        screen.wait_for_event(
+            lambda e, s=pushed["seq"]: e["kind"] == "day_closed" and e["seq"] > s)
         assert screen.events("staff_alert") == []
 
 
