@@ -40,10 +40,11 @@ from .printing import PrintService
 from .realtime import Publisher, register_socket_handlers
 from .reports import register as register_reports
 from .settings import Settings
-from .siteconfig import parse_sites
+from .siteconfig import SiteConfig, parse_sites
 from .siteedit.api import bp as siteedit_bp
 from .siteedit.editor import ConfigEditor, in_effect, load_layers
 from .store import db as store_db
+from .store import devices as device_store
 from .store.devices import Device
 from .store.lock import hold_server_lock
 from .voice import bp as voice_bp
@@ -53,6 +54,29 @@ log = logging.getLogger(__name__)
 
 class NotInitialised(RuntimeError):
     pass
+
+
+class PublicUrlMissing(RuntimeError):
+    """A site prints or shows tickets, whose QR code needs `public_url`."""
+
+
+def check_public_url(settings: Settings, config: SiteConfig, devices: list[Device]) -> None:
+    """Outside the demo, a server whose sites hand out tickets from a kiosk or print them
+    must be told the address visitors' phones use: it is what every ticket's QR code holds,
+    and guessing it from what a client sent would let any client choose it."""
+    if settings.public_url:
+        return
+    kiosks = sorted({d.site_id or "" for d in devices if d.role == "kiosk"}
+                    | {d.site_id or "" for d in config.devices if d.role == "kiosk"})
+    printing = sorted({site for _, site in config.printer_sites})
+    where = [*kiosks, *printing]
+    if where:
+        raise PublicUrlMissing(
+            "public_url is not set, but site(s) " + ", ".join(sorted(set(where)))
+            + " have a kiosk or a printer: the QR code on every ticket needs the address "
+            "visitors' phones use to reach this server. Set it in the settings file's [server] "
+            'table, e.g. public_url = "http://192.0.2.5:8000", or in the environment variable '
+            "MADOGUCHI_PUBLIC_URL.")
 
 
 @dataclass
@@ -116,8 +140,11 @@ def make_clock(settings: Settings) -> Clock:
     return SystemClock()
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, SocketIO]:
-    """Build the whole server for `settings`; the database must have been initialised."""
+def create_app(settings: Settings, clock: Clock | None = None,
+               require_public_url: bool = True) -> tuple[Flask, SocketIO]:
+    """Build the whole server for `settings`; the database must have been initialised.
+    Without `require_public_url` (the demo, the command line) a site with kiosks or printers
+    may do without `public_url`."""
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     writer = store_db.open_engine(settings.database, writer=True)
@@ -138,6 +165,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> tuple[Flask, S
     layers, parts = load_layers(site_file, reader)
     config = in_effect(site_file, parts)
     sites = {s.id: s for s in config.sites}
+    if require_public_url:
+        check_public_url(settings, config, list(device_store.active_devices(reader).values()))
     clock = clock or make_clock(settings)
 
     app = Flask(__name__)

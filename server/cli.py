@@ -137,7 +137,7 @@ def demo(ctx: click.Context, host: str | None, port: int | None, demo_db: str) -
                    f"-H 'Authorization: Bearer {tokens[kiosk.id]}' "
                    "-H 'Content-Type: application/json' "
                    "-d '{\"services\": [\"career\", \"job_referral\"]}'")
-    _serve(settings)
+    _serve(settings, demo=True)
 
 
 def _demo_account(settings: Settings) -> str:
@@ -180,15 +180,15 @@ def _print_pages(base: str, config: SiteConfig, tokens: dict[str, str], password
     click.echo(f"  admin page:            {base}/admin/     same login")
 
 
-def _serve(settings: Settings) -> None:
-    from .app import NotInitialised, create_app
+def _serve(settings: Settings, demo: bool = False) -> None:
+    from .app import NotInitialised, PublicUrlMissing, create_app
     from .auth.secret import NoSecretKey
     from .serving import run_server
     from .store.lock import DatabaseInUse
 
     try:
-        app, socketio = create_app(settings)
-    except (NotInitialised, DatabaseInUse, ConfigError, NoSecretKey) as exc:
+        app, socketio = create_app(settings, require_public_url=not demo)
+    except (NotInitialised, DatabaseInUse, ConfigError, NoSecretKey, PublicUrlMissing) as exc:
         raise click.ClickException(str(exc)) from None
     run_server(app, settings.host, settings.port)
 
@@ -227,7 +227,7 @@ def close_day(ctx: click.Context, site_ids: tuple[str, ...], url: str | None,
 
     settings = _settings(ctx)
     try:
-        app, _ = create_app(settings)
+        app, _ = create_app(settings, require_public_url=False)
     except DatabaseInUse as exc:
         raise click.ClickException(
             f"{exc} To close the day of a running server, add --url and --token.") from None

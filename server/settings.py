@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TypeVar, cast
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "MADOGUCHI_"
 SETTINGS_FILE_ENV = "MADOGUCHI_SETTINGS"
@@ -61,7 +62,9 @@ class Settings:
     public_url: str = _setting(
         "",
         "Address visitors' phones use to reach this server, e.g. https://madoguchi.example.jp "
-        "(put in the QR code on tickets); empty means the address the kiosk used.",
+        "(put in the QR code on tickets). Required when a site has a kiosk or a printer (the "
+        "demo needs none); empty means the address the server listens on, never the address "
+        "a client says it asked for.",
     )
     voice_cache_dir: str = _setting(
         "voice-cache",
@@ -232,9 +235,19 @@ def _database(value: object) -> object:
 
 
 def _public_url(value: object) -> object:
-    text = cast(str, value)
-    if text and not text.startswith(("http://", "https://")):
+    text = cast(str, value).strip()
+    if not text:
+        return ""
+    if not text.startswith(("http://", "https://")):
         raise ValueError(f"{value!r} must start with http:// or https://")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (reading it checks it)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an address: {exc}") from None
+    if not parts.hostname or parts.query or parts.fragment or parts.username or any(
+            c.isspace() or c in "\"'<>\\" for c in text):
+        raise ValueError(f"{value!r} is not an address like https://madoguchi.example.jp")
     return text.rstrip("/")
 
 

@@ -228,7 +228,7 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "MADOGUCHI_DATABASE": f"sqlite:///{self.db}",
                     "MADOGUCHI_ENFORCE_HOURS": "false", "MADOGUCHI_LOG_LEVEL": "WARNING",
-                    **(env or {})}
+                    "MADOGUCHI_PUBLIC_URL": self.url, **(env or {})}
         self.proc: subprocess.Popen[str] | None = None
         self.http = requests.Session()
         self.log = workdir / "server.log"

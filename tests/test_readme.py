@@ -105,6 +105,8 @@ def test_the_demo_prints_a_curl_example_that_issues_a_ticket(tmp_path: Path) -> 
             reply = http.post(url, data=body, headers=headers, timeout=30)
         assert reply.status_code == 201, reply.text
         assert reply.json()["status"] == "waiting"
+        # The demo needs no public_url: its QR codes lead to where it listens.
+        assert reply.json()["status_url"].startswith(f"http://127.0.0.1:{port}/t/")
     finally:
         demo.send_signal(signal.SIGTERM)
         try:

@@ -161,3 +161,20 @@ def test_a_bad_value_from_a_later_layer_names_that_layer(tmp_path: Path) -> None
     path = write(tmp_path, '[server]\nclock = "simulated"\n')
     error = refusal(file=path, env={}, overrides={"clock": "wall"})
     assert (error.setting, error.source) == ("clock", "overrides")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["madoguchi.example.jp", "ftp://example.jp", "http://", "https:///path", "http://a b.jp",
+     "http://example.jp/?next=1", "http://example.jp/#x", "http://user@example.jp",
+     'http://example.jp/"><script>', "http://example.jp:99999"],
+)
+def test_a_public_url_that_is_not_an_address_is_refused(value: str) -> None:
+    """It goes into every ticket's QR code: a malformed one would print a broken link."""
+    error = refusal(env={"MADOGUCHI_PUBLIC_URL": value})
+    assert error.setting == "public_url"
+
+
+def test_a_public_url_loses_its_trailing_slash() -> None:
+    settings = load_settings(env={"MADOGUCHI_PUBLIC_URL": " https://madoguchi.example.jp/ "})
+    assert settings.public_url == "https://madoguchi.example.jp"

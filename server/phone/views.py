@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,12 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_socketio import SocketIO
-from werkzeug.sansio.utils import get_current_url
 
 from ..domain.estimate import Estimate
 from ..domain.events import Event
 from ..domain.model import Ticket, TicketStatus
 from ..estimates import estimate_view
+from ..settings import Settings
 from ..store import repository
 
 bp = Blueprint("phone", __name__, template_folder="templates", static_folder="static",
@@ -107,15 +107,18 @@ def localised_estimate(estimate: Estimate | None, text: dict[str, str]) -> dict[
 
 
 def status_url(token: str) -> str:
-    base = _services().settings.public_url or _host_base(request.scheme, request.host)
-    return f"{base}/t/{token}"
+    return f"{public_base(_services().settings)}/t/{token}"
 
 
-@lru_cache(maxsize=32)  # bounded: the Host header is the client's to choose
-def _host_base(scheme: str, host: str) -> str:
-    """request.host_url without its slash, made once per host: werkzeug quotes and joins it
-    anew on every request, and every ticket a kiosk takes asks for it."""
-    return get_current_url(scheme, host).rstrip("/")
+@cache
+def public_base(settings: Settings) -> str:
+    """The address printed in QR codes: `public_url`, else the address this server listens
+    on. Never the Host a client sent: that is the client's to choose (an evil.example, or a
+    malformed name that would print a broken link)."""
+    if settings.public_url:
+        return settings.public_url
+    host = settings.host if settings.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
 
 
 @bp.get("/t/<token>")

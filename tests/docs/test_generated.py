@@ -70,7 +70,8 @@ from server.cli import initialise
 from server.app import create_app
 from server.settings import load_settings
 settings = load_settings(env={"MADOGUCHI_DATABASE": f"sqlite:///{sys.argv[1]}/rules.db",
-                              "MADOGUCHI_LOG_LEVEL": "ERROR"})
+                              "MADOGUCHI_LOG_LEVEL": "ERROR",
+                              "MADOGUCHI_PUBLIC_URL": "http://127.0.0.1:8000"})
 initialise(settings, None, False)
 app, _ = create_app(settings)
 rules = [(r.rule, sorted(r.methods - {"HEAD", "OPTIONS"}), r.endpoint)
