@@ -91,8 +91,9 @@ class Settings:
     )
     login_attempts: int = _setting(
         5,
-        "Failed logins allowed for one user name before its logins are refused for a while; "
-        "one client address may fail four times as often.",
+        "Failed logins allowed for one user name from one client address before that name is "
+        "refused there for a while; one address may fail four times as often (under any "
+        "names), and the name itself, from everywhere, twenty times as often.",
     )
     login_lock_seconds: int = _setting(
         60,

@@ -19,6 +19,9 @@ export function t(key, vars) {
 export function errorText(reply) {
   const body = (reply && reply.body) || {};
   const code = body.error || (reply && reply.status === 0 ? "network" : null);
+  // Some refusals say which of their kinds they are (a login lock: whose, and where).
+  const kind = code && body.lock ? data.errors[code + "." + body.lock] : undefined;
+  if (kind) return fill(kind, body);
   if (code && data.errors[code]) return fill(data.errors[code], body);
   return fill(data.errors.unknown, { message: body.message || (reply ? reply.status : "") });
 }

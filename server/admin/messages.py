@@ -29,6 +29,14 @@ ERRORS = {
     "invalid_credentials": "ユーザー名またはパスワードが違います。",
     "too_many_attempts": "ログインの失敗が続きました。{retry_after}秒ほど待ってから、"
     "もう一度お試しください。",
+    "too_many_attempts.account_address": "この端末から、このユーザー名でのログインの失敗が"
+    "続きました。{retry_after}秒たってから、ユーザー名とパスワードを確かめて、もう一度お試し"
+    "ください（ほかの端末からのログインには影響しません）。",
+    "too_many_attempts.address": "この端末からのログインの失敗が続いたため、{retry_after}秒間"
+    "この端末からはログインできません。時間をおいてから、もう一度お試しください。",
+    "too_many_attempts.account": "このアカウントには、いくつもの場所から誤ったパスワードが"
+    "送られたため、安全のため{retry_after}秒間ロックしています。急ぐときは、システム管理者に"
+    "ロックの解除を頼んでください（管理ページの「ロック解除」）。",
     "csrf_failed": "画面の有効期限が切れました。ページを読み込み直してから、"
     "もう一度お試しください。",
     "session_expired": "ログインの有効期限が切れました。もう一度ログインしてください。",
@@ -90,7 +98,7 @@ def japanese(exc: QueueError) -> str:
     if exc.code == "invalid_field":
         field = str(exc.details.get("field", "")).removeprefix("body.")
         return FIELD_HINTS.get(field, "入力内容を確認してください。")
-    text = ERRORS.get(exc.code)
+    text = ERRORS.get(f"{exc.code}.{exc.details.get('lock')}") or ERRORS.get(exc.code)
     if text is None:
         return f"操作できませんでした（{exc.code}）：{exc.message}"
     return text.format(**{k: v for k, v in exc.details.items()})

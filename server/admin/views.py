@@ -107,7 +107,7 @@ def index() -> Response:
         )
     if person.role == "admin":
         context["accounts"] = [
-            account_view(a)
+            {**account_view(a), "locked_seconds": auth.locked_seconds(a.username)}
             for a in sorted(auth.credentials.accounts.values(), key=lambda a: a.username)
         ]
     return _page("admin/index.html", **context)
@@ -202,6 +202,15 @@ def enable_account(username: str) -> Response:
         return f"「{username}」を有効にしました。"
 
     return _act("account_enabled", ("admin",), enable)
+
+
+@bp.post("/accounts/<username>/unlock")
+def unlock_account(username: str) -> Response:
+    def unlock(audit: RequestAudit) -> str:
+        _auth().unlock(username, audit)
+        return f"「{username}」のログインのロックを解除しました。"
+
+    return _act("account_unlocked", ("admin",), unlock)
 
 
 @bp.post("/pairing")

@@ -187,6 +187,19 @@ def enable(ctx: click.Context, username: str) -> None:
     _set_disabled(ctx, username, False)
 
 
+@user.command("unlock")
+@click.argument("username")
+@click.pass_context
+def unlock(ctx: click.Context, username: str) -> None:
+    """Lift an account's login locks after failed logins (a running server lifts them
+    within a second or two)."""
+    engine, _ = _open(ctx)
+    account = _account(engine, username)
+    row = _row("account_unlocked", 200, f"account:{account.username}", account.site_id)
+    account_store.set_unlocked(engine, account.id, row["at"], [row])
+    click.echo(f"{account.username}: its login locks are lifted")
+
+
 @user.command("list")
 @click.pass_context
 def list_users(ctx: click.Context) -> None:

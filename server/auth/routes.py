@@ -228,7 +228,13 @@ SET_PASSWORD_BODY = obj({"password": string(1024)}, required=("password",))
 def list_accounts(device: Device, body: dict[str, Any], audit: None) -> Any:
     site_id = _site_scope(device)
     found = sorted(auth_service().credentials.accounts.values(), key=lambda a: a.username)
-    return {"accounts": [account_view(a) for a in found if site_id is None or a.site_id == site_id]}
+    return {"accounts": [_account(a) for a in found if site_id is None or a.site_id == site_id]}
+
+
+def _account(account: Account) -> dict[str, Any]:
+    """An account as the API shows it, with how long its login stays locked (0: it is not)."""
+    return {**account_view(account), "locked_seconds": auth_service().locked_seconds(
+        account.username)}
 
 
 @route("POST", "/accounts", ADMIN, "Create an account", ACCOUNT_BODY, action="account_created")
@@ -242,7 +248,7 @@ def create_account(device: Device, body: dict[str, Any], audit: auditing.Request
         body.get("organisations"),
         service.sites,
     )
-    return 201, {"account": account_view(service.create_account(fields, body["password"], audit))}
+    return 201, {"account": _account(service.create_account(fields, body["password"], audit))}
 
 
 @route(
@@ -271,7 +277,7 @@ def set_password(
 def disable_account(
     device: Device, body: dict[str, Any], audit: auditing.RequestAudit, username: str
 ) -> Any:
-    return {"account": account_view(auth_service().set_disabled(username, True, audit))}
+    return {"account": _account(auth_service().set_disabled(username, True, audit))}
 
 
 @route(
@@ -285,7 +291,22 @@ def disable_account(
 def enable_account(
     device: Device, body: dict[str, Any], audit: auditing.RequestAudit, username: str
 ) -> Any:
-    return {"account": account_view(auth_service().set_disabled(username, False, audit))}
+    return {"account": _account(auth_service().set_disabled(username, False, audit))}
+
+
+@route(
+    "POST",
+    "/accounts/{username}/unlock",
+    ADMIN,
+    "Lift an account's login locks after failed logins (its own and its name's at any "
+    "address)",
+    obj({}),
+    action="account_unlocked",
+)
+def unlock_account(
+    device: Device, body: dict[str, Any], audit: auditing.RequestAudit, username: str
+) -> Any:
+    return {"account": _account(auth_service().unlock(username, audit))}
 
 
 # ---- pairing and devices --------------------------------------------------------------------

@@ -35,8 +35,23 @@ from .throttle import Throttle
 from .web import session_hash
 
 Offload = Callable[[Callable[[], Any]], Any]
-ADDRESS_FACTOR = 4  # one address may fail this many times as often as one user name
+# Failed logins are counted three ways. A user name at one address is locked after
+# `login_attempts` failures: whoever fails there waits, the person at their own counter does
+# not. One address trying many names is locked after four times as many. The name itself,
+# whatever the address, only after twenty times as many (NIST SP 800-63B: at most 100 in a
+# row), which only guessing spread over many addresses reaches; an administrator lifts it.
+ADDRESS_FACTOR = 4
+ACCOUNT_FACTOR = 20
 MAX_CHECKS_PER_ADDRESS = 4  # passwords checked at once for one address
+LOCKS = {  # which lock refused a login: what the person is told
+    "account": "This account is locked for {seconds} s after many failed logins from several "
+    "addresses; an administrator can lift the lock (the admin page, "
+    "POST /api/accounts/{username}/unlock or 'madoguchi user unlock {username}').",
+    "account_address": "Too many failed logins for this user name from this address: try again "
+    "in {seconds} s (logins from other addresses are not affected).",
+    "address": "Too many failed logins from this address: its logins are refused for "
+    "{seconds} s.",
+}
 
 
 class AuthService:
@@ -59,10 +74,11 @@ class AuthService:
         self.sites = sites
         self.defer_audit = defer_audit
         self.credentials = Credentials(reader, clock, offload)
-        self.users = Throttle(settings.login_attempts, settings.login_lock_seconds)
-        self.addresses = Throttle(
-            settings.login_attempts * ADDRESS_FACTOR, settings.login_lock_seconds
-        )
+        attempts, lock = settings.login_attempts, settings.login_lock_seconds
+        self.at_address = Throttle(attempts, lock)  # keys "<name> <address>"
+        self.addresses = Throttle(attempts * ADDRESS_FACTOR, lock)
+        self.accounts = Throttle(attempts * ACCOUNT_FACTOR, lock)
+        self._unlocks_seen: dict[str, datetime] = {}  # user name -> the unlock applied
         self.pairings = Pairings(settings.pairing_minutes)
         self.session_length = timedelta(hours=settings.session_hours)
         self._checking: dict[str, int] = {}  # passwords being checked, per user and address
@@ -74,15 +90,18 @@ class AuthService:
     ) -> tuple[Account, str, SessionRecord]:
         """Check a password; answer the account, a new session id and its record."""
         name = normalise_username(username)[:64]
-        where = f"address:{address or 'unknown'}"
-        self._refuse_if_throttled(name, where)
+        where = address or "unknown"
+        pair = f"{name} {where}"
         account = self.credentials.account_named(name)
+        self._apply_unlock(name, account)
+        self._refuse_if_throttled(name, where, pair)
         stored = account.password_hash if account is not None and account.active else None
-        with self._checking_password(name, where):
+        with self._checking_password(pair, where):
             matches = self.offload(lambda: verify_password(password, stored or decoy_hash()))
         now = self.clock.now()
         if account is None or stored is None or not matches:
-            locked = max(self.users.failed(name), self.addresses.failed(where))
+            locked = max(self.at_address.failed(pair), self.addresses.failed(where),
+                         self.accounts.failed(name))
             row = audit_row(
                 now,
                 name,
@@ -97,7 +116,8 @@ class AuthService:
             )
             self.defer_audit([row])  # a failure changes no table: no commit of its own
             raise InvalidCredentials("The user name or the password is wrong.")
-        self.users.succeeded(name)
+        self.at_address.succeeded(pair)
+        self.accounts.succeeded(name)
         session_id = secrets.token_urlsafe(32)
         record = SessionRecord(session_hash(session_id), account.id, now, now + self.session_length)
         rows = [
@@ -117,16 +137,49 @@ class AuthService:
         self.credentials.put_session(record)
         return account, session_id, record
 
-    def _refuse_if_throttled(self, name: str, where: str) -> None:
-        """Refuse while the name or the address is locked, and while a password of the same
-        name (or too many of the address) is being checked: guesses sent all at once would
-        otherwise all be checked before the first failure counts."""
-        wait = max(self.users.retry_after(name), self.addresses.retry_after(where))
-        busy = self._checking.get(name, 0) or self._checking.get(where, 0) >= MAX_CHECKS_PER_ADDRESS
-        if wait or busy:
-            raise TooManyAttempts(
-                "Too many failed logins: wait a little and try again.", retry_after=max(wait, 1)
-            )
+    def _refuse_if_throttled(self, name: str, where: str, pair: str) -> None:
+        """Refuse while the name, the address or the name at this address is locked, and
+        while a password of the name at this address (or too many of the address) is being
+        checked: guesses sent all at once would otherwise all be checked before the first
+        failure counts. Others' guesses never make the name busy for this address."""
+        for lock, wait in (("account", self.accounts.retry_after(name)),
+                           ("account_address", self.at_address.retry_after(pair)),
+                           ("address", self.addresses.retry_after(where))):
+            if wait:
+                raise TooManyAttempts(LOCKS[lock].format(seconds=wait, username=name),
+                                      retry_after=wait, lock=lock)
+        if self._checking.get(pair, 0) or self._checking.get(where, 0) >= MAX_CHECKS_PER_ADDRESS:
+            raise TooManyAttempts(LOCKS["account_address"].format(seconds=1, username=name),
+                                  retry_after=1, lock="account_address")
+
+    def locked_seconds(self, username: str) -> int:
+        """How long the account itself stays locked (0: it is not)."""
+        name = normalise_username(username)
+        self._apply_unlock(name, self.credentials.account_named(name))
+        return self.accounts.retry_after(name)
+
+    def unlock(self, username: str, audit: RequestAudit) -> Account:
+        """Lift the locks of an account: its own and those of its name at any address. The
+        time is stored, so that a server told by the command line lifts them too."""
+        account = self.account(username)
+        now = self.clock.now()
+        audit.target = f"account:{account.username}"
+        rows = audit.stored_with_change(200)
+        self.offload(lambda: account_store.set_unlocked(self.writer, account.id, now, rows))
+        changed = replace(account, unlocked_at=now)
+        self.credentials.put_account(changed)
+        self._apply_unlock(account.username, changed)
+        return changed
+
+    def _apply_unlock(self, name: str, account: Account | None) -> None:
+        """Forget the failures of `name` once for each unlock stored for its account."""
+        if account is None or account.unlocked_at is None:
+            return
+        if self._unlocks_seen.get(name) == account.unlocked_at:
+            return
+        self._unlocks_seen[name] = account.unlocked_at
+        self.accounts.forget(lambda key: key != name)
+        self.at_address.forget(lambda key: not key.startswith(f"{name} "))
 
     @contextmanager
     def _checking_password(self, *keys: str) -> Iterator[None]:

@@ -1,7 +1,8 @@
 """Slowing down password guessing: after too many failures, logins wait, longer each time.
 
-Counted separately per user name and per client address (the address may fail more often,
-since several people share a counter's network). Kept in memory: a restart forgets it.
+One `Throttle` counts failures per key; the login uses three (see AuthService.login): per
+user name at one client address, per client address, and per user name alone with a much
+higher limit. Kept in memory: a restart forgets it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ class Throttle:
 
     def succeeded(self, key: str) -> None:
         self.entries.pop(key, None)
+
+    def forget(self, keep: Callable[[str], bool]) -> None:
+        """Forget every key for which `keep` is false (an administrator lifted a lock)."""
+        for key in [k for k in self.entries if not keep(k)]:
+            del self.entries[key]
 
     def _make_room(self, now: float) -> None:
         if len(self.entries) < MAX_ENTRIES:

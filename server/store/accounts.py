@@ -31,6 +31,7 @@ class Account:
     password_hash: str
     created_at: datetime
     disabled_at: datetime | None = None
+    unlocked_at: datetime | None = None  # an administrator last lifted its login locks
 
     @property
     def active(self) -> bool:
@@ -59,6 +60,7 @@ def _account(r: Any) -> Account:
         r.password_hash,
         as_utc(r.created_at),  # type: ignore[arg-type]
         as_utc(r.disabled_at),
+        as_utc(r.unlocked_at),
     )
 
 
@@ -164,6 +166,17 @@ def set_disabled(
         )
         if disabled:
             _revoke_sessions(conn, account_id, now)
+        audit.insert(conn, rows)
+
+
+def set_unlocked(
+    engine: Engine, account_id: int, now: datetime, rows: Sequence[dict[str, Any]] = ()
+) -> None:
+    """Record that an administrator lifted the account's login locks (the server that holds
+    them reads it back, also when the command line did it)."""
+    a = schema.accounts
+    with engine.begin() as conn:
+        conn.execute(a.update().where(a.c.id == account_id).values(unlocked_at=now))
         audit.insert(conn, rows)
 
 

@@ -71,6 +71,7 @@ accounts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("password_changed_at", DateTime(timezone=True), nullable=False),
     Column("disabled_at", DateTime(timezone=True)),
+    Column("unlocked_at", DateTime(timezone=True)),  # its login locks last lifted
 )
 
 # Logins: the cookie carries a random session id; only its hash is stored.

@@ -81,6 +81,7 @@ def test_an_admin_belongs_to_both_organisations_and_others_to_theirs(
         "organisations": ["hellowork", "city"],
         "created_at": None,
         "disabled": False,
+        "locked_seconds": 0,
     }
     both = create(
         auth_server,
