@@ -8,6 +8,7 @@ counter, a display, a manager or an administrator.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 
 SERVICES = """\
@@ -178,8 +180,9 @@ url = "{url}"
 """
 
 
-def site_file(site_ids: list[str], extra: dict[str, str] | None = None,
-              printers: dict[str, str] | None = None) -> str:
+def site_file(
+    site_ids: list[str], extra: dict[str, str] | None = None, printers: dict[str, str] | None = None
+) -> str:
     """A site file with identical test sites; `extra` adds TOML lines to a site's table;
     `printers` gives a site's kiosk a printer at that URL (memory://..., network://...)."""
     extra = extra or {}
@@ -189,15 +192,31 @@ def site_file(site_ids: list[str], extra: dict[str, str] | None = None,
         text += SITE.format(site=site, extra=extra.get(site, ""))
         if site in printers:
             text += PRINTER.format(site=site, url=printers[site])
-            text = text.replace(f'token = "token-{site}-kiosk"\n',
-                                f'token = "token-{site}-kiosk"\nprinters = ["{site}-p1"]\n')
+            text = text.replace(
+                f'token = "token-{site}-kiosk"\n',
+                f'token = "token-{site}-kiosk"\nprinters = ["{site}-p1"]\n',
+            )
     return text
 
 
+# Servers listen below Linux's ephemeral range (32768-60999), where no client connection of
+# this or any parallel test process takes its local port, and where one xdist worker's port,
+# once closed, is not handed straight to the next asker (the kernel's bind to port 0 would).
+PORTS = range(20000, 32768)
+_ports = random.Random()  # seeded from the OS: parallel workers pick apart
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on now, for a server about to start (start() picks again if a
+    parallel run took it meanwhile)."""
+    while True:
+        port = _ports.choice(PORTS)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def token(site: str, device: str) -> str:
@@ -214,57 +233,132 @@ class Reply:
         return self.body.get("error") if isinstance(self.body, dict) else None
 
 
+class PortTaken(RuntimeError):
+    """The server could not listen: another process took its port first."""
+
+
 class ServerProcess:
     """One real server process; start, kill -9, restart on the same database."""
 
-    def __init__(self, workdir: Path, site_ids: list[str], env: dict[str, str] | None = None,
-                 sites_text: str | None = None, printers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        site_ids: list[str],
+        env: dict[str, str] | None = None,
+        sites_text: str | None = None,
+        printers: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
         self.db = workdir / "madoguchi.db"
         self.sites_path = workdir / "sites.toml"
-        self.sites_path.write_text(sites_text or site_file(site_ids, printers=printers),
-                                   encoding="utf-8")
+        self.sites_path.write_text(
+            sites_text or site_file(site_ids, printers=printers), encoding="utf-8"
+        )
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "MADOGUCHI_DATABASE": f"sqlite:///{self.db}",
-                    "MADOGUCHI_ENFORCE_HOURS": "false", "MADOGUCHI_LOG_LEVEL": "WARNING",
-                    "MADOGUCHI_PUBLIC_URL": self.url, **(env or {})}
+        self.env = {
+            **os.environ,
+            "MADOGUCHI_DATABASE": f"sqlite:///{self.db}",
+            "MADOGUCHI_ENFORCE_HOURS": "false",
+            "MADOGUCHI_LOG_LEVEL": "WARNING",
+            "MADOGUCHI_PUBLIC_URL": self.url,
+            **(env or {}),
+        }
         self.proc: subprocess.Popen[str] | None = None
+        self.started = False
         self.http = requests.Session()
         self.log = workdir / "server.log"
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "server.cli", *args], env=self.env,
-                              cwd=self.workdir, capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "server.cli", *args],
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     def add_account(self, username: str, options: list[str], password: str) -> None:
         """`madoguchi user add`, as an administrator would type it, password on stdin."""
         done = subprocess.run(
-            [sys.executable, "-m", "server.cli", "user", "add", username, *options,
-             "--password-stdin"],
-            input=password + "\n", env=self.env, cwd=self.workdir, capture_output=True,
-            text=True, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "user",
+                "add",
+                username,
+                *options,
+                "--password-stdin",
+            ],
+            input=password + "\n",
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
 
     def init(self) -> None:
         done = self.cli("init", "--config", str(self.sites_path))
         assert done.returncode == 0, done.stderr
 
-    def start(self, timeout: float = 20) -> ServerProcess:
+    def start(self, timeout: float = 60) -> ServerProcess:
+        for _ in range(5):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                if self.started:  # a restart keeps its address: clients come back to it
+                    raise
+                self._move_to(free_port())
+        raise RuntimeError("no free port found in five tries")
+
+    def _move_to(self, port: int) -> None:
+        old_url, self.port = self.url, port
+        self.url = f"http://127.0.0.1:{port}"
+        if self.env["MADOGUCHI_PUBLIC_URL"] == old_url:  # the harness's, not the test's
+            self.env["MADOGUCHI_PUBLIC_URL"] = self.url
+
+    def _start(self, timeout: float) -> ServerProcess:
         with open(self.log, "a") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)],
-                env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, text=True)
+                env=self.env,
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
-            try:
-                if requests.get(self.url + "/api/health", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.05)
+                tail = self.log.read_text()[-3000:]
+                if "Address already in use" in tail:
+                    raise PortTaken(tail)
+                raise RuntimeError(f"server exited: {tail}")
+            # Ask only once this process listens: a parallel run's server on the same port
+            # would answer the health check too.
+            if self._listening() and self._healthy():
+                self.started = True
+                return self
+            time.sleep(0.05)
         raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def _listening(self) -> bool:
+        assert self.proc is not None
+        try:
+            sockets = psutil.Process(self.proc.pid).net_connections(kind="tcp")
+        except psutil.Error:  # it has just exited: the next poll() says why
+            return False
+        return any(s.status == psutil.CONN_LISTEN and s.laddr.port == self.port for s in sockets)
+
+    def _healthy(self) -> bool:
+        try:
+            return requests.get(self.url + "/api/health", timeout=5).status_code == 200
+        except requests.RequestException:  # not serving yet, or too busy to answer in time
+            return False
 
     def kill(self) -> None:
         """kill -9: no clean shutdown, as in a power cut or a crash."""
@@ -284,16 +378,24 @@ class ServerProcess:
                 self.proc.wait(5)
         self.http.close()
 
-    def request(self, method: str, path: str, token: str | None = None,
-                json: Any = None, key: str | None = None, data: bytes | None = None,
-                headers: dict[str, str] | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        json: Any = None,
+        key: str | None = None,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         sent = dict(headers or {})
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         if key is not None:
             sent["Idempotency-Key"] = key
-        response = self.http.request(method, self.url + path, json=json, data=data,
-                                     headers=sent, timeout=30)
+        response = self.http.request(
+            method, self.url + path, json=json, data=data, headers=sent, timeout=30
+        )
         try:
             body = response.json()
         except ValueError:
@@ -302,21 +404,47 @@ class ServerProcess:
 
     # Shorthands used across the tests.
 
-    def issue(self, site: str, services: list[str], priority: bool = False,
-              key: str | None = None, language: str | None = None) -> Reply:
+    def issue(
+        self,
+        site: str,
+        services: list[str],
+        priority: bool = False,
+        key: str | None = None,
+        language: str | None = None,
+    ) -> Reply:
         body: dict[str, Any] = {"services": services}
         if priority:
             body["priority"] = True
         if language:
             body["language"] = language
-        return self.request("POST", f"/api/sites/{site}/tickets", token(site, "kiosk"), body,
-                            key=key or uuid.uuid4().hex)
+        return self.request(
+            "POST",
+            f"/api/sites/{site}/tickets",
+            token(site, "kiosk"),
+            body,
+            key=key or uuid.uuid4().hex,
+        )
 
     def call_next(self, site: str, counter: str, staff: str = "staff1") -> Reply:
-        return self.request("POST", f"/api/sites/{site}/counters/{site}-{counter}/call-next",
-                            token(site, staff), key=uuid.uuid4().hex)
+        return self.request(
+            "POST",
+            f"/api/sites/{site}/counters/{site}-{counter}/call-next",
+            token(site, staff),
+            key=uuid.uuid4().hex,
+        )
 
-    def act(self, site: str, ticket_id: int, action: str, body: dict[str, Any] | None = None,
-            staff: str = "staff1") -> Reply:
-        return self.request("POST", f"/api/tickets/{ticket_id}/{action}", token(site, staff),
-                            body or {}, key=uuid.uuid4().hex)
+    def act(
+        self,
+        site: str,
+        ticket_id: int,
+        action: str,
+        body: dict[str, Any] | None = None,
+        staff: str = "staff1",
+    ) -> Reply:
+        return self.request(
+            "POST",
+            f"/api/tickets/{ticket_id}/{action}",
+            token(site, staff),
+            body or {},
+            key=uuid.uuid4().hex,
+        )
