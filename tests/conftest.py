@@ -1,4 +1,5 @@
-"""Shared fixtures: one real server for the session, and a fresh test site per test."""
+"""Shared fixtures: real servers shared by a worker's tests, a fresh test site per test, and one
+chromium per worker."""
 
 from __future__ import annotations
 
@@ -11,33 +12,83 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.harness import ServerProcess
 
-POOL = [f"s{i:02d}" for i in range(1, 151)]
+POOL = [f"s{i:02d}" for i in range(1, 26)]  # the fresh sites of each pooled server
 KIOSK_SITE = "kp"  # its kiosk has a (memory) printer, like a real one
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A real gevent server shared by the session: identical test sites, one per test that
-    needs empty queues, and a kiosk site with a printer."""
-    proc = ServerProcess(tmp_path_factory.mktemp("server"), [*POOL, KIOSK_SITE],
-                         printers={KIOSK_SITE: f"memory://{KIOSK_SITE}"})
-    proc.init()
-    proc.start()
-    yield proc
-    proc.stop()
+class ServerPool:
+    """A worker's shared servers: each has the POOL sites and the kiosk site. A test that
+    needs empty queues takes a site nobody has touched; when the current server has none
+    left, the next one starts (and the used one stops). Small servers keep the reads over
+    every site (an administrator's reports) as cheap as a real centre's."""
+
+    def __init__(self, workdirs: pytest.TempPathFactory) -> None:
+        self.workdirs = workdirs
+        self.current: ServerProcess | None = None
+        self.free: list[str] = []
+        self.module_sites: dict[tuple[str, str], str] = {}
+
+    def server(self, sites_needed: int) -> ServerProcess:
+        if self.current is None or len(self.free) < sites_needed:
+            self._start_next()
+        assert self.current is not None
+        return self.current
+
+    def take_site(self, server: ServerProcess) -> str:
+        assert server is self.current and self.free, "take the site through the server fixture"
+        return self.free.pop(0)
+
+    def _start_next(self) -> None:
+        if self.current is not None:
+            self.current.stop()
+        proc = ServerProcess(
+            self.workdirs.mktemp("server"),
+            [*POOL, KIOSK_SITE],
+            printers={KIOSK_SITE: f"memory://{KIOSK_SITE}"},
+        )
+        proc.init()
+        proc.start()
+        self.current, self.free = proc, list(POOL)
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.stop()
 
 
 @pytest.fixture(scope="session")
-def _site_pool() -> Iterator[list[str]]:
-    yield list(POOL)
+def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
+    pool = ServerPool(tmp_path_factory)
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
-def site(_site_pool: list[str]) -> str:
-    """A site nobody else in this session has touched: its queues start empty."""
-    if not _site_pool:
-        pytest.fail("the test site pool is used up: add sites to POOL in conftest.py")
-    return _site_pool.pop(0)
+def server(request: pytest.FixtureRequest, _servers: ServerPool) -> ServerProcess:
+    """A real gevent server shared with the worker's other tests: identical test sites, one
+    per test that needs empty queues (`site`), and a kiosk site with a printer."""
+    needed = int("site" in request.fixturenames)
+    if "module_site" in request.fixturenames:
+        current = _servers.current
+        needed += (
+            current is None or (request.module.__name__, current.url) not in _servers.module_sites
+        )
+    return _servers.server(needed)
+
+
+@pytest.fixture
+def site(server: ServerProcess, _servers: ServerPool) -> str:
+    """A site nobody else has touched: its queues start empty."""
+    return _servers.take_site(server)
+
+
+@pytest.fixture
+def module_site(request: pytest.FixtureRequest, server: ServerProcess, _servers: ServerPool) -> str:
+    """A fresh site shared by the tests of one module on one server (each test makes its own
+    tickets)."""
+    key = (request.module.__name__, server.url)
+    if key not in _servers.module_sites:
+        _servers.module_sites[key] = _servers.take_site(server)
+    return _servers.module_sites[key]
 
 
 @pytest.fixture
@@ -60,7 +111,8 @@ def playwright() -> Iterator[Playwright]:
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run .ci/setup (apt package 'chromium')")
-    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                          headless=True)
+    launched = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
     yield launched
     launched.close()

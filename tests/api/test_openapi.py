@@ -66,7 +66,7 @@ SEEN = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def document(server: ServerProcess) -> dict[str, Any]:
     return ok(server.request("GET", "/api/openapi.json"))
 
