@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..auth.strength import REASONS
 from ..domain.errors import QueueError
 
 ROLE_NAMES = {
@@ -98,6 +99,8 @@ def japanese(exc: QueueError) -> str:
     if exc.code == "invalid_field":
         field = str(exc.details.get("field", "")).removeprefix("body.")
         return FIELD_HINTS.get(field, "入力内容を確認してください。")
+    if exc.code == "weak_password" and exc.details.get("reason") in REASONS:
+        return REASONS[str(exc.details["reason"])][0]
     text = ERRORS.get(f"{exc.code}.{exc.details.get('lock')}") or ERRORS.get(exc.code)
     if text is None:
         return f"操作できませんでした（{exc.code}）：{exc.message}"

@@ -25,7 +25,8 @@ from ..store import devices as device_store
 from ..store.accounts import Account, AccountExists
 from ..store.audit import audit_row
 from .accounts import account_view, checked_fields, normalise_username
-from .passwords import WeakPassword, check_strength, hash_password
+from .passwords import hash_password
+from .strength import WeakPassword, check_strength
 
 SettingsOf = Callable[[click.Context], Any]
 
@@ -60,15 +61,15 @@ def _row(
     )
 
 
-def _password(from_stdin: bool) -> str:
+def _password(from_stdin: bool, username: str, name: str, sites: list[str]) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        check_strength(password)
+        check_strength(password, username, name, sites)
     except WeakPassword as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(f"{exc.japanese}\n{exc.english}") from None
     return password
 
 
@@ -119,7 +120,7 @@ def add(
         fields = checked_fields(username, name, role, site, organisations, sites)
     except QueueError as exc:
         raise click.ClickException(exc.message) from None
-    hashed = hash_password(_password(password_stdin))
+    hashed = hash_password(_password(password_stdin, fields.username, fields.name, sites))
     row = _row(
         "account_created",
         201,
@@ -154,9 +155,9 @@ def add(
 @click.pass_context
 def passwd(ctx: click.Context, username: str, password_stdin: bool) -> None:
     """Set an account's password; its logins end."""
-    engine, _ = _open(ctx)
+    engine, sites = _open(ctx)
     account = _account(engine, username)
-    hashed = hash_password(_password(password_stdin))
+    hashed = hash_password(_password(password_stdin, account.username, account.name, sites))
     row = _row("password_set", 200, f"account:{account.username}", account.site_id)
     account_store.set_password(engine, account.id, hashed, row["at"], [row])
     click.echo(f"password of {account.username} changed; its logins have ended")

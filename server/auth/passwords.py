@@ -17,22 +17,7 @@ SCHEME = "scrypt"
 N, R, P = 2**15, 8, 1  # 32 MiB and about 0.1 s per hash
 KEY_BYTES = 32
 MAX_MEMORY = 128 * 1024 * 1024
-MIN_LENGTH = 8
-MAX_LENGTH = 1024
-
-
-class WeakPassword(ValueError):
-    pass
-
-
-def check_strength(password: str) -> None:
-    """Refuse a password too short (or absurdly long) to be stored."""
-    if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"A password needs at least {MIN_LENGTH} characters.")
-    if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"A password may have at most {MAX_LENGTH} characters.")
-    if password.strip() == "":
-        raise WeakPassword("A password cannot be only spaces.")
+# Which passwords are acceptable at all: strength.py.
 
 
 def _b64(data: bytes) -> str:

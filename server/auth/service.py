@@ -29,8 +29,9 @@ from .accounts import AccountFields, normalise_username
 from .audit import RequestAudit
 from .errors import InvalidCredentials, TooManyAttempts
 from .pairing import Pairing, Pairings
-from .passwords import WeakPassword, check_strength, decoy_hash, hash_password, verify_password
+from .passwords import decoy_hash, hash_password, verify_password
 from .registry import Credentials
+from .strength import WeakPassword, check_strength
 from .throttle import Throttle
 from .web import session_hash
 
@@ -218,8 +219,7 @@ class AuthService:
         return account
 
     def create_account(self, fields: AccountFields, password: str, audit: RequestAudit) -> Account:
-        _check_password(password)
-        hashed = self.offload(lambda: hash_password(password))
+        hashed = self._checked_hash(password, fields.username, fields.name)
         now = self.clock.now()
         audit.target = f"account:{fields.username}"
         audit.detail.update(
@@ -258,8 +258,7 @@ class AuthService:
     def _store_password(
         self, account: Account, password: str, audit: RequestAudit, keep: str | None = None
     ) -> None:
-        _check_password(password)
-        hashed = self.offload(lambda: hash_password(password))
+        hashed = self._checked_hash(password, account.username, account.name)
         now = self.clock.now()
         audit.target = f"account:{account.username}"
         rows = audit.stored_with_change(200)
@@ -268,6 +267,20 @@ class AuthService:
         )
         self.credentials.put_account(replace(account, password_hash=hashed))
         self.credentials.end_sessions(now, account_id=account.id, keep=keep)
+
+    def _checked_hash(self, password: str, username: str, name: str) -> str:
+        """The hash of an acceptable password for this account (both off the event loop)."""
+        context = [w for s in self.sites.values() for w in (s.id, s.name, s.ward)]
+
+        def work() -> str:
+            check_strength(password, username, name, context)
+            return hash_password(password)
+
+        try:
+            return str(self.offload(work))
+        except WeakPassword as exc:
+            raise Invalid(str(exc), "weak_password", field="password",
+                          reason=exc.reason) from None
 
     def set_disabled(self, username: str, disabled: bool, audit: RequestAudit) -> Account:
         account = self.account(username)
@@ -391,10 +404,3 @@ def device_to_pair(
     if area not in site.areas:
         raise Invalid(f"Site '{site_id}' has no area '{area}'.", "invalid_field", field="area")
     return Device("", role, site_id, name, area)
-
-
-def _check_password(password: str) -> None:
-    try:
-        check_strength(password)
-    except WeakPassword as exc:
-        raise Invalid(str(exc), "weak_password", field="password") from None
