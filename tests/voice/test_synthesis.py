@@ -1,8 +1,10 @@
 """The announcement audio: made offline, chime first, a sensible length, even loudness.
 
 Every number and counter is checked for its reading in test_readings.py (fast, text only);
-here a sample is synthesised: 20 phrases that cover all 20 counters and the numbers whose
-readings change (4, 7, 9, 10, 100, 110, 300, 600, 800, …), about 0.3 s each.
+here a sample is synthesised: 24 phrases that cover all 20 counters, every digit in every place
+of a number (so every word a reading is made of, with the sound changes of 300, 600 and 800)
+and the numbers written specially (110), about 0.3 s each. Every number from 1 to 999 is
+synthesised by the slow sweep, test_every_number.py (`-m slow`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import pytest
 
 from server.voice.audio import RATE, Samples, from_wav, voiced_rms, wav_seconds
-from server.voice.phrases import announcement
+from server.voice.phrases import MISREAD_NUMBERS, announcement
 from server.voice.synth import (
     GAP_AFTER_CHIME,
     chime_samples,
@@ -28,7 +30,9 @@ from server.voice.synth import (
 )
 
 NUMBERS = (1, 4, 7, 9, 10, 11, 14, 19, 20, 99, 100, 101, 110, 123, 300, 333, 600, 666, 800, 999)
-SAMPLE = tuple(zip(NUMBERS, range(1, 21), strict=True))  # (number, counter): counters 1–20
+NUMBERS += (245, 458, 572, 787)  # the hundreds 2, 4, 5, 7, the tens 4, 5, 7, 8, the ones 2, 5, 8
+# (number, counter): the counters 1–20 in turn
+SAMPLE = tuple((number, i % 20 + 1) for i, number in enumerate(NUMBERS))
 CHIME_SECONDS = len(chime_samples()) / RATE
 
 
@@ -44,6 +48,17 @@ def rendered() -> dict[tuple[int, int], bytes]:
 def voice_part(wav: bytes) -> Samples:
     samples, _ = from_wav(wav)
     return samples[int((CHIME_SECONDS + GAP_AFTER_CHIME) * RATE) :]
+
+
+def test_the_sample_covers_every_reading_pattern() -> None:
+    """A reading is made of one word per digit and place (ヒャク, サンビャク, ロッピャク, …,
+    ジュー, …, イチ, …; test_readings.py checks all 999 as text): each is spoken at least
+    once, and so is every number the phrase writes in kanji."""
+    places = {(place, n // 10**place % 10) for n in NUMBERS for place in range(3)}
+    assert {(place, digit) for place in range(3) for digit in range(1, 10)} <= places
+    assert set(MISREAD_NUMBERS) <= set(NUMBERS)
+    assert {len(str(n)) for n in NUMBERS} == {1, 2, 3}
+    assert {counter for _, counter in SAMPLE} == set(range(1, 21))
 
 
 def test_every_sampled_call_is_a_24_khz_mono_wav_of_sensible_length(
