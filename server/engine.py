@@ -285,6 +285,17 @@ class Engine:
         if self._audit_timer is None:
             self._audit_timer = gevent.spawn_later(AUDIT_DELAY, self._audit_due)
 
+    def flush_audit(self) -> None:
+        """Store the audit rows still waiting for a commit, and wait for it: whoever reads the
+        log then finds every request answered before (a refusal's row, otherwise, would come
+        up to AUDIT_DELAY later)."""
+        if not self._audit and not self._writing:
+            return
+        pending = _Pending(Batch([], [], [], [], [], []), AsyncResult())
+        self._pending.append(pending)
+        self._wake.set()
+        pending.done.get()
+
     def _audit_due(self) -> None:
         self._audit_timer = None
         self._wake.set()

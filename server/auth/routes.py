@@ -423,5 +423,6 @@ def read_audit(device: Device, body: dict[str, Any], audit: None) -> Any:
     since = _query_int("since", 0, 0, 2**53)
     limit = _query_int("limit", 100, 1, 1000)
     service = auth_service()
+    current_app.extensions["madoguchi"].engine.flush_audit()  # refusals of a moment ago too
     entries = service.offload(lambda: audit_store.read(service.reader, since, limit, site_id))
     return {"entries": entries, "last": entries[-1]["seq"] if entries else since}
