@@ -7,6 +7,7 @@ counter, a display, a manager or an administrator.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -301,8 +302,30 @@ class ServerProcess:
         )
         assert done.returncode == 0, done.stderr
 
-    def init(self) -> None:
-        done = self.cli("init", "--config", str(self.sites_path))
+    def init(self, accounts: dict[str, list[str]] | None = None, password: str = "") -> None:
+        """`madoguchi init`, then `madoguchi user add NAME OPTIONS --password-stdin` for each
+        of `accounts` (all with `password`): the commands an administrator types, run in one
+        process rather than one each (a start of the command costs about a second)."""
+        commands = [["init", "--config", str(self.sites_path)]]
+        commands += [
+            ["user", "add", name, *options, "--password-stdin"]
+            for name, options in (accounts or {}).items()
+        ]
+        script = (
+            "import json, sys\n"
+            "from server.cli import main\n"
+            "for args in json.loads(sys.argv[1]):\n"
+            "    main(args, standalone_mode=False)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script, json.dumps(commands)],
+            input=f"{password}\n" * len(accounts or {}),
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
 
     def start(self, timeout: float = 60) -> ServerProcess:

@@ -19,12 +19,29 @@ MANAGED = "e37"  # the manager "boss" runs it; no test changes it
 
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path_factory.mktemp("admin"), [*POOL, *SPARE, PRINTING],
-                         printers={PRINTING: f"memory://{PRINTING}"})
-    proc.init()
-    proc.add_account("root", ["--role", "admin", "--name", "管理 太郎"], PASSWORD)
-    proc.add_account("boss", ["--role", "manager", "--site", MANAGED, "--name", "所長",
-                              "--organisation", "hellowork", "--organisation", "city"], PASSWORD)
+    proc = ServerProcess(
+        tmp_path_factory.mktemp("admin"),
+        [*POOL, *SPARE, PRINTING],
+        printers={PRINTING: f"memory://{PRINTING}"},
+    )
+    proc.init(
+        {
+            "root": ["--role", "admin", "--name", "管理 太郎"],
+            "boss": [
+                "--role",
+                "manager",
+                "--site",
+                MANAGED,
+                "--name",
+                "所長",
+                "--organisation",
+                "hellowork",
+                "--organisation",
+                "city",
+            ],
+        },
+        PASSWORD,
+    )
     proc.start()
     yield proc
     proc.stop()

@@ -44,9 +44,7 @@ def counter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
         env={"MADOGUCHI_CLOCK": "simulated"},
         printers={"a": "memory://a"},
     )
-    proc.init()
-    for username, options in ACCOUNTS.items():
-        proc.add_account(username, options, PASSWORD)
+    proc.init(ACCOUNTS, PASSWORD)
     proc.start()
     yield proc
     proc.stop()

@@ -65,9 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         env={"MADOGUCHI_CLOCK": "simulated"},
         printers={"d": "memory://d"},
     )
-    proc.init()
-    for username, options in ACCOUNTS.items():
-        proc.add_account(username, options, PASSWORD)
+    proc.init(ACCOUNTS, PASSWORD)
     proc.start()
     yield proc
     proc.stop()
