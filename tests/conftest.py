@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from tests.appclient import initialised, make_app  # noqa: F401 - fixtures for every test
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.harness import ServerProcess
 

@@ -234,11 +234,73 @@ class Reply:
         return self.body.get("error") if isinstance(self.body, dict) else None
 
 
+class Shorthands:
+    """The requests used across the tests, on anything with `request` (a real server, or the
+    app in the test process: tests/appclient.py)."""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        json: Any = None,
+        key: str | None = None,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        raise NotImplementedError
+
+    def issue(
+        self,
+        site: str,
+        services: list[str],
+        priority: bool = False,
+        key: str | None = None,
+        language: str | None = None,
+    ) -> Reply:
+        body: dict[str, Any] = {"services": services}
+        if priority:
+            body["priority"] = True
+        if language:
+            body["language"] = language
+        return self.request(
+            "POST",
+            f"/api/sites/{site}/tickets",
+            token(site, "kiosk"),
+            body,
+            key=key or uuid.uuid4().hex,
+        )
+
+    def call_next(self, site: str, counter: str, staff: str = "staff1") -> Reply:
+        return self.request(
+            "POST",
+            f"/api/sites/{site}/counters/{site}-{counter}/call-next",
+            token(site, staff),
+            key=uuid.uuid4().hex,
+        )
+
+    def act(
+        self,
+        site: str,
+        ticket_id: int,
+        action: str,
+        body: dict[str, Any] | None = None,
+        staff: str = "staff1",
+    ) -> Reply:
+        return self.request(
+            "POST",
+            f"/api/tickets/{ticket_id}/{action}",
+            token(site, staff),
+            body or {},
+            key=uuid.uuid4().hex,
+        )
+
+
 class PortTaken(RuntimeError):
     """The server could not listen: another process took its port first."""
 
 
-class ServerProcess:
+class ServerProcess(Shorthands):
     """One real server process; start, kill -9, restart on the same database."""
 
     def __init__(
@@ -424,50 +486,3 @@ class ServerProcess:
         except ValueError:
             body = response.text
         return Reply(response.status_code, body)
-
-    # Shorthands used across the tests.
-
-    def issue(
-        self,
-        site: str,
-        services: list[str],
-        priority: bool = False,
-        key: str | None = None,
-        language: str | None = None,
-    ) -> Reply:
-        body: dict[str, Any] = {"services": services}
-        if priority:
-            body["priority"] = True
-        if language:
-            body["language"] = language
-        return self.request(
-            "POST",
-            f"/api/sites/{site}/tickets",
-            token(site, "kiosk"),
-            body,
-            key=key or uuid.uuid4().hex,
-        )
-
-    def call_next(self, site: str, counter: str, staff: str = "staff1") -> Reply:
-        return self.request(
-            "POST",
-            f"/api/sites/{site}/counters/{site}-{counter}/call-next",
-            token(site, staff),
-            key=uuid.uuid4().hex,
-        )
-
-    def act(
-        self,
-        site: str,
-        ticket_id: int,
-        action: str,
-        body: dict[str, Any] | None = None,
-        staff: str = "staff1",
-    ) -> Reply:
-        return self.request(
-            "POST",
-            f"/api/tickets/{ticket_id}/{action}",
-            token(site, staff),
-            body or {},
-            key=uuid.uuid4().hex,
-        )

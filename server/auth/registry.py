@@ -93,6 +93,11 @@ class Credentials:
     def watch(self) -> None:
         self._watcher = gevent.spawn(self._watch)
 
+    def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.kill()
+            self._watcher = None
+
     def _watch(self) -> None:
         while True:
             gevent.sleep(REFRESH_SECONDS)

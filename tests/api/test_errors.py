@@ -1,25 +1,43 @@
-"""Bad input over HTTP: a 4xx with a stable code and a message, and nothing half-written."""
+"""Bad input over HTTP: a 4xx with a stable code and a message, and nothing half-written.
+
+Requests and answers only: the app runs in the test process (tests/appclient.py), one for
+the module, with the harness's test site s01 (each test makes its own tickets)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.api.support import all_waiting, assert_error, ok, ticket
-from tests.harness import ADMIN, Reply, ServerProcess, token
+from tests.appclient import Initialised, InProcessApp
+from tests.harness import ADMIN, Reply, token
 
 JSON = {"Content-Type": "application/json"}
 
 
-def issue_raw(server: ServerProcess, site: str, data: bytes,
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, initialised: Initialised) -> Iterator[
+        InProcessApp]:
+    app = InProcessApp(tmp_path_factory.mktemp("errors"), initialised(("s01",)))
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def module_site() -> str:
+    return "s01"
+
+
+def issue_raw(server: InProcessApp, site: str, data: bytes,
               headers: dict[str, str] | None = None) -> Reply:
     return server.request("POST", f"/api/sites/{site}/tickets", token(site, "kiosk"),
                           data=data, headers=headers or JSON)
 
 
-def test_unknown_site_is_404_for_every_site_route(server: ServerProcess) -> None:
+def test_unknown_site_is_404_for_every_site_route(server: InProcessApp) -> None:
     for method, path, body in (
             ("GET", "/api/sites/nowhere", None),
             ("GET", "/api/sites/nowhere/snapshot", None),
@@ -36,7 +54,7 @@ def test_unknown_site_is_404_for_every_site_route(server: ServerProcess) -> None
         assert reply.body["site"] == "nowhere"
 
 
-def test_unknown_service_refuses_the_whole_ticket(server: ServerProcess,
+def test_unknown_service_refuses_the_whole_ticket(server: InProcessApp,
                                                   module_site: str) -> None:
     before = all_waiting(server, module_site)
     reply = server.issue(module_site, ["job", "astrology"])
@@ -67,7 +85,7 @@ def test_unknown_service_refuses_the_whole_ticket(server: ServerProcess,
     ("job", 422, "invalid_field", "body"),
 ])
 def test_an_ill_formed_issue_is_refused_and_issues_nothing(
-        server: ServerProcess, module_site: str, body: Any, status: int, code: str,
+        server: InProcessApp, module_site: str, body: Any, status: int, code: str,
         field: str | None) -> None:
     before = all_waiting(server, module_site)
     reply = issue_raw(server, module_site, json.dumps(body).encode())
@@ -79,7 +97,7 @@ def test_an_ill_formed_issue_is_refused_and_issues_nothing(
     b"{", b'{"services": ["job"]', b"{'services': ['job']}", b"services=job", b"\xff\xfe\x00",
     b'{"services": ["job"]} trailing', b"[" * 5000, b'{"s":[' * 2000,
 ])
-def test_malformed_json_is_refused(server: ServerProcess, module_site: str,
+def test_malformed_json_is_refused(server: InProcessApp, module_site: str,
                                    data: bytes) -> None:
     before = all_waiting(server, module_site)
     assert_error(issue_raw(server, module_site, data), 400, "invalid_json")
@@ -88,7 +106,7 @@ def test_malformed_json_is_refused(server: ServerProcess, module_site: str,
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
                                           "multipart/form-data; boundary=x", "application/xml"])
-def test_a_body_that_is_not_declared_json_is_refused(server: ServerProcess, module_site: str,
+def test_a_body_that_is_not_declared_json_is_refused(server: InProcessApp, module_site: str,
                                                      content_type: str) -> None:
     before = all_waiting(server, module_site)
     reply = issue_raw(server, module_site, b'{"services": ["job"]}',
@@ -97,14 +115,14 @@ def test_a_body_that_is_not_declared_json_is_refused(server: ServerProcess, modu
     assert all_waiting(server, module_site) == before
 
 
-def test_json_with_a_charset_parameter_is_accepted(server: ServerProcess,
+def test_json_with_a_charset_parameter_is_accepted(server: InProcessApp,
                                                    module_site: str) -> None:
     reply = issue_raw(server, module_site, b'{"services": ["job"]}',
                       {"Content-Type": "application/json; charset=utf-8"})
     ok(reply, 201)
 
 
-def test_an_oversized_body_is_refused_with_413(server: ServerProcess, module_site: str) -> None:
+def test_an_oversized_body_is_refused_with_413(server: InProcessApp, module_site: str) -> None:
     before = all_waiting(server, module_site)
     big = json.dumps({"services": ["job"], "language": "x" * 17_000}).encode()
     assert len(big) > 16384
@@ -117,7 +135,7 @@ def test_an_oversized_body_is_refused_with_413(server: ServerProcess, module_sit
 
 
 def test_bodies_of_ticket_actions_are_checked_before_anything_changes(
-        server: ServerProcess, module_site: str) -> None:
+        server: InProcessApp, module_site: str) -> None:
     site = module_site
     issued = ok(server.issue(site, ["search"]), 201)
     before = ticket(server, site, issued["id"])
@@ -141,7 +159,7 @@ def test_bodies_of_ticket_actions_are_checked_before_anything_changes(
     assert ticket(server, site, issued["id"]) == before
 
 
-def test_counter_bodies_are_checked(server: ServerProcess, module_site: str) -> None:
+def test_counter_bodies_are_checked(server: InProcessApp, module_site: str) -> None:
     site = module_site
     staff = token(site, "staff1")
     base = f"/api/sites/{site}/counters/{site}-c1"
@@ -159,7 +177,7 @@ def test_counter_bodies_are_checked(server: ServerProcess, module_site: str) -> 
     assert all(c["status"] == "closed" for c in counters)
 
 
-def test_a_wrong_method_gets_405_as_json(server: ServerProcess, module_site: str) -> None:
+def test_a_wrong_method_gets_405_as_json(server: InProcessApp, module_site: str) -> None:
     for method, path in (("GET", f"/api/sites/{module_site}/tickets"),
                          ("DELETE", "/api/health"),
                          ("PUT", f"/api/sites/{module_site}"),
@@ -170,14 +188,14 @@ def test_a_wrong_method_gets_405_as_json(server: ServerProcess, module_site: str
         assert_error(reply, 405, "method_not_allowed")
 
 
-def test_an_unknown_api_path_gets_404_as_json(server: ServerProcess) -> None:
+def test_an_unknown_api_path_gets_404_as_json(server: InProcessApp) -> None:
     for path in ("/api/nope", "/api/sites/s01/nothing", "/api/tickets/abc",
                  "/api/tickets/-1/start", "/api/tickets/1/explode", "/api"):
         reply = server.request("GET" if "start" not in path else "POST", path, ADMIN)
         assert_error(reply, 404, "not_found")
 
 
-def test_the_idempotency_key_must_be_short(server: ServerProcess, module_site: str) -> None:
+def test_the_idempotency_key_must_be_short(server: InProcessApp, module_site: str) -> None:
     before = all_waiting(server, module_site)
     reply = server.issue(module_site, ["job"], key="k" * 101)
     assert_error(reply, 400, "invalid_idempotency_key")

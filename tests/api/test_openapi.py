@@ -4,7 +4,7 @@ and a battery of malformed requests at every POST route that must never get a 50
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from server.api import routes  # noqa: F401  (declaring the routes fills the registry)
 from server.api.endpoints import REGISTRY
 from tests.api.support import ok
+from tests.appclient import InProcessApp
 from tests.harness import ADMIN, ServerProcess, token
 
 OPERATIONS = {
@@ -180,9 +181,15 @@ def bodies(schema: dict[str, Any] | None, site: str, ticket_id: int) -> Iterator
             yield {**base, name: value}
 
 
-def test_no_malformed_request_to_any_post_route_gets_a_500(
-        server: ServerProcess, module_site: str, document: dict[str, Any]) -> None:
-    site = module_site
+@pytest.fixture
+def in_process(make_app: Callable[..., InProcessApp]) -> InProcessApp:
+    """Requests and answers only, hundreds of them: the app in the test process."""
+    return make_app(["s01"])
+
+
+def test_no_malformed_request_to_any_post_route_gets_a_500(in_process: InProcessApp) -> None:
+    server, site = in_process, "s01"
+    document = ok(server.request("GET", "/api/openapi.json"))
     real = [ok(server.issue(site, ["job", "career"]), 201)["id"] for _ in range(3)]
     ok(server.call_next(site, "c1"))
     credentials = [None, token(site, "kiosk"), token(site, "staff1"), ADMIN]
