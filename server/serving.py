@@ -7,6 +7,7 @@ import logging
 import signal
 import socket
 import sys
+import time
 from typing import Any
 
 import gevent
@@ -14,6 +15,7 @@ from flask import Flask
 from gevent import pywsgi
 from gevent.event import Event
 
+from .connlimits import FILES_KEPT, GuardedServer, TimedInput, raise_open_files_limit
 from .reports import housekeeping as reports_housekeeping
 
 log = logging.getLogger(__name__)
@@ -85,8 +87,41 @@ class NoDelayHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
         """No access log (the server is made with log=None): gevent would still format a
         line per request, with the date, only to throw it away."""
 
+    # Read deadlines (connlimits.py), set by run_server from the settings.
+    header_seconds: float = 20.0
+    body_seconds: float = 30.0
+    _header_timer: gevent.Timeout | None = None
+
+    def handle_one_request(self) -> Any:
+        """The request line and headers must come within header_seconds (also the idle wait
+        of a kept-alive connection); else the connection is closed."""
+        timer = self._header_timer = gevent.Timeout(self.header_seconds)
+        timer.start()
+        try:
+            return super().handle_one_request()
+        except gevent.Timeout as fired:
+            if fired is not timer:
+                raise
+            return None  # the handler closes the connection
+        finally:
+            timer.cancel()
+
+    def read_request(self, raw_requestline: str) -> Any:
+        try:
+            return super().read_request(raw_requestline)
+        finally:
+            if self._header_timer is not None:
+                self._header_timer.cancel()  # the headers are in: the application's time
+
     def get_environ(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environ()
+        if environ["wsgi.input"] is self.wsgi_input:  # not a WebSocket: it has a body
+            given = self.wsgi_input
+            timed = TimedInput(self.rfile, self.content_length, socket=given.socket,
+                               chunked_input=given.chunked_input)
+            timed.deadline = time.monotonic() + self.body_seconds
+            timed.handler = self
+            self.wsgi_input = environ["wsgi.input"] = timed
         # gevent's input ends by itself at the end of a chunked body; saying so lets werkzeug
         # read it (and apply the body size limit) instead of treating it as empty.
         environ["wsgi.input_terminated"] = True
@@ -130,7 +165,16 @@ def housekeeping(app: Flask) -> None:
 def run_server(app: Flask, host: str, port: int) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
     settle_memory()
-    server = pywsgi.WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)
+    settings = app.extensions["madoguchi"].settings
+    files = raise_open_files_limit()
+    most = max(16, files - FILES_KEPT)
+    log.info("open files allowed: %d; connections at most %d in all, %s per address", files,
+             most, settings.max_connections_per_address or "no cap")
+    handler = type("Handler", (NoDelayHandler,), {
+        "header_seconds": settings.request_header_seconds,
+        "body_seconds": settings.request_body_seconds})
+    server = GuardedServer((host, port), app, handler_class=handler, log=None,
+                           per_address=settings.max_connections_per_address, most=most)
     server.start()
     bound_host, bound_port = server.address[:2]
     print(f"madoguchi listening on http://{bound_host}:{bound_port}", flush=True)

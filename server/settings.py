@@ -103,6 +103,22 @@ class Settings:
     pairing_minutes: int = _setting(
         10, "How long the code a new kiosk or display shows for pairing stays valid, in minutes."
     )
+    request_header_seconds: int = _setting(
+        20,
+        "How long a client may take to send a request's line and headers, in seconds; also "
+        "how long a kept-alive connection may wait idle. A slower one is closed.",
+    )
+    request_body_seconds: int = _setting(
+        30, "How long a client may take to send a request's body, in seconds; a slower one "
+        "is answered 400 and closed.",
+    )
+    max_connections_per_address: int = _setting(
+        256,
+        "Most connections one client address may hold at once (Socket.IO ones of displays, "
+        "consoles and phones included; phones behind one NAT share an address); more are "
+        "answered 503. 0: no cap (behind a reverse proxy, where every client has its "
+        "address: let the proxy limit).",
+    )
     housekeeping_seconds: int = _setting(
         60,
         "How often the server closes business days left open and forgets old idempotency "
@@ -303,6 +319,9 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "pairing_minutes": _at_most(24 * 60, _at_least(1)),
     "retention_days": _at_least(0),
     "housekeeping_seconds": _at_most(3600, _at_least(1)),
+    "request_header_seconds": _at_most(3600, _at_least(1)),
+    "request_body_seconds": _at_most(3600, _at_least(1)),
+    "max_connections_per_address": _at_least(0),
 }
 
 

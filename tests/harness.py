@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import subprocess
@@ -328,6 +329,7 @@ class ServerProcess(Shorthands):
             **(env or {}),
         }
         self.proc: subprocess.Popen[str] | None = None
+        self.open_files: int | None = None  # the server's hard and soft limit, as `ulimit -n`
         self.started = False
         self.http = requests.Session()
         self.log = workdir / "server.log"
@@ -415,6 +417,7 @@ class ServerProcess(Shorthands):
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 text=True,
+                preexec_fn=None if self.open_files is None else self._limit_open_files,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -430,6 +433,11 @@ class ServerProcess(Shorthands):
                 return self
             time.sleep(0.05)
         raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def _limit_open_files(self) -> None:
+        """In the child, before it runs: the open-files limit of `open_files`."""
+        assert self.open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def _listening(self) -> bool:
         assert self.proc is not None
