@@ -1,43 +1,44 @@
-"""Turn a rendered ticket into ESC/POS bytes with python-escpos, in a vocabulary decoders know."""
+"""Turn a rendered ticket into a printer's bytes, in a small vocabulary decoders know.
+
+ESC/POS: ESC @, the image as GS v 0 raster (split every 960 rows, as python-escpos does), feed
+to the cutter and a full cut. Star: star_raster.py. The image is packed by Pillow ("1;I": one
+bit a dot, 1 for black), which is what GS v 0 and Star's raster lines both want.
+"""
 
 from __future__ import annotations
 
-from escpos.printer import Dummy  # type: ignore[import-untyped]
 from PIL import Image
 
+from .escpos import FEED_AND_CUT, INIT, RASTER
 from .fonts import TicketFonts
 from .layout import render_ticket
 from .model import TicketSlip
+from .star_raster import star_raster_job
 
-# GS r 1: paper sensor status, answered only once everything sent before it has been printed.
-CONFIRM = b"\x1dr\x01"
-# DLE DC4 fn=8: clear the receive and print buffers; the printer answers CLEAR_REPLY.
-CLEAR = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"
-CLEAR_REPLY = b"\x37\x25\x00"
-INIT = b"\x1b@"
-# GS V 65 0: feed the last printed row to the cutter (about 15 mm on an Epson TM-T88), then a
-# full cut. python-escpos's cut() feeds six lines first (25 mm, 10 mm of it blank paper at the
-# ticket's end) and its cut(feed=False) only does a partial cut.
-FEED_AND_CUT = b"\x1dVA\x00"
-# python-escpos profiles whose paper width matches ours, so its width check guards the image.
-PROFILE_FOR_WIDTH = {512: "TM-T88V", 576: "TM-T20II"}
+FRAGMENT_ROWS = 960  # the tallest GS v 0 block; taller images go in several
 
 
 def raster_job(image: Image.Image) -> bytes:
-    """ESC @, the image as GS v 0 raster (split every 960 rows), feed to the cutter, full cut."""
-    profile = PROFILE_FOR_WIDTH.get(image.width)
-    if profile is None:
+    """ESC @, the image as GS v 0 raster blocks, feed to the cutter, full cut."""
+    if image.width not in (512, 576):
         raise ValueError("ticket images are 512 or 576 dots wide")
-    printer = Dummy(profile=profile)
-    try:
-        printer.hw("INIT")
-        printer.image(image, impl="bitImageRaster", center=False)
-        output: bytes = printer.output + FEED_AND_CUT
-    finally:
-        printer.close()
-    return output
+    width_bytes = image.width // 8
+    packed = image.convert("1").tobytes("raw", "1;I")
+    parts = [INIT]
+    for top in range(0, image.height, FRAGMENT_ROWS):
+        rows = min(FRAGMENT_ROWS, image.height - top)
+        header = RASTER + bytes((0, width_bytes & 0xFF, width_bytes >> 8, rows & 0xFF, rows >> 8))
+        parts += [header, packed[top * width_bytes : (top + rows) * width_bytes]]
+    parts.append(FEED_AND_CUT)
+    return b"".join(parts)
 
 
-def ticket_job(slip: TicketSlip, width_dots: int, fonts: TicketFonts | None = None) -> bytes:
+def encode(image: Image.Image, dialect: str = "escpos") -> bytes:
+    return star_raster_job(image) if dialect == "star" else raster_job(image)
+
+
+def ticket_job(
+    slip: TicketSlip, width_dots: int, fonts: TicketFonts | None = None, dialect: str = "escpos"
+) -> bytes:
     """Render and encode in one go."""
-    return raster_job(render_ticket(slip, width_dots, fonts))
+    return encode(render_ticket(slip, width_dots, fonts), dialect)

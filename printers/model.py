@@ -9,7 +9,10 @@ from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
 WIDTHS = (512, 576)
-SCHEMES = ("network", "usb", "serial", "file", "memory")
+SCHEMES = ("tcp", "network", "usb", "serial", "file", "cups", "memory")
+DIALECTS = ("escpos", "star")
+FLOWS = ("none", "rtscts", "xonxoff")
+BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 
 
 @dataclass(frozen=True)
@@ -139,20 +142,27 @@ class PrintResult:
 class PrinterConfig:
     """One printer, as configured per kiosk.
 
-    url: network://HOST[:PORT] (default 9100), usb://0xVID:0xPID[?in_ep=0x82&out_ep=0x01],
-    serial:///dev/ttyUSB0[?baudrate=38400], file:///dev/usb/lp0, memory://[NAME].
-    confirm: "gs_r" asks the printer after the cut (GS r 1) and requires a status answer before
-    sending; "none" is for printers that cannot answer (a write-only device file).
+    url: tcp://HOST[:PORT] (port 9100 unless given; network:// is the same),
+    usb://0xVID:0xPID[?in_ep=0x82&out_ep=0x01], serial:///dev/ttyS0[?baudrate=9600&flow=rtscts],
+    file:///dev/usb/lp0, cups://QUEUE (or cups://HOST:PORT/QUEUE), memory://[NAME].
+    dialect: "escpos" (Epson's ESC/POS, and Star or others emulating it) or "star" (Star's
+    own command set: Star Line mode, StarPRNT or Star Graphic mode).
+    confirm: "gs_r" asks the printer after the cut (GS r 1 on ESC/POS, ETB on Star) and
+    requires a status answer before sending; "none" is for printers that cannot answer.
+    stall_timeout: how long sending may make no progress before the job is given up; a slow
+    printer that keeps taking data is not given up, up to job_timeout for the whole job.
     """
 
     id: str
     url: str
     width_dots: Literal[512, 576] = 512
     confirm: Literal["gs_r", "none"] = "gs_r"
+    dialect: Literal["escpos", "star"] = "escpos"
     connect_timeout: float = 3.0
     status_timeout: float = 2.0
-    write_timeout: float = 10.0
     confirm_timeout: float = 10.0
+    stall_timeout: float = 5.0
+    job_timeout: float = 120.0
     clear_timeout: float = 2.0
     connect_retries: int = 2
     retry_backoff: tuple[float, ...] = (0.5, 1.5)
@@ -168,11 +178,14 @@ class PrinterConfig:
             raise ValueError(f"printer {self.id}: width_dots must be 512 or 576")
         if self.confirm not in ("gs_r", "none"):
             raise ValueError(f"printer {self.id}: confirm must be 'gs_r' or 'none'")
+        if self.dialect not in DIALECTS:
+            raise ValueError(f"printer {self.id}: commands must be one of {DIALECTS}")
         timeouts = (
             self.connect_timeout,
             self.status_timeout,
-            self.write_timeout,
             self.confirm_timeout,
+            self.stall_timeout,
+            self.job_timeout,
             self.clear_timeout,
         )
         if min(timeouts) <= 0:
@@ -183,41 +196,59 @@ class PrinterConfig:
 
     @property
     def scheme(self) -> str:
+        """tcp, usb, serial, file, cups or memory (network:// is tcp)."""
         return self._parsed[0]
 
     @property
     def host(self) -> str:
-        """network: host; usb: "0xVID:0xPID"; memory: the name."""
+        """tcp and cups: the host; usb: "0xVID:0xPID"; memory: the name."""
         return self._parsed[1]
 
     @property
     def path(self) -> str:
-        """serial and file: the device path; network: the port as text."""
+        """serial and file: the device path; tcp and cups: the port as text."""
         return self._parsed[2]
 
     @property
     def options(self) -> dict[str, str]:
         return dict(self._parsed[3])
 
+    @property
+    def reads_back(self) -> bool:
+        """Whether the printer can answer at all on this kind of connection: a device file
+        and a CUPS queue cannot, so what they print is sent, never confirmed."""
+        return self.scheme not in ("file", "cups") and self.confirm == "gs_r"
+
+    @property
+    def baudrate(self) -> int:
+        return int(self.options.get("baudrate", "9600"))
+
+    @property
+    def flow(self) -> str:
+        return self.options.get("flow", "rtscts")
+
+    @property
+    def queue(self) -> str:
+        """cups: the queue's name."""
+        return self.options.get("queue", "")
+
 
 def _parse_url(printer_id: str, url: str) -> tuple[str, str, str, dict[str, str]]:
     parts = urlsplit(url)
-    scheme = parts.scheme
-    if scheme not in SCHEMES:
+    scheme = "tcp" if parts.scheme == "network" else parts.scheme
+    if parts.scheme not in SCHEMES:
         raise ValueError(f"printer {printer_id}: unknown printer url {url!r}; use one of {SCHEMES}")
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    if scheme == "network":
+    if scheme == "tcp":
         if not parts.hostname:
-            raise ValueError(f"printer {printer_id}: network url needs a host: {url!r}")
-        try:
-            port = parts.port or 9100
-        except ValueError as exc:
-            raise ValueError(f"printer {printer_id}: bad port in {url!r}") from exc
-        return scheme, parts.hostname, str(port), options
+            raise ValueError(f"printer {printer_id}: a tcp url needs a host: {url!r}")
+        return scheme, parts.hostname, str(_port(printer_id, url, 9100)), options
     if scheme == "usb":
         vendor, _, product = parts.netloc.partition(":")
         try:
             int(vendor, 16), int(product, 16)
+            for key in ("in_ep", "out_ep"):
+                int(options.get(key, "0x01"), 16)
         except ValueError as exc:
             raise ValueError(
                 f"printer {printer_id}: usb url is usb://0xVID:0xPID: {url!r}"
@@ -226,5 +257,43 @@ def _parse_url(printer_id: str, url: str) -> tuple[str, str, str, dict[str, str]
     if scheme in ("serial", "file"):
         if not parts.path:
             raise ValueError(f"printer {printer_id}: {scheme} url needs a device path: {url!r}")
+        if scheme == "serial":
+            _check_serial(printer_id, url, options)
         return scheme, "", parts.path, options
+    if scheme == "cups":
+        return _parse_cups(printer_id, url, options)
     return scheme, parts.netloc, "", options
+
+
+def _port(printer_id: str, url: str, default: int) -> int:
+    try:
+        return urlsplit(url).port or default
+    except ValueError as exc:
+        raise ValueError(f"printer {printer_id}: bad port in {url!r}") from exc
+
+
+def _check_serial(printer_id: str, url: str, options: dict[str, str]) -> None:
+    baudrate = options.get("baudrate", "9600")
+    if not baudrate.isdigit() or int(baudrate) not in BAUDRATES:
+        raise ValueError(
+            f"printer {printer_id}: baudrate must be one of {BAUDRATES}, not {baudrate!r}"
+        )
+    if options.get("flow", "rtscts") not in FLOWS:
+        raise ValueError(f"printer {printer_id}: flow must be one of {FLOWS} in {url!r}")
+
+
+def _parse_cups(
+    printer_id: str, url: str, options: dict[str, str]
+) -> tuple[str, str, str, dict[str, str]]:
+    """cups://QUEUE on this machine's CUPS (localhost:631), or cups://HOST[:PORT]/QUEUE."""
+    parts = urlsplit(url)
+    if parts.path.strip("/"):
+        host, queue = parts.hostname or "", parts.path.strip("/")
+        port = _port(printer_id, url, 631)
+    else:
+        host, queue, port = "localhost", parts.netloc, 631
+    if not host or not queue or "/" in queue:
+        raise ValueError(
+            f"printer {printer_id}: a cups url is cups://QUEUE or cups://HOST:PORT/QUEUE: {url!r}"
+        )
+    return "cups", host, str(port), {**options, "queue": queue}

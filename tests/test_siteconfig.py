@@ -538,7 +538,7 @@ def test_printer_timeouts_are_optional_seconds_with_the_printer_defaults() -> No
     [default], [tuned] = plain.printers, short.printers
     assert default == PrinterConfig(id="kita-printer", url="network://192.0.2.10")
     assert (tuned.connect_timeout, tuned.status_timeout, tuned.confirm_timeout) == (0.5, 1.0, 2.5)
-    assert tuned.write_timeout == default.write_timeout
+    assert tuned.stall_timeout == default.stall_timeout
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "61", '"2"', "true", "nan"])

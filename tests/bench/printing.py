@@ -7,7 +7,7 @@ Run from the repository root:
 For each paper width (512, 576) and visitor language (Japanese, English, Vietnamese) it
 prints `--tickets` tickets, one after the other, each with its own phone-page token, on the
 fake network printer (tests/fakes/fake_printer.py) at the server benchmark's speed
-(tests/bench/server.py PRINTER_ROWS_PER_SECOND), through the real EscposPrinter. Each ticket
+(tests/bench/server.py PRINTER_ROWS_PER_SECOND), through the real LinkPrinter. Each ticket
 is timed in parts:
 
 - render: printers.layout.render_ticket (wall and CPU time);
@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from printers.device import EscposPrinter  # noqa: E402
+from printers.device import LinkPrinter  # noqa: E402
 from printers.encode import raster_job  # noqa: E402
 from printers.fonts import find_fonts  # noqa: E402
 from printers.layout import ROW_BUDGET, render_ticket, warm_up  # noqa: E402
@@ -116,7 +116,7 @@ def print_one(fake: FakePrinter, width: int, language: str, n: int) -> dict[str,
 
     config = PrinterConfig(id="bench", url=fake.url, width_dots=width)  # type: ignore[arg-type]
     rows_before = fake.rows_printed
-    result = EscposPrinter(config, link_factory=factory).print_job(job)
+    result = LinkPrinter(config, link_factory=factory).print_job(job)
     if result.outcome is not PrintOutcome.CONFIRMED:
         raise RuntimeError(f"ticket {n} was not confirmed: {result}")
     [link] = links

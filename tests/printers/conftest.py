@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from printers.device import EscposPrinter
+from printers.device import LinkPrinter
 from printers.encode import ticket_job
 from printers.fonts import TicketFonts, find_fonts
 from printers.model import PrinterConfig, TicketSlip
@@ -54,7 +54,7 @@ def fast_config(printer_id: str, url: str, **changes: Any) -> PrinterConfig:
     values: dict[str, Any] = {
         "connect_timeout": 1.0,
         "status_timeout": 0.5,
-        "write_timeout": 2.0,
+        "stall_timeout": 2.0,
         "confirm_timeout": 2.0,
         "clear_timeout": 0.5,
         "connect_retries": 2,
@@ -64,8 +64,8 @@ def fast_config(printer_id: str, url: str, **changes: Any) -> PrinterConfig:
     return PrinterConfig(id=printer_id, url=url, **values)
 
 
-def printer_for(fake: FakePrinter, printer_id: str = "p1", **changes: Any) -> EscposPrinter:
-    return EscposPrinter(fast_config(printer_id, fake.url, **changes))
+def printer_for(fake: FakePrinter, printer_id: str = "p1", **changes: Any) -> LinkPrinter:
+    return LinkPrinter(fast_config(printer_id, fake.url, **changes))
 
 
 @pytest.fixture

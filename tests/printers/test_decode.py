@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 
-from printers.device import EscposPrinter
+from printers.device import LinkPrinter
 from printers.encode import raster_job
 from printers.fonts import TicketFonts
 from printers.layout import render_ticket
@@ -66,7 +66,7 @@ def test_printed_bytes_decode_to_the_rendered_ticket_and_its_qr_to_the_phone_pag
 ) -> None:
     rendered = render_ticket(slip, width, fonts)
     job = raster_job(rendered)
-    printer = EscposPrinter(fast_config("p1", fake.url, width_dots=width))
+    printer = LinkPrinter(fast_config("p1", fake.url, width_dots=width))
     assert printer.print_job(job).outcome is PrintOutcome.CONFIRMED
     [printed] = fake.jobs
     decoded, summary = npos_decode(printed, tmp_path)

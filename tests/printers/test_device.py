@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from printers.device import EscposPrinter
+from printers.device import LinkPrinter
 from printers.encode import raster_job
 from printers.model import PrinterState, PrintOutcome
 from tests.fakes.fake_printer import FakePrinter, closed_port
@@ -148,7 +148,7 @@ def test_printer_that_refuses_the_connection_gets_nothing(fake: FakePrinter, job
 def test_nothing_listening_is_retried_before_sending_then_not_sent(job: bytes) -> None:
     naps: list[float] = []
     config = fast_config("p1", f"network://127.0.0.1:{closed_port()}", retry_backoff=(0.01, 0.02))
-    result = EscposPrinter(config, sleep=naps.append).print_job(job)
+    result = LinkPrinter(config, sleep=naps.append).print_job(job)
     assert result.outcome is PrintOutcome.NOT_SENT
     assert result.before.state is PrinterState.UNREACHABLE
     assert naps == [0.01, 0.02]
@@ -211,7 +211,7 @@ def test_probe_reports_each_printer_state(fake: FakePrinter) -> None:
     fake.set(offline=False, mode="no_status")
     assert printer.probe().state is PrinterState.UNKNOWN
     unreachable = fast_config("p2", f"network://127.0.0.1:{closed_port()}", connect_retries=0)
-    assert EscposPrinter(unreachable).probe().state is PrinterState.UNREACHABLE
+    assert LinkPrinter(unreachable).probe().state is PrinterState.UNREACHABLE
 
 
 def test_clear_buffers_drops_a_held_job(fake: FakePrinter, job: bytes) -> None:

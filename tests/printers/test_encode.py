@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from printers.encode import CLEAR, CONFIRM, FEED_AND_CUT, raster_job, ticket_job
+from printers.encode import raster_job, ticket_job
+from printers.escpos import CLEAR, CONFIRM, FEED_AND_CUT
 from printers.fonts import TicketFonts
 from printers.layout import render_ticket
 from printers.model import TicketSlip

@@ -56,8 +56,12 @@ def test_asb_header_is_recognised() -> None:
 @pytest.mark.parametrize(
     ("url", "scheme", "host", "path"),
     [
-        ("network://192.0.2.10:9100", "network", "192.0.2.10", "9100"),
-        ("network://printer-1", "network", "printer-1", "9100"),
+        ("tcp://192.0.2.10:9100", "tcp", "192.0.2.10", "9100"),
+        ("tcp://192.0.2.10", "tcp", "192.0.2.10", "9100"),
+        ("network://192.0.2.10:9101", "tcp", "192.0.2.10", "9101"),
+        ("network://printer-1", "tcp", "printer-1", "9100"),
+        ("cups://kiosk-printer", "cups", "localhost", "631"),
+        ("cups://127.0.0.1:8631/kiosk", "cups", "127.0.0.1", "8631"),
         ("usb://0x04b8:0x0202", "usb", "0x04b8:0x0202", ""),
         ("serial:///dev/ttyUSB0?baudrate=38400", "serial", "", "/dev/ttyUSB0"),
         ("file:///dev/usb/lp0", "file", "", "/dev/usb/lp0"),
@@ -70,8 +74,19 @@ def test_printer_urls_are_understood(url: str, scheme: str, host: str, path: str
 
 
 def test_serial_options_come_from_the_query() -> None:
-    config = PrinterConfig(id="p", url="serial:///dev/ttyUSB0?baudrate=38400")
-    assert config.options == {"baudrate": "38400"}
+    config = PrinterConfig(id="p", url="serial:///dev/ttyUSB0?baudrate=38400&flow=xonxoff")
+    assert config.options == {"baudrate": "38400", "flow": "xonxoff"}
+    assert (config.baudrate, config.flow) == (38400, "xonxoff")
+    default = PrinterConfig(id="p", url="serial:///dev/ttyS0")
+    assert (default.baudrate, default.flow) == (9600, "rtscts")
+
+
+def test_a_cups_url_names_the_queue() -> None:
+    assert PrinterConfig(id="p", url="cups://tm-t88").queue == "tm-t88"
+    assert PrinterConfig(id="p", url="cups://host:8631/tm-t88").queue == "tm-t88"
+    assert not PrinterConfig(id="p", url="cups://tm-t88").reads_back
+    assert not PrinterConfig(id="p", url="file:///dev/usb/lp0").reads_back
+    assert PrinterConfig(id="p", url="tcp://192.0.2.10").reads_back
 
 
 @pytest.mark.parametrize(
@@ -79,6 +94,13 @@ def test_serial_options_come_from_the_query() -> None:
     [
         ({"url": "lpt://1"}, "unknown printer url"),
         ({"url": "network://"}, "needs a host"),
+        ({"url": "tcp://:9100"}, "needs a host"),
+        ({"url": "tcp://printer:99999"}, "bad port"),
+        ({"url": "serial:///dev/ttyS0?baudrate=9601"}, "baudrate"),
+        ({"url": "serial:///dev/ttyS0?flow=dtr"}, "flow"),
+        ({"url": "cups://"}, "cups://QUEUE"),
+        ({"url": "usb://0x04b8:0x0202?in_ep=x"}, "0xVID:0xPID"),
+        ({"dialect": "zpl"}, "commands"),
         ({"url": "usb://epson"}, "0xVID:0xPID"),
         ({"url": "serial://"}, "device path"),
         ({"width_dots": 384}, "512 or 576"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from printers.device import EscposPrinter, MemoryPrinter, make_printer
+from printers.device import LinkPrinter, MemoryPrinter, make_printer
 from printers.model import PrinterConfig, PrinterState, PrintOutcome
 
 
@@ -13,7 +13,7 @@ def test_memory_printer_prints_and_confirms(job: bytes) -> None:
     assert isinstance(printer, MemoryPrinter)
     result = printer.print_job(job)
     assert result.outcome is PrintOutcome.CONFIRMED
-    assert printer.jobs == [job]
+    assert list(printer.jobs) == [job]
     assert printer.output == job
 
 
@@ -24,29 +24,20 @@ def test_memory_printer_can_be_told_to_fail(job: bytes) -> None:
     result = printer.print_job(job)
     assert result.outcome is PrintOutcome.NOT_SENT
     assert not result.expected
-    assert printer.jobs == []
+    assert list(printer.jobs) == []
 
 
-def test_device_file_printer_writes_the_job_unconfirmed(tmp_path: Path, job: bytes) -> None:
+def test_device_file_printer_writes_the_job_sent_not_confirmed(tmp_path: Path, job: bytes) -> None:
     device = tmp_path / "lp0"
-    config = PrinterConfig(id="f", url=f"file://{device}", confirm="none")
-    printer = make_printer(config)
-    assert isinstance(printer, EscposPrinter)
+    device.touch()
+    printer = make_printer(PrinterConfig(id="f", url=f"file://{device}"))
+    assert isinstance(printer, LinkPrinter)
     assert printer.probe().state is PrinterState.UNKNOWN
     result = printer.print_job(job)
     assert result.outcome is PrintOutcome.SENT_UNCONFIRMED
-    assert result.expected
+    assert result.expected  # the way of a device file, not a fault
+    assert "cannot confirm" in result.detail
     assert device.read_bytes() == job
-
-
-def test_device_file_printer_needing_confirmation_is_not_sent_to(
-    tmp_path: Path, job: bytes
-) -> None:
-    device = tmp_path / "lp0"
-    printer = make_printer(PrinterConfig(id="f", url=f"file://{device}"))
-    result = printer.print_job(job)
-    assert result.outcome is PrintOutcome.NOT_SENT
-    assert device.read_bytes() == b""
 
 
 def test_missing_device_file_is_unreachable(tmp_path: Path, job: bytes) -> None:

@@ -55,7 +55,7 @@ def test_worker_prints_jobs_one_after_another(fake: FakePrinter, job: bytes) -> 
         futures = [worker.submit(job), worker.submit(job)]
         results = [future.result(timeout=10) for future in futures]
     assert [r.outcome for r in results] == [PrintOutcome.CONFIRMED, PrintOutcome.CONFIRMED]
-    assert fake.jobs == [job, job]
+    assert list(fake.jobs) == [job, job]
 
 
 def test_worker_reports_each_change_of_printer_state(fake: FakePrinter) -> None:
@@ -86,4 +86,4 @@ def test_failover_runs_each_attempt_on_that_printers_worker(
         run = run_on_workers({worker.printer_id: worker for worker in workers}, timeout=10)
         routed = print_ticket(slip, [worker.printer for worker in workers], fonts, run)
     assert routed.outcome is PrintOutcome.CONFIRMED and routed.printer_id == "p2"
-    assert second.jobs == [job] and first.jobs == []
+    assert list(second.jobs) == [job] and list(first.jobs) == []
