@@ -41,6 +41,10 @@ from .status import unreachable
 USER = "madoguchi"
 RAW = "application/vnd.cups-raw"
 COMPLETED, CANCELED, ABORTED, STOPPED, PROCESSING = 9, 7, 8, 6, 5
+# What the queue's backend says (cupsd in English): connected and sending, or not there yet.
+# A message in another language reads as neither, and a job cancelled then counts as sent.
+CONNECTED = ("waiting for printer to finish", "sending data", "printing")
+NOT_CONNECTED = ("unavailable", "unable to connect", "connecting", "may not exist")
 REASONS = (  # the first that matches, in this order
     (("cover-open", "door-open", "interlock-open"), PrinterState.COVER_OPEN),
     (("media-empty", "media-needed", "media-jam"), PrinterState.PAPER_OUT),
@@ -138,13 +142,18 @@ class CupsPrinter:
         return self._follow(job_id, job, before)
 
     def _follow(self, job_id: int, job: bytes, before: PrinterStatus) -> PrintResult:
+        """Until CUPS says the job is done. Nothing it reports shows a raw job's progress, so
+        a job CUPS is sending may take up to job_timeout (a slow printer is not given up);
+        one it has not started sending (pending, or its backend still connecting) is given up
+        after confirm_timeout + stall_timeout, when nothing of it has gone out."""
         config = self._config
         started = time.monotonic()
-        deadline = started + min(config.job_timeout, config.confirm_timeout + config.stall_timeout)
-        state, sending = 0, False
+        waiting = started + min(config.job_timeout, config.confirm_timeout + config.stall_timeout)
+        hard = started + config.job_timeout
+        state, sending, connecting = 0, False, False
         while True:
             try:
-                state, reasons = self._job_state(job_id)
+                state, reasons, message = self._job_state(job_id)
             except IppError as exc:
                 return self._result(
                     PrintOutcome.SENT_UNCONFIRMED,
@@ -153,7 +162,14 @@ class CupsPrinter:
                     f"CUPS job {job_id}: lost track of it: {exc}",
                     False,
                 )
-            sending = sending or (state >= PROCESSING and "connecting-to-device" not in reasons)
+            connecting = "connecting-to-device" in reasons or any(
+                words in message.lower() for words in NOT_CONNECTED
+            )
+            sending = (
+                sending
+                or "cups-waiting-for-job-completed" in reasons
+                or any(words in message.lower() for words in CONNECTED)
+            )
             if state == COMPLETED:
                 return self._result(
                     PrintOutcome.SENT_UNCONFIRMED,
@@ -162,9 +178,14 @@ class CupsPrinter:
                     f"CUPS job {job_id} completed: sent to the printer, which "
                     "cannot confirm through CUPS",
                 )
-            if state in (CANCELED, ABORTED, STOPPED) or time.monotonic() >= deadline:
+            now = time.monotonic()
+            if state in (CANCELED, ABORTED, STOPPED) or now >= hard:
+                break
+            if not sending and now >= waiting:
                 break
             self._sleep(self._poll)
+        # Nothing went out only if CUPS never started, or its backend never reached the printer.
+        sending = sending or (state >= PROCESSING and not connecting)
         return self._give_up(job_id, job, state, sending, before)
 
     def _give_up(
@@ -201,24 +222,35 @@ class CupsPrinter:
             False,
         )
 
-    def _job_state(self, job_id: int) -> tuple[int, set[str]]:
+    def _job_state(self, job_id: int) -> tuple[int, set[str], str]:
+        """The job's state, and the queue's state reasons and message (what its backend says
+        of the connection to the printer)."""
         answer = self.client.call(
             "/jobs",
             GET_JOB_ATTRIBUTES,
             [
                 (URI, "printer-uri", [self.uri]),
                 (INTEGER, "job-id", [job_id]),
-                (KEYWORD, "requested-attributes", ["job-state", "job-state-reasons"]),
+                (KEYWORD, "requested-attributes", ["job-state"]),
             ],
         )
         if answer.status >= 0x0400:
             raise IppError(f"CUPS does not know job {job_id} (status {answer.status:#06x})")
-        state = answer.first(JOB, "job-state", 0)
-        printer = self.probe()
-        reasons = set(answer.all(JOB, "job-state-reasons"))
-        if "connecting" in printer.detail:
-            reasons.add("connecting-to-device")
-        return int(state), reasons
+        queue = self.client.call(
+            f"/printers/{self.queue}",
+            GET_PRINTER_ATTRIBUTES,
+            [
+                (URI, "printer-uri", [self.uri]),
+                (
+                    KEYWORD,
+                    "requested-attributes",
+                    ["printer-state-reasons", "printer-state-message"],
+                ),
+            ],
+        )
+        reasons = {str(r) for r in queue.all(PRINTER, "printer-state-reasons")}
+        message = str(queue.first(PRINTER, "printer-state-message", ""))
+        return int(answer.first(JOB, "job-state", 0)), reasons, message
 
     def _result(
         self,

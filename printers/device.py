@@ -76,6 +76,7 @@ class LinkPrinter:
         self._link: Link | None = None
         self.torn: Torn | None = None
         self.recoveries = 0
+        self._job_seconds = config.job_timeout
 
     @property
     def config(self) -> PrinterConfig:
@@ -114,6 +115,14 @@ class LinkPrinter:
         else:
             link.close()
 
+    def _drain(self, link: Link) -> None:
+        """A kept link may still hold answers nobody waited for (a status asked for after a
+        timeout): read them away, so the next answer read is the next one asked for."""
+        if link.keep_open:
+            for _ in range(64):
+                if not link.read(0.001):
+                    return
+
     def close(self) -> None:
         if self._link is not None:
             self._release(self._link, "close")
@@ -130,6 +139,7 @@ class LinkPrinter:
         try:
             if not link.can_read:
                 return unknown("this link cannot read status")
+            self._drain(link)
             replies = self.dialect.replies(link)
             return self.dialect.probe(link, replies, self._config.status_timeout)
         except LinkError as exc:
@@ -176,6 +186,7 @@ class LinkPrinter:
         before = unknown("this link cannot read status")
         if replies is not None:
             try:
+                self._drain(link)
                 before = dialect.probe(link, replies, config.status_timeout)
             except LinkError as exc:
                 status = unreachable(str(exc))
@@ -197,6 +208,8 @@ class LinkPrinter:
         if replies is not None:
             replies.expect_confirmation()
         started = time.monotonic()
+        # However slow the line, the job may take what the line needs to carry it, and more.
+        self._job_seconds = max(config.job_timeout, 1.5 * link.drain_seconds(len(payload)))
         sending = self._send(link, payload, started)
         if sending.problem is not None:
             if sending.sent == 0 and not sending.broken:
@@ -214,15 +227,16 @@ class LinkPrinter:
         last = time.monotonic()
         while sending.sent < len(payload):
             now = time.monotonic()
-            if now - started > config.job_timeout:
-                sending.problem = f"still sending after {config.job_timeout:g} s"
+            if now - started > self._job_seconds:
+                sending.problem = f"still sending after {self._job_seconds:g} s"
                 break
-            if now - last >= config.stall_timeout:
+            quiet = now - max(last, link.ready_at())  # a busy line is not a stalled printer
+            if quiet >= config.stall_timeout:
                 sending.problem = f"the printer took no data for {config.stall_timeout:g} s"
                 break
             piece = payload[sending.sent : sending.sent + link.chunk]
             try:
-                taken = link.send(piece, config.stall_timeout - (now - last))
+                taken = link.send(piece, config.stall_timeout - max(quiet, 0.0))
             except LinkError as exc:
                 sending.problem, sending.broken = str(exc), True
                 break
@@ -245,7 +259,7 @@ class LinkPrinter:
         config = self._config
         line = max(0.0, link.drain_seconds(sending.sent) - (time.monotonic() - started))
         deadline = time.monotonic() + line + config.confirm_timeout
-        hard = started + config.job_timeout
+        hard = started + self._job_seconds
         unsent = link.unsent()
         try:
             while True:
@@ -264,14 +278,17 @@ class LinkPrinter:
         return self._give_up(link, replies, job, sending, before)
 
     def _give_up(
-        self, link: Link, replies: Replies | None, job: bytes, sending: _Sending, before: PrinterStatus
+        self,
+        link: Link,
+        replies: Replies | None,
+        job: bytes,
+        sending: _Sending,
+        before: PrinterStatus,
     ) -> tuple[PrintResult, str]:
         """The job will not be confirmed: find out whether the printer holds it, drop it if it
         can, and say what may still come out. Never sends the job again."""
         problem = sending.problem or "no confirmation"
-        delivered = (
-            max(0, sending.sent - link.unsent()) if link.exact_unsent else 0
-        )
+        delivered = max(0, sending.sent - link.unsent()) if link.exact_unsent else 0
         incomplete = sending.broken or sending.sent < len(job) or link.unsent() > 0
         torn = Torn(self.dialect.open_command_left(job, delivered, sending.sent), problem)
         if sending.broken:

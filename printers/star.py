@@ -26,6 +26,7 @@ from .status import unknown
 STATUS_REQUEST = b"\x1b\x06\x01"  # ESC ACK SOH
 ENQ, EOT = b"\x05", b"\x04"
 ETB = b"\x17"
+ASK_EVERY = 0.5  # seconds between status requests while waiting for the ETB
 QUIT_RASTER = b"\x1b*rB"
 INIT = b"\x1b@"
 # A raster line (b n1 n2 d1..dk) is at most 3 + 255 + 255 * 256 bytes in principle, but ours are
@@ -148,9 +149,13 @@ class StarReplies:
             self.counter = -1
 
     def confirmation(self, timeout: float) -> bool:
+        """Wait for the ETB counter to move. A printer with automatic status sends it when
+        the ETB is done; one without is asked (ESC ACK SOH) every half second."""
         deadline = time.monotonic() + timeout
-        while not self.confirmed and self.packet(deadline) is not None:
-            pass
+        while not self.confirmed and time.monotonic() < deadline:
+            if self.packet(min(deadline, time.monotonic() + ASK_EVERY)) is None:
+                if time.monotonic() < deadline:
+                    send_all(self.link, STATUS_REQUEST, max(0.001, deadline - time.monotonic()))
         return self.confirmed
 
 

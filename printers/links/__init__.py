@@ -46,6 +46,11 @@ class Link(Protocol):
         """Bytes taken by send() that have not yet left for the printer, if the link knows."""
         ...
 
+    def ready_at(self) -> float:
+        """When (time.monotonic) the link itself can take more: a serial line still busy
+        with what it was given is not a printer that stopped taking data."""
+        ...
+
     def drain_seconds(self, size: int) -> float:
         """How long the line itself needs to carry `size` bytes (a serial line's speed)."""
         ...

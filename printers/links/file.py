@@ -40,6 +40,9 @@ class FileLink:
     def unsent(self) -> int:
         return 0
 
+    def ready_at(self) -> float:
+        return 0.0
+
     def drain_seconds(self, size: int) -> float:
         return 0.0
 

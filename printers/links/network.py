@@ -59,6 +59,9 @@ class NetworkLink:
         unsent: int = struct.unpack("i", answer)[0]
         return unsent
 
+    def ready_at(self) -> float:
+        return 0.0
+
     def drain_seconds(self, size: int) -> float:
         return 0.0
 

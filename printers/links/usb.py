@@ -93,6 +93,9 @@ class UsbLink:
     def unsent(self) -> int:
         return 0  # a bulk write returns once the device has taken the data
 
+    def ready_at(self) -> float:
+        return 0.0
+
     def drain_seconds(self, size: int) -> float:
         return 0.0
 

@@ -21,12 +21,13 @@ DC4_LENGTHS = {1: 5, 2: 5, 7: 6, 8: len(CLEAR)}
 
 @dataclass(frozen=True)
 class Command:
-    """One command. kind: init, raster, feed, text, cut, confirm, status, clear, other, unknown."""
+    """One command. kind: init, raster (a GS v 0 header; arg: its rows), raster_data (whole rows
+    of it), feed, text, cut, confirm, status, clear, other, unknown."""
 
     kind: str
     raw: bytes
     rows: int = 0  # paper it uses, in dot rows
-    arg: int = 0  # status: n of DLE EOT n
+    arg: int = 0  # status: n of DLE EOT n; raster: the image's rows
 
 
 class Tokenizer:
@@ -35,10 +36,20 @@ class Tokenizer:
     def __init__(self) -> None:
         self.pending = bytearray()
         self.unknown: list[bytes] = []
+        # Inside a GS v 0 image: its rows are printed as they come (a printer does not wait
+        # for the whole image), so its data comes out in pieces of whole rows.
+        self._row_bytes = 0
+        self._rows_left = 0
+
+    @property
+    def inside(self) -> bool:
+        """In the middle of a command: the next bytes are read as the rest of it."""
+        return bool(self.pending) or self._rows_left > 0
 
     def reset(self) -> None:
-        """The connection ended: an incomplete command is dropped, as a printer times it out."""
+        """Forget the command in hand (a printer's buffer cleared)."""
         self.pending.clear()
+        self._rows_left = 0
 
     def feed(self, data: bytes) -> list[Command]:
         self.pending += data
@@ -56,6 +67,13 @@ class Tokenizer:
 
     def _next(self) -> tuple[int, Command] | None:
         data = self.pending
+        if self._rows_left:
+            rows = min(self._rows_left, len(data) // self._row_bytes) if self._row_bytes else 0
+            if rows == 0:
+                return None
+            self._rows_left -= rows
+            size = rows * self._row_bytes
+            return size, Command("raster_data", bytes(data[:size]), rows)
         first = data[0]
         if first == ESC:
             length, kind, rows = self._esc(data)
@@ -71,6 +89,12 @@ class Tokenizer:
             length, kind, rows = 1, "text", 0
         if length <= 0 or len(data) < length:
             return None
+        if kind == "raster":  # GS v 0 m xL xH yL yH: width in bytes, rows
+            self._row_bytes = data[4] + data[5] * 256
+            self._rows_left = data[6] + data[7] * 256
+            if self._row_bytes == 0:
+                self._rows_left = 0
+            return length, Command(kind, bytes(data[:length]), 0, arg=self._rows_left)
         return length, Command(kind, bytes(data[:length]), rows)
 
     @staticmethod
@@ -109,11 +133,7 @@ class Tokenizer:
             return 0, "", 0
         code = data[1]
         if code == ord("v"):
-            if len(data) < 8:
-                return 0, "", 0
-            width_bytes = data[4] + data[5] * 256
-            rows = data[6] + data[7] * 256
-            return 8 + width_bytes * rows, "raster", rows
+            return 8, "raster", 0  # the header; its rows follow (see _next)
         if code == ord("V"):
             return (4 if data[2] in CUT_WITH_FEED else 3), "cut", 0
         if code == ord("r"):

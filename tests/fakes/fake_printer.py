@@ -11,6 +11,7 @@ prints but never answers; drop_after=N resets the connection after N bytes (a ca
 
 from __future__ import annotations
 
+import select
 import socket
 import struct
 import threading
@@ -21,6 +22,7 @@ from typing import Any
 from .printer_engine import CUTTER_ROWS, PrinterEngine
 
 __all__ = ["CUTTER_ROWS", "FakeDevice", "FakePrinter", "closed_port"]
+RECEIVE_WINDOW = 4096
 
 
 class FakeDevice:
@@ -52,9 +54,7 @@ class FakeDevice:
         return self.engine.wait_until(lambda: self.engine.cut_count >= count, timeout)
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
-        return self.engine.wait_until(
-            lambda: self.engine.idle and not self.engine.mid_command, timeout
-        )
+        return self.engine.wait_until(lambda: self.engine.idle, timeout)
 
 
 class FakePrinter(FakeDevice):
@@ -64,6 +64,8 @@ class FakePrinter(FakeDevice):
         self.engine = PrinterEngine(**options)
         self.connections = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
+        # A printer's network card has a small window: a full printer soon stops the sender.
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_WINDOW)
         self._listener.settimeout(0.05)
         self.port: int = self._listener.getsockname()[1]
         self._thread = threading.Thread(target=self._accept_loop, name="fake-9100", daemon=True)
@@ -112,32 +114,40 @@ class FakePrinter(FakeDevice):
                     except OSError:
                         pass  # the client went away; a real printer does not care either
 
-        received = 0
         try:
-            while not engine.stopping:
-                room = engine.room()
-                if room <= 0:
-                    time.sleep(0.01)
-                    continue
-                try:
-                    data = conn.recv(min(room, 4096))
-                except TimeoutError:
-                    continue
-                except OSError:
-                    break
-                if not data:
-                    break
-                drop_after = engine.drop_after
-                dropping = drop_after is not None and received + len(data) >= drop_after
-                if dropping and drop_after is not None:
-                    data = data[: drop_after - received]
-                received += len(data)
-                engine.take(data, reply)
-                if dropping:
-                    _reset(conn)
-                    break
+            self._receive(conn, reply)
         finally:
             engine.link_lost(reply)
+
+    def _receive(self, conn: socket.socket, reply: Callable[[bytes], None]) -> None:
+        """Read while the printer has room; reset the connection after drop_after bytes."""
+        engine = self.engine
+        received = 0
+        while not engine.stopping:
+            if engine.room() <= 0:
+                time.sleep(0.01)
+                continue
+            try:
+                readable, _, _ = select.select([conn], [], [], 0.05)
+                room = engine.room()  # the printer may have stopped reading meanwhile
+                if not readable or room <= 0:
+                    continue
+                data = conn.recv(min(room, 4096))
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            drop_after = engine.drop_after
+            dropping = drop_after is not None and received + len(data) >= drop_after
+            if dropping and drop_after is not None:
+                data = data[: drop_after - received]
+            received += len(data)
+            engine.take(data, reply)
+            if dropping:
+                _reset(conn)
+                return
 
 
 def _reset(conn: socket.socket) -> None:

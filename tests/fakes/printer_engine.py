@@ -67,6 +67,7 @@ class PrinterEngine:
         supports_clear: bool = True,
         realtime_in_data: bool = True,
         asb: bool = True,
+        status_request: bool = True,
         history: int = HISTORY,
     ) -> None:
         if protocol not in ("escpos", "star"):
@@ -81,6 +82,7 @@ class PrinterEngine:
         self.supports_clear = supports_clear
         self.realtime_in_data = realtime_in_data
         self.asb = asb  # Star: automatic status back on (the Ethernet and USB default)
+        self.status_request = status_request  # Star: answers ESC ACK SOH (older ones do not)
         self.cover_open = False
         self.offline = False
         self.mode = "normal"
@@ -150,7 +152,7 @@ class PrinterEngine:
     def mid_command(self) -> bool:
         """The parser holds the start of a command it has not received the rest of."""
         with self.cv:
-            return bool(self._parser.pending)
+            return self._parser.inside
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -199,7 +201,7 @@ class PrinterEngine:
 
     def star_enq_byte(self) -> int:
         """Star ENQ: bit 3 paper end, bit 2 other errors (cover open), bit 5 buffer empty."""
-        empty = self._current is None and not self._queue and not self._parser.pending
+        empty = self._current is None and not self._queue and not self._parser.inside
         return (
             (0x08 if self.paper_out else 0)
             | (0x04 if self.cover_open else 0)
@@ -249,7 +251,9 @@ class PrinterEngine:
                 if index > parsed:
                     self._parse(stream[parsed:index], reply)
                     parsed = index
-                acts = action is not None and not (self.protocol == "star" and self._in_data())
+                # Star's one-byte ENQ and EOT inside raster data are pixels, not questions.
+                single = self.protocol == "star" and length == 1
+                acts = action is not None and not (single and self._in_data())
                 self._parse(stream[parsed : index + length], reply)
                 parsed = index + length
                 if acts and action is not None:
@@ -312,7 +316,7 @@ class PrinterEngine:
         if len(tail) < 3:
             return index, 0, None
         if tail == STAR_STATUS_REQUEST:
-            return index, 3, self._answer_star_status(answers)
+            return index, 3, self._answer_star_status(answers and self.status_request)
         return index, 1, None
 
     def _in_data(self) -> bool:
@@ -330,7 +334,7 @@ class PrinterEngine:
         def act(reply: Reply) -> None:
             if not (self.supports_clear and answers):
                 return
-            if self._current is not None or self._queue or self._job or self._parser.pending:
+            if self._current is not None or self._queue or self._job or self._parser.inside:
                 self.discarded_jobs += 1
             self._queue.clear()
             self._queued_bytes = 0

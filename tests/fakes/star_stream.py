@@ -32,6 +32,10 @@ class StarTokenizer:
         self.pending.clear()
 
     @property
+    def inside(self) -> bool:
+        return bool(self.pending)
+
+    @property
     def in_data(self) -> bool:
         """Inside the data of a b or k command (its bytes are pixels, not commands)."""
         return self.raster and len(self.pending) >= 3 and self.pending[0] in (ord("b"), ord("k"))

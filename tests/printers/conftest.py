@@ -13,6 +13,7 @@ from printers.device import LinkPrinter
 from printers.encode import ticket_job
 from printers.fonts import TicketFonts, find_fonts
 from printers.model import PrinterConfig, TicketSlip
+from tests.fakes.cupsd import CupsServer
 from tests.fakes.fake_printer import FakePrinter
 
 STATUS_URL = "https://madoguchi.example.jp/t/7f3k9xq2mw4pz8"
@@ -82,3 +83,10 @@ def fake_printers() -> Iterator[Callable[..., FakePrinter]]:
 @pytest.fixture
 def fake(fake_printers: Callable[..., FakePrinter]) -> FakePrinter:
     return fake_printers()
+
+
+@pytest.fixture(scope="session")
+def cupsd() -> Iterator[CupsServer]:
+    """A real cupsd of its own (Debian's cups, installed by .ci/setup), for the CUPS tests."""
+    with CupsServer() as server:
+        yield server
