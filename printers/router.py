@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .device import TicketPrinter
 from .encode import ticket_job
 from .fonts import TicketFonts
-from .model import PrintOutcome, PrintResult, TicketSlip
+from .model import PrinterConfig, PrintOutcome, PrintResult, TicketSlip
 
 Run = Callable[[TicketPrinter, bytes], PrintResult]
 
@@ -45,14 +45,14 @@ class RoutedPrint:
 
 
 def print_with_failover(
-    job_for_width: Callable[[int], bytes],
+    job_for: Callable[[PrinterConfig], bytes],
     printers: Sequence[TicketPrinter],
     run: Run = run_here,
 ) -> RoutedPrint:
     """Try the printers in order. Once bytes may have reached paper, stop: never a second copy."""
     attempts: list[PrintResult] = []
     for printer in printers:
-        result = run(printer, job_for_width(printer.config.width_dots))
+        result = run(printer, job_for(printer.config))
         attempts.append(result)
         if not result.outcome.may_fail_over:
             break
@@ -65,12 +65,13 @@ def print_ticket(
     fonts: TicketFonts | None = None,
     run: Run = run_here,
 ) -> RoutedPrint:
-    """Render once per paper width, then print with failover."""
-    jobs: dict[int, bytes] = {}
+    """Render once per paper width and command set, then print with failover."""
+    jobs: dict[tuple[int, str], bytes] = {}
 
-    def job_for_width(width: int) -> bytes:
-        if width not in jobs:
-            jobs[width] = ticket_job(slip, width, fonts)
-        return jobs[width]
+    def job_for(config: PrinterConfig) -> bytes:
+        key = (config.width_dots, config.dialect)
+        if key not in jobs:
+            jobs[key] = ticket_job(slip, config.width_dots, fonts, config.dialect)
+        return jobs[key]
 
-    return print_with_failover(job_for_width, printers, run)
+    return print_with_failover(job_for, printers, run)

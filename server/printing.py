@@ -20,7 +20,7 @@ from printers.device import TicketPrinter, make_printer
 from printers.encode import ticket_job
 from printers.fonts import TicketFonts, find_fonts
 from printers.layout import warm_up
-from printers.model import PrinterConfig, PrinterStatus, TicketSlip
+from printers.model import PrinterConfig, PrinterStatus, PrintOutcome, TicketSlip
 from printers.router import RoutedPrint, print_with_failover
 from printers.worker import PrinterWorker, run_on_workers
 
@@ -66,7 +66,7 @@ class PrintService:
         self.fonts = find_fonts()  # fail at start-up, not at the first visitor
         warm_up(self.fonts, {config.width_dots for config in self.configs.values()})
         for printer_id, config in self.configs.items():
-            printer = make_printer(config)
+            printer = make_printer(config, blocking=self.offload)
             self.printers[printer_id] = printer
             self.workers[printer_id] = PrinterWorker(printer, on_status=self._status).start()
 
@@ -94,7 +94,7 @@ class PrintService:
             if printer_id not in self.workers:
                 self.fonts = self.fonts or find_fonts()
                 self.configs[printer_id] = config
-                self.printers[printer_id] = make_printer(config)
+                self.printers[printer_id] = make_printer(config, blocking=self.offload)
                 self.workers[printer_id] = PrinterWorker(
                     self.printers[printer_id], on_status=self._status).start()
         for kiosk in [k for k, ids in self.kiosk_printers.items() if set(ids) & old]:
@@ -149,14 +149,17 @@ class PrintService:
         slip = self._slip(request)
         printers = [self.printers[p] for p in request.printer_ids if p in self.printers]
         fonts = self.fonts
-        jobs: dict[int, bytes] = {}
+        jobs: dict[tuple[int, str], bytes] = {}
 
-        def job_for(width: int) -> bytes:
-            """Drawn when a printer of that width is tried: a spare of another width waits."""
-            if width not in jobs:
-                # CPU work (about 15 ms): off the event loop, like the database writes.
-                jobs[width] = self.offload(lambda: ticket_job(slip, width, fonts))
-            return jobs[width]
+        def job_for(config: PrinterConfig) -> bytes:
+            """Drawn when a printer of that width and command set is tried: a spare of
+            another kind waits."""
+            key = (config.width_dots, config.dialect)
+            if key not in jobs:
+                # CPU work: off the event loop, like the database writes.
+                jobs[key] = self.offload(
+                    lambda: ticket_job(slip, config.width_dots, fonts, config.dialect))
+            return jobs[key]
 
         routed = print_with_failover(job_for, printers, run_on_workers(self.workers))
         self._finish(request, routed)
@@ -200,7 +203,11 @@ class PrintService:
         # The printer's answer is a fact already, not a change of queue state: the kiosk and
         # staff hear it at once rather than after the log's disk flush (tens of ms, more on
         # a busy disk).
-        message = {"ticket": request.ticket_id, "state": "failed" if failed else "printed",
+        # "printed" only on the printer's word: a device file or a CUPS queue that took the
+        # ticket has "sent" it, and the kiosk keeps the number on screen.
+        confirmed = routed is not None and routed.outcome is PrintOutcome.CONFIRMED
+        state = "failed" if failed else "printed" if confirmed else "sent"
+        message = {"ticket": request.ticket_id, "state": state,
                    "outcome": outcome, "printer": printer, "reissue": request.reissue}
         self.socketio.emit("print", message, to=f"public:{request.site_id}")
         self.socketio.emit("print", message, to=f"staff:{request.site_id}")

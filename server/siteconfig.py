@@ -409,13 +409,13 @@ def _device_place(t: Table, role: str, site: Site) -> tuple[str | None, str | No
     return area, counter_id
 
 
-def _seconds(t: Table, key: str) -> float:
-    """A printer timeout: a number of seconds, above zero and at most a minute."""
+def _seconds(t: Table, key: str, most: float = 60) -> float:
+    """A printer timeout: a number of seconds, above zero and at most `most`."""
     value = cast(float | None, t.typed(key, (int, float), "a number of seconds"))
     if value is None:
         return float(getattr(_PRINTER_DEFAULTS, key))
-    if not (math.isfinite(value) and 0 < value <= 60):
-        t.fail(f"must be more than 0 and at most 60 seconds, not {value}", key)
+    if not (math.isfinite(value) and 0 < value <= most):
+        t.fail(f"must be more than 0 and at most {most:g} seconds, not {value}", key)
     return float(value)
 
 
@@ -428,14 +428,20 @@ def read_printer(t: Table, registry: Registry) -> PrinterConfig:
     confirm = t.text("confirm", "gs_r")
     if confirm not in ("gs_r", "none"):
         t.fail(f"must be 'gs_r' or 'none', not '{confirm}'", "confirm")
+    commands = t.text("commands", "escpos")
+    if commands not in ("escpos", "star"):
+        t.fail(f"must be 'escpos' or 'star', not '{commands}'", "commands")
     try:
         return PrinterConfig(id=t.ident("id"), url=t.text("url"),
                              width_dots=cast(Literal[512, 576], width),
                              confirm=cast(Literal["gs_r", "none"], confirm),
+                             dialect=cast(Literal["escpos", "star"], commands),
                              name=t.text("name", ""),
                              connect_timeout=_seconds(t, "connect_timeout"),
                              status_timeout=_seconds(t, "status_timeout"),
-                             confirm_timeout=_seconds(t, "confirm_timeout"))
+                             stall_timeout=_seconds(t, "stall_timeout"),
+                             confirm_timeout=_seconds(t, "confirm_timeout"),
+                             job_timeout=_seconds(t, "job_timeout", 600))
     except ValueError as exc:
         t.fail(str(exc), "url")
 

@@ -159,24 +159,42 @@ PRINTER: dict[str, Key] = {
     "id": Key("the printer's id"),
     "name": Key("the name staff screens show", "the id"),
     "url": Key(
-        "where it is: `network://`, `usb://`, `serial://`, `file://` or `memory://` "
-        "(see the printers page)"
+        "where it is: `tcp://` (`network://` is the same), `usb://`, `serial://`, `file://`, "
+        "`cups://` or `memory://` (see the printers page)"
+    ),
+    "commands": Key(
+        '`"escpos"` (Epson ESC/POS, and printers emulating it, Star in ESC/POS mode '
+        'included) or `"star"` (Star\'s own command set: Star Line mode, StarPRNT, Star '
+        "Graphic mode)",
+        '`"escpos"`',
     ),
     "width": Key(
         "paper width in dots: `512` (80 mm paper at 180 dpi, e.g. Epson TM-T88) or "
-        "`576` (80 mm at 203 dpi, e.g. TM-T20, TM-m30)",
+        "`576` (80 mm at 203 dpi, e.g. TM-T20, TM-m30, Star TSP100/TSP650)",
         "`512`",
     ),
     "confirm": Key(
         '`"gs_r"`: ask the printer\'s state before sending and for a confirmation '
-        'after the cut; `"none"`: for a device that cannot answer, such as a device '
-        "file",
+        'after the cut (GS r on ESC/POS, ETB on Star); `"none"`: for a printer that '
+        "cannot answer (a device file and a CUPS queue never confirm whatever this says)",
         '`"gs_r"`',
     ),
     "connect_timeout": Key("seconds to wait for a connection (above 0, at most 60)", "`3`"),
     "status_timeout": Key("seconds to wait for a status answer (above 0, at most 60)", "`2`"),
+    "stall_timeout": Key(
+        "seconds a printer may take no data while a ticket is being sent before the ticket "
+        "is given up (a slow printer that keeps taking data is not; above 0, at most 60)",
+        "`5`",
+    ),
     "confirm_timeout": Key(
-        "seconds to wait for the confirmation after the cut (above 0, at most 60)", "`10`"
+        "seconds to wait for the confirmation once everything is sent, on top of what a "
+        "serial line needs to carry it (above 0, at most 60)",
+        "`10`",
+    ),
+    "job_timeout": Key(
+        "seconds one ticket may take in all, however slowly it moves (above 0, at most 600; "
+        "longer when a serial line needs more)",
+        "`120`",
     ),
 }
 

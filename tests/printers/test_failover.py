@@ -126,6 +126,6 @@ def test_jobs_can_be_run_by_the_printers_own_worker(job: bytes) -> None:
         handed.append(printer.config.id)
         return printer.print_job(data)
 
-    routed = print_with_failover(lambda width: job, printers, through_worker)
+    routed = print_with_failover(lambda config: job, printers, through_worker)
     assert routed.outcome is PrintOutcome.CONFIRMED
     assert handed == ["m1"]
