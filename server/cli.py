@@ -1,4 +1,4 @@
-"""The `madoguchi` command: init, serve, demo, backup, close-day, user, device."""
+"""The `madoguchi` command: init, serve, demo, backup, close-day, user, device, printer."""
 
 from gevent import monkey
 
@@ -21,6 +21,7 @@ from typing import Any  # noqa: E402
 import click  # noqa: E402
 
 from .auth import commands  # noqa: E402
+from .printer_command import printer as printer_command  # noqa: E402
 from .reports.commands import purge as purge_command  # noqa: E402
 from .settings import Settings, SettingsError, load_settings  # noqa: E402
 from .siteconfig import ConfigError, SiteConfig, default_sites_path, load_sites  # noqa: E402
@@ -48,6 +49,7 @@ def main(ctx: click.Context, settings_file: str | None, database: str | None) ->
 main.add_command(commands.user)
 main.add_command(commands.device)
 main.add_command(purge_command)
+main.add_command(printer_command)
 
 
 def initialise(settings: Settings, sites_file: str | None, renew_tokens: bool) -> tuple[
