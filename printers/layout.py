@@ -28,13 +28,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import qrcode  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw, ImageFont
 
 from .fonts import FontFace, TicketFonts, find_fonts, font_for_language
 from .model import WIDTHS, TicketSlip
+from .qr import qr_matrix
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 DESIGN_WIDTH = 576
@@ -181,7 +182,7 @@ def text_block(lines: list[str], font: Font, x: Callable[[float], float]) -> Blo
     def draw(canvas: ImageDraw.ImageDraw, top: int) -> None:
         for n, line in enumerate(lines):
             left = x(font.getlength(line))
-            canvas.text((left, top + n * pitch + up), line, font=font, fill=0, anchor="ls")
+            put_text(canvas, (left, top + n * pitch + up), line, font, "ls")
 
     return Block(pitch * (len(lines) - 1) + up + down, draw)
 
@@ -250,7 +251,7 @@ class TicketLayout:
         def draw(canvas: ImageDraw.ImageDraw, top: int) -> None:
             canvas.rectangle((right - width, top, right - 1, top + height - 1), fill=0)
             centre = (right - width / 2, top + height / 2)
-            canvas.text(centre, REISSUE_MARK, font=font, fill=255, anchor="mm")
+            put_text(canvas, centre, REISSUE_MARK, font, "mm", fill=255)
 
         return Block(height, draw), width
 
@@ -278,7 +279,7 @@ class TicketLayout:
         def draw(canvas: ImageDraw.ImageDraw, y: int) -> None:
             # Centre the ink of a shrunk number in the band kept for it.
             baseline = y + (height - (bottom - top)) // 2 - top
-            canvas.text((x, baseline), label, font=font, fill=0, anchor="ls")
+            put_text(canvas, (x, baseline), label, font, "ls")
 
         return Block(height, draw)
 
@@ -322,18 +323,41 @@ class TicketLayout:
             canvas.bitmap((qr_left, top), mask, fill=0)
             if caption:
                 bottom = top + height - round(s.caption * 0.12)
-                canvas.text(
-                    (column_left, bottom), QR_CAPTION, font=caption_font, fill=0, anchor="ls"
-                )
+                put_text(canvas, (column_left, bottom), QR_CAPTION, caption_font, "ls")
             for n, (label, value) in enumerate(rows):
                 room = column - label_font.getlength(label) - s.gap
                 value_font = widest_fitting(self.fonts.bold, value, s.value, s.value_min, room)
                 baseline = top + n * pitch + (pitch + round(s.value * 0.8)) // 2
-                canvas.text((column_left, baseline), label, font=label_font, fill=0, anchor="ls")
+                put_text(canvas, (column_left, baseline), label, label_font, "ls")
                 right = self.width - s.margin
-                canvas.text((right, baseline), value, font=value_font, fill=0, anchor="rs")
+                put_text(canvas, (right, baseline), value, value_font, "rs")
 
         return Block(height, draw)
+
+
+def put_text(
+    canvas: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    font: Font,
+    anchor: str,
+    fill: int = 0,
+) -> None:
+    """ImageDraw.text for one line, with the glyphs drawn once per text, font and sub-dot
+    position: labels, the site, the desk and most values are the same on every ticket, and
+    FreeType drawing them again was the largest part of a ticket's drawing."""
+    x, y = xy
+    start = (math.modf(x)[0], math.modf(y)[0])
+    mask, (dx, dy) = _glyphs(font, text, anchor, start, canvas.fontmode)
+    canvas.draw.draw_bitmap((int(x) + dx, int(y) + dy), mask, canvas.draw.draw_ink(fill))
+
+
+@lru_cache(maxsize=512)
+def _glyphs(
+    font: Font, text: str, anchor: str, start: tuple[float, float], mode: str
+) -> tuple[Any, tuple[int, int]]:
+    mask, offset = font.getmask2(text, mode, anchor=anchor, start=start)
+    return mask, (int(offset[0]), int(offset[1]))
 
 
 def gap(rows: int) -> Block:
@@ -400,13 +424,9 @@ def reference_ink(face: FontFace, label: str) -> float:
 def qr_mask(data: str) -> Image.Image:
     """The QR code without its quiet zone (the layout keeps that white), QR_MODULE_DOTS dots
     per module: a mask, 255 where a module is dark."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(data)
-    code.make(fit=True)
-    matrix: list[list[bool]] = code.get_matrix()
-    side = len(matrix)
-    cells = bytes(255 if dark else 0 for row in matrix for dark in row)
-    small = Image.frombytes("L", (side, side), cells)
+    matrix = qr_matrix(data)
+    side = matrix.shape[0]
+    small = Image.frombytes("L", (side, side), (matrix * 255).astype("uint8").tobytes())
     return small.resize((side * QR_MODULE_DOTS,) * 2, Image.Resampling.NEAREST)
 
 

@@ -292,3 +292,27 @@ def test_a_numbers_ink_is_measured_from_its_characters_as_from_the_whole_label(l
     misses = _load.cache_info().misses
     _load(str(bold.path), bold.index, REFERENCE_SIZE, False)
     assert _load.cache_info().misses == misses + 1  # the reference size was not kept
+
+
+def test_the_quick_qr_code_is_the_one_qrcode_makes_with_the_chosen_mask() -> None:
+    """printers/qr.py applies the eight masks with numpy: each must give qrcode's own code
+    for that mask, and the chosen one must score lowest by the standard's penalty."""
+    import numpy as np
+    import qrcode  # type: ignore[import-untyped]
+
+    from printers.qr import penalty, qr_matrix
+
+    for n in range(6):
+        url = f"https://madoguchi.example.jp/t/{n:04d}k3j9x{'q' * n}"
+        ours = qr_matrix(url)
+        scores = []
+        for mask in range(8):
+            code = qrcode.QRCode(
+                error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=mask
+            )
+            code.add_data(url)
+            code.make(fit=True)
+            theirs = np.array(code.get_matrix(), dtype=bool)
+            scores.append((penalty(theirs), mask, theirs))
+        best = min(scores, key=lambda entry: (entry[0], entry[1]))
+        assert (ours == best[2]).all()

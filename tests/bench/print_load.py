@@ -1,0 +1,168 @@
+"""Bench phases of printed tickets against the real server (used by tests/bench/printing.py).
+
+A site of its own, PRINT_LOAD_SITE, has KIOSKS kiosks, each printing on its own fake network
+printer (tests/fakes/fake_printer.py) that prints and confirms as soon as the job is in
+(the printer itself costs nothing), and COUNTERS counters with consoles. Phases:
+
+- printed_issue: the kiosks issue back to back for `seconds`; each issue is answered at once
+  and printed in the background, so the figure is tickets printed (confirmed) a second and
+  the server's CPU per printed ticket (all its threads), from psutil.
+- print_during_calls: the server benchmark's call phase (20 counters calling about 20 times
+  a second, each call pushed to the displays; tests/bench/server_load.py) while the kiosks
+  issue printed tickets at `print_rate` a second in all; run once without printing first,
+  so call -> display is compared in one run.
+- memory: the server's resident memory before and after `memory_tickets` printed tickets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from contextlib import ExitStack
+from typing import Any
+
+import psutil
+
+from tests.bench.server_load import Client, call_phase, pct, spread
+from tests.fakes.fake_printer import FakePrinter
+
+PRINT_LOAD_SITE = "bprintload"
+KIOSKS = 20
+COUNTERS = 20
+
+
+def site_block(ids: list[str], printer_urls: list[str]) -> str:
+    """The print-load site: a kiosk per printer, counters and consoles, one display."""
+    site = PRINT_LOAD_SITE
+    text = [f'\n[[sites]]\nid = "{site}"\nname = "ベンチマーク会場 印刷"\nward = "北区"\n'
+            f'services = {json.dumps(ids)}\nareas = ["main"]\n']
+    for n in range(1, COUNTERS + 1):
+        text.append(f'\n[[sites.counters]]\nid = "{site}-c{n}"\nname = "窓口{n}"\n'
+                    f'number = {n}\nservices = {json.dumps(ids)}\n')
+    for n, url in enumerate(printer_urls, 1):
+        text.append(f'\n[[sites.printers]]\nid = "{site}-p{n}"\nname = "プリンター{n}"\n'
+                    f'url = "{url}"\n')
+        text.append(f'\n[[sites.devices]]\nid = "{site}-kiosk{n}"\nrole = "kiosk"\n'
+                    f'name = "発券機{n}"\ntoken = "token-{site}-kiosk{n}"\n'
+                    f'printers = ["{site}-p{n}"]\n')
+    text.append(f'\n[[sites.devices]]\nid = "{site}-display"\nrole = "display"\n'
+                f'name = "表示盤"\ntoken = "token-{site}-display"\narea = "main"\n')
+    for n in range(1, COUNTERS + 1):
+        text.append(f'\n[[sites.devices]]\nid = "{site}-staff{n}"\nrole = "staff"\n'
+                    f'name = "相談員{n}"\ntoken = "token-{site}-staff{n}"\n'
+                    f'counter = "{site}-c{n}"\n')
+    return "".join(text)
+
+
+def start_printers(stack: ExitStack) -> list[FakePrinter]:
+    return [stack.enter_context(FakePrinter()) for _ in range(KIOSKS)]
+
+
+def printed(printers: list[FakePrinter]) -> int:
+    return sum(printer.cut_count for printer in printers)
+
+
+def wait_printed(printers: list[FakePrinter], count: int, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while printed(printers) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return printed(printers)
+
+
+def _kiosk(port: int, n: int, desks: list[str], end: float, pause: float,
+           issued: list[int]) -> None:
+    client = Client(port, f"token-{PRINT_LOAD_SITE}-kiosk{n}")
+    count = 0
+    try:
+        while time.monotonic() < end:
+            started = time.monotonic()
+            status, _, _, _ = client.post(f"/api/sites/{PRINT_LOAD_SITE}/tickets",
+                                          {"services": [desks[(n + count) % len(desks)]]})
+            if status == 201:
+                count += 1
+            elif status == 0:
+                time.sleep(0.05)
+            if pause:
+                time.sleep(max(0.0, pause - (time.monotonic() - started)))
+    finally:
+        client.close()
+        issued.append(count)
+
+
+def run_kiosks(port: int, desks: list[str], seconds: float, rate: float | None) -> list[int]:
+    """KIOSKS kiosk threads issuing for `seconds`, back to back or `rate` a second in all."""
+    end = time.monotonic() + seconds
+    pause = KIOSKS / rate if rate else 0.0
+    issued: list[int] = []
+    threads = [threading.Thread(target=_kiosk, args=(port, n, desks, end, pause, issued))
+               for n in range(1, KIOSKS + 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    return issued
+
+
+def printed_issue_phase(port: int, pid: int, desks: list[str], printers: list[FakePrinter],
+                        seconds: float) -> dict[str, Any]:
+    server = psutil.Process(pid)
+    before_printed = printed(printers)
+    cpu = server.cpu_times()
+    started = time.monotonic()
+    issued = sum(run_kiosks(port, desks, seconds, None))
+    done = wait_printed(printers, before_printed + issued)
+    elapsed = time.monotonic() - started
+    after = server.cpu_times()
+    used = (after.user - cpu.user) + (after.system - cpu.system)
+    count = done - before_printed
+    return {"seconds": seconds, "issued": issued, "printed": count,
+            "printed_per_s": round(count / elapsed, 1),
+            "server_cpu_s": round(used, 2),
+            "server_cpu_ms_per_printed_ticket": round(used / max(count, 1) * 1000, 2)}
+
+
+def print_during_calls_phase(args: argparse.Namespace, port: int, pid: int, desks: list[str],
+                             printers: list[FakePrinter]) -> dict[str, Any]:
+    """The call phase alone, then again with the kiosks printing `args.print_rate` a second."""
+    quiet = call_phase(args, port, pid)
+    before = printed(printers)
+    issued: list[int] = []
+    kiosks = threading.Thread(
+        target=lambda: issued.extend(run_kiosks(port, desks, args.seconds + 2, args.print_rate)))
+    kiosks.start()
+    time.sleep(1.0)  # the printing is under way before the calls are measured
+    busy = call_phase(args, port, pid)
+    kiosks.join()
+    count = wait_printed(printers, before + sum(issued)) - before
+    figures = {}
+    for name, phase in (("without_printing", quiet), ("with_printing", busy)):
+        deltas = phase["deltas"]
+        figures[name] = {"call_to_display_p50_ms": pct(deltas, 50),
+                         "call_to_display_p99_ms": pct(deltas, 99),
+                         "calls_per_s": round(len(phase["calls"]) / args.seconds, 1),
+                         "call_to_display_ms": spread(deltas)}
+    p99 = [figures[n]["call_to_display_p99_ms"] for n in ("without_printing", "with_printing")]
+    return {**figures, "printed": count, "print_rate_asked_per_s": args.print_rate,
+            "p99_difference_ms": round(p99[1] - p99[0], 2) if None not in p99 else None}
+
+
+def memory_phase(port: int, pid: int, desks: list[str], printers: list[FakePrinter],
+                 tickets: int) -> dict[str, Any]:
+    server = psutil.Process(pid)
+    rss = [server.memory_info().rss]
+    before = printed(printers)
+    for _ in range(3):
+        run_kiosks_count(port, desks, printers, tickets // 3)
+        rss.append(server.memory_info().rss)
+    return {"printed": printed(printers) - before,
+            "rss_mb": [round(value / 2**20, 1) for value in rss]}
+
+
+def run_kiosks_count(port: int, desks: list[str], printers: list[FakePrinter],
+                     count: int) -> None:
+    target = printed(printers) + count
+    while printed(printers) < target:
+        run_kiosks(port, desks, 1.0, None)
+    wait_printed(printers, target)
