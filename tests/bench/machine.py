@@ -27,6 +27,9 @@ from tests.bench.server_load import spread
 PERIOD = 0.05  # seconds between syncs: 20 a second, next to the server's 60-130 commits
 STALL_MS = 50.0  # a sync this slow alone uses up a latency target
 STALLS = f"over_{STALL_MS:.0f}_ms"  # the figure that counts them, in each phase
+# The CPU probe on this machine when it is quiet (56-60 ms seen): CPU figures are scaled to it
+# ("at the reference speed") as figure x REFERENCE_PROBE_MS / probe.
+REFERENCE_PROBE_MS = 60.0
 
 
 class DiskProbe:

@@ -2,8 +2,9 @@
 
 A site of its own, PRINT_LOAD_SITE, has KIOSKS kiosks, each printing on its own fake network
 printer (tests/fakes/fake_printer.py) that prints and confirms as soon as the job is in
-(the printer itself costs nothing), and COUNTERS counters with consoles. Phases:
+(the printer itself costs nothing). Phases:
 
+- unprinted_issue: the baseline, the same kiosks at a twin site whose kiosks print nothing.
 - printed_issue: the kiosks issue back to back for `seconds`; each issue is answered at once
   and printed in the background, so the figure is tickets printed (confirmed) a second and
   the server's CPU per printed ticket (all its threads), from psutil.
@@ -29,30 +30,28 @@ from tests.bench.server_load import Client, call_phase, pct, spread
 from tests.fakes.fake_printer import FakePrinter
 
 PRINT_LOAD_SITE = "bprintload"
+NO_PRINT_SITE = "bnoprint"  # the same kiosks, printing nothing: the baseline
 KIOSKS = 20
-COUNTERS = 20
 
 
 def site_block(ids: list[str], printer_urls: list[str]) -> str:
-    """The print-load site: a kiosk per printer, counters and consoles, one display."""
-    site = PRINT_LOAD_SITE
-    text = [f'\n[[sites]]\nid = "{site}"\nname = "ベンチマーク会場 印刷"\nward = "北区"\n'
-            f'services = {json.dumps(ids)}\nareas = ["main"]\n']
-    for n in range(1, COUNTERS + 1):
-        text.append(f'\n[[sites.counters]]\nid = "{site}-c{n}"\nname = "窓口{n}"\n'
-                    f'number = {n}\nservices = {json.dumps(ids)}\n')
-    for n, url in enumerate(printer_urls, 1):
-        text.append(f'\n[[sites.printers]]\nid = "{site}-p{n}"\nname = "プリンター{n}"\n'
-                    f'url = "{url}"\n')
-        text.append(f'\n[[sites.devices]]\nid = "{site}-kiosk{n}"\nrole = "kiosk"\n'
-                    f'name = "発券機{n}"\ntoken = "token-{site}-kiosk{n}"\n'
-                    f'printers = ["{site}-p{n}"]\n')
-    text.append(f'\n[[sites.devices]]\nid = "{site}-display"\nrole = "display"\n'
-                f'name = "表示盤"\ntoken = "token-{site}-display"\narea = "main"\n')
-    for n in range(1, COUNTERS + 1):
-        text.append(f'\n[[sites.devices]]\nid = "{site}-staff{n}"\nrole = "staff"\n'
-                    f'name = "相談員{n}"\ntoken = "token-{site}-staff{n}"\n'
-                    f'counter = "{site}-c{n}"\n')
+    """The print-load site (a kiosk per printer) and its baseline twin (kiosks without
+    printers), each with one counter and one display."""
+    text = []
+    for site, urls in ((PRINT_LOAD_SITE, printer_urls), (NO_PRINT_SITE, [""] * KIOSKS)):
+        text.append(f'\n[[sites]]\nid = "{site}"\nname = "ベンチマーク会場 {site}"\n'
+                    f'ward = "北区"\nservices = {json.dumps(ids)}\nareas = ["main"]\n'
+                    f'\n[[sites.counters]]\nid = "{site}-c1"\nname = "窓口1"\nnumber = 1\n'
+                    f'services = {json.dumps(ids)}\n')
+        for n, url in enumerate(urls, 1):
+            printers = f'printers = ["{site}-p{n}"]\n' if url else ""
+            if url:
+                text.append(f'\n[[sites.printers]]\nid = "{site}-p{n}"\n'
+                            f'name = "プリンター{n}"\nurl = "{url}"\n')
+            text.append(f'\n[[sites.devices]]\nid = "{site}-kiosk{n}"\nrole = "kiosk"\n'
+                        f'name = "発券機{n}"\ntoken = "token-{site}-kiosk{n}"\n{printers}')
+        text.append(f'\n[[sites.devices]]\nid = "{site}-display"\nrole = "display"\n'
+                    f'name = "表示盤"\ntoken = "token-{site}-display"\narea = "main"\n')
     return "".join(text)
 
 
@@ -72,13 +71,13 @@ def wait_printed(printers: list[FakePrinter], count: int, timeout: float = 60) -
 
 
 def _kiosk(port: int, n: int, desks: list[str], end: float, pause: float,
-           issued: list[int]) -> None:
-    client = Client(port, f"token-{PRINT_LOAD_SITE}-kiosk{n}")
+           issued: list[int], site: str) -> None:
+    client = Client(port, f"token-{site}-kiosk{n}")
     count = 0
     try:
         while time.monotonic() < end:
             started = time.monotonic()
-            status, _, _, _ = client.post(f"/api/sites/{PRINT_LOAD_SITE}/tickets",
+            status, _, _, _ = client.post(f"/api/sites/{site}/tickets",
                                           {"services": [desks[(n + count) % len(desks)]]})
             if status == 201:
                 count += 1
@@ -91,18 +90,32 @@ def _kiosk(port: int, n: int, desks: list[str], end: float, pause: float,
         issued.append(count)
 
 
-def run_kiosks(port: int, desks: list[str], seconds: float, rate: float | None) -> list[int]:
+def run_kiosks(port: int, desks: list[str], seconds: float, rate: float | None,
+               site: str = PRINT_LOAD_SITE) -> list[int]:
     """KIOSKS kiosk threads issuing for `seconds`, back to back or `rate` a second in all."""
     end = time.monotonic() + seconds
     pause = KIOSKS / rate if rate else 0.0
     issued: list[int] = []
-    threads = [threading.Thread(target=_kiosk, args=(port, n, desks, end, pause, issued))
+    threads = [threading.Thread(target=_kiosk, args=(port, n, desks, end, pause, issued, site))
                for n in range(1, KIOSKS + 1)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=seconds + 60)
     return issued
+
+
+def unprinted_issue_phase(port: int, pid: int, desks: list[str], seconds: float
+                          ) -> dict[str, Any]:
+    """The baseline: the same 20 kiosks issuing back to back at a site that prints nothing."""
+    server = psutil.Process(pid)
+    cpu = server.cpu_times()
+    issued = sum(run_kiosks(port, desks, seconds, None, NO_PRINT_SITE))
+    after = server.cpu_times()
+    used = (after.user - cpu.user) + (after.system - cpu.system)
+    return {"seconds": seconds, "issued": issued, "issued_per_s": round(issued / seconds, 1),
+            "server_cpu_s": round(used, 2),
+            "server_cpu_ms_per_ticket": round(used / max(issued, 1) * 1000, 2)}
 
 
 def printed_issue_phase(port: int, pid: int, desks: list[str], printers: list[FakePrinter],
