@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import gevent
@@ -20,13 +21,14 @@ from printers.device import TicketPrinter, make_printer
 from printers.encode import ticket_job
 from printers.fonts import TicketFonts, find_fonts
 from printers.layout import warm_up
-from printers.model import PrinterConfig, PrinterStatus, PrintOutcome, TicketSlip
+from printers.model import PrinterConfig, PrinterState, PrinterStatus, PrintOutcome, TicketSlip
 from printers.router import RoutedPrint, print_with_failover
 from printers.worker import PrinterWorker, run_on_workers
 
 from .domain.estimate import Estimate
 from .domain.model import Ticket
 from .presenters import people_ahead
+from .printer_events import LastOutcome, PrinterEvent, PrinterEvents
 from .siteconfig import SiteConfig
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ class PrintService:
         self.kiosk_printers = {d.id: d.printers for d in config.devices if d.printers}
         self.printers: dict[str, TicketPrinter] = {}
         self.workers: dict[str, PrinterWorker] = {}
+        self.events = PrinterEvents()
+        self.events.subscribe(self._tell_staff)
         self.fonts: TicketFonts | None = None
 
     def start(self) -> None:
@@ -111,13 +115,30 @@ class PrintService:
         return [self.view(pid) for pid, site in self.site_of.items() if site == site_id]
 
     def view(self, printer_id: str) -> dict[str, Any]:
+        """A printer as staff screens and the admin page show it: its state, whether it can
+        confirm what it prints (mode "confirmed") or only send (a device file, CUPS: "sent"),
+        the last ticket's outcome, and whether it needs a person (fault)."""
         config = self.configs[printer_id]
         status = self.workers[printer_id].status if printer_id in self.workers else None
         state = status.state if status is not None else None
+        last = self.events.last.get(printer_id)
         return {"id": printer_id, "name": config.name or printer_id,
                 "state": state.value if state else "unknown",
                 "label": state.label_ja if state else "状態不明",
-                "detail": status.detail if status else ""}
+                "detail": status.detail if status else "",
+                "mode": "confirmed" if config.reads_back else "sent",
+                "connection": config.scheme, "commands": config.dialect,
+                "last": last.as_dict() if last else None,
+                "fault": self._fault(printer_id)}
+
+    def _fault(self, printer_id: str) -> bool:
+        status = self.workers[printer_id].status if printer_id in self.workers else None
+        last = self.events.last.get(printer_id)
+        # A printer that cannot answer (a device file) is always "unknown": no fault in that.
+        silent = status is not None and status.state is PrinterState.UNKNOWN \
+            and not self.configs[printer_id].reads_back
+        return (status is not None and not status.state.printable and not silent) or (
+            last is not None and not last.expected)
 
     # ---- printing ---------------------------------------------------------------------------
 
@@ -165,6 +186,13 @@ class PrintService:
         self._finish(request, routed)
         return routed
 
+    def _label(self, request: PrintRequest) -> str:
+        try:
+            label: str = self.services.engine.queue(request.site_id).ticket(request.ticket_id).label
+        except Exception:  # a ticket of a day already closed: the id still says which
+            return str(request.ticket_id)
+        return label
+
     def _slip(self, request: PrintRequest) -> TicketSlip:
         engine = self.services.engine
         queue = engine.queue(request.site_id)
@@ -207,7 +235,9 @@ class PrintService:
         # ticket has "sent" it, and the kiosk keeps the number on screen.
         confirmed = routed is not None and routed.outcome is PrintOutcome.CONFIRMED
         state = "failed" if failed else "printed" if confirmed else "sent"
-        message = {"ticket": request.ticket_id, "state": state,
+        label = self._label(request)
+        late = self._outcomes(request, routed, label) if routed is not None else False
+        message = {"ticket": request.ticket_id, "state": state, "label": label, "late": late,
                    "outcome": outcome, "printer": printer, "reissue": request.reissue}
         self.socketio.emit("print", message, to=f"public:{request.site_id}")
         self.socketio.emit("print", message, to=f"staff:{request.site_id}")
@@ -217,8 +247,33 @@ class PrintService:
             log.exception("could not log the print outcome of ticket %s", request.ticket_id)
 
     def _status(self, printer_id: str, status: PrinterStatus) -> None:
-        """A worker saw its printer change state: tell the staff screens of its site."""
+        """A worker saw its printer change state."""
         site_id = self.site_of.get(printer_id)
         if site_id is not None:
-            self.socketio.emit("printer", self.view(printer_id), to=f"staff:{site_id}")
+            fault = self._fault(printer_id)
+            self.events.publish(PrinterEvent("state", site_id, printer_id, self.view(printer_id),
+                                             fault, was_fault=not fault))
 
+    def _outcomes(self, request: PrintRequest, routed: RoutedPrint, label: str) -> bool:
+        """Note each attempt's outcome per printer and publish it; True when some of the
+        ticket may still come out although nobody confirmed it."""
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        late = False
+        for attempt in routed.attempts:
+            maybe = attempt.outcome.printed_maybe and attempt.outcome is not PrintOutcome.CONFIRMED
+            late = late or (maybe and not attempt.expected)
+            was_fault = self._fault(attempt.printer_id)
+            self.events.last[attempt.printer_id] = LastOutcome(
+                attempt.outcome.value, request.ticket_id, label, at, attempt.detail,
+                attempt.expected, maybe and not attempt.expected)
+            self.events.publish(PrinterEvent(
+                "outcome", request.site_id, attempt.printer_id, self.view(attempt.printer_id),
+                self._fault(attempt.printer_id), was_fault,
+                self.events.last[attempt.printer_id]))
+        return late
+
+    def _tell_staff(self, event: PrinterEvent) -> None:
+        """The staff screens hear of every change of state, and of outcomes that make or
+        end a fault."""
+        if event.kind == "state" or event.fault or event.was_fault:
+            self.socketio.emit("printer", event.view, to=f"staff:{event.site_id}")

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.fake_printer import FakePrinter
+from tests.fakes.fake_file import FakeFilePrinter
+from tests.fakes.fake_printer import FakeDevice, FakePrinter
 from tests.harness import ServerProcess, site_file, token
 from tests.realtime.clients import RecordingClient
 
@@ -28,6 +29,7 @@ PRINTER_SITES: dict[str, list[dict[str, Any]]] = {
     "pretry": [{}],
     "preprint": [{}, {}],
     "pstate": [{}],
+    "pfile": [{"kind": "file"}],  # a device file: nothing comes back
 }
 # Short enough that a printer that never confirms costs a test about a second.
 TIMEOUTS = "connect_timeout = 1.0\nstatus_timeout = 0.5\nconfirm_timeout = 1.5\n"
@@ -41,7 +43,7 @@ def printers_toml(site: str, urls: list[str]) -> str:
     )
 
 
-def printing_site_file(fakes: dict[str, list[FakePrinter]]) -> str:
+def printing_site_file(fakes: dict[str, list[Any]]) -> str:
     """The harness's test sites, each kiosk printing on its own fakes in order."""
     text = site_file(
         list(fakes),
@@ -59,14 +61,22 @@ def printing_site_file(fakes: dict[str, list[FakePrinter]]) -> str:
 @dataclass
 class PrintingServer:
     server: ServerProcess
-    fakes: dict[str, list[FakePrinter]]
+    fakes: dict[str, list[Any]]
 
 
 @pytest.fixture(scope="session")
 def printing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrintingServer]:
     with ExitStack() as stack:
+        devices = Path(tmp_path_factory.mktemp("devices"))
+
+        def fake(site: str, options: dict[str, Any]) -> FakeDevice:
+            if options.get("kind") == "file":
+                (devices / site).mkdir()
+                return stack.enter_context(FakeFilePrinter(devices / site))
+            return stack.enter_context(FakePrinter(**options))
+
         fakes = {
-            site: [stack.enter_context(FakePrinter(**options)) for options in printers]
+            site: [fake(site, options) for options in printers]
             for site, printers in PRINTER_SITES.items()
         }
         workdir = Path(tmp_path_factory.mktemp("printing"))

@@ -46,6 +46,8 @@ def test_a_ready_printer_prints_the_ticket_once_with_a_qr_code_of_its_phone_page
     assert pushed == {
         "ticket": ticket["id"],
         "state": "printed",
+        "label": ticket["label"],
+        "late": False,
         "outcome": "confirmed",
         "printer": "pready-p1",
         "reissue": False,
@@ -162,6 +164,8 @@ def test_a_jammed_job_the_printer_keeps_is_neither_resent_nor_failed_over_and_pr
         "stuck_held",
         "pheld-p1",
     )
+    # It may still come out, and the kiosk and staff are told for whom.
+    assert (pushed["late"], pushed["label"]) == (True, ticket["label"])
     held.load_paper()
     assert held.wait_for_jobs(1)
     assert held.wait_idle() and spare.wait_idle()
@@ -191,3 +195,25 @@ def test_a_retried_issue_request_gets_the_same_ticket_and_prints_nothing_more(
     assert len(fake.jobs) == 2
     assert [m["ticket"] for m in kiosk.got("print")] == [ticket["id"], later["id"]]
     assert len(journey(server, ticket["id"], "printed")) == 1
+
+
+def test_a_device_file_printer_sends_never_confirms_and_staff_see_its_mode(
+    printing: PrintingServer, watch: Any, tmp_path: Path
+) -> None:
+    server, [fake] = printing.server, printing.fakes["pfile"]
+    kiosk, staff = watch(server, "pfile", "kiosk"), watch(server, "pfile", "staff1")
+    [listed] = staff.snapshots()[0]["printers"]
+    assert (listed["mode"], listed["connection"], listed["fault"]) == ("sent", "file", False)
+
+    ticket = issue(server, "pfile")
+
+    pushed = kiosk.wait_for_print(ticket["id"])
+    # Never "printed" (the kiosk would say "take your ticket"): "sent".
+    assert (pushed["state"], pushed["outcome"], pushed["late"]) == (
+        "sent",
+        "sent_unconfirmed",
+        False,
+    )
+    assert fake.wait_for_jobs(1)
+    image = decoded(fake.jobs[-1], tmp_path)
+    assert same_pixels(render_ticket(slip_of(ticket), 512), image)

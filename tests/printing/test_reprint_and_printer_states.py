@@ -31,6 +31,8 @@ def test_staff_reprint_prints_the_same_ticket_marked_reissued_on_the_chosen_prin
     assert staff.got("print")[1] == {
         "ticket": ticket["id"],
         "state": "printed",
+        "label": ticket["label"],
+        "late": False,
         "outcome": "confirmed",
         "printer": "preprint-p2",
         "reissue": True,
@@ -100,8 +102,11 @@ def test_staff_see_a_printer_run_out_of_paper_and_come_back(
     first = server.issue("pstate", ["job"]).body
     staff.wait_for(lambda c: any(m["state"] == "paper_out" for m in c.got("printer")))
     out = [m for m in staff.got("printer") if m["state"] == "paper_out"][-1]
-    assert set(out) == {"id", "name", "state", "label", "detail"}
+    assert set(out) == {"id", "name", "state", "label", "detail", "mode", "connection",
+                        "commands", "last", "fault"}  # fmt: skip
     assert (out["id"], out["name"], out["label"]) == ("pstate-p1", "発券機プリンター1", "用紙切れ")
+    assert (out["mode"], out["connection"], out["commands"], out["fault"]) == (
+        "confirmed", "tcp", "escpos", True)
     assert staff.wait_for_print(first["id"])["state"] == "failed"
     snapshot = server.request("GET", "/api/sites/pstate/snapshot", token("pstate", "staff1"))
     assert [p["state"] for p in snapshot.body["printers"]] == ["paper_out"]
@@ -109,8 +114,9 @@ def test_staff_see_a_printer_run_out_of_paper_and_come_back(
     fake.load_paper()
     second = server.issue("pstate", ["job"]).body  # the next ticket finds the paper back
     assert staff.wait_for_print(second["id"])["state"] == "printed"
-    assert staff.got("printer")[-1]["state"] == "ready"
-    assert staff.got("printer")[-1]["label"] == "印刷できます"
+    back = staff.got("printer")[-1]
+    assert (back["state"], back["label"], back["fault"]) == ("ready", "印刷できます", False)
+    assert (back["last"]["outcome"], back["last"]["label"]) == ("confirmed", second["label"])
     snapshot = server.request("GET", "/api/sites/pstate/snapshot", token("pstate", "staff1"))
     assert [p["state"] for p in snapshot.body["printers"]] == ["ready"]
     assert kiosk.got("printer") == []  # printer states are for staff screens
