@@ -65,6 +65,14 @@ def site_file(table: str) -> str:
     return _table(("key", "meaning", "when left out"), rows)
 
 
+def errors() -> str:
+    """Every error code of the catalogue (server/refusals.py): status, meaning, Japanese."""
+    from server.refusals import entries
+
+    rows = [(f"`{e.code}`", str(e.status or "other"), e.english, e.japanese) for e in entries()]
+    return _table(("code", "status", "meaning", "on the pages"), rows)
+
+
 def transitions() -> str:
     """The ticket states and where each may go (server/domain/model.py)."""
     from server.domain.model import TRANSITIONS, TicketStatus

@@ -27,7 +27,7 @@ from .auth.routes import bp as auth_bp
 from .auth.secret import load_or_create, secret_key_path
 from .auth.service import AuthService
 from .domain.clock import Clock, SimulatedClock, SystemClock
-from .domain.errors import QueueError
+from .domain.errors import Refusal
 from .domain.model import Site
 from .engine import Engine
 from .forecasting import Forecasting
@@ -205,7 +205,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     app.add_url_rule("/api/openapi.json", "openapi",
                      lambda: jsonify(openapi_document()))
     app.register_blueprint(api_reference_bp, url_prefix="/api")
-    app.register_error_handler(QueueError, error_response)
+    app.register_error_handler(Refusal, error_response)
     app.register_error_handler(HTTPException, http_error_response)
     register_socket_handlers(socketio, services)
     app.register_blueprint(phone_bp)

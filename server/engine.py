@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine as SqlEngine
 
 from .domain.clock import Clock, JumpWatch, SimulatedClock
-from .domain.errors import Invalid, QueueError, Unavailable, unknown_site
+from .domain.errors import Invalid, Refusal, Unavailable, unknown_site
 from .domain.events import Event
 from .domain.model import Site
 from .domain.site_queue import SiteQueue, snapshot_ticket
@@ -221,7 +221,7 @@ class Engine:
         if inflight is not None:
             try:
                 inflight.get()
-            except QueueError:
+            except Refusal:
                 return None  # the first attempt failed: this one runs afresh
         # Only keys are kept in memory (answers can be large): a repeat reads its answer back.
         record = None

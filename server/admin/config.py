@@ -15,11 +15,12 @@ from flask import Response, current_app, flash, redirect, request, url_for
 
 from kiosk.views import DEFAULT_LANGUAGE, languages
 
-from ..api.endpoints import STATUS_BY_KIND, Denied
+from ..api.endpoints import Denied
 from ..api.validation import Schema, validate
 from ..auth import audit as auditing
 from ..auth import web
-from ..domain.errors import Invalid, QueueError
+from ..domain.errors import Invalid, Refusal
+from ..refusals import status_of
 from ..siteedit import changes
 from ..siteedit.api import COUNTER_BODY, PRINTER_BODY, SERVICE_BODY, configuration_view
 from ..siteedit.changes import Change
@@ -50,7 +51,7 @@ def site_page(site_id: str) -> Response:
     editor = _editor()
     try:
         view = configuration_view(editor.parts(site_id), editor)
-    except QueueError as exc:
+    except Refusal as exc:
         flash(config_japanese(exc), "error")
         return redirect(url_for(".index"), 303)  # type: ignore[return-value]
     services = current_app.extensions["madoguchi"]
@@ -75,8 +76,8 @@ def _change(site_id: str, make: Callable[[ConfigEditor], Change], done: str) -> 
         audit.action, audit.target = change.action, change.target
         audit.detail.update(change.detail)
         editor.apply(change.edit, person, audit)
-    except QueueError as exc:
-        audit.finish(STATUS_BY_KIND.get(exc.kind, 409), exc.code)
+    except Refusal as exc:
+        audit.finish(status_of(exc), exc.code)
         flash(config_japanese(exc), "error")
     else:
         audit.finish(200)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..auth.strength import REASONS
-from ..domain.errors import QueueError
+from ..domain.errors import Refusal
+from ..refusals import in_japanese
 
 ROLE_NAMES = {
     "staff": "職員",
@@ -26,50 +26,8 @@ FIELD_HINTS = {
     "code": "コードを入力してください。",
 }
 
-ERRORS = {
-    "invalid_credentials": "ユーザー名またはパスワードが違います。",
-    "too_many_attempts": "ログインの失敗が続きました。{retry_after}秒ほど待ってから、"
-    "もう一度お試しください。",
-    "too_many_attempts.account_address": "この端末から、このユーザー名でのログインの失敗が"
-    "続きました。{retry_after}秒たってから、ユーザー名とパスワードを確かめて、もう一度お試し"
-    "ください（ほかの端末からのログインには影響しません）。",
-    "too_many_attempts.address": "この端末からのログインの失敗が続いたため、{retry_after}秒間"
-    "この端末からはログインできません。時間をおいてから、もう一度お試しください。",
-    "too_many_attempts.account": "このアカウントには、いくつもの場所から誤ったパスワードが"
-    "送られたため、安全のため{retry_after}秒間ロックしています。急ぐときは、システム管理者に"
-    "ロックの解除を頼んでください（管理ページの「ロック解除」）。",
-    "csrf_failed": "画面の有効期限が切れました。ページを読み込み直してから、"
-    "もう一度お試しください。",
-    "session_expired": "ログインの有効期限が切れました。もう一度ログインしてください。",
-    "forbidden_role": "この操作はシステム管理者だけができます。",
-    "forbidden_site": "ほかの会場のものは扱えません。",
-    "account_exists": "このユーザー名はすでに使われています。",
-    "unknown_account": "そのアカウントはありません。",
-    "weak_password": "パスワードは8文字以上にしてください。",
-    "unknown_pairing": "このコードで待っている端末はありません"
-    "（入力の誤りか、使用済みのコードです）。",
-    "pairing_expired": "このコードは有効期限が切れています。"
-    "端末に新しいコードを表示させてください。",
-    "unknown_site": "その会場はありません。",
-    "unknown_counter": "その会場にその窓口はありません。",
-    "unknown_device": "その端末はありません。",
-    "device_revoked": "その端末はすでに無効になっています。",
-    "unknown_service": "その会場にその用件はありません。",
-    "unknown_printer": "その会場にそのプリンターはありません。",
-    "service_has_live_tickets": "この用件の番号札がまだ使われています（{tickets}枚）。"
-    "呼出・対応が終わってから削除してください。",
-    "service_served_by_counter": "窓口「{counter}」がこの用件を受け持っています。"
-    "先にその窓口の受け持ちから外してください。",
-    "counter_in_use": "窓口「{counter}」は対応中です。対応が終わってから変更してください。",
-    "counter_has_devices": "端末「{device}」がこの窓口に割り当てられています。"
-    "先に端末を別の窓口か区域に移してください。",
-    "numbers_in_use": "番号「{label}」がほかの用件でまだ使われています。"
-    "別の番号の範囲にするか、その番号の対応が終わってから変更してください。",
-    "printer_in_use": "発券機がこのプリンター（{printer}）で印刷しています。"
-    "先に発券機のプリンターを変えてください。",
-    "device_has_printers": "この発券機にはこの会場のプリンターが割り当てられています。"
-    "先にプリンターを外してから、ほかの会場へ移してください。",
-}
+# On the admin page a refused role is always one of the administrator's own operations.
+ADMIN_WORDING = {"forbidden_role": "この操作はシステム管理者だけができます。"}
 
 # The site configuration forms (admin/site.html): what each field must be.
 CONFIG_FIELD_HINTS = {
@@ -94,20 +52,12 @@ CONFIG_FIELD_HINTS = {
 }
 
 
-def japanese(exc: QueueError) -> str:
-    """What went wrong, for a person."""
-    if exc.code == "invalid_field":
-        field = str(exc.details.get("field", "")).removeprefix("body.")
-        return FIELD_HINTS.get(field, "入力内容を確認してください。")
-    if exc.code == "weak_password" and exc.details.get("reason") in REASONS:
-        return REASONS[str(exc.details["reason"])][0]
-    text = ERRORS.get(f"{exc.code}.{exc.details.get('lock')}") or ERRORS.get(exc.code)
-    if text is None:
-        return f"操作できませんでした（{exc.code}）：{exc.message}"
-    return text.format(**{k: v for k, v in exc.details.items()})
+def japanese(exc: Refusal) -> str:
+    """What went wrong, for a person on the admin page."""
+    return ADMIN_WORDING.get(exc.code) or in_japanese(exc, FIELD_HINTS)
 
 
-def config_japanese(exc: QueueError) -> str:
+def config_japanese(exc: Refusal) -> str:
     """What went wrong with a site configuration form; a refused value also says the rule
     it broke, as the site file's reader words it (for the ward's IT staff)."""
     if exc.code not in ("invalid_field", "unknown_field"):

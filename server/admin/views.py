@@ -25,15 +25,16 @@ from flask import (
     url_for,
 )
 
-from ..api.endpoints import STATUS_BY_KIND, Denied
+from ..api.endpoints import Denied
 from ..auth import audit as auditing
 from ..auth import web
 from ..auth.accounts import account_view, checked_fields
 from ..auth.audit import RequestAudit
 from ..auth.errors import SessionEnded
 from ..auth.service import AuthService, device_to_pair
-from ..domain.errors import Invalid, QueueError
+from ..domain.errors import Invalid, Refusal
 from ..headers import content_security_policy
+from ..refusals import status_of
 from ..store import audit as audit_store
 from ..store.devices import Device
 from .messages import ORGANISATION_NAMES, ROLE_NAMES, japanese
@@ -122,11 +123,11 @@ def login() -> Response:
             request.form.get("password", ""),
             auditing.client_address(),
         )
-    except QueueError as exc:
+    except Refusal as exc:
         flash(japanese(exc), "error")
         return _page(
             "admin/login.html",
-            STATUS_BY_KIND.get(exc.kind, 409),
+            status_of(exc),
             username=request.form.get("username", "")[:64],
         )
     session.clear()
@@ -157,8 +158,8 @@ def _act(action: str, roles: tuple[str, ...], change: Callable[[RequestAudit], s
         if person.role not in roles:
             raise Denied("Only an administrator may do this.", "forbidden_role")
         message = change(audit)
-    except QueueError as exc:
-        audit.finish(STATUS_BY_KIND.get(exc.kind, 409), exc.code)
+    except Refusal as exc:
+        audit.finish(status_of(exc), exc.code)
         flash(japanese(exc), "error")
     else:
         audit.finish(200)

@@ -19,29 +19,24 @@ from werkzeug.exceptions import HTTPException
 
 from ..auth import audit as auditing
 from ..auth import web
-from ..domain.errors import QueueError
+from ..domain.errors import Refusal
+from ..refusals import status_of
 from ..store.devices import Device
 from .validation import Schema, validate
 
-STATUS_BY_KIND = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403,
-                  "unauthorized": 401, "unavailable": 503, "bad_request": 400, "gone": 410,
-                  "too_many": 429}
 STAFF_ROLES = ("staff", "manager", "admin")
 
 
-class Denied(QueueError):
-    code = "forbidden"
-    kind = "forbidden"
+class Denied(Refusal):
+    """The caller may not do this (forbidden_role, forbidden_site, …)."""
 
 
-class Unauthorized(QueueError):
+class Unauthorized(Refusal):
     code = "unauthorized"
-    kind = "unauthorized"
 
 
-class BadRequest(QueueError):
-    code = "bad_request"
-    kind = "bad_request"
+class BadRequest(Refusal):
+    """The request cannot be read (invalid_json, …)."""
 
 
 @dataclass
@@ -58,8 +53,8 @@ class EndpointSpec:
     tag: str = "queue"
 
 
-def error_response(exc: QueueError) -> Response:
-    status = STATUS_BY_KIND.get(exc.kind, 409)
+def error_response(exc: Refusal) -> Response:
+    status = status_of(exc)
     body: dict[str, Any] = {"error": exc.code, "message": exc.message}
     body.update({k: v for k, v in exc.details.items() if isinstance(v, str | int | float)})
     response = jsonify(body)
@@ -72,12 +67,15 @@ def error_response(exc: QueueError) -> Response:
 
 
 def http_error_response(exc: HTTPException) -> Response:
-    codes = {404: ("not_found", "There is no such address in the API."),
-             405: ("method_not_allowed", f"This address does not accept {request.method}."),
-             413: ("body_too_large",
-                   f"The request body is larger than {current_app.config['MAX_CONTENT_LENGTH']}"
-                   " bytes."),
-             400: ("bad_request", "The request could not be read.")}
+    codes = {
+        404: ("not_found", "There is no such address in the API."),
+        405: ("method_not_allowed", f"This address does not accept {request.method}."),
+        413: (
+            "body_too_large",
+            f"The request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes.",
+        ),
+        400: ("bad_request", "The request could not be read."),
+    }
     code, message = codes.get(exc.code or 400, ("http_error", exc.description or ""))
     response = jsonify({"error": code, "message": message})
     response.status_code = exc.code or 400
@@ -92,8 +90,10 @@ def current_device() -> Device | None:
 def authenticate() -> Device:
     device = current_device()
     if device is None:
-        raise Unauthorized("Send a valid credential: 'Authorization: Bearer <token>', or log "
-                           "in (POST /api/session).")
+        raise Unauthorized(
+            "Send a valid credential: 'Authorization: Bearer <token>', or log "
+            "in (POST /api/session)."
+        )
     return device
 
 
@@ -123,15 +123,17 @@ def read_body(schema: Schema | None) -> dict[str, Any]:
         body: Any = {}
     else:
         if request.mimetype != "application/json":
-            raise BadRequest("Send the body as JSON (Content-Type: application/json).",
-                             "unsupported_media_type")
+            raise BadRequest(
+                "Send the body as JSON (Content-Type: application/json).", "unsupported_media_type"
+            )
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequest(f"The body is not valid JSON: {exc}.", "invalid_json") from None
         except RecursionError:  # json.loads gives up on deep nesting this way
-            raise BadRequest("The body is not valid JSON: it is nested too deeply.",
-                             "invalid_json") from None
+            raise BadRequest(
+                "The body is not valid JSON: it is nested too deeply.", "invalid_json"
+            ) from None
     validate(body, schema)
     return body  # type: ignore[no-any-return]
 
@@ -169,7 +171,7 @@ def endpoint(bp: Blueprint, spec: EndpointSpec) -> Callable[[Callable[..., Any]]
                 body = read_body(spec.body)
                 auditing.record_body(audit, body)
                 result = handler(device=device, body=body, **params)
-            except QueueError as exc:
+            except Refusal as exc:
                 refusal = error_response(exc)
                 if audit is not None:
                     audit.finish(refusal.status_code, exc.code)
@@ -177,8 +179,7 @@ def endpoint(bp: Blueprint, spec: EndpointSpec) -> Callable[[Callable[..., Any]]
             if isinstance(result, Response):
                 response = result
             else:
-                status, payload = (result if isinstance(result, tuple)
-                                   else (spec.ok_status, result))
+                status, payload = result if isinstance(result, tuple) else (spec.ok_status, result)
                 response = jsonify(payload)
                 response.status_code = status
             if audit is not None:
@@ -187,8 +188,7 @@ def endpoint(bp: Blueprint, spec: EndpointSpec) -> Callable[[Callable[..., Any]]
 
         name = re.sub(r"\W+", "_", f"{spec.method}{spec.path}").strip("_").lower()
         view.__name__ = name
-        bp.add_url_rule(flask_path, endpoint=name, view_func=view,
-                        methods=[spec.method])
+        bp.add_url_rule(flask_path, endpoint=name, view_func=view, methods=[spec.method])
         return handler
 
     return decorate

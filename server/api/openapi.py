@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .endpoints import REGISTRY, STATUS_BY_KIND, EndpointSpec
+from ..refusals import CATALOGUE
+from .endpoints import REGISTRY, EndpointSpec
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -15,31 +16,43 @@ ERROR_SCHEMA = {
         "message": {"type": "string", "description": "What went wrong, for a person"},
     },
 }
-_KIND_OF_CODE = {
-    "unknown_site": "not_found", "unknown_service": "not_found", "unknown_counter": "not_found",
-    "unknown_ticket": "not_found", "invalid_field": "invalid", "unknown_outcome": "invalid",
-    "duplicate_services": "invalid", "clock_not_simulated": "conflict",
-    "idempotency_key_reused": "invalid", "invalid_idempotency_key": "bad_request",
-}
 
 
 def _parameters(spec: EndpointSpec) -> list[dict[str, Any]]:
-    params = [{"name": name, "in": "path", "required": True,
-               "schema": {"type": "integer"} if name == "ticket_id" else {"type": "string"}}
-              for name in re.findall(r"{(\w+)}", spec.path)]
-    params += [{"name": name, "in": "query", "required": False, "schema": schema}
-               for name, schema in spec.query.items()]
+    params = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer"} if name == "ticket_id" else {"type": "string"},
+        }
+        for name in re.findall(r"{(\w+)}", spec.path)
+    ]
+    params += [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in spec.query.items()
+    ]
     if spec.idempotent:
-        params.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                       "description": "A retry with the same key gets the first answer back.",
-                       "schema": {"type": "string", "maxLength": 100}})
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "A retry with the same key gets the first answer back.",
+                "schema": {"type": "string", "maxLength": 100},
+            }
+        )
     return params
 
 
 def _responses(spec: EndpointSpec) -> dict[str, Any]:
     error = {"description": "", "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-    responses: dict[str, Any] = {str(spec.ok_status): {"description": "OK", "content": {
-        "application/json": {"schema": {"type": "object"}}}}}
+    responses: dict[str, Any] = {
+        str(spec.ok_status): {
+            "description": "OK",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
     by_status: dict[int, list[str]] = {}
     errors = list(spec.errors)
     # Codes every route of a kind can answer with, whatever its own list says.
@@ -48,7 +61,7 @@ def _responses(spec: EndpointSpec) -> dict[str, Any]:
     if spec.idempotent:
         errors += ["invalid_idempotency_key", "idempotency_key_reused"]
     for code in errors:
-        status = STATUS_BY_KIND[_KIND_OF_CODE.get(code, "conflict")]
+        status = CATALOGUE[code].status or 400
         by_status.setdefault(status, []).append(code)
     if spec.body is not None:
         by_status.setdefault(400, []).extend(["invalid_json", "unsupported_media_type"])
@@ -75,15 +88,25 @@ def openapi_document() -> dict[str, Any]:
             operation["security"] = [{"bearer": []}]
             operation["description"] = "Allowed for: " + ", ".join(spec.roles)
         if spec.body is not None:
-            operation["requestBody"] = {"required": False, "content": {
-                "application/json": {"schema": spec.body}}}
+            operation["requestBody"] = {
+                "required": False,
+                "content": {"application/json": {"schema": spec.body}},
+            }
         paths.setdefault("/api" + spec.path, {})[spec.method.lower()] = operation
-    paths["/api/openapi.json"] = {"get": {"summary": "This document", "tags": ["system"],
-                                          "responses": {"200": {"description": "OK"}}}}
+    paths["/api/openapi.json"] = {
+        "get": {
+            "summary": "This document",
+            "tags": ["system"],
+            "responses": {"200": {"description": "OK"}},
+        }
+    }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "madoguchi", "version": "0.1.0",
-                 "description": "Reception, ticketing and calling for public service counters."},
+        "info": {
+            "title": "madoguchi",
+            "version": "0.1.0",
+            "description": "Reception, ticketing and calling for public service counters.",
+        },
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": paths,
     }

@@ -17,7 +17,7 @@ from typing import Any
 import click
 from sqlalchemy import Engine
 
-from ..domain.errors import QueueError
+from ..domain.errors import Refusal
 from ..siteconfig import parse_sites
 from ..store import accounts as account_store
 from ..store import db as store_db
@@ -118,7 +118,7 @@ def add(
     engine, sites = _open(ctx)
     try:
         fields = checked_fields(username, name, role, site, organisations, sites)
-    except QueueError as exc:
+    except Refusal as exc:
         raise click.ClickException(exc.message) from None
     hashed = hash_password(_password(password_stdin, fields.username, fields.name, sites))
     row = _row(

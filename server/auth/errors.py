@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from ..domain.errors import QueueError
+from ..domain.errors import Refusal
 
 
-class InvalidCredentials(QueueError):
+class InvalidCredentials(Refusal):
     code = "invalid_credentials"
-    kind = "unauthorized"
 
 
-class SessionEnded(QueueError):
+class SessionEnded(Refusal):
     code = "session_expired"
-    kind = "unauthorized"
 
 
-class CsrfFailed(QueueError):
+class CsrfFailed(Refusal):
     code = "csrf_failed"
-    kind = "forbidden"
 
 
-class TooManyAttempts(QueueError):
+class TooManyAttempts(Refusal):
     """Carries `retry_after` (whole seconds), sent as the Retry-After header too."""
 
     code = "too_many_attempts"
-    kind = "too_many"
 
 
-class PairingExpired(QueueError):
+class PairingExpired(Refusal):
     code = "pairing_expired"
-    kind = "gone"

@@ -21,7 +21,7 @@ from ..api.endpoints import (
     read_body,
 )
 from ..api.validation import Schema, array, obj, string
-from ..domain.errors import Invalid, QueueError
+from ..domain.errors import Invalid, Refusal
 from ..store import audit as audit_store
 from ..store.accounts import Account, SessionRecord
 from ..store.devices import Device
@@ -68,7 +68,7 @@ def route(
                 parsed = read_body(body)
                 auditing.record_body(audit, parsed)
                 result = handler(device=device, body=parsed, audit=audit, **params)
-            except QueueError as exc:
+            except Refusal as exc:
                 refusal = error_response(exc)
                 if audit is not None:
                     audit.finish(refusal.status_code, exc.code)
@@ -176,14 +176,14 @@ def who_is_logged_in(device: None, body: dict[str, Any], audit: None) -> Any:
 def logout(device: None, body: dict[str, Any], audit: None) -> Any:
     try:
         person, record = _logged_in()
-    except QueueError:  # not logged in, or the login has ended: just forget the cookie
+    except Refusal:  # not logged in, or the login has ended: just forget the cookie
         session.clear()
         return {"logged_out": True}
     trail = auditing.begin(person, action="logout")
     assert trail is not None
     try:
         web.check_csrf()
-    except QueueError as exc:
+    except Refusal as exc:
         trail.finish(403, exc.code)
         raise
     auth_service().logout(record, trail)

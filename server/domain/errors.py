@@ -1,40 +1,42 @@
-"""Domain errors: each carries a stable code that clients and tests rely on."""
+"""Refusals: a request the server will not carry out, each with a stable code.
+
+Clients and tests rely on the code; what status answers it and what it means are in the
+catalogue (server/refusals.py). The subclasses say what kind of refusal it is.
+"""
 
 from __future__ import annotations
 
 
-class QueueError(Exception):
-    """A request the queue cannot honour. `code` is stable; `message` is for a person."""
+class Refusal(Exception):
+    """A request refused. `code` is stable; `message` is for a person; `details` name what
+    the refusal is about (a field, a site, a ticket…) and are sent along with the code."""
 
-    code = "queue_error"
-    kind = "conflict"  # conflict | not_found | invalid | forbidden | unavailable
+    code = ""  # a subclass that stands for one refusal names its code here
 
     def __init__(self, message: str, code: str | None = None, **details: object) -> None:
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
+        if not self.code:
+            raise TypeError(f"{type(self).__name__} needs a code: {message}")
         self.details = details
 
 
-class NotFound(QueueError):
-    code = "not_found"
-    kind = "not_found"
+class NotFound(Refusal):
+    """What is asked for does not exist."""
 
 
-class Invalid(QueueError):
-    code = "invalid"
-    kind = "invalid"
+class Invalid(Refusal):
+    """What was sent does not fit."""
 
 
-class Conflict(QueueError):
-    code = "conflict"
-    kind = "conflict"
+class Conflict(Refusal):
+    """The request does not fit the state things are in."""
 
 
-class Unavailable(QueueError):
-    code = "unavailable"
-    kind = "unavailable"
+class Unavailable(Refusal):
+    """The server cannot do it now; nothing was changed."""
 
 
 def unknown_site(site_id: str) -> NotFound:

@@ -24,11 +24,11 @@ from flask import (
 )
 
 from ..admin.messages import ORGANISATION_NAMES, ROLE_NAMES, japanese
-from ..api.endpoints import STATUS_BY_KIND
 from ..auth import audit as auditing
 from ..auth import web
-from ..domain.errors import QueueError
+from ..domain.errors import Refusal
 from ..headers import content_security_policy
+from ..refusals import status_of
 from ..store.devices import Device
 from . import edits, queries, year_targets
 from .api import Query, reports, visible_organisations
@@ -131,10 +131,10 @@ def figures() -> Response:
             }
 
         data = reports().report(query.site_ids, query.period, make)
-    except QueueError as exc:
+    except Refusal as exc:
         return _page(
             "reports/figures.html",
-            STATUS_BY_KIND.get(exc.kind, 409),
+            status_of(exc),
             person=person,
             error=japanese(exc),
             tab="figures",
@@ -179,10 +179,10 @@ def targets() -> Response:
             )
 
         data = service.report(query.site_ids, year, make)
-    except QueueError as exc:
+    except Refusal as exc:
         return _page(
             "reports/targets.html",
-            STATUS_BY_KIND.get(exc.kind, 409),
+            status_of(exc),
             person=person,
             error=japanese(exc),
             tab="targets",
@@ -236,10 +236,10 @@ def login() -> Response:
             request.form.get("password", ""),
             auditing.client_address(),
         )
-    except QueueError as exc:
+    except Refusal as exc:
         return _page(
             "reports/login.html",
-            STATUS_BY_KIND.get(exc.kind, 409),
+            status_of(exc),
             error=japanese(exc),
             username=request.form.get("username", "")[:64],
         )
@@ -259,8 +259,8 @@ def logout() -> Response:
             web.check_csrf(form=True)
             current_app.extensions["madoguchi"].auth.logout(g.madoguchi_session, audit)
             audit.finish(200)
-        except QueueError as exc:
-            audit.finish(STATUS_BY_KIND.get(exc.kind, 409), exc.code)
+        except Refusal as exc:
+            audit.finish(status_of(exc), exc.code)
             return redirect(url_for(".dashboard"), 303)  # type: ignore[return-value]
     session.clear()
     return redirect(url_for(".dashboard"), 303)  # type: ignore[return-value]
@@ -313,11 +313,11 @@ def change_settings() -> Response:
             if raw:
                 body["target_waits"][desk.id] = int(raw) if raw.isdigit() else raw
         changed = edits.editor().change(site_id, body, person, audit)
-    except QueueError as exc:
-        audit.finish(STATUS_BY_KIND.get(exc.kind, 409), exc.code)
+    except Refusal as exc:
+        audit.finish(status_of(exc), exc.code)
         return _page(
             "reports/settings.html",
-            STATUS_BY_KIND.get(exc.kind, 409),
+            status_of(exc),
             person=person,
             tab="settings",
             site_id=site_id,
@@ -348,7 +348,7 @@ def _site_of_form(person: Device) -> str:
     return person.site_id or str(next(iter(sites)))
 
 
-def _setting_error(exc: QueueError) -> str:
+def _setting_error(exc: Refusal) -> str:
     field = str(exc.details.get("field", ""))
     if field == "body.notice":
         return "お知らせは改行なしの80文字以内にしてください。"

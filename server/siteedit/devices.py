@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..auth.service import device_to_pair
-from ..domain.errors import Conflict, Invalid, NotFound, QueueError
+from ..domain.errors import Conflict, Invalid, NotFound, Refusal
 from ..store.devices import Device
 from .changes import Change
 from .editor import ConfigEditor, Edit
@@ -54,7 +54,7 @@ def device_change(editor: ConfigEditor, site_id: str, device_id: str,
             area, counter = body.get("area"), body.get("counter")
         place = device_to_pair(sites, row.role, target, body.get("name", row.name), area,
                                counter)
-    except QueueError as exc:
+    except Refusal as exc:
         if exc.code == "invalid_field":
             raise Invalid(exc.message, "invalid_field",
                           field=f"body.{exc.details.get('field', 'name')}") from None

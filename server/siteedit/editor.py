@@ -18,7 +18,7 @@ from typing import Any
 
 from gevent.lock import BoundedSemaphore
 
-from ..domain.errors import Conflict, Invalid, QueueError, Unavailable, unknown_site
+from ..domain.errors import Conflict, Invalid, Refusal, Unavailable, unknown_site
 from ..reports.site_edits import applied
 from ..siteconfig import SiteConfig
 from ..store.devices import Device
@@ -153,7 +153,7 @@ class ConfigEditor:
                               "store_unavailable") from None
         try:  # the event loop ran while the change was stored
             check_change(queue, old, new, _moved(devices, edit.devices))
-        except QueueError as exc:
+        except Refusal as exc:
             self._undo(edit, audit, exc, now, who)
             raise
         self.layers[site_id] = edit.layer
@@ -190,7 +190,7 @@ class ConfigEditor:
             return None
         return {**overrides, "target_waits": waits}
 
-    def _undo(self, edit: Edit, audit: Any, exc: QueueError, now: Any, who: Device) -> None:
+    def _undo(self, edit: Edit, audit: Any, exc: Refusal, now: Any, who: Device) -> None:
         """Something went live while the change was stored: store the site as it was."""
         site_id = edit.site_id
         rows = [audit.row(409, exc.code)] if audit is not None else []

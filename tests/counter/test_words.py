@@ -6,14 +6,14 @@ import json
 import re
 from pathlib import Path
 
-from tests.docs.test_errors import documented_error_codes
+from server.refusals import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = json.loads((ROOT / "counter" / "i18n" / "ja.json").read_text("utf-8"))
-# Codes of the docs' error table that never reach the console: account, device and
+# Codes of the catalogue (server/refusals.py) that never reach the console: account, device and
 # pairing administration, the administrators' configuration edits (the admin page has its
 # own Japanese for them), issuing details of the kiosk, the simulated clock, values the
-# console never sends, and the fallback codes no call sends.
+# console never sends.
 NOT_AT_A_CONSOLE = {
     "counter_has_devices",
     "counter_in_use",
@@ -34,25 +34,24 @@ NOT_AT_A_CONSOLE = {
     "invalid_alert",
     "invalid_status",
     "clock_not_simulated",
-    "queue_error",
-    "conflict",
-    "invalid",
-    "unavailable",
 }
 # Codes the page gives itself, with no server answer behind them.
 OF_THE_PAGE = {"network", "no_ticket_in_hand", "no_parked", "choose_counter", "unknown"}
 
 
 def test_every_error_a_console_can_meet_has_a_japanese_message() -> None:
-    wanted = documented_error_codes() - NOT_AT_A_CONSOLE
+    wanted = set(CATALOGUE) - NOT_AT_A_CONSOLE
     assert wanted - set(WORDS["errors"]) == set()
     assert {"no_waiting_tickets", "counter_busy", "counter_paused", "session_expired"} <= wanted
 
 
 def test_the_messages_are_for_codes_that_exist() -> None:
-    # "too_many_attempts.account": the words for one kind of a code (the answer's `lock`)
-    codes = {key.split(".")[0] for key in WORDS["errors"]}
-    assert codes - documented_error_codes() - OF_THE_PAGE == set()
+    # "too_many_attempts.address": the words for one kind of a refusal (its `lock`)
+    codes = {key.partition(".")[0] for key in WORDS["errors"]}
+    assert codes - set(CATALOGUE) - OF_THE_PAGE == set()
+    kinds = {key for key in WORDS["errors"] if "." in key}
+    known = {f"{e.code}.{value}" for e in CATALOGUE.values() for _, value in e.japanese_when}
+    assert kinds - known == set()
 
 
 def test_the_messages_are_japanese_and_say_the_issue_wording() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.domain.clock import SimulatedClock
-from server.domain.errors import QueueError
+from server.domain.errors import Refusal
 from server.domain.model import (
     ALWAYS_OPEN,
     Counter,
@@ -142,13 +142,13 @@ def queue_state(queue: SiteQueue) -> Any:
     )
 
 
-def refused(queue: SiteQueue, code: str, operation: Callable[[], object]) -> QueueError:
+def refused(queue: SiteQueue, code: str, operation: Callable[[], object]) -> Refusal:
     """Run an operation that must fail with `code`, and check that it changed nothing."""
     queue.take_changes()
     before = queue_state(queue)
     try:
         operation()
-    except QueueError as error:
+    except Refusal as error:
         assert error.code == code, (error.code, error.message)
         assert queue_state(queue) == before, "a refused operation changed the queue"
         assert not queue.take_changes(), "a refused operation left changes to store"

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from server.domain.errors import QueueError
+from server.domain.errors import Refusal
 from server.domain.model import Organisation, Service
 from server.domain.numbering import BandCursor, band_key, label_for, next_number
 from server.domain.site_queue import SiteQueue
@@ -105,7 +105,7 @@ def test_numbers_wrap_within_the_band_and_skip_live_ones() -> None:
     # After A3 the band wraps to A1, still live, so A2.
     assert desk.issue("job").label == "A2"
     assert desk.issue("job").label == "A3"
-    with pytest.raises(QueueError) as exhausted:
+    with pytest.raises(Refusal) as exhausted:
         desk.issue("job")
     assert exhausted.value.code == "numbers_exhausted"
 
@@ -115,7 +115,7 @@ def test_numbers_run_out_when_yesterdays_tickets_are_all_still_live() -> None:
     for _ in range(3):
         desk.issue("job")
     desk.clock.advance(timedelta(days=1))
-    with pytest.raises(QueueError) as exhausted:
+    with pytest.raises(Refusal) as exhausted:
         desk.issue("job")
     assert exhausted.value.code == "numbers_exhausted"
     assert desk.issue("career").label == "201"  # other bands are unaffected
@@ -158,7 +158,7 @@ def test_next_number_starts_at_the_first_number_without_a_cursor_or_on_a_new_day
 
 
 def test_next_number_refuses_when_the_whole_band_is_live() -> None:
-    with pytest.raises(QueueError) as exhausted:
+    with pytest.raises(Refusal) as exhausted:
         next_number(SMALL, None, DAY, {"A1", "A2", "A3"})
     assert exhausted.value.code == "numbers_exhausted"
     assert "1 to 3" in exhausted.value.message

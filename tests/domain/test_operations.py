@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.domain.clock import SimulatedClock, SystemClock
-from server.domain.errors import QueueError
+from server.domain.errors import Refusal
 from server.domain.events import Event, EventKind
 from server.domain.model import NoShowPolicy, TicketStatus
 from server.domain.site_queue import Changes
@@ -200,7 +200,7 @@ def test_closing_a_counter_forgets_its_staff() -> None:
 def test_a_failed_operation_keeps_earlier_unstored_changes_intact() -> None:
     desk = Desk()
     ticket = desk.issue("job")
-    with pytest.raises(QueueError):
+    with pytest.raises(Refusal):
         desk.queue.start(ticket.id, desk.now)
     assert kinds(desk.queue.take_changes()) == [K.ISSUED]
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from server.domain.clock import SimulatedClock
-from server.domain.errors import QueueError
+from server.domain.errors import Refusal
 from server.domain.events import QUEUE_ENTRIES, Event, EventKind
 from server.domain.model import AT_COUNTER, CounterMode, NoShowPolicy, Organisation, Service
 from server.domain.site_queue import Changes, SiteQueue
@@ -62,7 +62,7 @@ class QueueMachine(RuleBasedStateMachine):
         before = queue_state(self.queue)
         try:
             operation()
-        except QueueError as refusal:
+        except Refusal as refusal:
             event(f"refused: {refusal.code}")
             assert queue_state(self.queue) == before, "a refused operation changed the queue"
             assert not self.queue.take_changes()

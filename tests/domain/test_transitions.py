@@ -8,7 +8,7 @@ from itertools import product
 
 import pytest
 
-from server.domain.errors import QueueError
+from server.domain.errors import Refusal
 from server.domain.model import (
     AT_COUNTER,
     LIVE,
@@ -99,7 +99,7 @@ def test_operation_from_each_state_moves_or_is_refused_as_the_table_says(
     expected = ALLOWED[status].get(operation)
     if expected is None:
         before = queue_state(desk.queue)
-        with pytest.raises(QueueError) as refused:
+        with pytest.raises(Refusal) as refused:
             OPERATIONS[operation](desk, ticket)
         assert refused.value.code == "invalid_transition"
         assert queue_state(desk.queue) == before
@@ -142,11 +142,11 @@ def test_transition_function_follows_the_table_for_every_pair(
         transition(ticket, to, NOW)
         assert ticket.status is to and ticket.updated_at == NOW
     else:
-        with pytest.raises(QueueError) as refused:
+        with pytest.raises(Refusal) as refused:
             check_transition(ticket, to)
         assert refused.value.code == "invalid_transition"
         assert refused.value.details == {"ticket": ticket.id, "status": frm.value}
-        with pytest.raises(QueueError):
+        with pytest.raises(Refusal):
             transition(ticket, to, NOW)
         assert ticket.status is frm
 
@@ -154,6 +154,6 @@ def test_transition_function_follows_the_table_for_every_pair(
 def test_refused_transition_message_names_the_ticket_and_its_state() -> None:
     desk = Desk()
     ticket = ticket_in(desk, S.DONE)
-    with pytest.raises(QueueError) as refused:
+    with pytest.raises(Refusal) as refused:
         desk.queue.cancel(ticket.id, desk.now)
     assert refused.value.message == "Ticket 1 is done and cannot be cancelled."
