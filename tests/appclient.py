@@ -27,7 +27,7 @@ from flask_socketio import SocketIO, SocketIOTestClient
 
 from server.app import create_app
 from server.settings import Settings
-from server.voice.worker import VoiceUnavailable
+from server.voice.protocol import VoiceUnavailable
 from tests.harness import Reply, ServerProcess, Shorthands
 
 PUBLIC_URL = "http://madoguchi.test"

@@ -149,3 +149,80 @@ def test_no_module_is_over_600_lines() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert too_long == {}
+
+
+# ---- no import circles ------------------------------------------------------------------
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the modules of this repository it imports. A module's own packages are left
+    out: Python loads them before the module whatever it imports."""
+    modules = {module_name(path): path for path in python_files(*PRODUCT)}
+    return {
+        name: {
+            m for m in imports_of(path)
+            if m in modules and m != name and not name.startswith(m + ".")
+        }
+        for name, path in modules.items()
+    }
+
+
+def room(module: str) -> str:
+    """The package a module belongs to at the top of the tree: server.api, server.app, kiosk."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "server" and len(parts) > 1 else parts[0]
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one node (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for after in sorted(graph.get(node, ())):
+            if after not in index:
+                visit(after)
+                low[node] = min(low[node], low[after])
+            elif after in stack:
+                low[node] = min(low[node], index[after])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_circle_finder_finds_a_circle_and_only_a_circle() -> None:
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == []
+    assert room("server.api.routes") == "server.api" and room("kiosk.views") == "kiosk"
+
+
+def test_no_two_modules_import_each_other_even_through_others() -> None:
+    graph = import_graph()
+    assert len(graph) > 50
+    assert circles(graph) == []
+
+
+def test_no_two_packages_import_each_other_even_through_others() -> None:
+    # An arrow from a package back to one that imports it is a circle one level up: what the
+    # lower package needs belongs below both.
+    rooms: dict[str, set[str]] = {}
+    for module, imported in import_graph().items():
+        rooms.setdefault(room(module), set()).update(
+            room(m) for m in imported if room(m) != room(module)
+        )
+    assert circles(rooms) == []

@@ -26,7 +26,8 @@ from ..siteedit.api import COUNTER_BODY, PRINTER_BODY, SERVICE_BODY, configurati
 from ..siteedit.changes import Change
 from ..siteedit.devices import device_change
 from ..siteedit.editor import ConfigEditor
-from .messages import ORGANISATION_NAMES, config_japanese
+from ..words import ORGANISATION_NAMES
+from .messages import config_japanese
 from .views import _page, _person, bp
 
 KINDS = {"network": "ネットワーク", "usb": "USB", "serial": "シリアル", "file": "デバイスファイル",

@@ -1,18 +1,10 @@
-"""Plain Japanese for the admin page: role and organisation names, and what went wrong."""
+"""Plain Japanese for the admin page: what each form field must be, and what went wrong."""
 
 from __future__ import annotations
 
 from ..domain.errors import Refusal
 from ..refusals import in_japanese
 
-ROLE_NAMES = {
-    "staff": "職員",
-    "manager": "管理者",
-    "admin": "システム管理者",
-    "kiosk": "発券機",
-    "display": "呼出表示盤",
-}
-ORGANISATION_NAMES = {"hellowork": "ハローワーク", "city": "札幌市"}
 FIELD_HINTS = {
     "username": "ユーザー名は半角の英小文字・数字と「.」「_」「@」「-」で、2〜64文字です。",
     "name": "名前は200文字までです。",

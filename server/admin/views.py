@@ -37,7 +37,8 @@ from ..headers import content_security_policy
 from ..refusals import status_of
 from ..store import audit as audit_store
 from ..store.devices import Device
-from .messages import ORGANISATION_NAMES, ROLE_NAMES, japanese
+from ..words import ORGANISATION_NAMES, ROLE_NAMES
+from .messages import japanese
 
 bp = Blueprint(
     "admin",

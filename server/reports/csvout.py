@@ -12,8 +12,9 @@ from urllib.parse import quote
 
 from flask import Response
 
+from ..words import ORGANISATION_NAMES
+
 BOM = "\ufeff"
-ORGANISATION_NAMES = {"hellowork": "ハローワーク", "city": "札幌市"}
 GROUP_NAMES = {"hour": "時間帯", "day": "日", "month": "月"}
 Table = tuple[list[str], list[list[Any]]]
 

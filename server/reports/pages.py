@@ -23,13 +23,13 @@ from flask import (
     url_for,
 )
 
-from ..admin.messages import ORGANISATION_NAMES, ROLE_NAMES, japanese
 from ..auth import audit as auditing
 from ..auth import web
 from ..domain.errors import Refusal
 from ..headers import content_security_policy
-from ..refusals import status_of
+from ..refusals import in_japanese, status_of
 from ..store.devices import Device
+from ..words import ORGANISATION_NAMES, ROLE_NAMES
 from . import edits, queries, year_targets
 from .api import Query, reports, visible_organisations
 from .csvout import minutes, percent
@@ -136,7 +136,7 @@ def figures() -> Response:
             "reports/figures.html",
             status_of(exc),
             person=person,
-            error=japanese(exc),
+            error=in_japanese(exc),
             tab="figures",
             args=request.args,
             data=None,
@@ -184,7 +184,7 @@ def targets() -> Response:
             "reports/targets.html",
             status_of(exc),
             person=person,
-            error=japanese(exc),
+            error=in_japanese(exc),
             tab="targets",
             data=None,
             args=request.args,
@@ -240,7 +240,7 @@ def login() -> Response:
         return _page(
             "reports/login.html",
             status_of(exc),
-            error=japanese(exc),
+            error=in_japanese(exc),
             username=request.form.get("username", "")[:64],
         )
     session.clear()
@@ -356,4 +356,4 @@ def _setting_error(exc: Refusal) -> str:
         return "受付時間は「08:30-17:15」のように、開始より後に終わる時刻で入れてください。"
     if field.startswith("body.target_waits"):
         return "目標の待ち時間は1〜240分の整数で入れてください。"
-    return japanese(exc)
+    return in_japanese(exc)

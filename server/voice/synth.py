@@ -21,7 +21,7 @@ import numpy as np
 
 from .audio import RATE, Samples, chime, downsample_by_two, from_wav, normalise, silence, to_wav
 from .phrases import Announcement, Spoken
-from .worker import VoiceUnavailable
+from .protocol import VoiceUnavailable
 
 SPEED = 0.9  # a little slower than OpenJTalk's default: older visitors, a noisy room
 # Our sentences hold no kanji of doubtful reading, so pyopenjtalk-plus's second opinion from

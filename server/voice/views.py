@@ -29,7 +29,7 @@ from ..domain.events import PUBLIC_CALLS, Event
 from ..domain.model import Site
 from .cache import KEY, VoiceCache, wav_seconds
 from .phrases import Announcement, PhraseError, Spoken, announcement
-from .worker import FAILED, VoiceUnavailable
+from .protocol import FAILED, VoiceUnavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")

@@ -14,20 +14,16 @@ import os
 import struct
 import sys
 
-FAILED = 0xFFFFFFFF
+from .phrases import Spoken
+from .protocol import FAILED
+from .synth import assemble, speak
+
 # Below the server in the CPU's queue: audio made ahead of time (every call is prepared as it
 # is committed, at ~0.2 s of CPU a sentence) must never slow the calls themselves down.
 NICENESS = 10
 
 
-class VoiceUnavailable(RuntimeError):
-    """The engine for a language is not installed."""
-
-
 def main() -> None:
-    from .phrases import Spoken
-    from .synth import assemble, speak
-
     try:
         os.nice(NICENESS)
     except OSError:  # not permitted here: run at the server's priority
