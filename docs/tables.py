@@ -194,13 +194,13 @@ def _registry() -> list:  # type: ignore[type-arg]
     import server.api.routes  # noqa: F401 - importing it declares every endpoint
     import server.reports  # noqa: F401 - registers the report endpoints, as the app does
     import server.siteedit.api  # noqa: F401 - the administrators' configuration endpoints
-    from server.api.endpoints import REGISTRY
+    from server.web.endpoints import REGISTRY
 
     return REGISTRY
 
 
 def endpoints() -> str:
-    """The queue API's endpoints (server/api/endpoints.py REGISTRY), a section per tag."""
+    """The queue API's endpoints (server/web/endpoints.py REGISTRY), a section per tag."""
     out = []
     registry = _registry()
     for tag in dict.fromkeys(spec.tag for spec in registry):

@@ -18,11 +18,8 @@ from display import bp as display_bp
 from kiosk import bp as kiosk_bp
 
 from .admin import bp as admin_bp
-from .api.endpoints import error_response, http_error_response
-from .api.openapi import openapi_document
 from .api.reference import bp as api_reference_bp
 from .api.routes import bp as api_bp
-from .auth import audit as auditing
 from .auth.routes import bp as auth_bp
 from .auth.secret import load_or_create, secret_key_path
 from .auth.service import AuthService
@@ -48,6 +45,9 @@ from .store import devices as device_store
 from .store.devices import Device
 from .store.lock import hold_server_lock
 from .voice import bp as voice_bp
+from .web import audit as auditing
+from .web.endpoints import error_response, http_error_response
+from .web.openapi import openapi_document
 
 log = logging.getLogger(__name__)
 

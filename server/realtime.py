@@ -20,7 +20,6 @@ import gevent
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
-from .auth.web import session_hash
 from .domain.events import PUBLIC_CALLS, Event
 from .estimates import estimate_view
 from .forecasting import NotReady
@@ -32,6 +31,7 @@ from .presenters import (
 )
 from .store import repository
 from .store.devices import Device, token_hash
+from .web.caller import session_hash
 
 log = logging.getLogger(__name__)
 RECENT_CALLS = 12

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from server.auth.errors import SessionEnded, TooManyAttempts
+from server.auth.errors import TooManyAttempts
 from server.domain.errors import Conflict, Invalid, NotFound, Refusal
 from server.refusals import CATALOGUE, entries, in_japanese, status_of
+from server.web.caller import SessionEnded
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = re.compile(r"[a-z]+(?:_[a-z]+)*")

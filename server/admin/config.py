@@ -15,10 +15,6 @@ from flask import Response, current_app, flash, redirect, request, url_for
 
 from kiosk.views import DEFAULT_LANGUAGE, languages
 
-from ..api.endpoints import Denied
-from ..api.validation import Schema, validate
-from ..auth import audit as auditing
-from ..auth import web
 from ..domain.errors import Invalid, Refusal
 from ..refusals import status_of
 from ..siteedit import changes
@@ -26,6 +22,10 @@ from ..siteedit.api import COUNTER_BODY, PRINTER_BODY, SERVICE_BODY, configurati
 from ..siteedit.changes import Change
 from ..siteedit.devices import device_change
 from ..siteedit.editor import ConfigEditor
+from ..web import audit as auditing
+from ..web import caller
+from ..web.endpoints import Denied
+from ..web.validation import Schema, validate
 from ..words import ORGANISATION_NAMES
 from .messages import config_japanese
 from .views import _page, _person, bp
@@ -69,7 +69,7 @@ def _change(site_id: str, make: Callable[[ConfigEditor], Change], done: str) -> 
     audit = auditing.begin(person, site_id=site_id)
     assert audit is not None
     try:
-        web.check_csrf(form=True)
+        caller.check_csrf(form=True)
         if person.role != "admin":
             raise Denied("Only an administrator may do this.", "forbidden_role")
         editor = _editor()

@@ -25,18 +25,18 @@ from flask import (
     url_for,
 )
 
-from ..api.endpoints import Denied
-from ..auth import audit as auditing
-from ..auth import web
 from ..auth.accounts import account_view, checked_fields
-from ..auth.audit import RequestAudit
-from ..auth.errors import SessionEnded
 from ..auth.service import AuthService, device_to_pair
 from ..domain.errors import Invalid, Refusal
 from ..headers import content_security_policy
 from ..refusals import status_of
 from ..store import audit as audit_store
 from ..store.devices import Device
+from ..web import audit as auditing
+from ..web import caller
+from ..web.audit import RequestAudit
+from ..web.caller import SessionEnded
+from ..web.endpoints import Denied
 from ..words import ORGANISATION_NAMES, ROLE_NAMES
 from .messages import japanese
 
@@ -64,7 +64,7 @@ def _person() -> Device | None:
     session_id = session.get("sid")
     if not isinstance(session_id, str):
         return None
-    found = _auth().credentials.session(web.session_hash(session_id))
+    found = _auth().credentials.session(caller.session_hash(session_id))
     if found is None:
         session.pop("sid", None)
         flash(japanese(SessionEnded("")), "error")
@@ -77,7 +77,7 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     response = make_response(
         render_template(
             template,
-            csrf_token=web.csrf_token(),
+            csrf_token=caller.csrf_token(),
             roles=ROLE_NAMES,
             organisations=ORGANISATION_NAMES,
             **context,
@@ -118,7 +118,7 @@ def index() -> Response:
 @bp.post("/login")
 def login() -> Response:
     try:
-        web.check_csrf(form=True)
+        caller.check_csrf(form=True)
         _, session_id, _ = _auth().login(
             request.form.get("username", ""),
             request.form.get("password", ""),
@@ -155,7 +155,7 @@ def _act(action: str, roles: tuple[str, ...], change: Callable[[RequestAudit], s
     audit = auditing.begin(person, action=action)
     assert audit is not None
     try:
-        web.check_csrf(form=True)
+        caller.check_csrf(form=True)
         if person.role not in roles:
             raise Denied("Only an administrator may do this.", "forbidden_role")
         message = change(audit)

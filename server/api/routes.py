@@ -23,8 +23,8 @@ from ..presenters import (
 )
 from ..store import repository
 from ..store.devices import Device
-from .endpoints import STAFF_ROLES, Denied, EndpointSpec, endpoint, idempotency
-from .validation import array, boolean, integer, obj, string
+from ..web.endpoints import STAFF_ROLES, Denied, EndpointSpec, endpoint, idempotency
+from ..web.validation import array, boolean, integer, obj, string
 
 bp = Blueprint("api", __name__)
 TICKET_ERRORS = ("unknown_ticket", "invalid_transition", "not_at_this_counter")

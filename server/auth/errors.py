@@ -1,4 +1,4 @@
-"""Coded refusals of logins, sessions, cross-site requests and pairing."""
+"""Coded refusals of logins and pairing."""
 
 from __future__ import annotations
 
@@ -7,14 +7,6 @@ from ..domain.errors import Refusal
 
 class InvalidCredentials(Refusal):
     code = "invalid_credentials"
-
-
-class SessionEnded(Refusal):
-    code = "session_expired"
-
-
-class CsrfFailed(Refusal):
-    code = "csrf_failed"
 
 
 class TooManyAttempts(Refusal):

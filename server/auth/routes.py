@@ -12,7 +12,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, session
 
-from ..api.endpoints import (
+from ..domain.errors import Invalid, Refusal
+from ..store import audit as audit_store
+from ..store.accounts import Account, SessionRecord
+from ..store.devices import Device
+from ..web import audit as auditing
+from ..web import caller
+from ..web.endpoints import (
     Denied,
     Unauthorized,
     authenticate,
@@ -20,13 +26,7 @@ from ..api.endpoints import (
     error_response,
     read_body,
 )
-from ..api.validation import Schema, array, obj, string
-from ..domain.errors import Invalid, Refusal
-from ..store import audit as audit_store
-from ..store.accounts import Account, SessionRecord
-from ..store.devices import Device
-from . import audit as auditing
-from . import web
+from ..web.validation import Schema, array, obj, string
 from .accounts import account_view, checked_fields
 from .service import AuthService, device_to_pair
 
@@ -134,7 +134,7 @@ def user_view(account: Account) -> dict[str, Any]:
 def session_view(account: Account, record: SessionRecord) -> dict[str, Any]:
     return {
         "user": user_view(account),
-        "csrf_token": web.csrf_token(),
+        "csrf_token": caller.csrf_token(),
         "expires_at": record.expires_at.isoformat(),
     }
 
@@ -154,7 +154,7 @@ def login(device: None, body: dict[str, Any], audit: None) -> Any:
 
 def _logged_in() -> tuple[Device, SessionRecord]:
     device = authenticate()
-    if not web.by_session():
+    if not caller.by_session():
         raise Unauthorized("No one is logged in in this browser (a device token is not a login).")
     record: SessionRecord = g.madoguchi_session
     return device, record
@@ -182,7 +182,7 @@ def logout(device: None, body: dict[str, Any], audit: None) -> Any:
     trail = auditing.begin(person, action="logout")
     assert trail is not None
     try:
-        web.check_csrf()
+        caller.check_csrf()
     except Refusal as exc:
         trail.finish(403, exc.code)
         raise
@@ -202,7 +202,7 @@ def logout(device: None, body: dict[str, Any], audit: None) -> Any:
     who="a logged-in person",
 )
 def change_password(device: Device, body: dict[str, Any], audit: auditing.RequestAudit) -> Any:
-    if not web.by_session():
+    if not caller.by_session():
         raise Denied("Only a person logged in with a password can change it.", "forbidden_role")
     auth_service().change_own_password(g.madoguchi_session, body["current"], body["new"], audit)
     return {"changed": True}

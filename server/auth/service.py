@@ -25,15 +25,15 @@ from ..store import devices as device_store
 from ..store.accounts import Account, AccountExists, SessionRecord
 from ..store.audit import audit_row
 from ..store.devices import Device, new_token, token_hash
+from ..web.audit import RequestAudit
+from ..web.caller import session_hash
 from .accounts import AccountFields, normalise_username
-from .audit import RequestAudit
 from .errors import InvalidCredentials, TooManyAttempts
 from .pairing import Pairing, Pairings
 from .passwords import decoy_hash, hash_password, verify_password
 from .registry import Credentials
 from .strength import WeakPassword, check_strength
 from .throttle import Throttle
-from .web import session_hash
 
 Offload = Callable[[Callable[[], Any]], Any]
 # Failed logins are counted three ways. A user name at one address is locked after

@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
-from ..api.endpoints import Denied, EndpointSpec, endpoint
-from ..api.validation import Schema, integer, string
 from ..domain.errors import Invalid, unknown_service, unknown_site
 from ..store.devices import Device
+from ..web.endpoints import Denied, EndpointSpec, endpoint
+from ..web.validation import Schema, integer, string
 from . import csvout, queries, year_targets
 from .live import dashboard
 from .periods import GROUPS, MAX_DAYS, Period, fiscal_year, fiscal_year_of

@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import current_app, g
 
-from ..api.endpoints import EndpointSpec, endpoint
-from ..api.validation import integer, obj, string
 from ..domain.model import Site
 from ..realtime import display_snapshot
 from ..store.devices import Device
+from ..web.endpoints import EndpointSpec, endpoint
+from ..web.validation import integer, obj, string
 from . import store
 from .api import bp
 from .site_edits import WEEKDAYS, applied, checked, settings_view

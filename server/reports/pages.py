@@ -23,12 +23,12 @@ from flask import (
     url_for,
 )
 
-from ..auth import audit as auditing
-from ..auth import web
 from ..domain.errors import Refusal
 from ..headers import content_security_policy
 from ..refusals import in_japanese, status_of
 from ..store.devices import Device
+from ..web import audit as auditing
+from ..web import caller
 from ..words import ORGANISATION_NAMES, ROLE_NAMES
 from . import edits, queries, year_targets
 from .api import Query, reports, visible_organisations
@@ -55,7 +55,7 @@ def _person() -> Device | None:
     if not isinstance(session_id, str):
         return None
     auth = current_app.extensions["madoguchi"].auth
-    found = auth.credentials.session(web.session_hash(session_id))
+    found = auth.credentials.session(caller.session_hash(session_id))
     if found is None:
         session.pop("sid", None)
         return None
@@ -68,7 +68,7 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     response = make_response(
         render_template(
             template,
-            csrf_token=web.csrf_token(),
+            csrf_token=caller.csrf_token(),
             roles=ROLE_NAMES,
             sites=services.sites,
             organisations=ORGANISATION_NAMES,
@@ -230,7 +230,7 @@ def _desks(person: Device, site_ids: list[str]) -> list[tuple[str, str]]:
 def login() -> Response:
     auth = current_app.extensions["madoguchi"].auth
     try:
-        web.check_csrf(form=True)
+        caller.check_csrf(form=True)
         _, session_id, _ = auth.login(
             request.form.get("username", ""),
             request.form.get("password", ""),
@@ -256,7 +256,7 @@ def logout() -> Response:
         audit = auditing.begin(person, action="logout")
         assert audit is not None
         try:
-            web.check_csrf(form=True)
+            caller.check_csrf(form=True)
             current_app.extensions["madoguchi"].auth.logout(g.madoguchi_session, audit)
             audit.finish(200)
         except Refusal as exc:
@@ -307,7 +307,7 @@ def change_settings() -> Response:
     assert audit is not None
     auditing.record_body(audit, body)
     try:
-        web.check_csrf(form=True)
+        caller.check_csrf(form=True)
         for desk in site.services:
             raw = form.get(f"target_{desk.id}", "").strip()
             if raw:

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, g
 
-from ..api.endpoints import EndpointSpec, endpoint
-from ..api.validation import array, boolean, integer, obj, string
 from ..store.devices import Device
+from ..web.endpoints import EndpointSpec, endpoint
+from ..web.validation import array, boolean, integer, obj, string
 from . import changes
 from .changes import Change
 from .devices import device_change, device_views

@@ -23,10 +23,10 @@ from flask.blueprints import BlueprintSetupState
 from gevent.event import AsyncResult
 from gevent.lock import Semaphore
 
-from ..api.endpoints import STAFF_ROLES, require
 from ..domain.errors import Invalid, NotFound
 from ..domain.events import PUBLIC_CALLS, Event
 from ..domain.model import Site
+from ..web.endpoints import STAFF_ROLES, require
 from .cache import KEY, VoiceCache, wav_seconds
 from .phrases import Announcement, PhraseError, Spoken, announcement
 from .protocol import FAILED, VoiceUnavailable

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from server.api import routes  # noqa: F401  (declaring the routes fills the registry)
-from server.api.endpoints import REGISTRY
+from server.web.endpoints import REGISTRY
 from tests.api.support import ok
 from tests.appclient import InProcessApp
 from tests.harness import ADMIN, ServerProcess, token

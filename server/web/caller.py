@@ -15,12 +15,20 @@ from typing import Any
 
 from flask import current_app, g, request, session
 
+from ..domain.errors import Refusal
 from ..store.devices import Device
-from .errors import CsrfFailed, SessionEnded
 
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class SessionEnded(Refusal):
+    code = "session_expired"
+
+
+class CsrfFailed(Refusal):
+    code = "csrf_failed"
 
 
 def _auth() -> Any:

@@ -1,7 +1,7 @@
 """Endpoint plumbing: credentials, JSON bodies, idempotency keys and coded errors.
 
 Every route is declared with `endpoint(...)`; the same declaration feeds the OpenAPI document.
-A credential is a device's bearer token or a person's login cookie (see server/auth/web.py);
+A credential is a device's bearer token or a person's login cookie (see caller.py);
 every state-changing call by a staff role is written to the audit log.
 """
 
@@ -17,11 +17,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..auth import audit as auditing
-from ..auth import web
 from ..domain.errors import Refusal
 from ..refusals import status_of
 from ..store.devices import Device
+from . import audit as auditing
+from . import caller
 from .validation import Schema, validate
 
 STAFF_ROLES = ("staff", "manager", "admin")
@@ -84,7 +84,7 @@ def http_error_response(exc: HTTPException) -> Response:
 
 def current_device() -> Device | None:
     """The caller: a device by its bearer token, or a person by their login cookie."""
-    return web.current_credential()
+    return caller.current_credential()
 
 
 def authenticate() -> Device:
@@ -100,8 +100,8 @@ def authenticate() -> Device:
 def authorize(device: Device, roles: tuple[str, ...], site_id: str | None) -> None:
     """Refuse `device` unless it has one of `roles` and may act at `site_id`; a request made
     with the login cookie that changes anything must carry the CSRF token."""
-    if web.by_session():
-        web.check_csrf()
+    if caller.by_session():
+        caller.check_csrf()
     if device.role not in roles:
         raise Denied(f"A {device.role} credential cannot do this.", "forbidden_role")
     if site_id is not None and device.role != "admin" and device.site_id != site_id:
