@@ -191,9 +191,7 @@ def _first_paragraph(command: click.Command) -> str:
 
 
 def _registry() -> list:  # type: ignore[type-arg]
-    import server.api.routes  # noqa: F401 - importing it declares every endpoint
-    import server.reports  # noqa: F401 - registers the report endpoints, as the app does
-    import server.siteedit.api  # noqa: F401 - the administrators' configuration endpoints
+    import server.app  # noqa: F401 - importing the app declares every endpoint
     from server.web.endpoints import REGISTRY
 
     return REGISTRY
@@ -233,8 +231,8 @@ def _who(roles: tuple[str, ...] | None) -> str:
 
 
 def account_endpoints() -> str:
-    """Logins, accounts, pairing, devices and the audit log (server/auth/routes.py)."""
-    from server.auth.routes import ROUTES
+    """Logins, accounts, pairing, devices and the audit log (server/api/auth.py)."""
+    from server.api.auth import ROUTES
 
     rows = [(method, f"`{path}`", who, summary) for method, path, who, summary in ROUTES]
     return _table(("method", "path", "who may call it", "what it does"), rows)

@@ -18,9 +18,13 @@ from display import bp as display_bp
 from kiosk import bp as kiosk_bp
 
 from .admin import bp as admin_bp
+from .api.auth import bp as auth_bp
+from .api.configuration import bp as configuration_bp
 from .api.reference import bp as api_reference_bp
+from .api.reports import bp as reports_api_bp
 from .api.routes import bp as api_bp
-from .auth.routes import bp as auth_bp
+from .api.site_settings import bp as site_settings_bp
+from .api.voice import bp as voice_bp
 from .auth.secret import load_or_create, secret_key_path
 from .auth.service import AuthService
 from .domain.clock import Clock, SimulatedClock, SystemClock
@@ -29,22 +33,22 @@ from .domain.model import Site
 from .engine import Engine
 from .forecasting import Forecasting
 from .headers import ProtectiveHeaders
+from .manager import bp as manager_bp
 from .phone import bp as phone_bp
 from .phone import register_phone_socket
 from .phone.views import PhonePusher, visitor_line
 from .presenters import public_snapshot, staff_snapshot
 from .printing import PrintService
-from .realtime import Publisher, register_socket_handlers
+from .realtime import Publisher
 from .reports import register as register_reports
 from .settings import Settings
 from .siteconfig import SiteConfig, parse_sites
-from .siteedit.api import bp as siteedit_bp
 from .siteedit.editor import ConfigEditor, in_effect, load_layers
+from .sockets import register_socket_handlers
 from .store import db as store_db
 from .store import devices as device_store
 from .store.devices import Device
 from .store.lock import hold_server_lock
-from .voice import bp as voice_bp
 from .web import audit as auditing
 from .web.endpoints import error_response, http_error_response
 from .web.openapi import openapi_document
@@ -214,10 +218,13 @@ def create_app(settings: Settings, clock: Clock | None = None,
     app.register_blueprint(counter_bp, url_prefix="/counter")
     app.register_blueprint(voice_bp)
     register_reports(app, services, config)
+    app.register_blueprint(reports_api_bp, url_prefix="/api")
+    app.register_blueprint(site_settings_bp, url_prefix="/api")
+    app.register_blueprint(manager_bp, url_prefix="/reports")
     config_editor = ConfigEditor(services, site_file, layers, parts, writer, offload)
     config_editor.site_editor = app.extensions["madoguchi_site_editor"]
     app.extensions["madoguchi_config_editor"] = config_editor
-    app.register_blueprint(siteedit_bp, url_prefix="/api")
+    app.register_blueprint(configuration_bp, url_prefix="/api")
     for site_id in layers:  # kiosks paired on the admin page may print too
         services.printing.set_site_printers(site_id, parts[site_id].printers,
                                             parts[site_id].kiosk_printers)

@@ -15,10 +15,10 @@ from flask import Response, current_app, flash, redirect, request, url_for
 
 from kiosk.views import DEFAULT_LANGUAGE, languages
 
+from ..api.configuration import COUNTER_BODY, PRINTER_BODY, SERVICE_BODY, configuration_view
 from ..domain.errors import Invalid, Refusal
 from ..refusals import status_of
 from ..siteedit import changes
-from ..siteedit.api import COUNTER_BODY, PRINTER_BODY, SERVICE_BODY, configuration_view
 from ..siteedit.changes import Change
 from ..siteedit.devices import device_change
 from ..siteedit.editor import ConfigEditor

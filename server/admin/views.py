@@ -31,6 +31,7 @@ from ..domain.errors import Invalid, Refusal
 from ..headers import content_security_policy
 from ..refusals import status_of
 from ..store import audit as audit_store
+from ..store.accounts import session_hash
 from ..store.devices import Device
 from ..web import audit as auditing
 from ..web import caller
@@ -64,7 +65,7 @@ def _person() -> Device | None:
     session_id = session.get("sid")
     if not isinstance(session_id, str):
         return None
-    found = _auth().credentials.session(caller.session_hash(session_id))
+    found = _auth().credentials.session(session_hash(session_id))
     if found is None:
         session.pop("sid", None)
         flash(japanese(SessionEnded("")), "error")

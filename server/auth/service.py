@@ -22,11 +22,9 @@ from ..domain.model import Site
 from ..settings import Settings
 from ..store import accounts as account_store
 from ..store import devices as device_store
-from ..store.accounts import Account, AccountExists, SessionRecord
-from ..store.audit import audit_row
+from ..store.accounts import Account, AccountExists, SessionRecord, session_hash
+from ..store.audit import ChangeAudit, audit_row
 from ..store.devices import Device, new_token, token_hash
-from ..web.audit import RequestAudit
-from ..web.caller import session_hash
 from .accounts import AccountFields, normalise_username
 from .errors import InvalidCredentials, TooManyAttempts
 from .pairing import Pairing, Pairings
@@ -159,7 +157,7 @@ class AuthService:
         self._apply_unlock(name, self.credentials.account_named(name))
         return self.accounts.retry_after(name)
 
-    def unlock(self, username: str, audit: RequestAudit) -> Account:
+    def unlock(self, username: str, audit: ChangeAudit) -> Account:
         """Lift the locks of an account: its own and those of its name at any address. The
         time is stored, so that a server told by the command line lifts them too."""
         account = self.account(username)
@@ -194,7 +192,7 @@ class AuthService:
                 if not self._checking[key]:
                     del self._checking[key]
 
-    def logout(self, record: SessionRecord, audit: RequestAudit) -> None:
+    def logout(self, record: SessionRecord, audit: ChangeAudit) -> None:
         now = self.clock.now()
         audit.target = f"account:{audit.actor}"
         rows = audit.stored_with_change(200)
@@ -202,7 +200,7 @@ class AuthService:
         self.credentials.end_sessions(now, id_hash=record.id_hash)
 
     def change_own_password(
-        self, record: SessionRecord, current: str, new: str, audit: RequestAudit
+        self, record: SessionRecord, current: str, new: str, audit: ChangeAudit
     ) -> None:
         """A person changes their password; their other sessions end."""
         account = self.credentials.accounts[record.account_id]
@@ -218,7 +216,7 @@ class AuthService:
             raise NotFound(f"There is no account '{username}'.", "unknown_account")
         return account
 
-    def create_account(self, fields: AccountFields, password: str, audit: RequestAudit) -> Account:
+    def create_account(self, fields: AccountFields, password: str, audit: ChangeAudit) -> Account:
         hashed = self._checked_hash(password, fields.username, fields.name)
         now = self.clock.now()
         audit.target = f"account:{fields.username}"
@@ -252,11 +250,11 @@ class AuthService:
         self.credentials.put_account(account)
         return account  # type: ignore[no-any-return]
 
-    def set_password(self, username: str, password: str, audit: RequestAudit) -> None:
+    def set_password(self, username: str, password: str, audit: ChangeAudit) -> None:
         self._store_password(self.account(username), password, audit)
 
     def _store_password(
-        self, account: Account, password: str, audit: RequestAudit, keep: str | None = None
+        self, account: Account, password: str, audit: ChangeAudit, keep: str | None = None
     ) -> None:
         hashed = self._checked_hash(password, account.username, account.name)
         now = self.clock.now()
@@ -282,7 +280,7 @@ class AuthService:
             raise Invalid(str(exc), "weak_password", field="password",
                           reason=exc.reason) from None
 
-    def set_disabled(self, username: str, disabled: bool, audit: RequestAudit) -> Account:
+    def set_disabled(self, username: str, disabled: bool, audit: ChangeAudit) -> Account:
         account = self.account(username)
         now = self.clock.now()
         audit.target = f"account:{account.username}"
@@ -301,7 +299,7 @@ class AuthService:
     def start_pairing(self, address: str | None) -> Pairing:
         return self.pairings.start(self.clock.now(), address)
 
-    def approve(self, code: str, device: Device, audit: RequestAudit) -> Device:
+    def approve(self, code: str, device: Device, audit: ChangeAudit) -> Device:
         """Pair the device showing `code` as `device` (whose id is made here)."""
         pairing = self.pairings.claim(code, self.clock.now())
         try:
@@ -339,7 +337,7 @@ class AuthService:
         """Whether any device, revoked ones too, has this id."""
         return bool(self.offload(lambda: device_store.device_exists(self.reader, device_id)))
 
-    def revoke(self, device_id: str, audit: RequestAudit) -> None:
+    def revoke(self, device_id: str, audit: ChangeAudit) -> None:
         """The token stops working now, for HTTP and for connected sockets."""
         now = self.clock.now()
         audit.target = f"device:{device_id}"

@@ -1,8 +1,8 @@
 """Manager reports: figures from the event log, CSV and JSON, the live dashboard, retention,
 and managers' edits of their site (notice line, business hours, target waits).
 
-`register` binds the report service, the site editor, the /api/reports and site settings
-endpoints and the /reports/ pages to the app; `housekeeping` is called from the server's
+`register` binds the report service and the site editor to the app (their endpoints are in
+server/api/, the pages in server/manager/); `housekeeping` is called from the server's
 housekeeping loop.
 """
 
@@ -15,8 +15,6 @@ from flask import Flask
 
 from ..siteconfig import SiteConfig
 from . import edits
-from .api import bp as api_bp
-from .pages import bp as pages_bp
 from .service import ReportService, SiteState
 from .year_targets import Targets
 
@@ -65,8 +63,6 @@ def register(app: Flask, services: Any, config: SiteConfig) -> ReportService:
     )
     editor.load()
     app.extensions["madoguchi_site_editor"] = editor
-    app.register_blueprint(api_bp, url_prefix="/api")
-    app.register_blueprint(pages_bp, url_prefix="/reports")
     return reports
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,11 @@ class Account:
     @property
     def active(self) -> bool:
         return self.disabled_at is None
+
+
+def session_hash(session_id: str) -> str:
+    """What is stored of a login cookie's session id: never the id itself."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

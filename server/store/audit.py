@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, select
 
@@ -18,6 +18,22 @@ from .db import as_utc
 
 ACTOR_KINDS = ("user", "device", "cli")
 SECRET_WORDS = ("password", "token", "secret")
+
+
+class ChangeAudit(Protocol):
+    """The audit row of a change being made, as the request that asks for it keeps it
+    (server/web/audit.py): a service names what it changed, then hands the row over to be
+    stored in the same transaction as the change."""
+
+    actor: str
+    target: str | None
+    detail: dict[str, Any]
+    written: bool
+    in_commit: bool
+
+    def row(self, outcome: int, error: str | None = None) -> dict[str, Any]: ...
+
+    def stored_with_change(self, outcome: int) -> list[dict[str, Any]]: ...
 
 
 def audit_row(

@@ -8,7 +8,6 @@ csrf_token on the admin page): a cookie is sent by the browser on its own, a hea
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from flask import current_app, g, request, session
 
 from ..domain.errors import Refusal
+from ..store.accounts import session_hash
 from ..store.devices import Device
 
 CSRF_HEADER = "X-CSRF-Token"
@@ -33,10 +33,6 @@ class CsrfFailed(Refusal):
 
 def _auth() -> Any:
     return current_app.extensions["madoguchi"].auth
-
-
-def session_hash(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def bearer_token() -> str | None:

@@ -1,9 +1,6 @@
-"""The voice blueprint: announcement audio for displays, made once per phrase and kept.
-
-GET /voice/announcement?label=123&counter=3 builds the phrase, makes its audio if it is not
-cached yet, and answers with the words and the address of the WAV; GET /voice/<key>.wav then
-serves it. Both need a display's or a staff member's token. A call is announced as soon as it
-is committed: the audio is started then, so it is usually ready before a display asks.
+"""Announcement audio, made once per phrase and kept: a call is announced as soon as it is
+committed (the audio is started then, so it is usually ready before a display asks), made
+by a worker process of its own (`Speaker`) so that the server never loads the speech engines.
 """
 
 from __future__ import annotations
@@ -13,27 +10,20 @@ import json
 import logging
 import struct
 import sys
-from pathlib import Path
 from typing import Any
 
 import gevent
 import gevent.subprocess
-from flask import Blueprint, Response, current_app, jsonify, request
-from flask.blueprints import BlueprintSetupState
 from gevent.event import AsyncResult
 from gevent.lock import Semaphore
 
-from ..domain.errors import Invalid, NotFound
 from ..domain.events import PUBLIC_CALLS, Event
 from ..domain.model import Site
-from ..web.endpoints import STAFF_ROLES, require
-from .cache import KEY, VoiceCache, wav_seconds
+from .cache import VoiceCache
 from .phrases import Announcement, PhraseError, Spoken, announcement
 from .protocol import FAILED, VoiceUnavailable
 
 log = logging.getLogger(__name__)
-bp = Blueprint("voice", __name__, url_prefix="/voice")
-ROLES = ("display", *STAFF_ROLES)
 
 
 class Voice:
@@ -162,61 +152,3 @@ class Prewarmer:
 
 def languages_setting(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-@bp.record_once
-def attach(state: BlueprintSetupState) -> None:
-    services = state.app.extensions["madoguchi"]
-    settings = services.settings
-    voice = Voice(
-        VoiceCache(Path(settings.voice_cache_dir)), languages_setting(settings.voice_languages)
-    )
-    state.app.extensions["voice"] = voice
-    services.engine.subscribe(Prewarmer(voice, services.sites))
-
-
-def _voice() -> Voice:
-    voice: Voice = current_app.extensions["voice"]
-    return voice
-
-
-def _counter_number() -> int:
-    raw = request.args.get("counter", "")
-    if not raw.isdigit():
-        raise Invalid(
-            "'counter' must be a counter number such as 3.", "invalid_field", field="counter"
-        )
-    return int(raw)
-
-
-@bp.get("/announcement")
-def describe() -> Response:
-    """The words of a call and the address of its audio (made now if need be)."""
-    require(ROLES, None)
-    voice = _voice()
-    try:
-        phrase = voice.phrase(request.args.get("label", ""), _counter_number())
-    except PhraseError as exc:
-        raise Invalid(str(exc), "invalid_field", field=exc.field) from None
-    data, cached = voice.audio(phrase)
-    return jsonify(
-        {
-            "key": phrase.key,
-            "url": f"/voice/{phrase.key}.wav",
-            "text": phrase.text,
-            "sentences": [{"language": s.language, "text": s.text} for s in phrase.sentences],
-            "seconds": round(wav_seconds(data), 2),
-            "cached": cached,
-        }
-    )
-
-
-@bp.get("/<key>.wav")
-def audio(key: str) -> Response:
-    require(ROLES, None)
-    data = _voice().cache.get(key) if KEY.fullmatch(key) else None
-    if data is None:
-        raise NotFound("No announcement has this key; ask /voice/announcement first.", "not_found")
-    response = Response(data, mimetype="audio/wav")
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
-    return response

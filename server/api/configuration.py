@@ -11,14 +11,14 @@ from typing import Any
 
 from flask import Blueprint, current_app, g
 
+from ..siteedit import changes
+from ..siteedit.changes import Change
+from ..siteedit.devices import device_change, device_views
+from ..siteedit.editor import ConfigEditor
+from ..siteedit.layer import SiteParts, counter_table, printer_table, service_table
 from ..store.devices import Device
 from ..web.endpoints import EndpointSpec, endpoint
 from ..web.validation import array, boolean, integer, obj, string
-from . import changes
-from .changes import Change
-from .devices import device_change, device_views
-from .editor import ConfigEditor
-from .layer import SiteParts, counter_table, printer_table, service_table
 
 bp = Blueprint("siteedit_api", __name__)
 ADMINS = ("admin",)

@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, session
 
+from ..auth.accounts import account_view, checked_fields
+from ..auth.service import AuthService, device_to_pair
 from ..domain.errors import Invalid, Refusal
 from ..store import audit as audit_store
 from ..store.accounts import Account, SessionRecord
@@ -27,8 +29,6 @@ from ..web.endpoints import (
     read_body,
 )
 from ..web.validation import Schema, array, obj, string
-from .accounts import account_view, checked_fields
-from .service import AuthService, device_to_pair
 
 bp = Blueprint("auth", __name__)
 ROUTES: list[tuple[str, str, str, str]] = []  # (method, path, who may call it, summary)

@@ -14,13 +14,13 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 from ..domain.errors import Invalid, unknown_service, unknown_site
+from ..reports import csvout, queries, year_targets
+from ..reports.live import dashboard
+from ..reports.periods import GROUPS, MAX_DAYS, Period, fiscal_year, fiscal_year_of
+from ..reports.service import ReportService
 from ..store.devices import Device
 from ..web.endpoints import Denied, EndpointSpec, endpoint
 from ..web.validation import Schema, integer, string
-from . import csvout, queries, year_targets
-from .live import dashboard
-from .periods import GROUPS, MAX_DAYS, Period, fiscal_year, fiscal_year_of
-from .service import ReportService
 
 bp = Blueprint("reports_api", __name__)
 READERS = ("manager", "admin")

@@ -23,18 +23,19 @@ from flask import (
     url_for,
 )
 
+from ..api.reports import Query, reports, visible_organisations
 from ..domain.errors import Refusal
 from ..headers import content_security_policy
 from ..refusals import in_japanese, status_of
+from ..reports import edits, queries, year_targets
+from ..reports.csvout import minutes, percent
+from ..reports.periods import GROUPS, fiscal_year, fiscal_year_of
+from ..reports.site_edits import WEEKDAYS, settings_view
+from ..store.accounts import session_hash
 from ..store.devices import Device
 from ..web import audit as auditing
 from ..web import caller
 from ..words import ORGANISATION_NAMES, ROLE_NAMES
-from . import edits, queries, year_targets
-from .api import Query, reports, visible_organisations
-from .csvout import minutes, percent
-from .periods import GROUPS, fiscal_year, fiscal_year_of
-from .site_edits import WEEKDAYS, settings_view
 
 bp = Blueprint(
     "reports",
@@ -55,7 +56,7 @@ def _person() -> Device | None:
     if not isinstance(session_id, str):
         return None
     auth = current_app.extensions["madoguchi"].auth
-    found = auth.credentials.session(caller.session_hash(session_id))
+    found = auth.credentials.session(session_hash(session_id))
     if found is None:
         session.pop("sid", None)
         return None

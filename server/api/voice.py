@@ -1,0 +1,80 @@
+"""Spoken calls for displays (under /voice): announcement audio, made once per phrase and kept.
+
+GET /voice/announcement?label=123&counter=3 builds the phrase, makes its audio if it is not
+cached yet, and answers with the words and the address of the WAV; GET /voice/<key>.wav then
+serves it. Both need a display's or a staff member's token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
+
+from ..domain.errors import Invalid, NotFound
+from ..voice.cache import KEY, VoiceCache, wav_seconds
+from ..voice.phrases import PhraseError
+from ..voice.speech import Prewarmer, Voice, languages_setting
+from ..web.endpoints import STAFF_ROLES, require
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+ROLES = ("display", *STAFF_ROLES)
+
+
+@bp.record_once
+def attach(state: BlueprintSetupState) -> None:
+    services = state.app.extensions["madoguchi"]
+    settings = services.settings
+    voice = Voice(
+        VoiceCache(Path(settings.voice_cache_dir)), languages_setting(settings.voice_languages)
+    )
+    state.app.extensions["voice"] = voice
+    services.engine.subscribe(Prewarmer(voice, services.sites))
+
+
+def _voice() -> Voice:
+    voice: Voice = current_app.extensions["voice"]
+    return voice
+
+
+def _counter_number() -> int:
+    raw = request.args.get("counter", "")
+    if not raw.isdigit():
+        raise Invalid(
+            "'counter' must be a counter number such as 3.", "invalid_field", field="counter"
+        )
+    return int(raw)
+
+
+@bp.get("/announcement")
+def describe() -> Response:
+    """The words of a call and the address of its audio (made now if need be)."""
+    require(ROLES, None)
+    voice = _voice()
+    try:
+        phrase = voice.phrase(request.args.get("label", ""), _counter_number())
+    except PhraseError as exc:
+        raise Invalid(str(exc), "invalid_field", field=exc.field) from None
+    data, cached = voice.audio(phrase)
+    return jsonify(
+        {
+            "key": phrase.key,
+            "url": f"/voice/{phrase.key}.wav",
+            "text": phrase.text,
+            "sentences": [{"language": s.language, "text": s.text} for s in phrase.sentences],
+            "seconds": round(wav_seconds(data), 2),
+            "cached": cached,
+        }
+    )
+
+
+@bp.get("/<key>.wav")
+def audio(key: str) -> Response:
+    require(ROLES, None)
+    data = _voice().cache.get(key) if KEY.fullmatch(key) else None
+    if data is None:
+        raise NotFound("No announcement has this key; ask /voice/announcement first.", "not_found")
+    response = Response(data, mimetype="audio/wav")
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response
