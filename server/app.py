@@ -43,7 +43,7 @@ from .realtime import Publisher
 from .reports import register as register_reports
 from .settings import Settings
 from .siteconfig import SiteConfig, parse_sites
-from .siteedit.editor import ConfigEditor, in_effect, load_layers
+from .siteedit.editor import SiteEditor, in_effect, load_edits
 from .sockets import register_socket_handlers
 from .store import db as store_db
 from .store import devices as device_store
@@ -164,10 +164,10 @@ def create_app(settings: Settings, clock: Clock | None = None,
         )
     source, text = stored
     site_file = parse_sites(text, source)
-    # The administrators' changes (admin page) are laid over the site file before anything
-    # reads it: the queues are loaded with the desks and counters in effect.
-    layers, parts = load_layers(site_file, reader)
-    config = in_effect(site_file, parts)
+    # The administrators' and managers' changes are laid over the site file before anything
+    # reads it: the queues are loaded with the sites as they are in effect.
+    edits = load_edits(site_file, reader)
+    config = in_effect(site_file, edits)
     sites = {s.id: s for s in config.sites}
     if require_public_url:
         check_public_url(settings, config, list(device_store.active_devices(reader).values()))
@@ -221,13 +221,12 @@ def create_app(settings: Settings, clock: Clock | None = None,
     app.register_blueprint(reports_api_bp, url_prefix="/api")
     app.register_blueprint(site_settings_bp, url_prefix="/api")
     app.register_blueprint(manager_bp, url_prefix="/reports")
-    config_editor = ConfigEditor(services, site_file, layers, parts, writer, offload)
-    config_editor.site_editor = app.extensions["madoguchi_site_editor"]
-    app.extensions["madoguchi_config_editor"] = config_editor
+    app.extensions["madoguchi_site_editor"] = SiteEditor(services, site_file, edits, writer,
+                                                         offload)
     app.register_blueprint(configuration_bp, url_prefix="/api")
-    for site_id in layers:  # kiosks paired on the admin page may print too
-        services.printing.set_site_printers(site_id, parts[site_id].printers,
-                                            parts[site_id].kiosk_printers)
+    for site_id in edits.layers:  # kiosks paired on the admin page may print too
+        parts = edits.parts[site_id]
+        services.printing.set_site_printers(site_id, parts.printers, parts.kiosk_printers)
     phones = PhonePusher(socketio, app)
     engine.subscribe(phones)
     register_phone_socket(socketio, phones)

@@ -145,6 +145,19 @@ class Publisher:
         finally:
             self._refreshing.pop(site_id, None)
 
+    def site_changed(self, site_id: str, settings: dict[str, Any]) -> None:
+        """The site itself was changed (its desks, counters, hours…): every screen of it gets
+        a fresh snapshot at once, and the staff screens the site's settings (`settings`)."""
+        site = self.services.sites[site_id]
+        screens = [Device("site", "staff", site_id, ""), Device("site", "kiosk", site_id, "")]
+        screens += [Device("site", "display", site_id, "", area=area) for area in site.areas]
+        screens += [Device("site", "display", site_id, "", area=c.area, counter_id=c.id)
+                    for c in site.counters]
+        for screen in screens:
+            snapshot = display_snapshot(self.services, screen, site_id)
+            self.socketio.emit("snapshot", snapshot, to=rooms_for(screen, site_id)[0])
+        self.socketio.emit("config", {"site": site_id, **settings}, to=f"staff:{site_id}")
+
     def reset(self) -> None:
         """After a failed commit the state was reloaded: every client should fetch it again."""
         self.socketio.emit("resync", {"reason": "state reloaded"})

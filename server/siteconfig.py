@@ -29,6 +29,7 @@ from server.tomlread import IDENT, ConfigError, Registry, Table, read_toml
 
 __all__ = [
     "LAST_NUMBER",
+    "NOTICE_LENGTH",
     "ROLES",
     "RULE_KEYS",
     "WEEKDAYS",

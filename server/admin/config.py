@@ -21,7 +21,7 @@ from ..refusals import status_of
 from ..siteedit import changes
 from ..siteedit.changes import Change
 from ..siteedit.devices import device_change
-from ..siteedit.editor import ConfigEditor
+from ..siteedit.editor import SiteEditor
 from ..web import audit as auditing
 from ..web import caller
 from ..web.endpoints import Denied
@@ -34,8 +34,8 @@ KINDS = {"network": "ネットワーク", "usb": "USB", "serial": "シリアル"
          "memory": "メモリー（試験用）"}
 
 
-def _editor() -> ConfigEditor:
-    return current_app.extensions["madoguchi_config_editor"]  # type: ignore[no-any-return]
+def _editor() -> SiteEditor:
+    return current_app.extensions["madoguchi_site_editor"]  # type: ignore[no-any-return]
 
 
 def _to_site(site_id: str) -> Response:
@@ -61,7 +61,7 @@ def site_page(site_id: str) -> Response:
                  languages=kiosk_languages())
 
 
-def _change(site_id: str, make: Callable[[ConfigEditor], Change], done: str) -> Response:
+def _change(site_id: str, make: Callable[[SiteEditor], Change], done: str) -> Response:
     """Run one form's change as the logged-in administrator, audited either way."""
     person = _person()
     if person is None:

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, g
 from ..siteedit import changes
 from ..siteedit.changes import Change
 from ..siteedit.devices import device_change, device_views
-from ..siteedit.editor import ConfigEditor
+from ..siteedit.editor import SiteEditor
 from ..siteedit.layer import SiteParts, counter_table, printer_table, service_table
 from ..store.devices import Device
 from ..web.endpoints import EndpointSpec, endpoint
@@ -82,11 +82,11 @@ DEVICE_BODY = obj(
 CHANGE_ERRORS = ("unknown_site", "invalid_field")
 
 
-def editor() -> ConfigEditor:
-    return current_app.extensions["madoguchi_config_editor"]  # type: ignore[no-any-return]
+def editor() -> SiteEditor:
+    return current_app.extensions["madoguchi_site_editor"]  # type: ignore[no-any-return]
 
 
-def configuration_view(parts: SiteParts, ed: ConfigEditor) -> dict[str, Any]:
+def configuration_view(parts: SiteParts, ed: SiteEditor) -> dict[str, Any]:
     """A site's desks, counters, printers, kiosks and displays in effect, in the site file's
     words, with what is live about them."""
     site = parts.site

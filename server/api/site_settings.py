@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, g
 
-from ..reports.edits import editor
-from ..reports.site_edits import WEEKDAYS, settings_view
+from ..siteconfig import WEEKDAYS
+from ..siteedit.overrides import settings_view
 from ..store.devices import Device
 from ..web.endpoints import EndpointSpec, endpoint
 from ..web.validation import integer, obj, string
+from .configuration import editor
 
 bp = Blueprint("site_settings", __name__)
 EDITORS = ("manager", "admin")
@@ -62,4 +63,4 @@ def change_settings(device: Device, body: dict[str, Any], site_id: str) -> Any:
     if audit is not None:
         audit.action = "site_settings_changed"
         audit.target = f"site:{site_id}"
-    return settings_view(editor().change(site_id, body, device, audit))
+    return settings_view(editor().change_settings(site_id, body, device, audit))

@@ -23,14 +23,16 @@ from flask import (
     url_for,
 )
 
+from ..api.configuration import editor
 from ..api.reports import Query, reports, visible_organisations
 from ..domain.errors import Refusal
 from ..headers import content_security_policy
 from ..refusals import in_japanese, status_of
-from ..reports import edits, queries, year_targets
+from ..reports import queries, year_targets
 from ..reports.csvout import minutes, percent
 from ..reports.periods import GROUPS, fiscal_year, fiscal_year_of
-from ..reports.site_edits import WEEKDAYS, settings_view
+from ..siteconfig import WEEKDAYS
+from ..siteedit.overrides import settings_view
 from ..store.accounts import session_hash
 from ..store.devices import Device
 from ..web import audit as auditing
@@ -313,7 +315,7 @@ def change_settings() -> Response:
             raw = form.get(f"target_{desk.id}", "").strip()
             if raw:
                 body["target_waits"][desk.id] = int(raw) if raw.isdigit() else raw
-        changed = edits.editor().change(site_id, body, person, audit)
+        changed = editor().change_settings(site_id, body, person, audit)
     except Refusal as exc:
         audit.finish(status_of(exc), exc.code)
         return _page(

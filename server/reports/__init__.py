@@ -1,9 +1,8 @@
-"""Manager reports: figures from the event log, CSV and JSON, the live dashboard, retention,
-and managers' edits of their site (notice line, business hours, target waits).
+"""Manager reports, read-only: figures from the event log, CSV and JSON, the live dashboard,
+retention.
 
-`register` binds the report service and the site editor to the app (their endpoints are in
-server/api/, the pages in server/manager/); `housekeeping` is called from the server's
-housekeeping loop.
+`register` binds the report service to the app (its endpoints are in server/api/, its pages
+in server/manager/); `housekeeping` is called from the server's housekeeping loop.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import gevent
 from flask import Flask
 
 from ..siteconfig import SiteConfig
-from . import edits
 from .service import ReportService, SiteState
 from .year_targets import Targets
 
@@ -58,11 +56,6 @@ def register(app: Flask, services: Any, config: SiteConfig) -> ReportService:
     app.extensions["madoguchi_reports"] = reports
     services.engine.subscribe(reports.day_closed)  # a closed day is summed up at once
     reports.start()
-    editor = edits.SiteEditor(
-        services, {s.id: s for s in config.sites}, reports.writer, reports.reader, offload
-    )
-    editor.load()
-    app.extensions["madoguchi_site_editor"] = editor
     return reports
 
 

@@ -51,16 +51,6 @@ daily_aggregates = Table(
     Column("purged", Boolean, nullable=False, default=False),  # the day's detail is gone
 )
 
-# A site's settings changed on the managers' pages, applied on top of the site file.
-site_overrides = Table(
-    "site_overrides",
-    metadata,
-    Column("site_id", String(64), primary_key=True),
-    Column("overrides", JSON, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("updated_by", String(64), nullable=False),
-)
-
 COUNTER_KINDS = ("counter_opened", "counter_paused", "counter_resumed", "counter_closed")
 TICKET_KINDS = (
     "issued",
@@ -463,37 +453,3 @@ def newest_ids(conn: Connection) -> tuple[tuple[int, ...], int]:
 
 def sites_with_aggregates(conn: Connection) -> Iterable[str]:
     return [r[0] for r in conn.execute(select(_a.c.site_id).distinct())]
-
-
-# ---- site overrides -----------------------------------------------------------------------
-
-
-def all_overrides(conn: Connection) -> dict[str, dict[str, Any]]:
-    return {r.site_id: dict(r.overrides) for r in conn.execute(select(site_overrides))}
-
-
-def save_overrides(
-    conn: Connection,
-    site_id: str,
-    overrides: dict[str, Any],
-    now: datetime,
-    by: str,
-    audit: list[dict[str, Any]],
-) -> None:
-    """Store a site's overrides with the audit row of the change, in one transaction."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(site_overrides).values(
-        site_id=site_id, overrides=overrides, updated_at=now, updated_by=by
-    )
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["site_id"],
-            set_={
-                "overrides": stmt.excluded.overrides,
-                "updated_at": stmt.excluded.updated_at,
-                "updated_by": stmt.excluded.updated_by,
-            },
-        )
-    )
-    if audit:
-        conn.execute(schema.audit_log.insert(), audit)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.errors import NotFound, unknown_counter, unknown_service
-from .editor import ConfigEditor, Edit
+from .editor import Edit, SiteEditor
 
 
 @dataclass
@@ -20,7 +20,7 @@ class Change:
     detail: dict[str, Any] = field(default_factory=dict)  # more for the audit row
 
 
-def put_service(ed: ConfigEditor, site_id: str, service_id: str, body: dict[str, Any]) -> Change:
+def put_service(ed: SiteEditor, site_id: str, service_id: str, body: dict[str, Any]) -> Change:
     layer = ed.layer_for_edit(site_id, "services")
     created = service_id not in layer["services"]
     layer["services"][service_id] = body
@@ -29,7 +29,7 @@ def put_service(ed: ConfigEditor, site_id: str, service_id: str, body: dict[str,
                   f"service:{site_id}/{service_id}")
 
 
-def remove_service(ed: ConfigEditor, site_id: str, service_id: str) -> Change:
+def remove_service(ed: SiteEditor, site_id: str, service_id: str) -> Change:
     layer = ed.layer_for_edit(site_id, "services")
     if service_id not in layer["services"]:
         raise unknown_service(site_id, service_id)
@@ -38,7 +38,7 @@ def remove_service(ed: ConfigEditor, site_id: str, service_id: str) -> Change:
     return Change(edit, "service_removed", f"service:{site_id}/{service_id}")
 
 
-def put_counter(ed: ConfigEditor, site_id: str, counter_id: str, body: dict[str, Any]) -> Change:
+def put_counter(ed: SiteEditor, site_id: str, counter_id: str, body: dict[str, Any]) -> Change:
     layer = ed.layer_for_edit(site_id, "counters")
     counters = layer["counters"]
     index = next((i for i, c in enumerate(counters) if c["id"] == counter_id), None)
@@ -54,7 +54,7 @@ def put_counter(ed: ConfigEditor, site_id: str, counter_id: str, body: dict[str,
                   f"counter:{site_id}/{counter_id}")
 
 
-def remove_counter(ed: ConfigEditor, site_id: str, counter_id: str) -> Change:
+def remove_counter(ed: SiteEditor, site_id: str, counter_id: str) -> Change:
     layer = ed.layer_for_edit(site_id, "counters")
     kept = [c for c in layer["counters"] if c["id"] != counter_id]
     if len(kept) == len(layer["counters"]):
@@ -64,7 +64,7 @@ def remove_counter(ed: ConfigEditor, site_id: str, counter_id: str) -> Change:
     return Change(edit, "counter_removed", f"counter:{site_id}/{counter_id}")
 
 
-def put_printer(ed: ConfigEditor, site_id: str, printer_id: str, body: dict[str, Any]) -> Change:
+def put_printer(ed: SiteEditor, site_id: str, printer_id: str, body: dict[str, Any]) -> Change:
     """`kind` and `address` make the site file's `url` (network://host:9100 and so on)."""
     layer = ed.layer_for_edit(site_id, "printers")
     printers = layer["printers"]
@@ -83,7 +83,7 @@ def put_printer(ed: ConfigEditor, site_id: str, printer_id: str, body: dict[str,
                   f"printer:{site_id}/{printer_id}")
 
 
-def remove_printer(ed: ConfigEditor, site_id: str, printer_id: str) -> Change:
+def remove_printer(ed: SiteEditor, site_id: str, printer_id: str) -> Change:
     layer = ed.layer_for_edit(site_id, "printers")
     kept = [p for p in layer["printers"] if p["id"] != printer_id]
     if len(kept) == len(layer["printers"]):
@@ -94,6 +94,6 @@ def remove_printer(ed: ConfigEditor, site_id: str, printer_id: str) -> Change:
     return Change(edit, "printer_removed", f"printer:{site_id}/{printer_id}")
 
 
-def reset(ed: ConfigEditor, site_id: str) -> Change:
+def reset(ed: SiteEditor, site_id: str) -> Change:
     return Change(Edit(site_id, ed.reset_layer(site_id)), "configuration_reset",
                   f"site:{site_id}")

@@ -13,7 +13,7 @@ from ..auth.service import device_to_pair
 from ..domain.errors import Conflict, Invalid, NotFound, Refusal
 from ..store.devices import Device
 from .changes import Change
-from .editor import ConfigEditor, Edit
+from .editor import Edit, SiteEditor
 from .store import device_rows
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def unknown_device(device_id: str) -> NotFound:
                     device=device_id)
 
 
-def device_views(editor: ConfigEditor, site_id: str) -> list[dict[str, Any]]:
+def device_views(editor: SiteEditor, site_id: str) -> list[dict[str, Any]]:
     rows = editor.offload(lambda: device_rows(editor.services.engine.reader, [site_id]))
     chosen = editor.parts(site_id).kiosk_printers
     credentials = editor.services.auth.credentials
@@ -34,7 +34,7 @@ def device_views(editor: ConfigEditor, site_id: str) -> list[dict[str, Any]]:
              "connected": credentials.connected(r.id)} for r in rows]
 
 
-def device_change(editor: ConfigEditor, site_id: str, device_id: str,
+def device_change(editor: SiteEditor, site_id: str, device_id: str,
                   body: dict[str, Any]) -> Change:
     """The change `body` asks of a kiosk or display of `site_id`."""
     parts = editor.parts(site_id)
@@ -93,7 +93,7 @@ def device_change(editor: ConfigEditor, site_id: str, device_id: str,
                   {"before": before, "after": shown})
 
 
-def put_in_force(editor: ConfigEditor, was: Device, token_hash: str, values: dict[str, Any],
+def put_in_force(editor: SiteEditor, was: Device, token_hash: str, values: dict[str, Any],
                  disabled_at: Any) -> None:
     """The credential as now stored, in memory at once; its open connections close (a
     switched-off device stays out; a moved one reconnects and joins its new rooms)."""

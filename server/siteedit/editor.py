@@ -1,11 +1,14 @@
-"""Putting an administrator's change to a running site in place: checked whole, stored whole
-(with its audit row), then in effect on every screen at once.
+"""Every change to a running site, in one place: an administrator's (desks, counters,
+printers, devices) and a manager's (notice line, opening hours, target waits), each checked
+whole, stored whole (with its audit row), then in effect on every screen at once.
 
-A change is a new layer for one site (see layer.py), and sometimes new values for devices.
-It is laid over the site file and read by the site file's rules; checked against what is
-live (safety.py); stored in one transaction with its audit row; checked again (the event
-loop ran while it was stored) and only then put in place: the site every part reads, the
-site's live queue, the printers, and a fresh snapshot to every screen of the site.
+An administrator's change is a new layer for one site (see layer.py), and sometimes new
+values for devices. It is laid over the site file and read by the site file's rules; checked
+against what is live (safety.py); stored in one transaction with its audit row; checked again
+(the event loop ran while it was stored) and only then put in place. A manager's change is
+checked by overrides.py, which are laid over the site as the layer makes it. Putting a change
+in place is the same for both: the site every part reads, the site's live queue, the
+printers, and a fresh snapshot to every screen of the site.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from typing import Any
 from gevent.lock import BoundedSemaphore
 
 from ..domain.errors import Conflict, Invalid, Refusal, Unavailable, unknown_site
-from ..reports.site_edits import applied
+from ..domain.model import Site
 from ..siteconfig import SiteConfig
 from ..store.devices import Device
 from ..tomlread import ConfigError, dotted
 from . import store
 from .layer import FieldError, Layer, SiteParts, TakenElsewhere, full_layer, laid_over
+from .overrides import applied, checked, settings_view
 from .safety import check_change, check_desks_removable
 
 log = logging.getLogger(__name__)
@@ -57,12 +61,24 @@ def file_parts(config: SiteConfig) -> dict[str, SiteParts]:
     return parts
 
 
-def in_effect(config: SiteConfig, parts: Mapping[str, SiteParts]) -> SiteConfig:
-    """The site file's configuration with every site's parts as they are in effect."""
+@dataclass(frozen=True)
+class Edits:
+    """What is stored of the changes to each site: the administrators' layers, the managers'
+    overrides, and each site's parts with the layer laid over the site file."""
+
+    layers: dict[str, Layer]
+    overrides: dict[str, dict[str, Any]]
+    parts: dict[str, SiteParts]
+
+
+def in_effect(config: SiteConfig, edits: Edits) -> SiteConfig:
+    """The site file's configuration with every site as it is in effect."""
+    parts = edits.parts
     chosen = {k: v for p in parts.values() for k, v in p.kiosk_printers.items()}
     return replace(
         config,
-        sites=tuple(parts[s.id].site for s in config.sites),
+        sites=tuple(applied(parts[s.id].site, edits.overrides.get(s.id, {}))
+                    for s in config.sites),
         printers=tuple(p for part in parts.values() for p in part.printers),
         printer_sites=tuple((p.id, s) for s, part in parts.items() for p in part.printers),
         devices=tuple(replace(d, printers=chosen.get(d.id, ())) if d.role == "kiosk" else d
@@ -70,9 +86,10 @@ def in_effect(config: SiteConfig, parts: Mapping[str, SiteParts]) -> SiteConfig:
     )
 
 
-def load_layers(config: SiteConfig, reader: Any) -> tuple[dict[str, Layer], dict[str, SiteParts]]:
-    """At start, before the queues are loaded: every stored layer laid over the site file. A
-    layer the site file no longer fits (it was changed since) is left out, loudly."""
+def load_edits(config: SiteConfig, reader: Any) -> Edits:
+    """At start, before the queues are loaded: every stored layer laid over the site file, and
+    the managers' overrides. A layer the site file no longer fits (it was changed since) is
+    left out, loudly."""
     base = file_parts(config)
     current = dict(base)
     layers = {}
@@ -85,7 +102,8 @@ def load_layers(config: SiteConfig, reader: Any) -> tuple[dict[str, Layer], dict
         except ConfigError as exc:
             log.error("site %s: the administrator's changes no longer fit the site file and "
                       "are not used (%s); make them again on the admin page", site_id, exc)
-    return layers, current
+    overrides = {k: v for k, v in store.all_overrides(reader).items() if k in base}
+    return Edits(layers, overrides, current)
 
 
 def _taken(current: Mapping[str, SiteParts], site_id: str) -> TakenElsewhere:
@@ -96,19 +114,19 @@ def _taken(current: Mapping[str, SiteParts], site_id: str) -> TakenElsewhere:
     )
 
 
-class ConfigEditor:
-    """Holds each site's parts as the site file has them, the administrator's layers, and
-    the parts in effect; makes changes one at a time."""
+class SiteEditor:
+    """Holds each site's parts as the site file has them, the administrators' layers, the
+    parts they make, and the managers' overrides; makes changes one at a time."""
 
-    def __init__(self, services: Any, config: SiteConfig, layers: dict[str, Layer],
-                 current: dict[str, SiteParts], writer: Any, offload: Any) -> None:
+    def __init__(self, services: Any, config: SiteConfig, edits: Edits, writer: Any,
+                 offload: Any) -> None:
         self.services = services
         self.file = file_parts(config)
-        self.layers = dict(layers)
-        self.current = dict(current)
+        self.layers = dict(edits.layers)
+        self.current = dict(edits.parts)
+        self.overrides = dict(edits.overrides)
         self.writer = writer
         self.offload = offload
-        self.site_editor: Any = None  # the managers' editor (reports), bound by the app
         self._one_at_a_time = BoundedSemaphore()
 
     def parts(self, site_id: str) -> SiteParts:
@@ -128,8 +146,23 @@ class ConfigEditor:
         return {}
 
     def apply(self, edit: Edit, who: Device, audit: Any) -> SiteParts:
+        """An administrator's change."""
         with self._one_at_a_time:
             return self._apply(edit, who, audit)
+
+    def change_settings(self, site_id: str, body: dict[str, Any], who: Device,
+                        audit: Any) -> Site:
+        """A manager's change of the site's notice line, opening hours or target waits."""
+        with self._one_at_a_time:
+            parts = self.parts(site_id)
+            overrides = checked(parts.site, body, self.overrides.get(site_id, {}))
+            rows = audit.stored_with_change(200) if audit is not None else []
+            now = self.services.clock.now()
+            change = store.StoredChange(site_id, None, overrides, audit=rows)
+            self.offload(lambda: store.save(self.writer, change, now, who.id))
+            self.overrides[site_id] = overrides
+            self._put_in_place(site_id, parts, parts)
+            return self.services.sites[site_id]  # type: ignore[no-any-return]
 
     def _apply(self, edit: Edit, who: Device, audit: Any) -> SiteParts:
         site_id = edit.site_id
@@ -158,7 +191,9 @@ class ConfigEditor:
             raise
         self.layers[site_id] = edit.layer
         self.current[site_id] = new
-        self._put_in_place(site_id, old, new, overrides)
+        if overrides is not None:
+            self.overrides[site_id] = overrides
+        self._put_in_place(site_id, old, new)
         if edit.after is not None:
             edit.after()
         return new
@@ -180,7 +215,7 @@ class ConfigEditor:
                          ) -> dict[str, Any] | None:
         """The managers' settings once desks are removed or given a new target wait by the
         administrator (the administrator's figure then stands); None if unchanged."""
-        overrides = self._site_editor().overrides.get(site_id)
+        overrides = self.overrides.get(site_id)
         waits = dict((overrides or {}).get("target_waits", {}))
         for service_id in list(waits):
             now, before = new.site.service(service_id), old.site.service(service_id)
@@ -197,25 +232,19 @@ class ConfigEditor:
         if audit is not None:
             audit.written = True
         before = store.StoredChange(site_id, self.layers.get(site_id, {}),
-                                    self._site_editor().overrides.get(site_id),
-                                    edit.devices_before, rows)
+                                    self.overrides.get(site_id), edit.devices_before, rows)
         self.offload(lambda: store.save(self.writer, before, now, who.id))
 
-    def _site_editor(self) -> Any:
-        return self.site_editor
-
-    def _put_in_place(self, site_id: str, old: SiteParts, new: SiteParts,
-                      overrides: dict[str, Any] | None) -> None:
-        site_editor = self._site_editor()
-        site_editor.base[site_id] = new.site
-        if overrides is not None:
-            site_editor.overrides[site_id] = overrides
-        site_editor._put_in_place(applied(new.site, site_editor.overrides.get(site_id, {})))
+    def _put_in_place(self, site_id: str, old: SiteParts, new: SiteParts) -> None:
+        """Every part reads the site from the shared sites map or from its queue."""
+        site = applied(new.site, self.overrides.get(site_id, {}))
+        self.services.sites[site_id] = site
+        self.services.engine.queue(site_id).reconfigure(site)
         printing = self.services.printing
         if printing is not None and (old.printers != new.printers
                                      or dict(old.kiosk_printers) != dict(new.kiosk_printers)):
             printing.set_site_printers(site_id, new.printers, new.kiosk_printers)
-        site_editor._push(site_id)
+        self.services.publisher.site_changed(site_id, settings_view(site))
 
 
 def _check_removals(queue: Any, old: SiteParts, layer: Layer) -> None:

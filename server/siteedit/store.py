@@ -1,5 +1,6 @@
-"""Storing an administrator's changes: a site's layer, devices' places and switches, and the
-audit row of the change, always in one transaction (portable SQL)."""
+"""Storing the changes to a running site: an administrator's layer, a manager's settings,
+devices' places and switches, and the audit row of the change, always in one transaction
+(portable SQL)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from ..reports import store as report_store
 from ..store import audit, schema
 
 
@@ -30,12 +31,17 @@ def all_layers(engine: Engine) -> dict[str, dict[str, Any]]:
         return {r.site_id: dict(r.layer) for r in conn.execute(select(schema.site_layers))}
 
 
+def all_overrides(engine: Engine) -> dict[str, dict[str, Any]]:
+    with engine.connect() as conn:
+        return {r.site_id: dict(r.overrides) for r in conn.execute(select(schema.site_overrides))}
+
+
 def save(engine: Engine, change: StoredChange, now: datetime, by: str) -> None:
     with engine.begin() as conn:
         if change.layer is not None:
             _put_layer(conn, change.site_id, change.layer, now, by)
         if change.overrides is not None:
-            report_store.save_overrides(conn, change.site_id, change.overrides, now, by, [])
+            _put_overrides(conn, change.site_id, change.overrides, now, by)
         d = schema.devices
         for device_id, values in change.devices.items():
             conn.execute(update(d).where(d.c.id == device_id).values(**values))
@@ -49,6 +55,18 @@ def _put_layer(conn: Connection, site_id: str, layer: dict[str, Any], now: datet
     if layer:
         conn.execute(t.insert().values(site_id=site_id, layer=layer, updated_at=now,
                                        updated_by=by))
+
+
+def _put_overrides(conn: Connection, site_id: str, overrides: dict[str, Any], now: datetime,
+                   by: str) -> None:
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(schema.site_overrides).values(site_id=site_id, overrides=overrides,
+                                                updated_at=now, updated_by=by)
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=["site_id"],
+        set_={"overrides": stmt.excluded.overrides, "updated_at": stmt.excluded.updated_at,
+              "updated_by": stmt.excluded.updated_by},
+    ))
 
 
 def device_rows(engine: Engine, site_ids: Sequence[str] | None = None) -> list[Any]:

@@ -57,6 +57,17 @@ site_layers = Table(
     Column("updated_by", String(64), nullable=False),
 )
 
+# A manager's settings of a site (notice line, hours, target waits; server/siteedit), laid
+# over the site file and the administrator's changes at every start. Migration 0003.
+site_overrides = Table(
+    "site_overrides",
+    metadata,
+    Column("site_id", String(64), primary_key=True),
+    Column("overrides", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
 # Staff, managers and administrators who log in with a password (issue #4).
 accounts = Table(
     "accounts",

@@ -1,4 +1,5 @@
-"""What a manager may change at their site, checked, and applied on top of the site file.
+"""What a manager may change at their site, checked, and laid over the site as the site file
+and the administrators' changes make it.
 
 Overrides are plain JSON: `notice` (the displays' one line), `hours` (opening hours by
 weekday, "08:30-17:15", or null for closed) and `target_waits` (minutes, by desk). The site
@@ -14,9 +15,8 @@ from typing import Any
 
 from ..domain.errors import Invalid, unknown_service
 from ..domain.model import OpeningHours, Site
+from ..siteconfig import NOTICE_LENGTH, WEEKDAYS
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-NOTICE_LENGTH = 80
 LONGEST_TARGET = 240  # minutes
 _SPAN = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
 
