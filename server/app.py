@@ -1,12 +1,12 @@
-"""The composition root: `create_app` builds the store, engine, API and Socket.IO push."""
+"""The composition root: `create_app` builds the store, the services and every handler."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import IO, Any
+from pathlib import Path
+from typing import Any
 
 import gevent
 from flask import Flask, jsonify
@@ -29,7 +29,6 @@ from .auth.secret import load_or_create, secret_key_path
 from .auth.service import AuthService
 from .domain.clock import Clock, SimulatedClock, SystemClock
 from .domain.errors import Refusal
-from .domain.model import Site
 from .engine import Engine
 from .forecasting import Forecasting
 from .headers import ProtectiveHeaders
@@ -37,18 +36,21 @@ from .manager import bp as manager_bp
 from .phone import bp as phone_bp
 from .phone import register_phone_socket
 from .phone.views import PhonePusher, visitor_line
-from .presenters import public_snapshot, staff_snapshot
 from .printing import PrintService
 from .realtime import Publisher
-from .reports import register as register_reports
+from .reports import start_reports
+from .services import KEY, Services
 from .settings import Settings
 from .siteconfig import SiteConfig, parse_sites
-from .siteedit.editor import SiteEditor, in_effect, load_edits
+from .siteedit.editor import LiveSite, SiteEditor, in_effect, load_edits
+from .snapshots import RecentCalls, Snapshots
 from .sockets import register_socket_handlers
 from .store import db as store_db
 from .store import devices as device_store
 from .store.devices import Device
 from .store.lock import hold_server_lock
+from .voice.cache import VoiceCache
+from .voice.speech import Prewarmer, Voice, languages_setting
 from .web import audit as auditing
 from .web.endpoints import error_response, http_error_response
 from .web.openapi import openapi_document
@@ -81,46 +83,6 @@ def check_public_url(settings: Settings, config: SiteConfig, devices: list[Devic
             "visitors' phones use to reach this server. Set it in the settings file's [server] "
             'table, e.g. public_url = "http://192.0.2.5:8000", or in the environment variable '
             "MADOGUCHI_PUBLIC_URL.")
-
-
-@dataclass
-class Services:
-    """What handlers reach through `current_app.extensions["madoguchi"]`."""
-
-    settings: Settings
-    sites: dict[str, Site]
-    engine: Engine
-    auth: AuthService
-    clock: Clock
-    socketio: SocketIO
-    publisher: Publisher | None = None
-    estimator: Forecasting | None = None
-    printing: PrintService | None = None
-    lock: IO[str] | None = field(default=None, repr=False)
-
-    def is_open(self, site: Site) -> bool:
-        if not self.settings.enforce_hours:
-            return True
-        return site.hours.is_open(self.clock.now().astimezone(site.tz))
-
-    def snapshot_for(self, device: Device, site_id: str) -> dict[str, Any]:
-        queue = self.engine.queue(site_id)
-        site = queue.site
-        now = self.clock.now()
-        seq = self.engine.committed_seq
-        if device.role in ("staff", "manager", "admin"):
-            snap = staff_snapshot(queue, seq, now, self.is_open(site))
-            snap["printers"] = self.printing.site_printers(site_id) if self.printing else []
-            return snap
-        recent = list(self.publisher.recent[site_id]) if self.publisher else []
-        area = device.area or "main" if device.role == "display" else None
-        snap = public_snapshot(queue, seq, now, self.is_open(site), recent, area)
-        if device.role == "kiosk":
-            # A kiosk's screen shows no calls: it is not told where any counter is.
-            snap["counters"], snap["recent_calls"] = [], []
-        if device.role == "display" and device.counter_id:
-            snap["counters"] = [c for c in snap["counters"] if c["counter"] == device.counter_id]
-        return snap
 
 
 def configure_sessions(app: Flask, settings: Settings) -> None:
@@ -188,47 +150,60 @@ def create_app(settings: Settings, clock: Clock | None = None,
     engine.start()
     auth = AuthService(settings, writer, reader, clock, offload, sites, engine.append_audit)
     auth.credentials.load()
-    services = Services(settings, sites, engine, auth, clock, socketio, lock=lock)
-    services.publisher = Publisher(socketio, services, offload)
-    services.publisher.load_recent()
-    engine.subscribe(services.publisher)
-    services.estimator = Forecasting(engine)
-    services.estimator.warm_up()
-    engine.subscribe(services.estimator)
-    services.printing = PrintService(config, services, socketio, offload, visitor_line)
-    services.printing.start()
-    app.extensions["madoguchi"] = services
-    configure_sessions(app, settings)
+    estimator = Forecasting(engine)
+    estimator.warm_up()
+    printing = PrintService(config, engine, estimator, socketio, offload, visitor_line)
+    printing.start()
+    for site_id in edits.layers:  # kiosks paired on the admin page may print too
+        parts = edits.parts[site_id]
+        printing.set_site_printers(site_id, parts.printers, parts.kiosk_printers)
+    recent = RecentCalls()
+    recent.load(engine, sites)
+    snapshots = Snapshots(engine, clock, settings.enforce_hours, printing, recent, estimator)
+    publisher = Publisher(socketio, sites, engine, estimator, snapshots, recent, offload)
+    engine.subscribe(publisher)  # listeners hear each commit in this order
+    engine.subscribe(estimator)
+    reports = start_reports(settings, config, sites, engine, clock, offload)
+    voice = Voice(VoiceCache(Path(settings.voice_cache_dir)),
+                  languages_setting(settings.voice_languages))
+    engine.subscribe(Prewarmer(voice, sites))
+    services = Services(
+        settings=settings,
+        clock=clock,
+        sites=sites,
+        socketio=socketio,
+        engine=engine,
+        auth=auth,
+        estimator=estimator,
+        printing=printing,
+        snapshots=snapshots,
+        publisher=publisher,
+        reports=reports,
+        siteedit=SiteEditor(site_file, edits,
+                            LiveSite(sites, engine, auth.credentials, printing, publisher, clock),
+                            writer, offload),
+        voice=voice,
+        lock=lock,
+    )
+    app.extensions[KEY] = services
+    phones = PhonePusher(socketio, app)
+    engine.subscribe(phones)
     engine.audit_hook = auditing.engine_hook
     auth.credentials.disconnect = lambda sid: socketio.server.disconnect(sid, namespace="/")
     auth.credentials.watch()
+    configure_sessions(app, settings)
 
-    app.register_blueprint(api_bp, url_prefix="/api")
-    app.register_blueprint(auth_bp, url_prefix="/api")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.add_url_rule("/api/openapi.json", "openapi",
-                     lambda: jsonify(openapi_document()))
-    app.register_blueprint(api_reference_bp, url_prefix="/api")
+    for blueprint, prefix in (
+        (api_bp, "/api"), (auth_bp, "/api"), (reports_api_bp, "/api"),
+        (site_settings_bp, "/api"), (configuration_bp, "/api"), (api_reference_bp, "/api"),
+        (admin_bp, "/admin"), (manager_bp, "/reports"), (kiosk_bp, "/kiosk"),
+        (display_bp, "/display"), (counter_bp, "/counter"), (phone_bp, None), (voice_bp, None),
+    ):
+        app.register_blueprint(blueprint, url_prefix=prefix)
+    app.add_url_rule("/api/openapi.json", "openapi", lambda: jsonify(openapi_document()))
     app.register_error_handler(Refusal, error_response)
     app.register_error_handler(HTTPException, http_error_response)
     register_socket_handlers(socketio, services)
-    app.register_blueprint(phone_bp)
-    app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
-    app.register_blueprint(display_bp, url_prefix="/display")
-    app.register_blueprint(counter_bp, url_prefix="/counter")
-    app.register_blueprint(voice_bp)
-    register_reports(app, services, config)
-    app.register_blueprint(reports_api_bp, url_prefix="/api")
-    app.register_blueprint(site_settings_bp, url_prefix="/api")
-    app.register_blueprint(manager_bp, url_prefix="/reports")
-    app.extensions["madoguchi_site_editor"] = SiteEditor(services, site_file, edits, writer,
-                                                         offload)
-    app.register_blueprint(configuration_bp, url_prefix="/api")
-    for site_id in edits.layers:  # kiosks paired on the admin page may print too
-        parts = edits.parts[site_id]
-        services.printing.set_site_printers(site_id, parts.printers, parts.kiosk_printers)
-    phones = PhonePusher(socketio, app)
-    engine.subscribe(phones)
     register_phone_socket(socketio, phones)
 
     @app.get("/")

@@ -225,6 +225,7 @@ def close_day(ctx: click.Context, site_ids: tuple[str, ...], url: str | None,
         _close_day_remote(url, token, site_ids)
         return
     from .app import NotInitialised, create_app
+    from .services import services_of
     from .store.lock import DatabaseInUse
 
     settings = _settings(ctx)
@@ -235,7 +236,7 @@ def close_day(ctx: click.Context, site_ids: tuple[str, ...], url: str | None,
             f"{exc} To close the day of a running server, add --url and --token.") from None
     except NotInitialised as exc:
         raise click.ClickException(str(exc)) from None
-    services = app.extensions["madoguchi"]
+    services = services_of(app)
     engine = services.engine
     for site_id in site_ids or tuple(services.sites):
         if site_id not in services.sites:
@@ -245,7 +246,7 @@ def close_day(ctx: click.Context, site_ids: tuple[str, ...], url: str | None,
         engine.append_audit([cli_audit_row(services.clock.now(), "close_day", site_id,
                                            body)])
         click.echo(f"{site_id}: closed {body['closed_tickets']} live ticket(s)")
-    app.extensions["madoguchi_reports"].settle()  # the closed days are summed up and stored
+    services.reports.settle()  # the closed days are summed up and stored
     engine.stop()
 
 

@@ -27,6 +27,8 @@ from printers.worker import PrinterWorker, run_on_workers
 
 from .domain.estimate import Estimate
 from .domain.model import Ticket
+from .engine import Engine
+from .forecasting import Forecasting
 from .presenters import people_ahead
 from .printer_events import LastOutcome, PrinterEvent, PrinterEvents
 from .siteconfig import SiteConfig
@@ -49,9 +51,11 @@ class PrintRequest:
 class PrintService:
     """Owns the printer workers of every site and prints tickets in the background."""
 
-    def __init__(self, config: SiteConfig, services: Any, socketio: SocketIO,
-                 offload: Offload, translations: Callable[[str], str | None]) -> None:
-        self.services = services
+    def __init__(self, config: SiteConfig, engine: Engine, estimator: Forecasting,
+                 socketio: SocketIO, offload: Offload,
+                 translations: Callable[[str], str | None]) -> None:
+        self.engine = engine
+        self.estimator = estimator
         self.socketio = socketio
         self.offload = offload
         self.translations = translations
@@ -188,18 +192,18 @@ class PrintService:
 
     def _label(self, request: PrintRequest) -> str:
         try:
-            label: str = self.services.engine.queue(request.site_id).ticket(request.ticket_id).label
+            label: str = self.engine.queue(request.site_id).ticket(request.ticket_id).label
         except Exception:  # a ticket of a day already closed: the id still says which
             return str(request.ticket_id)
         return label
 
     def _slip(self, request: PrintRequest) -> TicketSlip:
-        engine = self.services.engine
+        engine = self.engine
         queue = engine.queue(request.site_id)
         ticket: Ticket = queue.ticket(request.ticket_id)
         desks = [queue.services[s].public_label for s in ticket.purposes[ticket.purpose_index:]]
         estimate = request.estimate if request.shown else \
-            self.services.estimator.estimate(request.site_id, ticket)
+            self.estimator.estimate(request.site_id, ticket)
         return TicketSlip(
             site_name=queue.site.name, label=ticket.label,
             desk_label=" → ".join(desks) if len(desks) <= 2 else f"{desks[0]} ほか",
@@ -217,7 +221,7 @@ class PrintService:
         failed = routed is None or routed.show_on_screen
         detail = "; ".join(f"{a.printer_id}: {a.outcome.value}" for a in routed.attempts) \
             if routed else "internal error"
-        engine = self.services.engine
+        engine = self.engine
         # The alert names the printers that let the visitor down, not the one that may
         # have printed after a failover: that is the one staff need not walk to.
         failing = ",".join(a.printer_id for a in routed.attempts if not a.expected) \

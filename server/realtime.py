@@ -11,32 +11,33 @@ Who joins which room, and the catch-up of a client that reconnects, are in socke
 from __future__ import annotations
 
 import logging
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import gevent
 from flask_socketio import SocketIO
 
-from .domain.events import PUBLIC_CALLS, Event
+from .domain.events import Event
+from .domain.model import Site
+from .engine import Engine
 from .estimates import estimate_view
-from .forecasting import NotReady
+from .forecasting import Forecasting, NotReady
 from .presenters import (
     kiosk_event_views,
     public_event_view,
     staff_event_view,
     waiting_counts,
 )
-from .store import repository
+from .snapshots import RecentCalls, Snapshots
 from .store.devices import Device
 
 log = logging.getLogger(__name__)
-RECENT_CALLS = 12
 ESTIMATES_EVERY = 1.0  # seconds: displays' wait estimates are refreshed at most this often
 
 
 class Publisher:
-    """Turns stored events into pushes; remembers the last calls of each site for displays.
+    """Turns stored events into pushes; keeps the last calls of each site for displays.
 
     Events go out as soon as they are stored, with the waiting counts. The displays' wait
     estimates follow in a message of their own ({"events": [], "waiting", "estimates"}),
@@ -45,27 +46,19 @@ class Publisher:
     ESTIMATES_EVERY seconds for its displays, the last time for the state it came to rest in.
     """
 
-    def __init__(self, socketio: SocketIO, services: Any,
+    def __init__(self, socketio: SocketIO, sites: dict[str, Site], engine: Engine,
+                 estimator: Forecasting, snapshots: Snapshots, recent: RecentCalls,
                  offload: Callable[[Callable[[], Any]], Any] | None = None) -> None:
         self.socketio = socketio
-        self.services = services
+        self.sites = sites
+        self.engine = engine
+        self.estimator = estimator
+        self.snapshots = snapshots
+        self.recent = recent
         self.offload = offload or (lambda fn: fn())
-        self.recent: dict[str, deque[dict[str, Any]]] = defaultdict(
-            lambda: deque(maxlen=RECENT_CALLS))
         self.estimates: dict[str, dict[str, dict[str, Any] | None]] = {}  # last pushed
         self._refreshing: dict[str, gevent.Greenlet] = {}
         self._stale: set[str] = set()
-
-    def load_recent(self) -> None:
-        """Fill the recent-calls lists from the log, so a restart keeps the display's history."""
-        engine = self.services.engine
-        for site_id, site in self.services.sites.items():
-            since = max(0, engine.committed_seq - 5000)
-            for event in repository.events_since(engine.reader, [site_id], since, 5000):
-                if event.kind in PUBLIC_CALLS:
-                    view = public_event_view(site, event)
-                    if view is not None:
-                        self.recent[site_id].appendleft(view)
 
     def __call__(self, events: list[Event]) -> None:
         by_site: dict[str, list[Event]] = defaultdict(list)
@@ -75,8 +68,8 @@ class Publisher:
             self._push_site(site_id, site_events)
 
     def _push_site(self, site_id: str, events: list[Event]) -> None:
-        site = self.services.sites[site_id]
-        queue = self.services.engine.queue(site_id)
+        site = self.sites[site_id]
+        queue = self.engine.queue(site_id)
         staff = [staff_event_view(site, e) for e in events]
         self.socketio.emit("events", {"site": site_id, "events": staff,
                                       "waiting": waiting_counts(queue, public=False)},
@@ -122,9 +115,9 @@ class Publisher:
             while True:
                 self._stale.discard(site_id)
                 try:
-                    self.services.estimator.prepare(site_id, self.offload)
+                    self.estimator.prepare(site_id, self.offload)
                     estimates, complete = shown_estimates(
-                        self.services, site_id, self.estimates.get(site_id) or {})
+                        self.estimator, self.sites[site_id], self.estimates.get(site_id) or {})
                     if not complete:  # the queue moved on during the forecast
                         self._stale.add(site_id)
                 except Exception:  # the next change tries again
@@ -132,8 +125,8 @@ class Publisher:
                     estimates = None
                 if estimates is not None and estimates != self.estimates.get(site_id):
                     self.estimates[site_id] = estimates
-                    site = self.services.sites[site_id]
-                    counts = waiting_counts(self.services.engine.queue(site_id), public=True)
+                    site = self.sites[site_id]
+                    counts = waiting_counts(self.engine.queue(site_id), public=True)
                     for area in site.areas:
                         self.socketio.emit("events", {"site": site_id, "events": [],
                                                       "waiting": counts,
@@ -148,13 +141,13 @@ class Publisher:
     def site_changed(self, site_id: str, settings: dict[str, Any]) -> None:
         """The site itself was changed (its desks, counters, hours…): every screen of it gets
         a fresh snapshot at once, and the staff screens the site's settings (`settings`)."""
-        site = self.services.sites[site_id]
+        site = self.sites[site_id]
         screens = [Device("site", "staff", site_id, ""), Device("site", "kiosk", site_id, "")]
         screens += [Device("site", "display", site_id, "", area=area) for area in site.areas]
         screens += [Device("site", "display", site_id, "", area=c.area, counter_id=c.id)
                     for c in site.counters]
         for screen in screens:
-            snapshot = display_snapshot(self.services, screen, site_id)
+            snapshot = self.snapshots.for_screen(screen, site_id)
             self.socketio.emit("snapshot", snapshot, to=rooms_for(screen, site_id)[0])
         self.socketio.emit("config", {"site": site_id, **settings}, to=f"staff:{site_id}")
 
@@ -163,19 +156,12 @@ class Publisher:
         self.socketio.emit("resync", {"reason": "state reloaded"})
 
 
-def estimates_for(services: Any, site_id: str) -> dict[str, dict[str, Any] | None]:
-    """Per public desk, the wait a visitor taking a number now would be told."""
-    site = services.sites[site_id]
-    return {s.id: estimate_view(services.estimator.newcomer(site_id, s.id))
-            for s in site.services if not s.sensitive}
-
-
-def shown_estimates(services: Any, site_id: str, before: dict[str, dict[str, Any] | None]
+def shown_estimates(estimator: Forecasting, site: Site,
+                    before: dict[str, dict[str, Any] | None]
                     ) -> tuple[dict[str, dict[str, Any] | None], bool]:
-    """estimates_for from the displays' forecast only (Forecasting.shown_newcomer); a desk
-    it cannot answer for keeps its estimate of `before`. Also: whether every desk was
+    """Snapshots.estimates from the displays' forecast only (Forecasting.shown_newcomer); a
+    desk it cannot answer for keeps its estimate of `before`. Also: whether every desk was
     answered."""
-    site = services.sites[site_id]
     found: dict[str, dict[str, Any] | None] = {}
     complete = True
     for service in site.services:
@@ -183,21 +169,11 @@ def shown_estimates(services: Any, site_id: str, before: dict[str, dict[str, Any
             continue
         try:
             found[service.id] = estimate_view(
-                services.estimator.shown_newcomer(site_id, service.id))
+                estimator.shown_newcomer(site.id, service.id))
         except NotReady:
             found[service.id] = before.get(service.id)
             complete = False
     return found, complete
-
-
-def display_snapshot(services: Any, device: Device, site_id: str) -> dict[str, Any]:
-    """The snapshot for `device`; a display's also carries each desk's estimated wait."""
-    snapshot: dict[str, Any] = services.snapshot_for(device, site_id)
-    if device.role == "display":
-        estimates = estimates_for(services, site_id)
-        for entry in snapshot.get("services", []):
-            entry["estimate"] = estimates.get(entry["id"])
-    return snapshot
 
 
 def rooms_for(device: Device, site_id: str) -> list[str]:

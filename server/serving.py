@@ -8,6 +8,8 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import gevent
@@ -16,7 +18,8 @@ from gevent import pywsgi
 from gevent.event import Event
 
 from .connlimits import FILES_KEPT, GuardedServer, TimedInput, raise_open_files_limit
-from .reports import housekeeping as reports_housekeeping
+from .domain.site_queue import SiteQueue
+from .services import services_of
 
 log = logging.getLogger(__name__)
 # The group commit runs in a worker thread; the sqlite3 module lets go of the interpreter lock
@@ -143,7 +146,7 @@ class NoDelayHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
 
 def housekeeping(app: Flask) -> None:
     """Close business days left open past the day's start; forget old idempotency keys."""
-    services = app.extensions["madoguchi"]
+    services = services_of(app)
     engine = services.engine
     while True:
         gevent.sleep(services.settings.housekeeping_seconds)
@@ -153,19 +156,23 @@ def housekeeping(app: Flask) -> None:
                 # Only the day left open: today's tickets and counters are not touched.
                 day = queue.left_over_day(now)
                 if day is not None:
-                    engine.run(site_id, lambda q, at, d=day: q.close_day(at, "auto", day=d),
-                               lambda n: (200, {"closed_tickets": n}))
+                    engine.run(site_id, _close(day), lambda n: (200, {"closed_tickets": n}))
                     log.info("closed business day %s at %s", day, site_id)
             engine.purge_commands()
-            reports_housekeeping(app)
+            services.reports.housekeeping()
         except Exception:
             log.exception("housekeeping failed")
+
+
+def _close(day: date) -> Callable[[SiteQueue, datetime], int]:
+    """The automatic close of `day` (only that business day)."""
+    return lambda queue, at: queue.close_day(at, "auto", day=day)
 
 
 def run_server(app: Flask, host: str, port: int) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
     settle_memory()
-    settings = app.extensions["madoguchi"].settings
+    settings = services_of(app).settings
     files = raise_open_files_limit()
     most = max(16, files - FILES_KEPT)
     log.info("open files allowed: %d; connections at most %d in all, %s per address", files,
@@ -190,4 +197,4 @@ def run_server(app: Flask, host: str, port: int) -> None:
     log.info("shutting down")
     server.stop(timeout=5)
     keeper.kill()
-    app.extensions["madoguchi"].engine.stop()
+    services_of(app).engine.stop()

@@ -14,14 +14,16 @@ from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
 from .domain.events import Event
+from .domain.model import Site
 from .presenters import kiosk_event_views, public_event_view, staff_event_view
-from .realtime import display_snapshot, rooms_for
+from .realtime import rooms_for
+from .services import Services
 from .store import repository
 from .store.accounts import session_hash
 from .store.devices import Device, token_hash
 
 
-def register_socket_handlers(socketio: SocketIO, services: Any) -> None:
+def register_socket_handlers(socketio: SocketIO, services: Services) -> None:
     clients: dict[str, tuple[Device, str]] = {}
 
     @socketio.on("connect")
@@ -47,7 +49,7 @@ def register_socket_handlers(socketio: SocketIO, services: Any) -> None:
             if missed is not None:
                 socketio.emit("events", {"site": site_id, "events": missed, "replay": True},
                               to=request.sid)  # type: ignore[attr-defined]
-        socketio.emit("snapshot", display_snapshot(services, device, site_id),
+        socketio.emit("snapshot", services.snapshots.for_screen(device, site_id),
                       to=request.sid)  # type: ignore[attr-defined]
 
     @socketio.on("disconnect")
@@ -65,11 +67,11 @@ def register_socket_handlers(socketio: SocketIO, services: Any) -> None:
         published = services.engine.committed_seq
         missed = missed_events(services, device, site_id, since)
         if missed is None:
-            return {"ok": True, "snapshot": display_snapshot(services, device, site_id)}
+            return {"ok": True, "snapshot": services.snapshots.for_screen(device, site_id)}
         return {"ok": True, "events": missed, "seq": published}
 
 
-def _credential(services: Any, auth: dict[str, Any]) -> tuple[Device, tuple[str, str]]:
+def _credential(services: Services, auth: dict[str, Any]) -> tuple[Device, tuple[str, str]]:
     """Who is connecting: a device by `auth.token`, else a person by the login cookie (sent
     with the handshake); and the key under which the connection is tracked."""
     credentials = services.auth.credentials
@@ -86,7 +88,7 @@ def _credential(services: Any, auth: dict[str, Any]) -> tuple[Device, tuple[str,
     return found[0], ("session", found[1].id_hash)
 
 
-def missed_events(services: Any, device: Device, site_id: str,
+def missed_events(services: Services, device: Device, site_id: str,
                   since: int) -> list[dict[str, Any]] | None:
     """The events after `since` this device may see, or None if too many to replay.
 
@@ -106,7 +108,7 @@ def missed_events(services: Any, device: Device, site_id: str,
     return views_for(services.sites[site_id], device, found)
 
 
-def views_for(site: Any, device: Device, events: list[Event]) -> list[dict[str, Any]]:
+def views_for(site: Site, device: Device, events: list[Event]) -> list[dict[str, Any]]:
     """`events` as `device` may see them: in full for staff, else filtered public views."""
     if device.role in ("staff", "manager", "admin"):
         return [staff_event_view(site, e) for e in events]

@@ -26,6 +26,7 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIO, SocketIOTestClient
 
 from server.app import create_app
+from server.services import services_of
 from server.settings import Settings
 from server.voice.protocol import VoiceUnavailable
 from tests.harness import Reply, ServerProcess, Shorthands
@@ -60,7 +61,7 @@ class InProcessApp(Shorthands):
         self.app: Flask
         self.socketio: SocketIO
         self.app, self.socketio = create_app(self.settings)
-        self.app.extensions["voice"].speaker = NoVoiceProcess()
+        services_of(self.app).voice.speaker = NoVoiceProcess()
         self.http: FlaskClient = self.app.test_client()
         self.url = PUBLIC_URL
         self._sockets: list[SocketIOTestClient] = []
@@ -98,7 +99,7 @@ class InProcessApp(Shorthands):
         for client in self._sockets:
             if client.is_connected():
                 client.disconnect()
-        services = self.app.extensions["madoguchi"]
+        services = services_of(self.app)
         services.engine.stop()
         services.printing.stop()
         services.auth.credentials.stop()

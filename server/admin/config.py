@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 
 from kiosk.views import DEFAULT_LANGUAGE, languages
 
 from ..api.configuration import COUNTER_BODY, PRINTER_BODY, SERVICE_BODY, configuration_view
 from ..domain.errors import Invalid, Refusal
 from ..refusals import status_of
+from ..services import services
 from ..siteedit import changes
 from ..siteedit.changes import Change
 from ..siteedit.devices import device_change
@@ -35,7 +36,7 @@ KINDS = {"network": "ネットワーク", "usb": "USB", "serial": "シリアル"
 
 
 def _editor() -> SiteEditor:
-    return current_app.extensions["madoguchi_site_editor"]  # type: ignore[no-any-return]
+    return services().siteedit
 
 
 def _to_site(site_id: str) -> Response:
@@ -55,9 +56,9 @@ def site_page(site_id: str) -> Response:
     except Refusal as exc:
         flash(config_japanese(exc), "error")
         return redirect(url_for(".index"), 303)  # type: ignore[return-value]
-    services = current_app.extensions["madoguchi"]
-    return _page("admin/site.html", person=person, sites=services.sites, config=view,
-                 site=services.sites[site_id], kinds=KINDS, organisation_names=ORGANISATION_NAMES,
+    server = services()
+    return _page("admin/site.html", person=person, sites=server.sites, config=view,
+                 site=server.sites[site_id], kinds=KINDS, organisation_names=ORGANISATION_NAMES,
                  languages=kiosk_languages())
 
 

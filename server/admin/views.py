@@ -14,7 +14,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     g,
     make_response,
@@ -30,6 +29,7 @@ from ..auth.service import AuthService, device_to_pair
 from ..domain.errors import Invalid, Refusal
 from ..headers import content_security_policy
 from ..refusals import status_of
+from ..services import services
 from ..store import audit as audit_store
 from ..store.accounts import session_hash
 from ..store.devices import Device
@@ -57,7 +57,7 @@ AUDIT_ROWS = 50
 
 
 def _auth() -> AuthService:
-    return current_app.extensions["madoguchi"].auth  # type: ignore[no-any-return]
+    return services().auth
 
 
 def _person() -> Device | None:
@@ -99,10 +99,10 @@ def index() -> Response:
     person = _person()
     if person is None:
         return _page("admin/login.html")
-    services = current_app.extensions["madoguchi"]
+    server = services()
     auth = _auth()
     site_id = None if person.role == "admin" else person.site_id
-    context: dict[str, Any] = {"person": person, "sites": services.sites}
+    context: dict[str, Any] = {"person": person, "sites": server.sites}
     if person.role in ("admin", "manager"):
         context["devices"] = auth.device_views(site_id)
         context["audit"] = auth.offload(
@@ -222,7 +222,7 @@ def approve_pairing() -> Response:
         form = request.form
         audit.site_id = form.get("site") or None
         wanted = device_to_pair(
-            current_app.extensions["madoguchi"].sites,
+            services().sites,
             form.get("role", ""),
             form.get("site", ""),
             form.get("name", ""),

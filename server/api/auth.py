@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, session
+from flask import Blueprint, Response, g, jsonify, request, session
 
 from ..auth.accounts import account_view, checked_fields
 from ..auth.service import AuthService, device_to_pair
 from ..domain.errors import Invalid, Refusal
+from ..services import services
 from ..store import audit as audit_store
 from ..store.accounts import Account, SessionRecord
 from ..store.devices import Device
@@ -37,7 +38,7 @@ READERS = ("manager", "admin")
 
 
 def auth_service() -> AuthService:
-    return current_app.extensions["madoguchi"].auth  # type: ignore[no-any-return]
+    return services().auth
 
 
 def route(
@@ -379,7 +380,7 @@ def approve_pairing(device: Device, body: dict[str, Any], audit: auditing.Reques
     service = auth_service()
     audit.site_id = body["site"]
     wanted = device_to_pair(
-        current_app.extensions["madoguchi"].sites,
+        services().sites,
         body["role"],
         body["site"],
         body["name"],
@@ -423,6 +424,6 @@ def read_audit(device: Device, body: dict[str, Any], audit: None) -> Any:
     since = _query_int("since", 0, 0, 2**53)
     limit = _query_int("limit", 100, 1, 1000)
     service = auth_service()
-    current_app.extensions["madoguchi"].engine.flush_audit()  # refusals of a moment ago too
+    services().engine.flush_audit()  # refusals of a moment ago too
     entries = service.offload(lambda: audit_store.read(service.reader, since, limit, site_id))
     return {"entries": entries, "last": entries[-1]["seq"] if entries else since}

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, g
 
+from ..services import services
 from ..siteedit import changes
 from ..siteedit.changes import Change
 from ..siteedit.devices import device_change, device_views
@@ -83,15 +84,15 @@ CHANGE_ERRORS = ("unknown_site", "invalid_field")
 
 
 def editor() -> SiteEditor:
-    return current_app.extensions["madoguchi_site_editor"]  # type: ignore[no-any-return]
+    return services().siteedit
 
 
 def configuration_view(parts: SiteParts, ed: SiteEditor) -> dict[str, Any]:
     """A site's desks, counters, printers, kiosks and displays in effect, in the site file's
     words, with what is live about them."""
     site = parts.site
-    queue = ed.services.engine.queue(site.id)
-    printing = ed.services.printing
+    queue = ed.engine.queue(site.id)
+    printing = ed.live.printing
     counters = []
     for c in site.counters:
         state = queue.counters.get(c.id)
@@ -99,7 +100,7 @@ def configuration_view(parts: SiteParts, ed: SiteEditor) -> dict[str, Any]:
                          "in_hand": state is not None and state.ticket_id is not None})
     printers = []
     for p in parts.printers:
-        live = printing.view(p.id) if printing is not None and p.id in printing.configs else {}
+        live = printing.view(p.id) if p.id in printing.configs else {}
         printers.append({**printer_table(p), "kind": p.scheme, "address": p.url.split("://")[1],
                          "state": live.get("state", "unknown")})
     return {

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from ..domain.errors import Invalid, unknown_service, unknown_site
 from ..reports import csvout, queries, year_targets
 from ..reports.live import dashboard
 from ..reports.periods import GROUPS, MAX_DAYS, Period, fiscal_year, fiscal_year_of
 from ..reports.service import ReportService
+from ..services import services
 from ..store.devices import Device
 from ..web.endpoints import Denied, EndpointSpec, endpoint
 from ..web.validation import Schema, integer, string
@@ -43,7 +44,7 @@ ERRORS = ("unknown_site", "unknown_service", "invalid_field")
 
 
 def reports() -> ReportService:
-    return current_app.extensions["madoguchi_reports"]  # type: ignore[no-any-return]
+    return services().reports
 
 
 # ---- reading the query ------------------------------------------------------------------
@@ -318,7 +319,7 @@ def wait_log(device: Device, body: dict[str, Any]) -> Any:
     ),
 )
 def live(device: Device, body: dict[str, Any], site_id: str) -> Any:
-    services = current_app.extensions["madoguchi"]
-    queue = services.engine.queue(site_id)
-    printers = services.printing.site_printers(site_id) if services.printing else []
-    return dashboard(queue, services.clock.now(), visible_organisations(device), printers)
+    server = services()
+    queue = server.engine.queue(site_id)
+    printers = server.printing.site_printers(site_id)
+    return dashboard(queue, server.clock.now(), visible_organisations(device), printers)

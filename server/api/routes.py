@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
+from ..domain.clock import SimulatedClock
 from ..domain.errors import Conflict, Invalid, NotFound, unknown_counter, unknown_ticket
 from ..domain.events import QUEUE_ENTRIES, Event, EventKind
 from ..domain.model import LIVE, Ticket
@@ -21,6 +22,7 @@ from ..presenters import (
     ticket_view,
     visitor_ticket_view,
 )
+from ..services import services
 from ..store import repository
 from ..store.devices import Device
 from ..web.endpoints import STAFF_ROLES, Denied, EndpointSpec, endpoint, idempotency
@@ -30,19 +32,17 @@ bp = Blueprint("api", __name__)
 TICKET_ERRORS = ("unknown_ticket", "invalid_transition", "not_at_this_counter")
 
 
-def app_services() -> Any:
-    return current_app.extensions["madoguchi"]
 
 
 def _run(device: Device, body: dict[str, Any], site_id: str, operation: Any, render: Any,
          after: Any = None) -> tuple[int, dict[str, Any]]:
     key, digest = idempotency(device, body)
-    return app_services().engine.run(  # type: ignore[no-any-return]
+    return services().engine.run(  # type: ignore[no-any-return]
         site_id, operation, render, key=key, request_hash=digest, after=after)
 
 
 def _site_of_ticket(ticket_id: int, device: Device) -> str:
-    for site_id, queue in app_services().engine.queues.items():
+    for site_id, queue in services().engine.queues.items():
         if ticket_id in queue.tickets:
             if device.role != "admin" and device.site_id != site_id:
                 raise Denied("This ticket belongs to another site.", "forbidden_site")
@@ -59,7 +59,7 @@ def _staff_name(device: Device) -> str:
 @endpoint(bp, EndpointSpec("GET", "/health", "Liveness and the newest event number", None,
                            tag="system"))
 def health(device: None, body: dict[str, Any]) -> dict[str, Any]:
-    engine = app_services().engine
+    engine = services().engine
     return {"ok": True, "seq": engine.committed_seq}
 
 
@@ -73,19 +73,19 @@ def me(device: Device, body: dict[str, Any]) -> dict[str, Any]:
 @endpoint(bp, EndpointSpec("GET", "/sites", "Sites this credential may see",
                            ("kiosk", "display", *STAFF_ROLES), tag="sites"))
 def list_sites(device: Device, body: dict[str, Any]) -> dict[str, Any]:
-    sites = app_services().sites
+    sites = services().sites
     visible = [s for s in sites.values() if device.role == "admin" or s.id == device.site_id]
     return {"sites": [site_summary(s.id, device) for s in visible]}
 
 
 def site_summary(site_id: str, device: Device) -> dict[str, Any]:
-    services = app_services()
-    site = services.sites[site_id]
+    server = services()
+    site = server.sites[site_id]
     if device.role not in STAFF_ROLES:
-        return public_site_view(site, services.is_open(site))
+        return public_site_view(site, server.is_open(site))
     return {
         "id": site.id, "name": site.name, "ward": site.ward, "timezone": site.timezone,
-        "open": services.is_open(site), "areas": list(site.areas),
+        "open": server.is_open(site), "areas": list(site.areas),
         "services": [{"id": s.id, "name": s.name, "public_label": s.public_label,
                       "description": s.description, "translations": s.translated(),
                       "sensitive": s.sensitive, "organisation": s.organisation.value,
@@ -102,7 +102,7 @@ def site_summary(site_id: str, device: Device) -> dict[str, Any]:
                            ("kiosk", "display", *STAFF_ROLES), errors=("unknown_site",),
                            tag="sites"))
 def get_site(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
-    app_services().engine.queue(site_id)
+    services().engine.queue(site_id)
     return site_summary(site_id, device)
 
 
@@ -111,13 +111,13 @@ def get_site(device: Device, body: dict[str, Any], site_id: str) -> dict[str, An
                            "kiosks the public one", ("kiosk", "display", *STAFF_ROLES),
                            errors=("unknown_site",)))
 def snapshot(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
-    return app_services().snapshot_for(device, site_id)
+    return services().snapshots.of(device, site_id)
 
 
 @endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/queues", "Who is waiting, per desk",
                            STAFF_ROLES, errors=("unknown_site",)))
 def queues(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
-    queue = app_services().engine.queue(site_id)
+    queue = services().engine.queue(site_id)
     return {"site": site_id, "queues": [
         {"service": s.id, "name": s.name,
          "waiting": [ticket_view(queue, t) for t in queue.waiting(s.id)]}
@@ -127,7 +127,7 @@ def queues(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]
 @endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/counters", "Counters and whom they serve",
                            STAFF_ROLES, errors=("unknown_site",)))
 def counters(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
-    queue = app_services().engine.queue(site_id)
+    queue = services().engine.queue(site_id)
     return {"site": site_id, "counters": [counter_view(queue, c.id) for c in queue.site.counters]}
 
 
@@ -138,17 +138,17 @@ def counters(device: Device, body: dict[str, Any], site_id: str) -> dict[str, An
                            tag="counters"))
 def counter_today(device: Device, body: dict[str, Any], site_id: str,
                   counter_id: str) -> dict[str, Any]:
-    services = app_services()
-    queue = services.engine.queue(site_id)
+    server = services()
+    queue = server.engine.queue(site_id)
     if queue.site.counter(counter_id) is None:
         raise unknown_counter(site_id, counter_id)
-    day = queue.site.business_day(services.clock.now())
+    day = queue.site.business_day(server.clock.now())
     today = {t.id for t in queue.tickets.values() if t.business_day == day}
     found: list[Event] = []
     if today:
         # Ticket ids and event numbers both grow: the day's events start with the issue of
         # its first ticket.
-        reader = services.engine.reader
+        reader = server.engine.reader
         first = repository.ticket_events(reader, min(today))
         since = first[0].seq - 1 if first else 0
         while True:
@@ -228,13 +228,13 @@ def _mean(seconds: list[float]) -> int | None:
                            STAFF_ROLES, query={"since": integer(), "limit": integer(1, 5000)},
                            errors=("unknown_site", "invalid_field")))
 def events(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
-    services = app_services()
-    queue = services.engine.queue(site_id)
+    server = services()
+    queue = server.engine.queue(site_id)
     since = _query_int("since", 0, 0, 2**53)
     limit = _query_int("limit", 1000, 1, 5000)
-    found = repository.events_since(services.engine.reader, [site_id], since, limit)
+    found = repository.events_since(server.engine.reader, [site_id], since, limit)
     return {"site": site_id, "events": [staff_event_view(queue.site, e) for e in found],
-            "seq": services.engine.committed_seq}
+            "seq": server.engine.committed_seq}
 
 
 def _query_int(name: str, default: int, low: int, high: int) -> int:
@@ -253,8 +253,8 @@ def _query_int(name: str, default: int, low: int, high: int) -> int:
 @endpoint(bp, EndpointSpec("GET", "/tickets/{ticket_id}", "A ticket and its journey so far",
                            STAFF_ROLES, errors=("unknown_ticket",), tag="tickets"))
 def get_ticket(device: Device, body: dict[str, Any], ticket_id: int) -> dict[str, Any]:
-    services = app_services()
-    engine = services.engine
+    server = services()
+    engine = server.engine
     try:
         site_id = _site_of_ticket(ticket_id, device)
         found = engine.queue(site_id).ticket(ticket_id)
@@ -288,13 +288,13 @@ ISSUE_BODY = obj({
                            errors=("unknown_site", "unknown_service", "site_closed",
                                    "duplicate_services", "numbers_exhausted")))
 def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict[str, Any]]:
-    services = app_services()
-    engine = services.engine
+    server = services()
+    engine = server.engine
 
     def operation(queue: SiteQueue, now: datetime) -> Ticket:
         # Checked here, after the idempotency key: a retry just after closing time gets
         # the ticket it was given before closing, not a refusal.
-        if not services.is_open(queue.site):
+        if not server.is_open(queue.site):
             raise Conflict(f"{queue.site.name} is closed now: tickets are issued in business "
                            "hours.", "site_closed")
         return queue.issue(engine.new_ticket_id(), list(body["services"]), now,
@@ -309,7 +309,7 @@ def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict
         view = visitor_ticket_view(queue, ticket)
         view["status_url"] = status_url(ticket.public_token)
         view["qr_svg_url"] = f"/t/{ticket.public_token}/qr.svg"
-        view["print"] = {"state": services.printing.state_for(device)}
+        view["print"] = {"state": server.printing.state_for(device)}
         if device.role != "kiosk":
             view = {**view, "ticket": ticket_view(queue, ticket)}
         return 201, view
@@ -319,12 +319,12 @@ def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict
         # with all of their tickets in it, rather than one forecast each before storing.
         if "estimate" not in shown:
             ticket = engine.queue(site_id).tickets.get(ticket_id)
-            shown["estimate"] = (services.estimator.estimate(site_id, ticket)
+            shown["estimate"] = (server.estimator.estimate(site_id, ticket)
                                  if ticket is not None else None)
         return shown["estimate"]
 
     def print_it(ticket: Ticket) -> None:
-        services.printing.print_for_kiosk(device.id, site_id, ticket.id,
+        server.printing.print_for_kiosk(device.id, site_id, ticket.id,
                                           status_url(ticket.public_token), estimate(ticket.id))
 
     status, view = _run(device, body, site_id, operation, render, after=print_it)
@@ -366,7 +366,7 @@ def call_next(device: Device, body: dict[str, Any], site_id: str,
               counter_id: str) -> tuple[int, dict[str, Any]]:
     return _run(device, body, site_id,
                 lambda q, now: q.call_next(counter_id, now, _staff_name(device)),
-                lambda choice: _called(choice, app_services().engine.queue(site_id)))
+                lambda choice: _called(choice, services().engine.queue(site_id)))
 
 
 CALL_BODY = obj({"ticket": integer(1), "label": string(32)})
@@ -379,7 +379,7 @@ CALL_BODY = obj({"ticket": integer(1), "label": string(32)})
                                    "service_not_served", "counter_busy", "counter_paused")))
 def call_one(device: Device, body: dict[str, Any], site_id: str,
              counter_id: str) -> tuple[int, dict[str, Any]]:
-    queue = app_services().engine.queue(site_id)
+    queue = services().engine.queue(site_id)
     if "ticket" not in body and "label" not in body:
         raise Invalid("Give the ticket's id or its number ('ticket' or 'label').",
                       "invalid_field", field="body.ticket")
@@ -406,7 +406,7 @@ def _counter_status(name: str, status: str, summary: str) -> None:
                                tag="counters", errors=("unknown_counter", "counter_busy")))
     def change(device: Device, body: dict[str, Any], site_id: str,
                counter_id: str) -> tuple[int, dict[str, Any]]:
-        queue = app_services().engine.queue(site_id)
+        queue = services().engine.queue(site_id)
         return _run(device, body, site_id,
                     lambda q, now: q.set_counter(counter_id, status, now, _staff_name(device)),
                     lambda state: (200, counter_view(queue, counter_id)))
@@ -439,7 +439,7 @@ def _ticket_action(name: str, summary: str, body_schema: Any, action: Any,
                                errors=TICKET_ERRORS + errors))
     def act(device: Device, body: dict[str, Any], ticket_id: int) -> tuple[int, dict[str, Any]]:
         site_id = _site_of_ticket(ticket_id, device)
-        queue = app_services().engine.queue(site_id)
+        queue = services().engine.queue(site_id)
         staff = _staff_name(device)
         return _run(device, body, site_id,
                     lambda q, now: action(q, ticket_id, now, body, staff),
@@ -480,14 +480,14 @@ REPRINT_BODY = obj({"printer": string(64)})
                            ok_status=202, tag="tickets",
                            errors=("unknown_ticket", "unknown_printer")))
 def reprint(device: Device, body: dict[str, Any], ticket_id: int) -> tuple[int, dict[str, Any]]:
-    services = app_services()
+    server = services()
     site_id = _site_of_ticket(ticket_id, device)
     printer = body.get("printer")
-    if printer is not None and services.printing.site_of.get(printer) != site_id:
+    if printer is not None and server.printing.site_of.get(printer) != site_id:
         raise NotFound(f"Site '{site_id}' has no printer '{printer}'.", "unknown_printer")
 
     def start(ticket: Ticket) -> None:
-        services.printing.reprint(site_id, ticket.id, status_url(ticket.public_token), printer)
+        server.printing.reprint(site_id, ticket.id, status_url(ticket.public_token), printer)
 
     return _run(device, body, site_id, lambda q, now: q.ticket(ticket_id),
                 lambda ticket: (202, {"ticket": ticket.id, "print": {"state": "queued"}}),
@@ -516,8 +516,8 @@ CLOCK_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC
                            ("admin",), body=CLOCK_BODY, tag="system",
                            errors=("clock_not_simulated", "invalid_field")))
 def move_clock(device: Device, body: dict[str, Any]) -> dict[str, Any]:
-    clock = app_services().clock
-    if not hasattr(clock, "advance"):
+    clock = services().clock
+    if not isinstance(clock, SimulatedClock):
         raise Conflict("The server runs on the system clock.", "clock_not_simulated")
     moment = clock.now()
     if "set" in body:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, g
 
+from ..services import services
 from ..siteconfig import WEEKDAYS
 from ..siteedit.overrides import settings_view
 from ..store.devices import Device
 from ..web.endpoints import EndpointSpec, endpoint
 from ..web.validation import integer, obj, string
-from .configuration import editor
 
 bp = Blueprint("site_settings", __name__)
 EDITORS = ("manager", "admin")
@@ -38,8 +38,8 @@ SETTINGS_BODY = obj(
     ),
 )
 def read_settings(device: Device, body: dict[str, Any], site_id: str) -> Any:
-    current_app.extensions["madoguchi"].engine.queue(site_id)
-    return settings_view(editor().services.sites[site_id])
+    services().engine.queue(site_id)
+    return settings_view(services().sites[site_id])
 
 
 @endpoint(
@@ -58,9 +58,9 @@ def read_settings(device: Device, body: dict[str, Any], site_id: str) -> Any:
     ),
 )
 def change_settings(device: Device, body: dict[str, Any], site_id: str) -> Any:
-    current_app.extensions["madoguchi"].engine.queue(site_id)
+    services().engine.queue(site_id)
     audit = g.get("madoguchi_audit")
     if audit is not None:
         audit.action = "site_settings_changed"
         audit.target = f"site:{site_id}"
-    return settings_view(editor().change_settings(site_id, body, device, audit))
+    return settings_view(services().siteedit.change_settings(site_id, body, device, audit))

@@ -7,35 +7,16 @@ serves it. Both need a display's or a staff member's token.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, Response, current_app, jsonify, request
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Response, jsonify, request
 
 from ..domain.errors import Invalid, NotFound
-from ..voice.cache import KEY, VoiceCache, wav_seconds
+from ..services import services
+from ..voice.cache import KEY, wav_seconds
 from ..voice.phrases import PhraseError
-from ..voice.speech import Prewarmer, Voice, languages_setting
 from ..web.endpoints import STAFF_ROLES, require
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 ROLES = ("display", *STAFF_ROLES)
-
-
-@bp.record_once
-def attach(state: BlueprintSetupState) -> None:
-    services = state.app.extensions["madoguchi"]
-    settings = services.settings
-    voice = Voice(
-        VoiceCache(Path(settings.voice_cache_dir)), languages_setting(settings.voice_languages)
-    )
-    state.app.extensions["voice"] = voice
-    services.engine.subscribe(Prewarmer(voice, services.sites))
-
-
-def _voice() -> Voice:
-    voice: Voice = current_app.extensions["voice"]
-    return voice
 
 
 def _counter_number() -> int:
@@ -51,7 +32,7 @@ def _counter_number() -> int:
 def describe() -> Response:
     """The words of a call and the address of its audio (made now if need be)."""
     require(ROLES, None)
-    voice = _voice()
+    voice = services().voice
     try:
         phrase = voice.phrase(request.args.get("label", ""), _counter_number())
     except PhraseError as exc:
@@ -72,7 +53,7 @@ def describe() -> Response:
 @bp.get("/<key>.wav")
 def audio(key: str) -> Response:
     require(ROLES, None)
-    data = _voice().cache.get(key) if KEY.fullmatch(key) else None
+    data = services().voice.cache.get(key) if KEY.fullmatch(key) else None
     if data is None:
         raise NotFound("No announcement has this key; ask /voice/announcement first.", "not_found")
     response = Response(data, mimetype="audio/wav")

@@ -13,7 +13,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     g,
     make_response,
     redirect,
@@ -23,7 +22,6 @@ from flask import (
     url_for,
 )
 
-from ..api.configuration import editor
 from ..api.reports import Query, reports, visible_organisations
 from ..domain.errors import Refusal
 from ..headers import content_security_policy
@@ -31,6 +29,7 @@ from ..refusals import in_japanese, status_of
 from ..reports import queries, year_targets
 from ..reports.csvout import minutes, percent
 from ..reports.periods import GROUPS, fiscal_year, fiscal_year_of
+from ..services import services
 from ..siteconfig import WEEKDAYS
 from ..siteedit.overrides import settings_view
 from ..store.accounts import session_hash
@@ -57,7 +56,7 @@ def _person() -> Device | None:
     session_id = session.get("sid")
     if not isinstance(session_id, str):
         return None
-    auth = current_app.extensions["madoguchi"].auth
+    auth = services().auth
     found = auth.credentials.session(session_hash(session_id))
     if found is None:
         session.pop("sid", None)
@@ -67,13 +66,13 @@ def _person() -> Device | None:
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
-    services = current_app.extensions["madoguchi"]
+    server = services()
     response = make_response(
         render_template(
             template,
             csrf_token=caller.csrf_token(),
             roles=ROLE_NAMES,
-            sites=services.sites,
+            sites=server.sites,
             organisations=ORGANISATION_NAMES,
             minutes=minutes,
             percent=percent,
@@ -97,7 +96,7 @@ def _reader(page: str) -> Device | Response:
 
 
 def _site_of(person: Device) -> str:
-    sites = current_app.extensions["madoguchi"].sites
+    sites = services().sites
     wanted = request.args.get("site")
     if person.role == "admin":
         return wanted if wanted and wanted in sites else str(next(iter(sites)))
@@ -217,7 +216,7 @@ def _args(**extra: str) -> dict[str, Any]:
 
 def _desks(person: Device, site_ids: list[str]) -> list[tuple[str, str]]:
     """The desks the filter offers: those of the reader's organisations."""
-    sites = current_app.extensions["madoguchi"].sites
+    sites = services().sites
     seen: dict[str, str] = {}
     for site_id in site_ids:
         for desk in sites[site_id].services:
@@ -231,7 +230,7 @@ def _desks(person: Device, site_ids: list[str]) -> list[tuple[str, str]]:
 
 @bp.post("/login")
 def login() -> Response:
-    auth = current_app.extensions["madoguchi"].auth
+    auth = services().auth
     try:
         caller.check_csrf(form=True)
         _, session_id, _ = auth.login(
@@ -260,7 +259,7 @@ def logout() -> Response:
         assert audit is not None
         try:
             caller.check_csrf(form=True)
-            current_app.extensions["madoguchi"].auth.logout(g.madoguchi_session, audit)
+            services().auth.logout(g.madoguchi_session, audit)
             audit.finish(200)
         except Refusal as exc:
             audit.finish(status_of(exc), exc.code)
@@ -278,7 +277,7 @@ def settings() -> Response:
     if isinstance(person, Response):
         return person
     site_id = _site_of(person)
-    site = current_app.extensions["madoguchi"].sites[site_id]
+    site = services().sites[site_id]
     return _page(
         "reports/settings.html",
         person=person,
@@ -303,7 +302,7 @@ def change_settings() -> Response:
         "hours": {day: form.get(f"hours_{day}", "").strip() or None for day in WEEKDAYS},
         "target_waits": {},
     }
-    site = current_app.extensions["madoguchi"].sites[site_id]
+    site = services().sites[site_id]
     audit = auditing.begin(
         person, action="site_settings_changed", target=f"site:{site_id}", site_id=site_id
     )
@@ -315,7 +314,7 @@ def change_settings() -> Response:
             raw = form.get(f"target_{desk.id}", "").strip()
             if raw:
                 body["target_waits"][desk.id] = int(raw) if raw.isdigit() else raw
-        changed = editor().change_settings(site_id, body, person, audit)
+        changed = services().siteedit.change_settings(site_id, body, person, audit)
     except Refusal as exc:
         audit.finish(status_of(exc), exc.code)
         return _page(
@@ -344,7 +343,7 @@ WEEKDAY_NAMES = dict(
 
 
 def _site_of_form(person: Device) -> str:
-    sites = current_app.extensions["madoguchi"].sites
+    sites = services().sites
     wanted = request.form.get("site")
     if person.role == "admin" and wanted in sites:
         return str(wanted)

@@ -14,13 +14,14 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_socketio import SocketIO
 
 from ..domain.estimate import Estimate
 from ..domain.events import Event
 from ..domain.model import Ticket, TicketStatus
 from ..estimates import estimate_view
+from ..services import services
 from ..settings import Settings
 from ..store import repository
 
@@ -50,29 +51,25 @@ def languages() -> list[str]:
     return sorted(p.stem for p in I18N.glob("*.json"))
 
 
-def _services() -> Any:
-    return current_app.extensions["madoguchi"]
-
-
 def find(token: str) -> tuple[str, Ticket] | None:
     """The ticket behind a public token: live ones from memory, older ones from the store."""
-    services = _services()
-    for site_id, queue in services.engine.queues.items():
+    server = services()
+    for site_id, queue in server.engine.queues.items():
         ticket_id = queue.by_token.get(token)
         if ticket_id is not None:
             return site_id, queue.tickets[ticket_id]
-    stored = repository.find_ticket_by_token(services.engine.reader, token)
+    stored = repository.find_ticket_by_token(server.engine.reader, token)
     return (stored.site_id, stored) if stored is not None else None
 
 
 def status_view(site_id: str, ticket: Ticket) -> dict[str, Any]:
     """What the phone may know: its own number, its place and its call. Nothing else."""
-    services = _services()
-    site = services.sites[site_id]
+    server = services()
+    site = server.sites[site_id]
     text = strings(ticket.language)
-    live = site_id in services.engine.queues and ticket.id in services.engine.queue(
+    live = site_id in server.engine.queues and ticket.id in server.engine.queue(
         site_id).tickets
-    estimate = services.estimator.estimate(site_id, ticket) if live else None
+    estimate = server.estimator.estimate(site_id, ticket) if live else None
     counter = site.counter(ticket.counter_id) if ticket.counter_id else None
     state = ticket.status.value
     if ticket.status is TicketStatus.WAITING and ticket.stage > 0 and ticket.purpose_index > 0:
@@ -107,7 +104,7 @@ def localised_estimate(estimate: Estimate | None, text: dict[str, str]) -> dict[
 
 
 def status_url(token: str) -> str:
-    return f"{public_base(_services().settings)}/t/{token}"
+    return f"{public_base(services().settings)}/t/{token}"
 
 
 @cache
@@ -173,7 +170,7 @@ class PhonePusher:
                     self.push(sid, site_id, ticket_id)
 
     def push(self, sid: str, site_id: str, ticket_id: int) -> None:
-        queue = _services().engine.queue(site_id)
+        queue = services().engine.queue(site_id)
         ticket = queue.tickets.get(ticket_id)
         if ticket is None:
             return

@@ -25,9 +25,9 @@ def unknown_device(device_id: str) -> NotFound:
 
 
 def device_views(editor: SiteEditor, site_id: str) -> list[dict[str, Any]]:
-    rows = editor.offload(lambda: device_rows(editor.services.engine.reader, [site_id]))
+    rows = editor.offload(lambda: device_rows(editor.engine.reader, [site_id]))
     chosen = editor.parts(site_id).kiosk_printers
-    credentials = editor.services.auth.credentials
+    credentials = editor.credentials
     return [{"id": r.id, "role": r.role, "name": r.name, "site": r.site_id, "area": r.area,
              "counter": r.counter_id, "enabled": r.disabled_at is None,
              "printers": list(chosen.get(r.id, ())), "source": r.source,
@@ -38,12 +38,12 @@ def device_change(editor: SiteEditor, site_id: str, device_id: str,
                   body: dict[str, Any]) -> Change:
     """The change `body` asks of a kiosk or display of `site_id`."""
     parts = editor.parts(site_id)
-    rows = editor.offload(lambda: device_rows(editor.services.engine.reader, [site_id]))
+    rows = editor.offload(lambda: device_rows(editor.engine.reader, [site_id]))
     row = next((r for r in rows if r.id == device_id), None)
     if row is None:
         raise unknown_device(device_id)
     target = body.get("site", site_id)
-    sites = editor.services.sites
+    sites = editor.sites
     placed = "site" in body or "area" in body or "counter" in body
     area = body.get("area", row.area) if target == site_id else body.get("area")
     counter = body.get("counter", row.counter_id) if target == site_id else body.get("counter")
@@ -63,7 +63,7 @@ def device_change(editor: SiteEditor, site_id: str, device_id: str,
     if placed:
         values.update(site_id=place.site_id, area=place.area, counter_id=place.counter_id)
     if "enabled" in body:
-        values["disabled_at"] = None if body["enabled"] else editor.services.clock.now()
+        values["disabled_at"] = None if body["enabled"] else editor.clock.now()
     layer = copy.deepcopy(editor.layers.get(site_id, {}))
     printers = dict(parts.kiosk_printers)
     if "printers" in body:
@@ -97,7 +97,7 @@ def put_in_force(editor: SiteEditor, was: Device, token_hash: str, values: dict[
                  disabled_at: Any) -> None:
     """The credential as now stored, in memory at once; its open connections close (a
     switched-off device stays out; a moved one reconnects and joins its new rooms)."""
-    credentials = editor.services.auth.credentials
+    credentials = editor.credentials
     now = replace(was, name=values.get("name", was.name),
                   site_id=values.get("site_id", was.site_id),
                   area=values.get("area", was.area),

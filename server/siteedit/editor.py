@@ -21,8 +21,13 @@ from typing import Any
 
 from gevent.lock import BoundedSemaphore
 
+from ..auth.registry import Credentials
+from ..domain.clock import Clock
 from ..domain.errors import Conflict, Invalid, Refusal, Unavailable, unknown_site
 from ..domain.model import Site
+from ..engine import Engine
+from ..printing import PrintService
+from ..realtime import Publisher
 from ..siteconfig import SiteConfig
 from ..store.devices import Device
 from ..tomlread import ConfigError, dotted
@@ -59,6 +64,18 @@ def file_parts(config: SiteConfig) -> dict[str, SiteParts]:
                   if d.site_id == site.id and d.printers}
         parts[site.id] = SiteParts(site, printers, kiosks)
     return parts
+
+
+@dataclass(frozen=True)
+class LiveSite:
+    """The running parts a change to a site reaches."""
+
+    sites: dict[str, Site]  # the map every part reads a site from
+    engine: Engine
+    credentials: Credentials
+    printing: PrintService
+    publisher: Publisher
+    clock: Clock
 
 
 @dataclass(frozen=True)
@@ -118,9 +135,13 @@ class SiteEditor:
     """Holds each site's parts as the site file has them, the administrators' layers, the
     parts they make, and the managers' overrides; makes changes one at a time."""
 
-    def __init__(self, services: Any, config: SiteConfig, edits: Edits, writer: Any,
+    def __init__(self, config: SiteConfig, edits: Edits, live: LiveSite, writer: Any,
                  offload: Any) -> None:
-        self.services = services
+        self.live = live
+        self.sites = live.sites
+        self.engine = live.engine
+        self.credentials = live.credentials
+        self.clock = live.clock
         self.file = file_parts(config)
         self.layers = dict(edits.layers)
         self.current = dict(edits.parts)
@@ -157,26 +178,26 @@ class SiteEditor:
             parts = self.parts(site_id)
             overrides = checked(parts.site, body, self.overrides.get(site_id, {}))
             rows = audit.stored_with_change(200) if audit is not None else []
-            now = self.services.clock.now()
+            now = self.clock.now()
             change = store.StoredChange(site_id, None, overrides, audit=rows)
             self.offload(lambda: store.save(self.writer, change, now, who.id))
             self.overrides[site_id] = overrides
             self._put_in_place(site_id, parts, parts)
-            return self.services.sites[site_id]  # type: ignore[no-any-return]
+            return self.sites[site_id]
 
     def _apply(self, edit: Edit, who: Device, audit: Any) -> SiteParts:
         site_id = edit.site_id
-        queue = self.services.engine.queue(site_id)
+        queue = self.engine.queue(site_id)
         old = self.parts(site_id)
         _check_removals(queue, old, edit.layer)
         new = self._laid(edit)
-        devices = list(self.services.auth.credentials.devices.values())
+        devices = list(self.credentials.devices.values())
         check_change(queue, old, new, _moved(devices, edit.devices))
         overrides = self._overrides_after(site_id, old, new)
         if audit is not None:
             audit.detail.update(_before_after(old, new, edit))
         rows = audit.stored_with_change(200) if audit is not None else []
-        now = self.services.clock.now()
+        now = self.clock.now()
         change = store.StoredChange(site_id, edit.layer, overrides, edit.devices, rows)
         try:
             self.offload(lambda: store.save(self.writer, change, now, who.id))
@@ -238,13 +259,11 @@ class SiteEditor:
     def _put_in_place(self, site_id: str, old: SiteParts, new: SiteParts) -> None:
         """Every part reads the site from the shared sites map or from its queue."""
         site = applied(new.site, self.overrides.get(site_id, {}))
-        self.services.sites[site_id] = site
-        self.services.engine.queue(site_id).reconfigure(site)
-        printing = self.services.printing
-        if printing is not None and (old.printers != new.printers
-                                     or dict(old.kiosk_printers) != dict(new.kiosk_printers)):
-            printing.set_site_printers(site_id, new.printers, new.kiosk_printers)
-        self.services.publisher.site_changed(site_id, settings_view(site))
+        self.sites[site_id] = site
+        self.engine.queue(site_id).reconfigure(site)
+        if old.printers != new.printers or dict(old.kiosk_printers) != dict(new.kiosk_printers):
+            self.live.printing.set_site_printers(site_id, new.printers, new.kiosk_printers)
+        self.live.publisher.site_changed(site_id, settings_view(site))
 
 
 def _check_removals(queue: Any, old: SiteParts, layer: Layer) -> None:

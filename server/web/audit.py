@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, g, has_request_context, request
+from flask import g, has_request_context, request
 
+from ..services import services
 from ..store.audit import audit_row
 from ..store.devices import Device
 
@@ -39,7 +40,7 @@ class RequestAudit:
         detail = dict(self.detail)
         if error:
             detail["error"] = error
-        now = current_app.extensions["madoguchi"].clock.now()
+        now = services().clock.now()
         return audit_row(
             now,
             self.actor,
@@ -66,7 +67,7 @@ class RequestAudit:
             self.written = True
             return
         self.written = True
-        current_app.extensions["madoguchi"].engine.append_audit([self.row(outcome, error)])
+        services().engine.append_audit([self.row(outcome, error)])
 
 
 def client_address() -> str | None:
@@ -120,7 +121,7 @@ def _target(params: dict[str, Any]) -> str | None:
 def _site_of_ticket(ticket_id: Any) -> str | None:
     if ticket_id is None:
         return None
-    engine = current_app.extensions["madoguchi"].engine
+    engine = services().engine
     return next((s for s, q in engine.queues.items() if ticket_id in q.tickets), None)
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
 
-from flask import current_app, g, request, session
+from flask import g, request, session
 
+from ..auth.registry import Credentials
 from ..domain.errors import Refusal
+from ..services import services
 from ..store.accounts import session_hash
 from ..store.devices import Device
 
@@ -31,8 +32,8 @@ class CsrfFailed(Refusal):
     code = "csrf_failed"
 
 
-def _auth() -> Any:
-    return current_app.extensions["madoguchi"].auth
+def _credentials() -> Credentials:
+    return services().auth.credentials
 
 
 def bearer_token() -> str | None:
@@ -48,11 +49,11 @@ def current_credential() -> Device | None:
     so a console can tell the person to log in again."""
     if "Authorization" in request.headers:
         token = bearer_token()
-        return _auth().credentials.device(token) if token else None
+        return _credentials().device(token) if token else None
     session_id = session.get("sid")
     if not isinstance(session_id, str):
         return None
-    found = _auth().credentials.session(session_hash(session_id))
+    found = _credentials().session(session_hash(session_id))
     if found is None:
         raise SessionEnded("Your login has ended: log in again.")
     g.madoguchi_session = found[1]

@@ -1,0 +1,63 @@
+"""The running server's services, in one typed object that `create_app` builds once, whole.
+
+A handler reaches it with `services()`; code outside a request (the command line, the
+housekeeping loop) with `services_of(app)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import IO
+
+from flask import Flask, current_app
+from flask_socketio import SocketIO
+
+from .auth.service import AuthService
+from .domain.clock import Clock
+from .domain.model import Site
+from .engine import Engine
+from .forecasting import Forecasting
+from .printing import PrintService
+from .realtime import Publisher
+from .reports import ReportService
+from .settings import Settings
+from .siteedit.editor import SiteEditor
+from .snapshots import Snapshots
+from .voice.speech import Voice
+
+KEY = "madoguchi"  # the services' place in app.extensions
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the handlers use, made before the first request and never replaced."""
+
+    settings: Settings
+    clock: Clock
+    sites: dict[str, Site]  # every site as it is in effect; changed only by `siteedit`
+    socketio: SocketIO
+    engine: Engine  # the live queues: every change of a ticket or counter goes through it
+    auth: AuthService  # accounts, logins, device tokens and pairing
+    estimator: Forecasting  # wait estimates
+    printing: PrintService  # ticket printers
+    snapshots: Snapshots  # what each kind of screen is shown of a site
+    publisher: Publisher  # pushes every stored event to the screens that may see it
+    reports: ReportService  # managers' figures
+    siteedit: SiteEditor  # administrators' and managers' changes to a running site
+    voice: Voice  # spoken calls for the displays
+    lock: IO[str] | None = field(default=None, repr=False)  # held while the server runs
+
+    def is_open(self, site: Site) -> bool:
+        """Whether the site takes visitors now (always, unless opening hours are enforced)."""
+        return self.snapshots.is_open(site)
+
+
+def services() -> Services:
+    """The services of the app handling the current request."""
+    return services_of(current_app)
+
+
+def services_of(app: Flask) -> Services:
+    found = app.extensions[KEY]
+    assert isinstance(found, Services), "create_app did not build this app"
+    return found

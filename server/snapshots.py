@@ -1,0 +1,97 @@
+"""What a screen is shown of a site right now: staff the whole of it, kiosks and displays the
+public view with the last calls and, on displays, each desk's estimated wait."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from typing import Any
+
+from .domain.clock import Clock
+from .domain.events import PUBLIC_CALLS
+from .domain.model import Site
+from .engine import Engine
+from .estimates import estimate_view
+from .forecasting import Forecasting
+from .presenters import public_event_view, public_snapshot, staff_snapshot
+from .printing import PrintService
+from .store import repository
+from .store.devices import Device
+
+RECENT_CALLS = 12
+
+
+class RecentCalls:
+    """The last calls of each site, newest first, as the displays list them; the Publisher
+    adds each call as it goes out."""
+
+    def __init__(self) -> None:
+        self.by_site: dict[str, deque[dict[str, Any]]] = defaultdict(
+            lambda: deque(maxlen=RECENT_CALLS))
+
+    def __getitem__(self, site_id: str) -> deque[dict[str, Any]]:
+        return self.by_site[site_id]
+
+    def load(self, engine: Engine, sites: dict[str, Site]) -> None:
+        """From the log, so a restart keeps the displays' history."""
+        for site_id, site in sites.items():
+            since = max(0, engine.committed_seq - 5000)
+            for event in repository.events_since(engine.reader, [site_id], since, 5000):
+                if event.kind in PUBLIC_CALLS:
+                    view = public_event_view(site, event)
+                    if view is not None:
+                        self.by_site[site_id].appendleft(view)
+
+
+class Snapshots:
+    """Builds the snapshot each kind of screen is sent, from the live queues."""
+
+    def __init__(self, engine: Engine, clock: Clock, enforce_hours: bool,
+                 printing: PrintService, recent: RecentCalls, estimator: Forecasting) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.enforce_hours = enforce_hours
+        self.printing = printing
+        self.recent = recent
+        self.estimator = estimator
+
+    def is_open(self, site: Site) -> bool:
+        """Whether the site takes visitors now (always, unless opening hours are enforced)."""
+        if not self.enforce_hours:
+            return True
+        return site.hours.is_open(self.clock.now().astimezone(site.tz))
+
+    def of(self, device: Device, site_id: str) -> dict[str, Any]:
+        """What `device` may see of the site: everything for staff, else the public view."""
+        queue = self.engine.queue(site_id)
+        site = queue.site
+        now = self.clock.now()
+        seq = self.engine.committed_seq
+        if device.role in ("staff", "manager", "admin"):
+            snap = staff_snapshot(queue, seq, now, self.is_open(site))
+            snap["printers"] = self.printing.site_printers(site_id)
+            return snap
+        recent = list(self.recent[site_id])
+        area = device.area or "main" if device.role == "display" else None
+        snap = public_snapshot(queue, seq, now, self.is_open(site), recent, area)
+        if device.role == "kiosk":
+            # A kiosk's screen shows no calls: it is not told where any counter is.
+            snap["counters"], snap["recent_calls"] = [], []
+        if device.role == "display" and device.counter_id:
+            snap["counters"] = [c for c in snap["counters"] if c["counter"] == device.counter_id]
+        return snap
+
+    def for_screen(self, device: Device, site_id: str) -> dict[str, Any]:
+        """The snapshot pushed to `device`; a display's also carries each desk's estimated
+        wait."""
+        snapshot = self.of(device, site_id)
+        if device.role == "display":
+            estimates = self.estimates(site_id)
+            for entry in snapshot.get("services", []):
+                entry["estimate"] = estimates.get(entry["id"])
+        return snapshot
+
+    def estimates(self, site_id: str) -> dict[str, dict[str, Any] | None]:
+        """Per public desk, the wait a visitor taking a number now would be told."""
+        site = self.engine.queue(site_id).site
+        return {s.id: estimate_view(self.estimator.newcomer(site_id, s.id))
+                for s in site.services if not s.sensitive}
