@@ -1,7 +1,7 @@
 /* The waiting-room display and the per-counter screen.
  *
  * Screens: loading → (pairing | refused | room | counter). The device token comes once in
- * the address (?token=…), or from pairing, and is kept in localStorage. Without a token (or
+ * the address (?token=…), or from pairing, and is kept (server/static/js/device.js). Without a token (or
  * with one that was revoked) the display shows a short code for an administrator to enter,
  * and collects its token once it is paired. GET /api/me says which screen: a display bound
  * to a counter shows that counter's number, any other display the calls of its area. Everything live comes over Socket.IO (server/static/js/realtime.js):
@@ -35,7 +35,7 @@
   const app = $("app");
 
   const state = {
-    token: null, me: null, mode: null, live: null,
+    me: null, mode: null, live: null,
     site: "", notice: "", offsetMs: 0, zone: "+09:00",
     counters: new Map(),   // counter id → {counter, counter_number, counter_name, status, label, kind, seq, at}
     recent: [],            // public call events, newest first
@@ -55,27 +55,13 @@
     });
   }
 
-  function takeToken() {
-    const url = new URL(window.location.href);
-    const given = url.searchParams.get("token");
-    if (given) {
-      try { window.localStorage.setItem(TOKEN_KEY, given); } catch (err) { /* private mode */ }
-      url.searchParams.delete("token");
-      window.history.replaceState(null, "", url.pathname + url.search + url.hash);
-      return given;
-    }
-    try { return window.localStorage.getItem(TOKEN_KEY); } catch (err) { return null; }
-  }
+  const device = window.MadoguchiDevice.open(TOKEN_KEY);
 
+  function getJson(path) { return device.api("GET", path); }
+
+  // The audio of an announcement (not JSON), with the device's token.
   function authorised(path) {
-    return fetch(path, { headers: { Authorization: "Bearer " + state.token }, cache: "no-store" });
-  }
-
-  async function getJson(path) {
-    const response = await authorised(path);
-    let body = null;
-    try { body = await response.json(); } catch (err) { body = null; }
-    return { status: response.status, body: body || {} };
+    return fetch(path, { headers: { Authorization: "Bearer " + device.token }, cache: "no-store" });
   }
 
   function serverNow() { return Date.now() + state.offsetMs; }
@@ -83,12 +69,11 @@
   // ---- start ------------------------------------------------------------------------------
 
   async function boot() {
-    state.token = state.token || takeToken();
-    if (!state.token) { pair(); return; }
+    if (!device.token) { pair(); return; }
     let me;
     try { me = await getJson("/api/me"); } catch (err) { me = null; }
     if (!me || me.status >= 500) { setTimeout(boot, RETRY_BOOT_MS); return; }
-    if (me.status === 401) { forget(); pair(); return; }  // unknown or revoked: pair again
+    if (me.status === 401) { device.forget(); pair(); return; }  // unknown or revoked: pair again
     if (me.status !== 200 || me.body.role !== "display") { refuse(); return; }
     state.me = me.body;
     state.mode = me.body.counter ? "counter" : "room";
@@ -103,54 +88,26 @@
     show("refused");
   }
 
-  function forget() {
-    state.token = null;
-    try { window.localStorage.removeItem(TOKEN_KEY); } catch (err) { /* private mode */ }
-  }
-
   // ---- pairing: show a code, wait for an administrator to enter it -------------------------
 
-  async function pair() {
+  function pair() {
     show("pairing");
-    let reply = null;
-    try {
-      const response = await fetch("/api/pairing", { method: "POST", cache: "no-store" });
-      reply = { status: response.status, body: await response.json() };
-    } catch (err) { reply = null; }
-    if (reply && (reply.status === 404 || reply.status === 405)) { refuse(); return; }  // no pairing here
-    if (!reply || reply.status !== 201) { setTimeout(pair, RETRY_BOOT_MS); return; }
-    const code = String(reply.body.code || "");
-    put($("pairing-code"), code.length === 6 ? code.slice(0, 3) + "-" + code.slice(3) : code);
-    pollPairing(reply.body.pairing_id, Date.now() + Number(reply.body.expires_in) * 1000);
-  }
-
-  async function pollPairing(id, expiresAt) {
-    const left = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
-    put($("pairing-left"), "有効時間 あと" + Math.floor(left / 60) + "分" + String(left % 60).padStart(2, "0") + "秒");
-    if (left <= 0) { pair(); return; }
-    let reply = null;
-    try {
-      const response = await fetch("/api/pairing/" + encodeURIComponent(id), { cache: "no-store" });
-      reply = { status: response.status, body: await response.json() };
-    } catch (err) { reply = null; }
-    if (reply && reply.status === 200 && reply.body.status === "paired" && reply.body.token) {
-      try { window.localStorage.setItem(TOKEN_KEY, reply.body.token); } catch (err) { /* private mode */ }
-      state.token = reply.body.token;
-      boot();
-      return;
-    }
-    if (reply && reply.status >= 400 && reply.status < 500 && reply.status !== 429) { pair(); return; }
-    setTimeout(function () { pollPairing(id, expiresAt); }, PAIRING_POLL_MS);
+    window.MadoguchiDevice.pair({
+      pollMs: PAIRING_POLL_MS,
+      retryMs: RETRY_BOOT_MS,
+      onPaired: function (token) { device.keep(token); boot(); },
+      onUnavailable: refuse,  // a server without pairing
+    });
   }
 
   function connect() {
     if (!window.MadoguchiRealtime) { setTimeout(connect, RETRY_BOOT_MS); return; }
     state.live = window.MadoguchiRealtime.connect({
-      token: state.token,
+      token: device.token,
       onSnapshot: takeSnapshot,
       onEvents: takeEvents,
       onStatus: setConnected,
-      onRefused: function () { state.live.close(); state.live = null; forget(); boot(); },
+      onRefused: function () { state.live.close(); state.live = null; device.forget(); boot(); },
     });
   }
 

@@ -1,8 +1,8 @@
 /* The reception kiosk: choose one or more purposes, get one number, back to the start.
  *
  * Screens: loading → (refused | closed | start ⇄ confirm → ticket → start). The device token
- * comes once in the address (?token=…), is kept in localStorage and then removed from the
- * address bar. Every string comes from the language files embedded in the page.
+ * comes once in the address (?token=…) or from pairing, and is kept (server/static/js/device.js).
+ * Every string comes from the language files embedded in the page.
  */
 (function () {
   "use strict";
@@ -21,7 +21,6 @@
     job_referral: "briefcase", job: "briefcase", job_search: "search", search: "search",
     career: "career", welfare: "heart", housing: "house", reception: "info",
   };
-  const PAPER_STATES = ["queued", "printing", "printed"];
 
   const data = JSON.parse(document.getElementById("kiosk-data").textContent);
   const DEFAULT = data.default;
@@ -31,7 +30,7 @@
   const app = $("app");
 
   const state = {
-    token: null, siteId: null, services: [], open: true, screen: "loading",
+    siteId: null, services: [], open: true, screen: "loading",
     lang: DEFAULT, large: false, chosen: [], needHelp: false, adding: false,
     issueKey: null, busy: false, ticket: null, helpResult: null,
     printStates: {}, live: null, callStaffUntil: 0,
@@ -53,6 +52,8 @@
 
   function say(el, key, vars) { put(el, text(key, vars)); }
 
+  const ticketScreen = window.KioskTicket.screen({ say: say, text: text });
+
   function serviceText(service) {
     // The site's own translation (an administrator's words for this desk) comes first.
     const site = (service.translations || {})[state.lang];
@@ -71,49 +72,19 @@
 
   // ---- talking to the server --------------------------------------------------------------
 
-  function randomKey() {
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);  // works on plain http too, unlike randomUUID
-    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
-  }
+  const device = window.MadoguchiDevice.open(TOKEN_KEY);
+  const randomKey = window.MadoguchiDevice.randomKey;
 
-  async function api(method, path, body, key) {
-    const headers = { Authorization: "Bearer " + state.token, Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (key) headers["Idempotency-Key"] = key;
-    const abort = new AbortController();
-    const timer = setTimeout(function () { abort.abort(); }, REQUEST_TIMEOUT_MS);
-    try {
-      const response = await fetch(path, {
-        method: method, headers: headers, cache: "no-store", signal: abort.signal,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      let payload = null;
-      try { payload = await response.json(); } catch (err) { payload = null; }
-      return { status: response.status, body: payload || {} };
-    } finally {
-      clearTimeout(timer);
-    }
+  function api(method, path, body, key) {
+    return device.api(method, path, body, key, REQUEST_TIMEOUT_MS);
   }
 
   function sitePath(rest) { return "/api/sites/" + encodeURIComponent(state.siteId) + rest; }
 
-  function takeToken() {
-    const url = new URL(window.location.href);
-    const given = url.searchParams.get("token");
-    if (given) {
-      try { window.localStorage.setItem(TOKEN_KEY, given); } catch (err) { /* private mode */ }
-      url.searchParams.delete("token");
-      window.history.replaceState(null, "", url.pathname + url.search + url.hash);
-      return given;
-    }
-    try { return window.localStorage.getItem(TOKEN_KEY); } catch (err) { return null; }
-  }
-
   async function whichSite() {
     const me = await api("GET", "/api/me");
     if (me.status === 200) return me.body.role === "kiosk" && me.body.site ? me.body.site : null;
-    if (me.status === 401) { forgetToken(); refuse(true); return null; }  // unknown or revoked
+    if (me.status === 401) { device.forget(); refuse(true); return null; }  // unknown or revoked
     if (me.status === 403) return null;
     if (me.status !== 404) throw new Error("me " + me.status);
     // A server without /api/me: the token's one visible site, if it is not a staff token.
@@ -126,8 +97,7 @@
   }
 
   async function boot() {
-    state.token = state.token || takeToken();
-    if (!state.token) { refuse(true); return; }
+    if (!device.token) { refuse(true); return; }
     show("loading");
     try {
       state.siteId = await whichSite();
@@ -171,7 +141,7 @@
   function connectLive() {
     if (state.live || !window.MadoguchiRealtime) return;
     state.live = window.MadoguchiRealtime.connect({
-      token: state.token,
+      token: device.token,
       // A snapshot comes on (re)connecting and whenever the site's desks or hours change:
       // read the site again, so that a desk added or removed shows at once.
       onSnapshot: function () { loadSite(); },
@@ -189,18 +159,9 @@
     clearAllTimers();
     if (state.live) { state.live.close(); state.live = null; }
     show("refused");
-    if (offerPairing && window.MadoguchiPairing) {
-      window.MadoguchiPairing.start(function (token) {
-        try { window.localStorage.setItem(TOKEN_KEY, token); } catch (err) { /* private mode */ }
-        state.token = token;
-        boot();
-      });
+    if (offerPairing) {
+      window.MadoguchiDevice.pair({ onPaired: function (token) { device.keep(token); boot(); } });
     }
-  }
-
-  function forgetToken() {
-    state.token = null;
-    try { window.localStorage.removeItem(TOKEN_KEY); } catch (err) { /* private mode */ }
   }
 
   // ---- screens ----------------------------------------------------------------------------
@@ -366,71 +327,17 @@
       ? TICKET_LONG_SECONDS : TICKET_SECONDS);
   }
 
+  function paperOf(ticket) {
+    return state.printStates[ticket.id] || (ticket.print && ticket.print.state) || null;
+  }
+
   function renderTicket() {
-    const t = state.ticket;
-    if (!t) return;
-    $("ticket-number").textContent = t.label != null ? String(t.label) : String(t.number);
-    const desks = Array.isArray(t.desks) && t.desks.length ? t.desks : [t.desk].filter(Boolean);
-    const list = $("ticket-desks");
-    list.textContent = "";
-    list.classList.toggle("many", desks.length > 1);
-    desks.forEach(function (desk) {
-      const li = make("li");
-      li.textContent = desk;
-      list.append(li);
-    });
-    say($("ticket-route-caption"), desks.length > 1 ? "ticket.route" : "ticket.desk");
-    const ahead = $("ticket-ahead");
-    ahead.hidden = typeof t.people_ahead !== "number";
-    if (!ahead.hidden) say(ahead, "ticket.ahead", { n: t.people_ahead });
-    renderEstimate(t.estimate);
-    const qrBox = $("ticket-qr-box");
-    qrBox.hidden = !t.qr_svg_url;
-    if (t.qr_svg_url && $("ticket-qr").getAttribute("src") !== t.qr_svg_url) {
-      $("ticket-qr").setAttribute("src", t.qr_svg_url);
-    }
-    renderPaper();
-    renderHelp();
+    if (state.ticket) ticketScreen.render(state.ticket, paperOf(state.ticket), state.helpResult);
   }
 
-  function renderEstimate(estimate) {
-    const el = $("ticket-estimate");
-    const low = estimate && estimate.low_min;
-    const high = estimate && estimate.high_min;
-    if (typeof low === "number" && typeof high === "number") {
-      say(el, low === high ? "ticket.estimate_one" : "ticket.estimate", { low: low, high: high });
-      el.hidden = false;
-    } else if (estimate && estimate.text) {
-      say(el, "ticket.estimate_text", { text: estimate.text });
-      el.hidden = false;
-    } else {
-      el.hidden = true;
-    }
-  }
+  function renderPaper() { ticketScreen.paper(paperOf(state.ticket)); }
 
-  // What happened to the paper: a push from the printer wins over the answer to the issue.
-  function renderPaper() {
-    const t = state.ticket;
-    const paper = state.printStates[t.id] || (t.print && t.print.state) || null;
-    const el = $("ticket-print");
-    const key = paper === "failed" ? "ticket.print_failed" : paper === "no_printer"
-      ? "ticket.no_printer" : PAPER_STATES.indexOf(paper) >= 0 ? "ticket.take_paper" : null;
-    el.hidden = !key;
-    el.classList.toggle("calm", key === "ticket.take_paper");
-    if (key) say(el, key);
-  }
-
-  function renderHelp() {
-    const el = $("ticket-help");
-    el.hidden = !state.helpResult;
-    if (!state.helpResult) return;
-    put(el, text("staff_coming"));
-    if (state.helpResult === "missing" || state.helpResult === "failed") {
-      const more = make("span", "more");
-      put(more, text("staff_ask_counter"));
-      el.append(document.createElement("br"), more);
-    }
-  }
+  function renderHelp() { ticketScreen.help(state.helpResult); }
 
   function showHelpResult(result) {
     if (!state.ticket) return;

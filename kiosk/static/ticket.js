@@ -1,0 +1,86 @@
+/* The kiosk's ticket screen: the number, the desks in the order of the visit, the people
+ * ahead and the wait, the QR code for the phone, what happened to the paper, and whether
+ * staff are coming.
+ *
+ *   const screen = KioskTicket.screen({ say, text });  // the kiosk's words, in its language
+ *   screen.render(ticket, paper, help);  // paper: the print state; help: null, "pending",
+ *   screen.paper(paper);                 // "sent", "missing" or "failed"
+ *   screen.help(help);
+ */
+(function (global) {
+  "use strict";
+
+  const PAPER_STATES = ["queued", "printing", "printed"];
+  const { put, make } = global.KioskWords;
+  const $ = function (id) { return document.getElementById(id); };
+
+  function screen(words) {
+    const { say, text } = words;
+
+    function render(t, paper, help) {
+      $("ticket-number").textContent = t.label != null ? String(t.label) : String(t.number);
+      const desks = Array.isArray(t.desks) && t.desks.length ? t.desks : [t.desk].filter(Boolean);
+      const list = $("ticket-desks");
+      list.textContent = "";
+      list.classList.toggle("many", desks.length > 1);
+      desks.forEach(function (desk) {
+        const li = make("li");
+        li.textContent = desk;
+        list.append(li);
+      });
+      say($("ticket-route-caption"), desks.length > 1 ? "ticket.route" : "ticket.desk");
+      const ahead = $("ticket-ahead");
+      ahead.hidden = typeof t.people_ahead !== "number";
+      if (!ahead.hidden) say(ahead, "ticket.ahead", { n: t.people_ahead });
+      estimate(t.estimate);
+      const qrBox = $("ticket-qr-box");
+      qrBox.hidden = !t.qr_svg_url;
+      if (t.qr_svg_url && $("ticket-qr").getAttribute("src") !== t.qr_svg_url) {
+        $("ticket-qr").setAttribute("src", t.qr_svg_url);
+      }
+      showPaper(paper);
+      showHelp(help);
+    }
+
+    function estimate(wait) {
+      const el = $("ticket-estimate");
+      const low = wait && wait.low_min;
+      const high = wait && wait.high_min;
+      if (typeof low === "number" && typeof high === "number") {
+        say(el, low === high ? "ticket.estimate_one" : "ticket.estimate", { low: low, high: high });
+        el.hidden = false;
+      } else if (wait && wait.text) {
+        say(el, "ticket.estimate_text", { text: wait.text });
+        el.hidden = false;
+      } else {
+        el.hidden = true;
+      }
+    }
+
+    // What happened to the paper: a push from the printer wins over the answer to the issue.
+    function showPaper(paper) {
+      const el = $("ticket-print");
+      const key = paper === "failed" ? "ticket.print_failed" : paper === "no_printer"
+        ? "ticket.no_printer" : PAPER_STATES.indexOf(paper) >= 0 ? "ticket.take_paper" : null;
+      el.hidden = !key;
+      el.classList.toggle("calm", key === "ticket.take_paper");
+      if (key) say(el, key);
+    }
+
+    function showHelp(help) {
+      const el = $("ticket-help");
+      el.hidden = !help;
+      if (!help) return;
+      put(el, text("staff_coming"));
+      if (help === "missing" || help === "failed") {
+        const more = make("span", "more");
+        put(more, text("staff_ask_counter"));
+        el.append(document.createElement("br"), more);
+      }
+    }
+
+    return { render: render, paper: showPaper, help: showHelp };
+  }
+
+  global.KioskTicket = { screen: screen };
+})(window);
