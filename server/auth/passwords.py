@@ -1,8 +1,11 @@
-"""Password hashing with scrypt from the standard library, a fresh salt for every password.
+"""Password hashing: Werkzeug's scrypt (`generate_password_hash`), with a fresh salt for every
+password.
 
-A stored hash reads `scrypt$<n>$<r>$<p>$<salt>$<key>` (base64), so stronger parameters can
-come later without breaking the hashes already stored. Hashing takes a tenth of a second of
-CPU on purpose: the server runs it in gevent's thread pool so other requests keep flowing.
+A stored hash reads `scrypt:<n>:<r>:<p>$<salt>$<key>`, so stronger parameters can come later
+without breaking the hashes already stored. Hashing takes a tenth of a second of CPU on
+purpose: the server runs it in gevent's thread pool so other requests keep flowing. Hashes
+made before, in madoguchi's own form (`scrypt$<n>$<r>$<p>$<salt>$<key>`, base64), still verify,
+and are stored again in Werkzeug's form at the next login (`needs_rehash`).
 """
 
 from __future__ import annotations
@@ -13,31 +16,36 @@ import hmac
 import secrets
 from functools import cache
 
-SCHEME = "scrypt"
-N, R, P = 2**15, 8, 1  # 32 MiB and about 0.1 s per hash
-KEY_BYTES = 32
+from werkzeug.security import check_password_hash, generate_password_hash
+
+METHOD = "scrypt:32768:8:1"  # n = 2**15, r = 8, p = 1: 32 MiB and about 0.1 s per hash
+LEGACY = "scrypt"  # madoguchi's own form, before Werkzeug's
 MAX_MEMORY = 128 * 1024 * 1024
 # Which passwords are acceptable at all: strength.py.
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def hash_password(password: str, n: int = N, r: int = R, p: int = P) -> str:
-    salt = secrets.token_bytes(16)
-    key = hashlib.scrypt(
-        password.encode(), salt=salt, n=n, r=r, p=p, dklen=KEY_BYTES, maxmem=MAX_MEMORY
-    )
-    return f"{SCHEME}${n}${r}${p}${_b64(salt)}${_b64(key)}"
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=METHOD)
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """True if `password` matches `stored`; a malformed hash never matches."""
+    """True if `password` matches `stored` (either form); a malformed hash never matches."""
+    if stored.startswith(LEGACY + "$"):
+        return _verify_legacy(password, stored)
     try:
-        scheme, n, r, p, salt, key = stored.split("$")
-        if scheme != SCHEME:
-            return False
+        return check_password_hash(stored, password)
+    except (ValueError, TypeError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a hash that matched should be stored again, in the current form."""
+    return not stored.startswith(METHOD + "$")
+
+
+def _verify_legacy(password: str, stored: str) -> bool:
+    try:
+        _, n, r, p, salt, key = stored.split("$")
         expected = base64.b64decode(key)
         found = hashlib.scrypt(
             password.encode(),

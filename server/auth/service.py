@@ -28,7 +28,7 @@ from ..store.devices import Device, new_token, token_hash
 from .accounts import AccountFields, normalise_username
 from .errors import InvalidCredentials, TooManyAttempts
 from .pairing import Pairing, Pairings
-from .passwords import decoy_hash, hash_password, verify_password
+from .passwords import decoy_hash, hash_password, needs_rehash, verify_password
 from .registry import Credentials
 from .strength import WeakPassword, check_strength
 from .throttle import Throttle
@@ -117,6 +117,8 @@ class AuthService:
             raise InvalidCredentials("The user name or the password is wrong.")
         self.at_address.succeeded(pair)
         self.accounts.succeeded(name)
+        if needs_rehash(stored):
+            account = self._rehash(account, password)
         session_id = secrets.token_urlsafe(32)
         record = SessionRecord(session_hash(session_id), account.id, now, now + self.session_length)
         rows = [
@@ -135,6 +137,15 @@ class AuthService:
         self.offload(lambda: account_store.add_session(self.writer, record, address, rows))
         self.credentials.put_session(record)
         return account, session_id, record
+
+    def _rehash(self, account: Account, password: str) -> Account:
+        """A password hashed in an older form is stored again in the current one, now that
+        it is known to be right."""
+        hashed = self.offload(lambda: hash_password(password))
+        self.offload(lambda: account_store.rehash_password(self.writer, account.id, hashed))
+        account = replace(account, password_hash=hashed)
+        self.credentials.put_account(account)
+        return account
 
     def _refuse_if_throttled(self, name: str, where: str, pair: str) -> None:
         """Refuse while the name, the address or the name at this address is locked, and

@@ -157,6 +157,13 @@ def set_password(
         audit.insert(conn, rows)
 
 
+def rehash_password(engine: Engine, account_id: int, password_hash: str) -> None:
+    """Store the same password hashed anew (in the current form): no session ends."""
+    a = schema.accounts
+    with engine.begin() as conn:
+        conn.execute(a.update().where(a.c.id == account_id).values(password_hash=password_hash))
+
+
 def set_disabled(
     engine: Engine,
     account_id: int,

@@ -51,8 +51,10 @@ def test_passwords_are_stored_as_salted_scrypt_hashes(auth_server: ServerProcess
     db.close()
     assert {"staff-a", "staff-b", "manager-a"} <= set(rows)
     for stored in rows.values():
-        scheme, n, r, p, salt, key = stored.split("$")
+        method, salt, key = stored.split("$")  # Werkzeug's form: scrypt:n:r:p$salt$key
+        scheme, n, r, p = method.split(":")
         assert (scheme, int(n) >= 2**14, int(r) >= 8, int(p) >= 1) == ("scrypt", True, True, True)
+        assert len(salt) >= 16 and len(key) >= 64
         assert PASSWORD not in stored
     assert rows["staff-a"] != rows["staff-b"]  # same password, different salt
 
