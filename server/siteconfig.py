@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -38,13 +38,17 @@ __all__ = [
     "DeviceSpec",
     "SiteConfig",
     "SiteTargets",
+    "band_clash",
     "check_bands",
     "default_sites_path",
     "load_sites",
+    "not_offered",
+    "overlapping_bands",
     "parse_sites",
     "read_counter",
     "read_printer",
     "read_service",
+    "unoffered",
 ]
 
 ROLES = ("kiosk", "display", "staff", "manager", "admin")
@@ -328,18 +332,39 @@ def _site_desks(site: Table, catalogue: dict[str, Desk]) -> list[Desk]:
 
 def check_bands(site: Table, desks: list[Desk]) -> None:
     """Two desks of one site must never be able to hand out the same label."""
-    for index, desk in enumerate(desks):
-        a = desk.service
-        for other in desks[:index]:
-            b = other.service
+    found = overlapping_bands([desk.service for desk in desks])
+    if found is not None:
+        earlier, later = found
+        desk = desks[later]
+        desk.band_at.fail(
+            band_clash(str(site.data.get("id")), desks[earlier].service, desk.service),
+            desk.band_key,
+        )
+
+
+def overlapping_bands(services: Sequence[Service]) -> tuple[int, int] | None:
+    """The first two desks (earlier, later) that could both hand out one label, if any."""
+    for index, a in enumerate(services):
+        for other, b in enumerate(services[:index]):
             overlap = a.first_number <= b.last_number and b.first_number <= a.last_number
             if a.prefix == b.prefix and overlap:
-                shown = f"{a.prefix}{max(a.first_number, b.first_number)}"
-                desk.band_at.fail(
-                    f"at site '{site.data.get('id')}', desks '{b.id}' and '{a.id}' "
-                    f"could both hand out number {shown}",
-                    desk.band_key,
-                )
+                return other, index
+    return None
+
+
+def band_clash(site_id: str, earlier: Service, later: Service) -> str:
+    shown = f"{later.prefix}{max(later.first_number, earlier.first_number)}"
+    return (f"at site '{site_id}', desks '{earlier.id}' and '{later.id}' could both hand out "
+            f"number {shown}")
+
+
+def unoffered(site: Site, service_ids: Sequence[str]) -> int | None:
+    """Where in `service_ids` the first desk stands that the site does not offer, if any."""
+    return next((i for i, sid in enumerate(service_ids) if site.service(sid) is None), None)
+
+
+def not_offered(service_id: str) -> str:
+    return f"'{service_id}' is not a desk this site offers"
 
 
 # --- counters, devices, sites -----------------------------------------------------------
@@ -374,9 +399,9 @@ def read_counter(t: Table, site: Site, registry: Registry) -> Counter:
     registry.claim("counter", t.ident("id"), t, "id")
     registry.claim(f"counter number at site '{site.id}'", str(t.integer("number")), t, "number")
     services = t.strings("services")
-    for index, sid in enumerate(services):
-        if site.service(sid) is None:
-            t.fail(f"'{sid}' is not a desk this site offers", "services", index)
+    index = unoffered(site, services)
+    if index is not None:
+        t.fail(not_offered(services[index]), "services", index)
     area = t.text("area", site.areas[0])
     if area not in site.areas:
         t.fail(f"'{area}' is not one of the site's areas {list(site.areas)}", "area")

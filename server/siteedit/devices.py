@@ -4,8 +4,8 @@ printers: checked by the pairing rules, stored with the site's change, and in fo
 
 from __future__ import annotations
 
-import copy
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -14,6 +14,7 @@ from ..domain.errors import Conflict, Invalid, NotFound, Refusal
 from ..store.devices import Device
 from .changes import Change
 from .editor import Edit, SiteEditor
+from .layer import SiteParts, put_kiosk_printers
 from .store import device_rows
 
 log = logging.getLogger(__name__)
@@ -64,13 +65,10 @@ def device_change(editor: SiteEditor, site_id: str, device_id: str,
         values.update(site_id=place.site_id, area=place.area, counter_id=place.counter_id)
     if "enabled" in body:
         values["disabled_at"] = None if body["enabled"] else editor.clock.now()
-    layer = copy.deepcopy(editor.layers.get(site_id, {}))
     printers = dict(parts.kiosk_printers)
     if "printers" in body:
-        if row.role != "kiosk" and body["printers"]:
-            raise Invalid("Only a kiosk prints tickets.", "invalid_field", field="body.printers")
         printers[device_id] = tuple(body["printers"])
-        layer["kiosk_printers"] = {k: list(v) for k, v in printers.items() if v}
+    part, change = _printers_change(row.role, device_id, body)
     if target != site_id and printers.get(device_id):
         raise Conflict("This kiosk prints on this site's printers: choose no printer for it "
                        "before moving it to another site.", "device_has_printers",
@@ -78,7 +76,7 @@ def device_change(editor: SiteEditor, site_id: str, device_id: str,
     was = Device(row.id, row.role, row.site_id, row.name, row.area, row.counter_id)
     stored = {"name": row.name, "site_id": row.site_id, "area": row.area,
               "counter_id": row.counter_id, "disabled_at": row.disabled_at}
-    edit = Edit(site_id, layer, ("kiosk_printers", device_id), None,
+    edit = Edit(site_id, part, change, ("kiosk_printers", device_id), None,
                 devices={device_id: values},
                 devices_before={device_id: {k: stored[k] for k in values}},
                 after=lambda: put_in_force(editor, was, row.token_hash, values, row.disabled_at))
@@ -91,6 +89,17 @@ def device_change(editor: SiteEditor, site_id: str, device_id: str,
     shown["printers"] = list(printers.get(device_id, ()))
     return Change(edit, "device_changed", f"device:{device_id}",
                   {"before": before, "after": shown})
+
+
+def _printers_change(role: str, device_id: str, body: dict[str, Any]
+                     ) -> tuple[str | None, Callable[[SiteParts], SiteParts]]:
+    """The part of the layer a device's change writes, and what it does to the site's parts:
+    a kiosk's printers, or nothing."""
+    if "printers" not in body:
+        return None, lambda parts: parts
+    if role != "kiosk" and body["printers"]:
+        raise Invalid("Only a kiosk prints tickets.", "invalid_field", field="body.printers")
+    return "kiosk_printers", lambda parts: put_kiosk_printers(parts, device_id, body["printers"])
 
 
 def put_in_force(editor: SiteEditor, was: Device, token_hash: str, values: dict[str, Any],

@@ -13,11 +13,10 @@ printers, and a fresh snapshot to every screen of the site.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from gevent.lock import BoundedSemaphore
 
@@ -32,26 +31,37 @@ from ..siteconfig import SiteConfig
 from ..store.devices import Device
 from ..tomlread import ConfigError, dotted
 from . import store
-from .layer import FieldError, Layer, SiteParts, TakenElsewhere, full_layer, laid_over
+from .layer import (
+    FieldError,
+    Layer,
+    SiteParts,
+    TakenElsewhere,
+    check_site,
+    laid_over,
+    part_tables,
+)
 from .overrides import applied, checked, settings_view
 from .safety import check_change, check_desks_removable
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
 class Edit:
-    """One change asked for: the site's new layer, the item it is about (for naming a
-    refused field), and device rows to change with it."""
+    """One change asked for: what it does to the site's parts, the part of the layer it
+    writes, the item it is about (for naming a refused field), and device rows to change."""
 
     site_id: str
-    layer: Layer
+    part: str | None  # "services", "counters"…: the layer's part it writes; None: no part
+    change: Callable[[SiteParts], SiteParts]  # the site's parts in effect, changed
     item: tuple[str | int, ...] = ()  # e.g. ("counters", 2): its fields are body.<key>
     subject: tuple[str, str] | None = None  # e.g. ("counters", "c9"), for the audit log
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)
     devices_before: dict[str, dict[str, Any]] = field(default_factory=dict)  # for an undo
     after: Callable[[], None] | None = None  # runs once the change is in place
     renamed: dict[str, str] = field(default_factory=dict)  # site file key -> body field
+    reset: bool = False  # back to the site file: the whole layer goes
 
 
 def file_parts(config: SiteConfig) -> dict[str, SiteParts]:
@@ -155,17 +165,6 @@ class SiteEditor:
             raise unknown_site(site_id)
         return self.current[site_id]
 
-    def layer_for_edit(self, site_id: str, part: str) -> Layer:
-        """The site's stored layer, with `part` ("services", "counters", …) filled in as it
-        is in effect, ready to be changed: the other parts stay as the site file has them."""
-        layer = copy.deepcopy(self.layers.get(site_id, {}))
-        layer[part] = full_layer(self.parts(site_id))[part]
-        return layer
-
-    def reset_layer(self, site_id: str) -> Layer:
-        self.parts(site_id)
-        return {}
-
     def apply(self, edit: Edit, who: Device, audit: Any) -> SiteParts:
         """An administrator's change."""
         with self._one_at_a_time:
@@ -189,8 +188,10 @@ class SiteEditor:
         site_id = edit.site_id
         queue = self.engine.queue(site_id)
         old = self.parts(site_id)
-        _check_removals(queue, old, edit.layer)
-        new = self._laid(edit)
+        new = self._named(edit, lambda: edit.change(old))
+        _check_removals(queue, old, new)
+        self._named(edit, lambda: check_site(new, _taken(self.current, site_id)))
+        layer = self._layer_after(edit, new)
         devices = list(self.credentials.devices.values())
         check_change(queue, old, new, _moved(devices, edit.devices))
         overrides = self._overrides_after(site_id, old, new)
@@ -198,7 +199,7 @@ class SiteEditor:
             audit.detail.update(_before_after(old, new, edit))
         rows = audit.stored_with_change(200) if audit is not None else []
         now = self.clock.now()
-        change = store.StoredChange(site_id, edit.layer, overrides, edit.devices, rows)
+        change = store.StoredChange(site_id, layer, overrides, edit.devices, rows)
         try:
             self.offload(lambda: store.save(self.writer, change, now, who.id))
         except Exception as exc:  # nothing was stored: nothing changes
@@ -210,7 +211,8 @@ class SiteEditor:
         except Refusal as exc:
             self._undo(edit, audit, exc, now, who)
             raise
-        self.layers[site_id] = edit.layer
+        if layer is not None:
+            self.layers[site_id] = layer
         self.current[site_id] = new
         if overrides is not None:
             self.overrides[site_id] = overrides
@@ -219,10 +221,20 @@ class SiteEditor:
             edit.after()
         return new
 
-    def _laid(self, edit: Edit) -> SiteParts:
+    def _layer_after(self, edit: Edit, new: SiteParts) -> Layer | None:
+        """The layer to store: the stored one with the edited part as it now is (in the site
+        file's words); None if the edit writes no part."""
+        if edit.reset:
+            return {}
+        if edit.part is None:
+            return None
+        return {**self.layers.get(edit.site_id, {}), edit.part: part_tables(new, edit.part)}
+
+    def _named(self, edit: Edit, check: Callable[[], T]) -> T:
+        """`check()`, with a value the site file's rules refuse named as the request's field
+        (body.<key>) if it is the edited item's, else by its place in the site."""
         try:
-            return laid_over(self.file[edit.site_id], edit.layer,
-                             _taken(self.current, edit.site_id))
+            return check()
         except FieldError as exc:
             where = exc.where
             mine = edit.item and where[: len(edit.item)] == edit.item and \
@@ -266,29 +278,17 @@ class SiteEditor:
         self.live.publisher.site_changed(site_id, settings_view(site))
 
 
-def _check_removals(queue: Any, old: SiteParts, layer: Layer) -> None:
+def _check_removals(queue: Any, old: SiteParts, new: SiteParts) -> None:
     """A desk taken away that a counter or a ticket still needs is a conflict (409), not a
     mistake in the counters (422): say so before the site file's rules read the change."""
-    printers = layer.get("printers")
-    if isinstance(printers, list):
-        kept = {p.get("id") for p in printers if isinstance(p, dict)}
-        chosen = layer.get("kiosk_printers", old.kiosk_printers)
-        used = {p for ids in (chosen.values() if isinstance(chosen, dict) else ()) for p in ids}
-        for printer in old.printers:
-            if printer.id not in kept and printer.id in used:
-                raise Conflict(f"A kiosk still prints on printer {printer.id}: choose another "
-                               "printer for it first.", "printer_in_use", printer=printer.id)
-    services = layer.get("services")
-    if not isinstance(services, dict):
-        return
-    removed = [s.id for s in old.site.services if s.id not in services]
-    counters = layer.get("counters")
-    if isinstance(counters, list):
-        found = [(str(c.get("id")), str(c.get("name")), c.get("services") or ())
-                 for c in counters if isinstance(c, dict)]
-    else:
-        found = [(c.id, c.name, c.services) for c in old.site.counters]
-    check_desks_removable(queue, removed, found)
+    used = {p for ids in new.kiosk_printers.values() for p in ids}
+    kept = {p.id for p in new.printers}
+    for printer in old.printers:
+        if printer.id not in kept and printer.id in used:
+            raise Conflict(f"A kiosk still prints on printer {printer.id}: choose another "
+                           "printer for it first.", "printer_in_use", printer=printer.id)
+    removed = [s.id for s in old.site.services if new.site.service(s.id) is None]
+    check_desks_removable(queue, removed, ((c.id, c.name, c.services) for c in new.site.counters))
 
 
 def _moved(devices: list[Device], changes: Mapping[str, dict[str, Any]]) -> list[Device]:
@@ -311,7 +311,8 @@ def _before_after(old: SiteParts, new: SiteParts, edit: Edit) -> dict[str, Any]:
     if edit.subject is None:
         return {}
     part, key = edit.subject
-    return {"before": _find(full_layer(old)[part], key), "after": _find(full_layer(new)[part], key)}
+    return {"before": _find(part_tables(old, part), key),
+            "after": _find(part_tables(new, part), key)}
 
 
 def _find(part: Any, key: str) -> Any:

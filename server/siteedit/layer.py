@@ -1,28 +1,46 @@
-"""An administrator's changes to a site, in the site file's own words, laid over the site file.
+"""An administrator's changes to a site, laid over the site file and checked by its rules.
 
-A layer holds parts of one site as the site file would write them, with the same keys:
-`services` (the site's complete desk list, {id: table}), `counters` and `printers` (complete
-lists of tables) and `kiosk_printers` ({kiosk id: [printer ids in failover order]}). A part
-the layer leaves out stays as the site file has it. Laying a layer over the site reads every
-part with the site file's own readers, so an edit is checked by the very rules that
-`madoguchi init` applies (ids, bands that never overlap, counters that serve only desks the
-site offers, areas, weights, printer addresses and widths).
+What is stored is a layer: parts of one site as the site file would write them, with the
+same keys: `services` (the site's complete desk list, {id: table}), `counters` and `printers`
+(complete lists of tables) and `kiosk_printers` ({kiosk id: [printer ids in failover
+order]}). A part the layer leaves out stays as the site file has it.
+
+Every value is checked by the site file's own rules: an item (a desk, a counter, a printer)
+by the site file's reader of that item, reading the stored table or the edit's body (which
+uses the site file's keys); the whole site by `check_site` (bands that never overlap, counters
+that serve only desks the site offers, numbers and ids used once), on the site itself. A
+change is made to the site's parts as they are in effect, never by writing them back into
+tables and reading them again: tables are written only to store the layer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 
 from printers.model import PrinterConfig
 
 from ..domain.model import Counter, CounterMode, Service, Site
-from ..siteconfig import Desk, check_bands, read_counter, read_printer, read_service
+from ..siteconfig import (
+    band_clash,
+    not_offered,
+    overlapping_bands,
+    read_counter,
+    read_printer,
+    read_service,
+    unoffered,
+)
 from ..tomlread import ConfigError, Registry, Source, Table, Where, dotted
 
 Layer = dict[str, Any]
 PARTS = ("services", "counters", "printers", "kiosk_printers")
+PRINTER_FIELDS = {  # a printer's key in the site file: its field of PrinterConfig
+    "name": "name", "width": "width_dots", "confirm": "confirm", "commands": "dialect",
+    "connect_timeout": "connect_timeout", "status_timeout": "status_timeout",
+    "stall_timeout": "stall_timeout", "confirm_timeout": "confirm_timeout",
+    "job_timeout": "job_timeout",
+}
 
 
 class FieldError(ConfigError):
@@ -34,17 +52,22 @@ class FieldError(ConfigError):
         self.reason = reason
 
 
-class _EditSource(Source):
-    """Where an edit's values come from: no file, no lines; errors name the field."""
+class _ChangeSource(Source):
+    """Where a change's values come from (the request's body, or the stored layer): no file,
+    no lines; errors name the field."""
 
-    def __init__(self) -> None:
-        super().__init__("<admin>", "")
+    def __init__(self, name: str) -> None:
+        super().__init__(name, "")
 
     def line(self, where: Where) -> int | None:
         return None
 
     def error(self, where: Where, reason: str) -> ConfigError:
         return FieldError(where, reason)
+
+
+EDIT = _ChangeSource("<admin>")
+STORED = _ChangeSource("<stored layer>")
 
 
 @dataclass(frozen=True)
@@ -106,9 +129,12 @@ def printer_table(p: PrinterConfig) -> dict[str, Any]:
         "url": p.url,
         "width": p.width_dots,
         "confirm": p.confirm,
+        "commands": p.dialect,
         "connect_timeout": p.connect_timeout,
         "status_timeout": p.status_timeout,
+        "stall_timeout": p.stall_timeout,
         "confirm_timeout": p.confirm_timeout,
+        "job_timeout": p.job_timeout,
     })
 
 
@@ -117,39 +143,150 @@ def _without_empty(table: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in table.items() if v != ""}
 
 
-def full_layer(parts: SiteParts) -> Layer:
-    """Every part as it is in effect: an edit starts from this and changes one thing."""
-    return {
-        "services": {s.id: service_table(s) for s in parts.site.services},
-        "counters": [counter_table(c) for c in parts.site.counters],
-        "printers": [printer_table(p) for p in parts.printers],
-        "kiosk_printers": {k: list(v) for k, v in parts.kiosk_printers.items()},
-    }
+def part_tables(parts: SiteParts, part: str) -> Any:
+    """One part, written as the layer stores it."""
+    if part == "services":
+        return {s.id: service_table(s) for s in parts.site.services}
+    if part == "counters":
+        return [counter_table(c) for c in parts.site.counters]
+    if part == "printers":
+        return [printer_table(p) for p in parts.printers]
+    return {k: list(v) for k, v in parts.kiosk_printers.items()}
 
 
-# ---- laying a layer over the site file ----------------------------------------------------
+# ---- one item, read by the site file's reader ------------------------------------------
+
+
+def read_service_item(service_id: str, table: Any, source: Source) -> Service:
+    return read_service(service_id, _table(table, ("services", service_id), source))
+
+
+def read_counter_item(table: Any, index: int, site: Site, source: Source,
+                      registry: Registry | None = None) -> Counter:
+    return read_counter(_table(table, ("counters", index), source), site, registry or Registry())
+
+
+def read_printer_item(table: Any, index: int, source: Source,
+                      registry: Registry | None = None) -> PrinterConfig:
+    return read_printer(_table(table, ("printers", index), source), registry or Registry())
+
+
+def read_printer_ids(kiosk: str, ids: Any, source: Source) -> tuple[str, ...]:
+    """A kiosk's printers, in failover order (whether the site has them: `check_site`)."""
+    table = Table({"printers": ids}, ("kiosk_printers", kiosk), source)
+    return tuple(table.strings("printers", ())) if ids else ()
+
+
+# ---- an edit: one item of the parts in effect changed ----------------------------------
+
+
+def with_item(items: tuple[Any, ...], item: Any) -> tuple[Any, ...]:
+    """`items` with `item` in the place of the one with its id, or added at the end."""
+    if any(i.id == item.id for i in items):
+        return tuple(item if i.id == item.id else i for i in items)
+    return (*items, item)
+
+
+def put_service(parts: SiteParts, service_id: str, body: Any) -> SiteParts:
+    service = read_service_item(service_id, body, EDIT)
+    site = replace(parts.site, services=with_item(parts.site.services, service))
+    return replace(parts, site=site)
+
+
+def put_counter(parts: SiteParts, counter_id: str, body: Any) -> SiteParts:
+    counters = parts.site.counters
+    index = next((i for i, c in enumerate(counters) if c.id == counter_id), len(counters))
+    counter = read_counter_item({"id": counter_id, **body}, index, parts.site, EDIT)
+    return replace(parts, site=replace(parts.site, counters=with_item(counters, counter)))
+
+
+def put_printer(parts: SiteParts, printer_id: str, table: dict[str, Any]) -> SiteParts:
+    """A printer added, or changed: what the change does not name stays as it was."""
+    index, before = next(((i, p) for i, p in enumerate(parts.printers) if p.id == printer_id),
+                         (len(parts.printers), None))
+    printer = read_printer_item({"id": printer_id, **table}, index, EDIT)
+    if before is not None:
+        printer = replace(printer, **{attr: getattr(before, attr)
+                                      for key, attr in PRINTER_FIELDS.items() if key not in table})
+    return replace(parts, printers=with_item(parts.printers, printer))
+
+
+def put_kiosk_printers(parts: SiteParts, kiosk: str, ids: list[str]) -> SiteParts:
+    chosen = dict(parts.kiosk_printers)
+    chosen[kiosk] = read_printer_ids(kiosk, ids, EDIT)
+    return replace(parts, kiosk_printers={k: v for k, v in chosen.items() if v})
+
+
+# ---- a stored layer, laid over the site file -------------------------------------------
 
 
 def laid_over(base: SiteParts, layer: Layer, taken: TakenElsewhere) -> SiteParts:
     """The site file's site with `layer` laid over it, checked by the site file's rules;
     refuses with FieldError naming the field."""
-    source = _EditSource()
     site = base.site
     if "services" in layer:
-        site = replace(site, services=_services(layer["services"], site, source))
+        tables = layer["services"]
+        if not isinstance(tables, dict):
+            _fail(("services",), "a site offers at least one desk")
+        site = replace(site, services=tuple(read_service_item(sid, table, STORED)
+                                            for sid, table in tables.items()))
     if "counters" in layer:
-        site = replace(site, counters=_counters(layer["counters"], site, source, taken))
-    else:  # the file's counters must still serve desks the site offers
-        _counters([counter_table(c) for c in site.counters], site, source, taken)
+        tables = _list(layer["counters"], "counters")
+        registry = Registry()
+        site = replace(site, counters=tuple(read_counter_item(table, i, site, STORED, registry)
+                                            for i, table in enumerate(tables)))
     printers = base.printers
     if "printers" in layer:
-        printers = tuple(_printers(layer["printers"], source, taken))
+        tables = _list(layer["printers"], "printers")
+        registry = Registry()
+        printers = tuple(read_printer_item(table, i, STORED, registry)
+                         for i, table in enumerate(tables))
     kiosk_printers = dict(base.kiosk_printers)
     if "kiosk_printers" in layer:
-        kiosk_printers = _kiosk_printers(layer["kiosk_printers"], printers, source)
-    else:
-        _kiosk_printers({k: list(v) for k, v in kiosk_printers.items()}, printers, source)
-    return SiteParts(site, tuple(printers), kiosk_printers)
+        chosen = layer["kiosk_printers"]
+        if not isinstance(chosen, dict):
+            _fail(("kiosk_printers",), "must be a table of kiosk ids")
+        kiosk_printers = {k: ids for k, v in chosen.items()
+                          if (ids := read_printer_ids(k, v, STORED))}
+    parts = SiteParts(site, printers, kiosk_printers)
+    check_site(parts, taken)
+    return parts
+
+
+# ---- the rules of a whole site ----------------------------------------------------------
+
+
+def check_site(parts: SiteParts, taken: TakenElsewhere) -> None:
+    """The site file's rules that span a site (and the ids that span all sites), on the site
+    in effect: where two items clash, the later one is named, as the site file names it."""
+    site = parts.site
+    if not site.services:
+        _fail(("services",), "a site offers at least one desk")
+    clash = overlapping_bands(site.services)
+    if clash is not None:
+        earlier, later = (site.services[i] for i in clash)
+        _fail(("services", later.id, "numbers"), band_clash(site.id, earlier, later))
+    numbers: dict[int, str] = {}
+    for i, counter in enumerate(site.counters):
+        index = unoffered(site, counter.services)
+        if index is not None:
+            _fail(("counters", i, "services", index), not_offered(counter.services[index]))
+        if counter.id in taken.counters:
+            _fail(("counters", i, "id"), f"counter '{counter.id}' is already used at another site")
+        if counter.number in numbers:
+            _fail(("counters", i, "number"),
+                  f"number {counter.number} is counter '{numbers[counter.number]}''s already")
+        numbers[counter.number] = counter.id
+    ids = set()
+    for i, printer in enumerate(parts.printers):
+        if printer.id in taken.printers:
+            _fail(("printers", i, "id"), f"printer '{printer.id}' is already used at another site")
+        ids.add(printer.id)
+    for kiosk, chosen in parts.kiosk_printers.items():
+        for index, printer_id in enumerate(chosen):
+            if printer_id not in ids:
+                _fail(("kiosk_printers", kiosk, "printers", index),
+                      f"the site has no printer '{printer_id}'")
 
 
 def _table(value: Any, where: Where, source: Source) -> Table:
@@ -158,65 +295,11 @@ def _table(value: Any, where: Where, source: Source) -> Table:
     return Table(value, where, source)
 
 
+def _list(value: Any, part: str) -> list[Any]:
+    if not isinstance(value, list):
+        _fail((part,), f"must be a list of {part}")
+    return value
+
+
 def _fail(where: Where, reason: str) -> NoReturn:
     raise FieldError(where, reason)
-
-
-def _services(tables: Any, site: Site, source: Source) -> tuple[Service, ...]:
-    if not isinstance(tables, dict) or not tables:
-        _fail(("services",), "a site offers at least one desk")
-    desks = []
-    for service_id, value in tables.items():
-        t = _table(value, ("services", service_id), source)
-        desks.append(Desk(read_service(service_id, t), t, "numbers"))
-    check_bands(Table({"id": site.id}, ("services",), source), desks)
-    return tuple(desk.service for desk in desks)
-
-
-def _counters(tables: Any, site: Site, source: Source, taken: TakenElsewhere
-              ) -> tuple[Counter, ...]:
-    if not isinstance(tables, list):
-        _fail(("counters",), "must be a list of counters")
-    registry = Registry()
-    counters = tuple(
-        read_counter(_table(value, ("counters", i), source), site, registry)
-        for i, value in enumerate(tables)
-    )
-    _unique_across_sites("counter", [c.id for c in counters], taken.counters, "counters")
-    return counters
-
-
-def _printers(tables: Any, source: Source, taken: TakenElsewhere) -> list[PrinterConfig]:
-    if not isinstance(tables, list):
-        _fail(("printers",), "must be a list of printers")
-    registry = Registry()
-    printers = [read_printer(_table(v, ("printers", i), source), registry)
-                for i, v in enumerate(tables)]
-    _unique_across_sites("printer", [p.id for p in printers], taken.printers, "printers")
-    return printers
-
-
-def _unique_across_sites(kind: str, ids: list[str], taken: Iterable[str], part: str) -> None:
-    """The site file claims these ids once for all sites; an edit must too."""
-    others = set(taken)
-    for index, value in enumerate(ids):
-        if value in others:
-            _fail((part, index, "id"), f"{kind} '{value}' is already used at another site")
-
-
-def _kiosk_printers(chosen: Any, printers: list[PrinterConfig] | tuple[PrinterConfig, ...],
-                    source: Source) -> dict[str, tuple[str, ...]]:
-    if not isinstance(chosen, dict):
-        _fail(("kiosk_printers",), "must be a table of kiosk ids")
-    ids = {p.id for p in printers}
-    found = {}
-    for kiosk, printer_ids in chosen.items():
-        where: Where = ("kiosk_printers", kiosk)
-        t = Table({"printers": printer_ids}, where, source)
-        listed = t.strings("printers", ()) if printer_ids else ()
-        for index, printer_id in enumerate(listed):
-            if printer_id not in ids:
-                t.fail(f"the site has no printer '{printer_id}'", "printers", index)
-        if listed:
-            found[kiosk] = tuple(listed)
-    return found
