@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from .device import Torn
-from .dialect import Dialect, dialect_for
+from .commands import dialect_for
+from .dialect import Dialect, Torn
 from .ipp import (
     CANCEL_JOB,
     GET_JOB_ATTRIBUTES,

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .dialect import Dialect, Replies, dialect_for
+from .commands import dialect_for
+from .dialect import Dialect, Replies, Torn
 from .links import Blocking, Link, LinkError, direct, open_link
 from .model import PrinterConfig, PrinterState, PrinterStatus, PrintOutcome, PrintResult
 from .status import unknown, unreachable
@@ -41,14 +42,6 @@ class TicketPrinter(Protocol):
     def clear_buffers(self) -> bool: ...
 
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class Torn:
-    """A job that ended with the printer possibly inside one of its commands."""
-
-    open_left: int  # zero bytes that finish whatever command it may be inside of
-    detail: str
 
 
 @dataclass

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from .links import Link
 from .model import PrinterStatus
+
+
+@dataclass(frozen=True)
+class Torn:
+    """A job that ended with the printer possibly inside one of its commands."""
+
+    open_left: int  # zero bytes that finish whatever command it may be inside of
+    detail: str
 
 
 class Replies(Protocol):
@@ -36,10 +45,3 @@ class Dialect(Protocol):
     def recovery(self, open_left: int) -> bytes:
         """What brings the printer back to a known state after a torn job, confirmation last."""
         ...
-
-
-def dialect_for(name: str) -> Dialect:
-    from .escpos import Escpos
-    from .star import Star
-
-    return Star() if name == "star" else Escpos()
