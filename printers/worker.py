@@ -75,6 +75,7 @@ class PrinterWorker:
                 continue
             if item is None:
                 self._drain()
+                self.printer.close()  # a kept USB or serial connection goes with the worker
                 return
             job, future = item
             if not future.set_running_or_notify_cancel():

@@ -163,14 +163,25 @@ def print_during_calls_phase(args: argparse.Namespace, port: int, pid: int, desk
 
 def memory_phase(port: int, pid: int, desks: list[str], printers: list[FakePrinter],
                  tickets: int) -> dict[str, Any]:
+    """RSS after `tickets` tickets issued without printing, then after `tickets` printed
+    twice: a ticket's own state (the day's queue) grows the server either way; printing must
+    add nothing that stays."""
     server = psutil.Process(pid)
     rss = [server.memory_info().rss]
+    issued = 0
+    end = time.monotonic() + 600
+    while issued < tickets and time.monotonic() < end:
+        issued += sum(run_kiosks(port, desks, 1.0, None, NO_PRINT_SITE))
+    rss.append(server.memory_info().rss)
     before = printed(printers)
-    for _ in range(3):
-        run_kiosks_count(port, desks, printers, tickets // 3)
+    for _ in range(2):
+        run_kiosks_count(port, desks, printers, tickets)
         rss.append(server.memory_info().rss)
-    return {"printed": printed(printers) - before,
-            "rss_mb": [round(value / 2**20, 1) for value in rss]}
+    mb = [value / 2**20 for value in rss]
+    return {"unprinted": issued, "printed": printed(printers) - before,
+            "rss_mb": [round(value, 1) for value in mb],
+            "mb_per_1000_unprinted": round((mb[1] - mb[0]) / max(issued, 1) * 1000, 2),
+            "mb_per_1000_printed": round((mb[3] - mb[1]) / max(2 * tickets, 1) * 1000, 2)}
 
 
 def run_kiosks_count(port: int, desks: list[str], printers: list[FakePrinter],

@@ -82,7 +82,7 @@ class FakeUsbBackend(usb.backend.IBackend):  # type: ignore[misc]
             return _Handle(self.fake.generation)
 
     def close_device(self, dev_handle: _Handle) -> None:
-        pass
+        self.release_interface(dev_handle, 0)
 
     def set_configuration(self, dev_handle: _Handle, config_value: int) -> None:
         self.fake.check_plugged(dev_handle)
@@ -96,10 +96,22 @@ class FakeUsbBackend(usb.backend.IBackend):  # type: ignore[misc]
         return self.fake.configuration
 
     def claim_interface(self, dev_handle: _Handle, intf: int) -> None:
+        """One owner at a time, as the kernel has it: a second gets EBUSY."""
         self.fake.check_plugged(dev_handle)
+        with self.fake.lock:
+            owner = self.fake.claimed_by
+            if (
+                owner is not None
+                and owner is not dev_handle
+                and owner.generation == self.fake.generation
+            ):
+                raise usb.core.USBError("Resource busy", -6, errno.EBUSY)
+            self.fake.claimed_by = dev_handle
 
     def release_interface(self, dev_handle: _Handle, intf: int) -> None:
-        pass
+        with self.fake.lock:
+            if self.fake.claimed_by is dev_handle:
+                self.fake.claimed_by = None
 
     def reset_device(self, dev_handle: _Handle) -> None:
         self.fake.check_plugged(dev_handle)
@@ -133,6 +145,7 @@ class FakeUsbPrinter(FakeDevice):
         self.generation = 0
         self.configuration = 0
         self.opens = self.resets = 0
+        self.claimed_by: _Handle | None = None
         self.unplug_after: int | None = None  # bytes of bulk OUT, then the cable comes out
         self.out_bytes = 0
         self._replies: deque[int] = deque(maxlen=REPLY_BACKLOG)

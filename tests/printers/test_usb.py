@@ -71,3 +71,14 @@ def test_pyusb_finds_debians_libusb() -> None:
     import usb.backend.libusb1  # type: ignore[import-untyped]
 
     assert usb.backend.libusb1.get_backend() is not None, "libusb-1.0 (Debian) is missing"
+
+
+def test_a_stopped_worker_lets_the_device_go(usb: FakeUsbPrinter) -> None:
+    worker = PrinterWorker(usb_printer(usb), poll_interval=30).start()
+    assert usb.wait_until(lambda: usb.status_requests >= 3)
+    other = usb_printer(usb)
+    assert other.probe().state is PrinterState.UNREACHABLE  # the worker holds it
+    worker.stop()
+    assert other.probe().state is PrinterState.READY  # now another owner can have it
+    assert usb.resets == 0
+    other.close()
