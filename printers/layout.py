@@ -279,7 +279,8 @@ class TicketLayout:
         def draw(canvas: ImageDraw.ImageDraw, y: int) -> None:
             # Centre the ink of a shrunk number in the band kept for it.
             baseline = y + (height - (bottom - top)) // 2 - top
-            put_text(canvas, (x, baseline), label, font, "ls")
+            # Every number is new: drawn, not kept (a kept one would hold ~45 kB for nothing).
+            canvas.text((x, baseline), label, font=font, fill=0, anchor="ls")
 
         return Block(height, draw)
 
@@ -352,7 +353,7 @@ def put_text(
     canvas.draw.draw_bitmap((int(x) + dx, int(y) + dy), mask, canvas.draw.draw_ink(fill))
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)  # labels, sites, desks, values: a few hundred, each a few kB
 def _glyphs(
     font: Font, text: str, anchor: str, start: tuple[float, float], mode: str
 ) -> tuple[Any, tuple[int, int]]:

@@ -136,6 +136,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--issue-seconds", type=float, default=15.0)
     p.add_argument("--print-rate", type=float, default=10.0,
                    help="printed tickets a second, in all, during the call phase")  # fmt: skip
+    p.add_argument("--call-rounds", type=int, default=2,
+                   help="call phases of each kind (without and with printing), in turn")
     p.add_argument("--memory-tickets", type=int, default=600)
     p.add_argument("--skip-paths", action="store_true")
     p.add_argument("--skip-server", action="store_true")
