@@ -9,8 +9,9 @@
 
   const IDLE_MS = 75 * 1000;           // no touch for 60–90 s on a screen with choices…
   const PROMPT_SECONDS = 20;           // …then "continue?" with 20 s to answer (WCAG 2.2.1)
-  const TICKET_SECONDS = 15;           // the number stays up this long
-  const TICKET_LONG_SECONDS = 60;      // …or this long when no paper came out
+  const TICKET_SECONDS = 15;           // the number stays up this long once the ticket is out
+  const TICKET_LONG_SECONDS = 60;      // …or this long when no paper came out for sure
+  const PRINT_PATIENCE_SECONDS = 180;  // no word from the server by then: say "if no paper…"
   const SITE_POLL_MS = 60 * 1000;
   const MESSAGE_SECONDS = 12;
   const CALL_STAFF_PAUSE_MS = 20 * 1000;
@@ -35,7 +36,8 @@
     issueKey: null, busy: false, ticket: null, helpResult: null,
     printStates: {}, live: null, callStaffUntil: 0,
   };
-  const timers = { idle: null, prompt: null, ticket: null, message: null, poll: null };
+  const timers = { idle: null, prompt: null, ticket: null, message: null, poll: null,
+                   patience: null };
   let ticketDeadline = 0;
   let promptDeadline = 0;
 
@@ -321,14 +323,34 @@
     state.helpResult = state.needHelp ? "pending" : null;
     renderTicket();
     show("ticket");
-    const paper = ticket.print && ticket.print.state;
-    const early = state.printStates[ticket.id];
-    startTicketCountdown(paper === "no_printer" || early === "failed"
-      ? TICKET_LONG_SECONDS : TICKET_SECONDS);
+    paperSettled(paperOf(ticket));
   }
 
+  // The paper's state ({state, late}): a push from the printer (it may come before the
+  // answer to the issue) wins over the answer's own.
   function paperOf(ticket) {
-    return state.printStates[ticket.id] || (ticket.print && ticket.print.state) || null;
+    return state.printStates[ticket.id]
+      || (ticket.print ? { state: ticket.print.state, late: false } : null);
+  }
+
+  // The way back to the start is counted only once the paper's fate is known: "take your
+  // ticket" is never said before the printer confirmed it, and a failure that comes late
+  // still finds the number on screen. With no word at all, the kiosk says "if no paper
+  // comes out, this is your number" after PRINT_PATIENCE_SECONDS.
+  function paperSettled(paper) {
+    clearTimeout(timers.patience);
+    if (window.KioskTicket.waiting(paper)) {
+      clearInterval(timers.ticket);
+      ticketDeadline = 0;
+      $("ticket-returning").textContent = "";
+      const id = state.ticket.id;
+      timers.patience = setTimeout(function () {
+        onPrint({ ticket: id, state: "unknown", late: false });
+      }, PRINT_PATIENCE_SECONDS * 1000);
+      return;
+    }
+    startTicketCountdown(paper && paper.state === "printed" ? TICKET_SECONDS
+      : TICKET_LONG_SECONDS);
   }
 
   function renderTicket() {
@@ -347,12 +369,12 @@
 
   function onPrint(message) {
     if (!message || message.ticket == null) return;
-    state.printStates[message.ticket] = message.state;
+    state.printStates[message.ticket] = { state: message.state, late: !!message.late };
     const ids = Object.keys(state.printStates);
     if (ids.length > 50) delete state.printStates[ids[0]];
     if (state.screen !== "ticket" || !state.ticket || state.ticket.id !== message.ticket) return;
     renderPaper();
-    if (message.state === "failed") startTicketCountdown(TICKET_LONG_SECONDS);
+    paperSettled(state.printStates[message.ticket]);
   }
 
   function startTicketCountdown(seconds) {
@@ -463,12 +485,14 @@
     clearInterval(timers.ticket);
     clearTimeout(timers.message);
     clearInterval(timers.poll);
+    clearTimeout(timers.patience);
   }
 
   // The next visitor starts from a clean screen, in Japanese, at normal text size.
   function resetToStart() {
     closeDialogs();
     clearInterval(timers.ticket);
+    clearTimeout(timers.patience);
     clearTimeout(timers.message);
     ticketDeadline = 0;
     Object.assign(state, { lang: DEFAULT, large: false, chosen: [], needHelp: false,

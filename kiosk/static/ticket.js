@@ -3,14 +3,31 @@
  * staff are coming.
  *
  *   const screen = KioskTicket.screen({ say, text });  // the kiosk's words, in its language
- *   screen.render(ticket, paper, help);  // paper: the print state; help: null, "pending",
+ *   screen.render(ticket, paper, help);  // paper: {state, late}; help: null, "pending",
  *   screen.paper(paper);                 // "sent", "missing" or "failed"
  *   screen.help(help);
  */
 (function (global) {
   "use strict";
 
-  const PAPER_STATES = ["queued", "printing", "printed"];
+  // What the kiosk says of the paper ({state, late}): "queued" and "printing" while the
+  // printer works, "printed" only on the printer's word, "sent" when a printer that cannot
+  // confirm took it (or "unknown": no word came), "failed" (late: it may still come out).
+  const WAITING = ["queued", "printing"];
+
+  function waiting(paper) {
+    return !!paper && WAITING.indexOf(paper.state) >= 0;
+  }
+
+  function paperKey(paper) {
+    const at = paper ? paper.state : null;
+    if (waiting(paper)) return "ticket.printing";
+    if (at === "printed") return "ticket.take_paper";
+    if (at === "sent" || at === "unknown") return "ticket.print_sent";
+    if (at === "failed") return paper.late ? "ticket.print_late" : "ticket.print_failed";
+    if (at === "no_printer") return "ticket.no_printer";
+    return null;
+  }
   const { put, make } = global.KioskWords;
   const $ = function (id) { return document.getElementById(id); };
 
@@ -57,13 +74,11 @@
       }
     }
 
-    // What happened to the paper: a push from the printer wins over the answer to the issue.
     function showPaper(paper) {
       const el = $("ticket-print");
-      const key = paper === "failed" ? "ticket.print_failed" : paper === "no_printer"
-        ? "ticket.no_printer" : PAPER_STATES.indexOf(paper) >= 0 ? "ticket.take_paper" : null;
+      const key = paperKey(paper);
       el.hidden = !key;
-      el.classList.toggle("calm", key === "ticket.take_paper");
+      el.classList.toggle("calm", key === "ticket.take_paper" || key === "ticket.printing");
       if (key) say(el, key);
     }
 
@@ -82,5 +97,5 @@
     return { render: render, paper: showPaper, help: showHelp };
   }
 
-  global.KioskTicket = { screen: screen };
+  global.KioskTicket = { screen: screen, waiting: waiting };
 })(window);
