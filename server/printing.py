@@ -21,7 +21,14 @@ from printers.device import TicketPrinter, make_printer
 from printers.encode import ticket_job
 from printers.fonts import TicketFonts, find_fonts
 from printers.layout import warm_up
-from printers.model import PrinterConfig, PrinterState, PrinterStatus, PrintOutcome, TicketSlip
+from printers.model import (
+    PrinterConfig,
+    PrinterState,
+    PrinterStatus,
+    PrintOutcome,
+    PrintResult,
+    TicketSlip,
+)
 from printers.router import RoutedPrint, print_with_failover
 from printers.worker import PrinterWorker, run_on_workers
 
@@ -143,6 +150,15 @@ class PrintService:
             and not self.configs[printer_id].reads_back
         return (status is not None and not status.state.printable and not silent) or (
             last is not None and not last.expected)
+
+    def test_print(self, printer_id: str, timeout: float = 180.0) -> PrintResult:
+        """A test ticket on one printer, through its worker (the admin page's button)."""
+        config = self.configs[printer_id]
+        slip = TicketSlip(site_name=config.name or printer_id, label="TEST",
+                          desk_label="テスト印刷", issued_at=datetime.now(UTC), people_ahead=0,
+                          status_url="https://madoguchi.invalid/printer-test")
+        job = self.offload(lambda: ticket_job(slip, config.width_dots, self.fonts, config.dialect))
+        return self.workers[printer_id].submit(job).result(timeout)
 
     # ---- printing ---------------------------------------------------------------------------
 

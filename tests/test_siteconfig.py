@@ -575,3 +575,27 @@ def test_a_desk_carries_its_words_in_other_languages() -> None:
 def test_bad_translations_are_refused(translation: str, reason: str) -> None:
     error = refusal(BASE.replace("numbers = [1, 199]", f"numbers = [1, 199]\n{translation}", 1))
     assert reason in str(error), error
+
+
+def test_a_star_printer_with_its_timeouts_reads_and_writes_back_the_same() -> None:
+    """The admin page writes a site's printers back from their configs (siteedit's
+    printer_table): a Star printer must stay a Star printer, its timeouts its own."""
+    from server.siteedit.layer import printer_table
+
+    text = BASE + PRINTER.format(timeouts=(
+        'commands = "star"\nwidth = 576\nstall_timeout = 8\njob_timeout = 300'))
+    [star] = parse_sites(text).printers
+    assert (star.dialect, star.width_dots, star.stall_timeout, star.job_timeout) == (
+        "star", 576, 8.0, 300.0)
+    table = printer_table(star)
+    rewritten = "".join(f"{k} = {json_value(v)}\n" for k, v in table.items() if k != "id")
+    again = parse_sites(BASE + '\n[[sites.printers]]\nid = "kita-printer"\n' + rewritten)
+    assert again.printers == (star,)
+    refused = refusal(BASE + PRINTER.format(timeouts='commands = "zpl"'))
+    assert "escpos" in refused.reason
+
+
+def json_value(value: object) -> str:
+    import json
+
+    return json.dumps(value)

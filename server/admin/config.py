@@ -31,8 +31,17 @@ from ..words import ORGANISATION_NAMES
 from .messages import config_japanese
 from .views import _page, _person, bp
 
-KINDS = {"network": "ネットワーク", "usb": "USB", "serial": "シリアル", "file": "デバイスファイル",
+KINDS = {"tcp": "ネットワーク（TCP 9100）", "usb": "USB", "serial": "シリアル",
+         "file": "デバイスファイル", "cups": "CUPS のキュー", "network": "ネットワーク",
          "memory": "メモリー（試験用）"}
+OUTCOMES = {
+    "confirmed": "印刷されました（プリンターが確認）",
+    "sent_unconfirmed": "送りました（このプリンターは印刷を確認できません）",
+    "not_sent": "送れませんでした",
+    "stuck_cleared": "途中で止まり、プリンターが取り消しました",
+    "stuck_held": "途中で止まりました。直すと続きが出てきます",
+}
+COMMANDS = {"escpos": "ESC/POS（エプソンなど）", "star": "スター（Star モード）"}
 
 
 def _editor() -> SiteEditor:
@@ -57,8 +66,12 @@ def site_page(site_id: str) -> Response:
         flash(config_japanese(exc), "error")
         return redirect(url_for(".index"), 303)  # type: ignore[return-value]
     server = services()
+    printing = server.printing
+    live = {p["id"]: printing.view(p["id"]) for p in view["printers"]
+            if p["id"] in printing.configs}
     return _page("admin/site.html", person=person, sites=server.sites, config=view,
-                 site=server.sites[site_id], kinds=KINDS, organisation_names=ORGANISATION_NAMES,
+                 site=server.sites[site_id], kinds=KINDS, commands=COMMANDS, live=live,
+                 outcomes=OUTCOMES, organisation_names=ORGANISATION_NAMES,
                  languages=kiosk_languages())
 
 
@@ -163,7 +176,7 @@ def counter_form() -> dict[str, Any]:
 
 def printer_form() -> dict[str, Any]:
     body: dict[str, Any] = {"kind": _text("kind"), "address": _text("address"),
-                            "width": _whole("width")}
+                            "width": _whole("width"), "commands": _text("commands") or "escpos"}
     if _text("name"):
         body["name"] = _text("name")
     return _checked(body, PRINTER_BODY)
@@ -217,6 +230,37 @@ def save_printer(site_id: str) -> Response:
     return _change(site_id, lambda ed: changes.put_printer(ed, site_id, _ident("id"),
                                                            printer_form()),
                    f"プリンター「{printer_id}」を保存しました。")
+
+
+@bp.post("/sites/<site_id>/printers/<printer_id>/test")
+def test_printer(site_id: str, printer_id: str) -> Response:
+    """A test ticket on this printer, through its worker; the page says how it ended."""
+    person = _person()
+    if person is None or person.role != "admin":
+        return redirect(url_for(".index"), 303)  # type: ignore[return-value]
+    audit = auditing.begin(person, site_id=site_id)
+    assert audit is not None
+    audit.action, audit.target = "printer_tested", f"printer:{site_id}/{printer_id}"
+    try:
+        caller.check_csrf(form=True)
+    except Refusal as exc:
+        audit.finish(status_of(exc), exc.code)
+        flash(config_japanese(exc), "error")
+        return _to_site(site_id)
+    printing = services().printing
+    if printing.site_of.get(printer_id) != site_id:
+        audit.finish(404, "unknown_printer")
+        flash("その会場にそのプリンターはありません。", "error")
+        return _to_site(site_id)
+    result = printing.test_print(printer_id)
+    audit.detail.update({"outcome": result.outcome.value})
+    audit.finish(200)
+    words = OUTCOMES.get(result.outcome.value, result.outcome.value)
+    good = result.outcome.value == "confirmed" or (
+        result.outcome.value == "sent_unconfirmed" and result.expected)
+    flash(f"プリンター「{printer_id}」のテスト印刷：{words}" +
+          ("" if good else f"（{result.status.state.label_ja}）"), "ok" if good else "error")
+    return _to_site(site_id)
 
 
 @bp.post("/sites/<site_id>/printers/<printer_id>/remove")

@@ -24,7 +24,7 @@ from ..web.validation import array, boolean, integer, obj, string
 bp = Blueprint("siteedit_api", __name__)
 ADMINS = ("admin",)
 ORGANISATIONS = ["hellowork", "city"]
-PRINTER_KINDS = ["network", "usb", "serial", "file", "memory"]
+PRINTER_KINDS = ["tcp", "network", "usb", "serial", "file", "cups", "memory"]
 TEXT = {"type": "string", "maxLength": 500}
 SERVICE_BODY = obj(
     {
@@ -63,9 +63,13 @@ PRINTER_BODY = obj(
     {
         "name": string(200),
         "kind": string(8, enum=PRINTER_KINDS),
-        "address": string(300, description="network: host[:port]; usb: 0xVID:0xPID; serial "
-                          "and file: the device path; memory: a name"),
-        "width": integer(512, 576, description="dots: 512 (58 mm) or 576 (80 mm)"),
+        "address": string(300, description="tcp (network): host[:port]; usb: 0xVID:0xPID; "
+                          "serial and file: the device path (serial: ?baudrate=9600&flow=rtscts); "
+                          "cups: the queue, or host:port/queue; memory: a name"),
+        "commands": string(8, enum=["escpos", "star"],
+                           description="escpos (also Star in ESC/POS emulation) or star"),
+        "width": integer(512, 576, description="dots on 80 mm paper: 512 (180 dpi, "
+                         "e.g. TM-T88) or 576 (203 dpi, e.g. TM-T20, TSP100)"),
         "confirm": string(8, enum=["gs_r", "none"]),
     },
     required=("kind", "address"),
@@ -101,8 +105,8 @@ def configuration_view(parts: SiteParts, ed: SiteEditor) -> dict[str, Any]:
     printers = []
     for p in parts.printers:
         live = printing.view(p.id) if p.id in printing.configs else {}
-        printers.append({**printer_table(p), "kind": p.scheme, "address": p.url.split("://")[1],
-                         "state": live.get("state", "unknown")})
+        printers.append({**printer_table(p), "kind": p.url.split("://")[0],
+                         "address": p.url.split("://")[1], "state": live.get("state", "unknown")})
     return {
         "site": site.id,
         "name": site.name,

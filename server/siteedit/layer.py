@@ -127,6 +127,7 @@ def printer_table(p: PrinterConfig) -> dict[str, Any]:
         "id": p.id,
         "name": p.name,
         "url": p.url,
+        "commands": p.dialect,
         "width": p.width_dots,
         "confirm": p.confirm,
         "commands": p.dialect,

@@ -26,7 +26,7 @@ from typing import Any
 
 import psutil
 
-from tests.bench.server_load import Client, call_phase, pct, spread
+from tests.bench.server_load import Client, call_phase, pct
 from tests.fakes.fake_printer import FakePrinter
 
 PRINT_LOAD_SITE = "bprintload"
