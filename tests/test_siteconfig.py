@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from datetime import date, datetime, time
 from itertools import pairwise
@@ -588,14 +589,8 @@ def test_a_star_printer_with_its_timeouts_reads_and_writes_back_the_same() -> No
     assert (star.dialect, star.width_dots, star.stall_timeout, star.job_timeout) == (
         "star", 576, 8.0, 300.0)
     table = printer_table(star)
-    rewritten = "".join(f"{k} = {json_value(v)}\n" for k, v in table.items() if k != "id")
+    rewritten = "".join(f"{k} = {json.dumps(v)}\n" for k, v in table.items() if k != "id")
     again = parse_sites(BASE + '\n[[sites.printers]]\nid = "kita-printer"\n' + rewritten)
     assert again.printers == (star,)
     refused = refusal(BASE + PRINTER.format(timeouts='commands = "zpl"'))
     assert "escpos" in refused.reason
-
-
-def json_value(value: object) -> str:
-    import json
-
-    return json.dumps(value)
