@@ -130,7 +130,6 @@ def printer_table(p: PrinterConfig) -> dict[str, Any]:
         "commands": p.dialect,
         "width": p.width_dots,
         "confirm": p.confirm,
-        "commands": p.dialect,
         "connect_timeout": p.connect_timeout,
         "status_timeout": p.status_timeout,
         "stall_timeout": p.stall_timeout,
