@@ -16,6 +16,7 @@ from typing import Any
 
 import gevent
 from flask_socketio import SocketIO
+from gevent.threadpool import ThreadPool
 
 from printers.device import TicketPrinter, make_printer
 from printers.encode import ticket_job
@@ -29,6 +30,7 @@ from printers.model import (
     PrintResult,
     TicketSlip,
 )
+from printers.render_process import RenderError, RenderProcess
 from printers.router import RoutedPrint, print_with_failover
 from printers.worker import PrinterWorker, run_on_workers
 
@@ -74,12 +76,15 @@ class PrintService:
         self.events = PrinterEvents()
         self.events.subscribe(self._tell_staff)
         self.fonts: TicketFonts | None = None
+        self.renderer: RenderProcess | None = None
+        self._drawing: ThreadPool | None = None
 
     def start(self) -> None:
         if not self.configs:
             return
         self.fonts = find_fonts()  # fail at start-up, not at the first visitor
         warm_up(self.fonts, {config.width_dots for config in self.configs.values()})
+        self._start_renderer()
         for printer_id, config in self.configs.items():
             printer = make_printer(config, blocking=self.offload)
             self.printers[printer_id] = printer
@@ -88,6 +93,32 @@ class PrintService:
     def stop(self) -> None:
         for worker in self.workers.values():
             worker.stop(timeout=2)
+        if self.renderer is not None:
+            self.renderer.stop()
+        if self._drawing is not None:
+            self._drawing.kill()
+
+    def _start_renderer(self) -> None:
+        """Tickets are drawn in a process of their own (printers/render_process.py), talked
+        to from one thread of its own: drawing in the server held its lock long enough to
+        slow every call reaching the displays while kiosks printed."""
+        if self.renderer is None:
+            self.renderer = RenderProcess().start()
+            self._drawing = ThreadPool(1)
+
+    def draw(self, slip: TicketSlip, config: PrinterConfig) -> bytes:
+        """A ticket's job for this printer: drawn by the drawing process, or here if that
+        process cannot (it is started again for the next ticket)."""
+        renderer, drawing = self.renderer, self._drawing
+        if renderer is not None and drawing is not None:
+            try:
+                job: bytes = drawing.apply(renderer.render,
+                                           (slip, config.width_dots, config.dialect))
+                return job
+            except RenderError:
+                log.exception("the drawing process failed; drawing in the server")
+        fonts = self.fonts
+        return self.offload(lambda: ticket_job(slip, config.width_dots, fonts, config.dialect))
 
     def set_site_printers(self, site_id: str, configs: Iterable[PrinterConfig],
                           kiosks: Mapping[str, tuple[str, ...]]) -> None:
@@ -108,6 +139,7 @@ class PrintService:
             self.site_of[printer_id] = site_id
             if printer_id not in self.workers:
                 self.fonts = self.fonts or find_fonts()
+                self._start_renderer()
                 self.configs[printer_id] = config
                 self.printers[printer_id] = make_printer(config, blocking=self.offload)
                 self.workers[printer_id] = PrinterWorker(
@@ -157,8 +189,7 @@ class PrintService:
         slip = TicketSlip(site_name=config.name or printer_id, label="TEST",
                           desk_label="テスト印刷", issued_at=datetime.now(UTC), people_ahead=0,
                           status_url="https://madoguchi.invalid/printer-test")
-        job = self.offload(lambda: ticket_job(slip, config.width_dots, self.fonts, config.dialect))
-        return self.workers[printer_id].submit(job).result(timeout)
+        return self.workers[printer_id].submit(self.draw(slip, config)).result(timeout)
 
     # ---- printing ---------------------------------------------------------------------------
 
@@ -189,7 +220,6 @@ class PrintService:
     def _print(self, request: PrintRequest) -> RoutedPrint:
         slip = self._slip(request)
         printers = [self.printers[p] for p in request.printer_ids if p in self.printers]
-        fonts = self.fonts
         jobs: dict[tuple[int, str], bytes] = {}
 
         def job_for(config: PrinterConfig) -> bytes:
@@ -197,9 +227,7 @@ class PrintService:
             another kind waits."""
             key = (config.width_dots, config.dialect)
             if key not in jobs:
-                # CPU work: off the event loop, like the database writes.
-                jobs[key] = self.offload(
-                    lambda: ticket_job(slip, config.width_dots, fonts, config.dialect))
+                jobs[key] = self.draw(slip, config)
             return jobs[key]
 
         routed = print_with_failover(job_for, printers, run_on_workers(self.workers))

@@ -106,23 +106,26 @@ def server_phases(args: argparse.Namespace) -> dict[str, Any]:
         say(args, f"server pid {pid}; warming up")
         print_load.run_kiosks(proc.port, ids, 3, None)
         print_load.run_kiosks(proc.port, ids, 3, None, print_load.NO_PRINT_SITE)
-        say(args, f"issue without printing, {args.issue_seconds} s")
-        result["unprinted_issue"] = print_load.unprinted_issue_phase(
-            proc.port, pid, ids, args.issue_seconds
-        )
-        say(args, f"issue with printing, {args.issue_seconds} s")
-        result["printed_issue"] = print_load.printed_issue_phase(
-            proc.port, pid, ids, printers, args.issue_seconds
-        )
-        say(args, "filling the call phase's queue")
-        issue_phase(args, proc.port, pid)
-        say(args, f"calls without, then with printing at {args.print_rate}/s")
-        result["print_during_calls"] = print_load.print_during_calls_phase(
-            args, proc.port, pid, ids, printers
-        )
-        say(args, f"memory across {args.memory_tickets} printed tickets")
-        result["memory"] = print_load.memory_phase(proc.port, pid, ids, printers,
-                                                   args.memory_tickets)  # fmt: skip
+        if args.issue_seconds:
+            say(args, f"issue without printing, {args.issue_seconds} s")
+            result["unprinted_issue"] = print_load.unprinted_issue_phase(
+                proc.port, pid, ids, args.issue_seconds
+            )
+            say(args, f"issue with printing, {args.issue_seconds} s")
+            result["printed_issue"] = print_load.printed_issue_phase(
+                proc.port, pid, ids, printers, args.issue_seconds
+            )
+        if args.call_rounds:
+            say(args, "filling the call phase's queue")
+            issue_phase(args, proc.port, pid)
+            say(args, f"calls without, then with printing at {args.print_rate}/s")
+            result["print_during_calls"] = print_load.print_during_calls_phase(
+                args, proc.port, pid, ids, printers
+            )
+        if args.memory_tickets:
+            say(args, f"memory across {args.memory_tickets} printed tickets")
+            result["memory"] = print_load.memory_phase(proc.port, pid, ids, printers,
+                                                       args.memory_tickets)  # fmt: skip
     return result
 
 
@@ -174,7 +177,7 @@ def main() -> int:
     result["load_average_after"] = round(os.getloadavg()[0], 2)
     probe = (result["cpu_probe_ms_before"] + result["cpu_probe_ms_after"]) / 2
     result["reference_probe_ms"] = REFERENCE_PROBE_MS
-    if "server" in result:
+    if "printed_issue" in result.get("server", {}):
         scale = REFERENCE_PROBE_MS / probe
         server = result["server"]
         result["at_reference_speed"] = {
