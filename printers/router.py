@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .device import TicketPrinter
-from .encode import ticket_job
 from .fonts import TicketFonts
 from .model import PrinterConfig, PrintOutcome, PrintResult, TicketSlip
 
@@ -66,6 +65,8 @@ def print_ticket(
     run: Run = run_here,
 ) -> RoutedPrint:
     """Render once per paper width and command set, then print with failover."""
+    from .encode import ticket_job  # Pillow and numpy: not for a server that draws elsewhere
+
     jobs: dict[tuple[int, str], bytes] = {}
 
     def job_for(config: PrinterConfig) -> bytes:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import click
 
 from printers.device import make_printer
-from printers.encode import ticket_job
 from printers.model import PrinterConfig, PrinterStatus, PrintOutcome, TicketSlip
 
 MEANING = {
@@ -61,6 +60,8 @@ def test(url: str, commands: str, width: str, status_only: bool) -> None:
         _report(status)
         if status_only:
             raise SystemExit(0 if status.state.printable else 1)
+        from printers.encode import ticket_job  # numpy and Pillow: for this command only
+
         slip = TicketSlip(
             site_name="madoguchi プリンターの確認",
             label="TEST",

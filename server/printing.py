@@ -19,9 +19,7 @@ from flask_socketio import SocketIO
 from gevent.threadpool import ThreadPool
 
 from printers.device import TicketPrinter, make_printer
-from printers.encode import ticket_job
 from printers.fonts import TicketFonts, find_fonts
-from printers.layout import warm_up
 from printers.model import (
     PrinterConfig,
     PrinterState,
@@ -83,8 +81,7 @@ class PrintService:
         if not self.configs:
             return
         self.fonts = find_fonts()  # fail at start-up, not at the first visitor
-        warm_up(self.fonts, {config.width_dots for config in self.configs.values()})
-        self._start_renderer()
+        self._start_renderer()  # it draws a sample ticket of each width as it starts
         for printer_id, config in self.configs.items():
             printer = make_printer(config, blocking=self.offload)
             self.printers[printer_id] = printer
@@ -117,6 +114,9 @@ class PrintService:
                 return job
             except RenderError:
                 log.exception("the drawing process failed; drawing in the server")
+        # Drawing here loads numpy and the fonts' glyphs into the server: only as a last resort.
+        from printers.encode import ticket_job
+
         fonts = self.fonts
         return self.offload(lambda: ticket_job(slip, config.width_dots, fonts, config.dialect))
 
