@@ -23,6 +23,7 @@ cap to 0 there and let the proxy limit.
 
 from __future__ import annotations
 
+import json
 import logging
 import resource
 import socket
@@ -32,12 +33,16 @@ from typing import Any
 import gevent
 from gevent import pywsgi
 
+from .refusals import CATALOGUE
+
 log = logging.getLogger(__name__)
 FILES_KEPT = 128  # descriptors kept for the server's own use: database, logs, printers, voice
 WANTED_FILES = 65536  # as far as the server raises its own limit, hard limit allowing
 REFUSAL_LOG_SECONDS = 60.0  # a refused address is logged at most this often
 
-_BUSY = b'{"error": "too_many_connections", "message": "Too many connections from this address."}'
+_BUSY = json.dumps(
+    {"error": "too_many_connections", "message": CATALOGUE["too_many_connections"].english}
+).encode()
 BUSY_RESPONSE = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
     b"Retry-After: 5\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\n"

@@ -372,6 +372,14 @@ _ENTRIES = (
         "操作は済みましたが、結果を表示できませんでした。",
     ),
     ErrorCode(
+        "too_many_connections",
+        503,
+        "one client address holds more connections than `max_connections_per_address`, or "
+        "the server is near its open-files limit; the connection is answered and closed, "
+        "`Retry-After` says when to try again",
+        "接続が多すぎます。しばらくしてからもう一度お試しください。",
+    ),
+    ErrorCode(
         "store_unavailable",
         503,
         "the database could not store the change; nothing was changed, try again",
