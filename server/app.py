@@ -19,6 +19,7 @@ from kiosk import bp as kiosk_bp
 
 from .admin import bp as admin_bp
 from .api.auth import bp as auth_bp
+from .api.bookings import bp as bookings_api_bp
 from .api.configuration import bp as configuration_bp
 from .api.reference import bp as api_reference_bp
 from .api.reports import bp as reports_api_bp
@@ -27,6 +28,8 @@ from .api.site_settings import bp as site_settings_bp
 from .api.voice import bp as voice_bp
 from .auth.secret import load_or_create, secret_key_path
 from .auth.service import AuthService
+from .booking import bp as booking_bp
+from .bookings import BookingService
 from .domain.clock import Clock, SimulatedClock, SystemClock
 from .domain.errors import Refusal
 from .engine import Engine
@@ -183,6 +186,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
                             LiveSite(sites, engine, auth.credentials, printing, publisher, clock),
                             writer, offload),
         voice=voice,
+        bookings=BookingService(writer, reader, sites, clock, offload),
         lock=lock,
     )
     app.extensions[KEY] = services
@@ -196,8 +200,10 @@ def create_app(settings: Settings, clock: Clock | None = None,
     for blueprint, prefix in (
         (api_bp, "/api"), (auth_bp, "/api"), (reports_api_bp, "/api"),
         (site_settings_bp, "/api"), (configuration_bp, "/api"), (api_reference_bp, "/api"),
+        (bookings_api_bp, "/api"),
         (admin_bp, "/admin"), (manager_bp, "/reports"), (kiosk_bp, "/kiosk"),
         (display_bp, "/display"), (counter_bp, "/counter"), (phone_bp, None), (voice_bp, None),
+        (booking_bp, None),
     ):
         app.register_blueprint(blueprint, url_prefix=prefix)
     app.add_url_rule("/api/openapi.json", "openapi", lambda: jsonify(openapi_document()))

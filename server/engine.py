@@ -216,6 +216,11 @@ class Engine:
                         abs(moved.total_seconds()), local.isoformat(timespec="seconds"))
         return now
 
+    def earlier_answer(self, key: str, request_hash: str) -> Response | None:
+        """The stored answer to a repeat of an idempotent request, or None: for a command
+        that does more than one operation (an appointment's check-in) before it runs."""
+        return self._earlier_answer(key, request_hash)
+
     def _earlier_answer(self, key: str, request_hash: str) -> Response | None:
         inflight = self._inflight.get(key)
         if inflight is not None:

@@ -37,7 +37,7 @@ def local_iso(site: Site, moment: datetime | None) -> str | None:
 def people_ahead(queue: SiteQueue, ticket: Ticket) -> int:
     if ticket.status is not TicketStatus.WAITING:
         return 0
-    return queue.lines[ticket.service_id].ahead_of(ticket.rank_at, ticket.id)
+    return queue.lines[ticket.service_id].ahead_of(ticket.rank_at, ticket.id, ticket.slot_at)
 
 
 def ticket_view(queue: SiteQueue, t: Ticket) -> dict[str, Any]:
@@ -57,6 +57,7 @@ def ticket_view(queue: SiteQueue, t: Ticket) -> dict[str, Any]:
         "staff": t.staff, "called_at": local_iso(site, t.called_at), "calls": t.calls,
         "requeues": t.requeues, "transferred_from": t.transferred_from, "note": t.note,
         "people_ahead": people_ahead(queue, t), "closed_reason": t.closed_reason,
+        "slot_at": local_iso(site, t.slot_at),
     }
 
 
@@ -117,6 +118,7 @@ def public_site_view(site: Site, is_open: bool) -> dict[str, Any]:
     return {
         "id": site.id, "name": site.name, "ward": site.ward, "timezone": site.timezone,
         "open": is_open,
+        "appointments": any(s.booking is not None for s in site.services),
         "services": [{"id": s.id, "name": s.public_label, "public_label": s.public_label,
                       "description": s.description, "translations": s.translated()}
                      for s in site.services],

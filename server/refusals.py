@@ -222,6 +222,32 @@ _ENTRIES = (
     ErrorCode(
         "site_closed", 409, "issuing outside opening hours or on a closed date", "受付時間外です。"
     ),
+    # ---- appointments (予約) ----
+    ErrorCode("unknown_booking", 404, "no booking has this code (every miss counts towards "
+              "`too_many_attempts`)", "この予約番号の予約はありません。番号をお確かめください。"),
+    ErrorCode("not_bookable", 409, "the desk takes no appointments (here: a sensitive desk is "
+              "never booked on the public page)", "この用件は予約できません。"),
+    ErrorCode("booking_not_public", 409, "the site takes appointments from staff only, not on "
+              "the public page", "この会場の予約は、お電話か窓口で承ります。"),
+    ErrorCode("slot_full", 409, "the slot has no free place, or the day's appointments are all "
+              "taken (`reason` = `day`: the rest stay for walk-ins); nothing was booked",
+              "この時間は予約でいっぱいです。ほかの時間をお選びください。"),
+    ErrorCode("slot_past", 409, "the slot has already begun", "この時間はもう過ぎています。"),
+    ErrorCode("slot_too_far", 409, "the slot is further ahead than the desk takes bookings "
+              "(`days_ahead`)", "この日はまだ予約を受け付けていません。"),
+    ErrorCode("booking_day_closed", 409, "the day is a closed day (holiday, year-end) or the "
+              "desk offers no slots that day", "この日は休業日です。"),
+    ErrorCode("invalid_slot", 422, "the time is not the start of one of the desk's slots",
+              "予約できる時間ではありません。"),
+    ErrorCode("booking_expired", 409, "the booking was cancelled, checked in, or was for an "
+              "earlier day: it can no longer be changed or used",
+              "この予約は取り消されたか、期限が過ぎています。"),
+    ErrorCode("booking_other_site", 409, "the booking is for another centre",
+              "この予約はほかの会場のものです。"),
+    ErrorCode("booking_not_yet", 409, "too early to check in (the site's `early_minutes` "
+              "before the slot)", "受付はまだです。予約の時間（{slot}）の少し前にお越しください。"),
+    ErrorCode("already_checked_in", 409, "the booking has been checked in already",
+              "この予約は受付済みです。"),
     ErrorCode(
         "numbers_exhausted",
         409,

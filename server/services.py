@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask_socketio import SocketIO
 
 from .auth.service import AuthService
+from .bookings import BookingService
 from .domain.clock import Clock
 from .domain.model import Site
 from .engine import Engine
@@ -45,6 +46,7 @@ class Services:
     reports: ReportService  # managers' figures
     siteedit: SiteEditor  # administrators' and managers' changes to a running site
     voice: Voice  # spoken calls for the displays
+    bookings: BookingService  # appointments: booking, changing, checking in
     lock: IO[str] | None = field(default=None, repr=False)  # held while the server runs
 
     def is_open(self, site: Site) -> bool:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from printers.model import PrinterConfig
 from server import sitekeys
+from server.domain.appointments import AppointmentPolicy
 from server.domain.model import (
     ALWAYS_OPEN,
     Counter,
@@ -25,6 +26,7 @@ from server.domain.model import (
     Service,
     Site,
 )
+from server.sitebooking import read_appointments, read_booking
 from server.tomlread import IDENT, ConfigError, Registry, Table, read_toml
 
 __all__ = [
@@ -124,6 +126,7 @@ class _Rules:
     closed: frozenset[date] = frozenset()
     outcomes: tuple[Outcome, ...] = ()
     policy: Policy = Policy()
+    appointments: AppointmentPolicy = AppointmentPolicy()
 
 
 def _clock(t: Table, value: str, *where: str | int) -> time:
@@ -215,6 +218,7 @@ _RULE_READERS: dict[str, Callable[[Table, _Rules], _Rules]] = {
         r, max_wait_boost_min=t.integer("max_wait_boost_minutes")
     ),
     "outcomes": lambda t, r: replace(r, outcomes=_outcomes(t)),
+    "appointments": lambda t, r: replace(r, appointments=read_appointments(t)),
 }
 RULE_KEYS = tuple(sitekeys.RULES)  # each has its reader above
 
@@ -279,6 +283,7 @@ def read_service(service_id: str, t: Table) -> Service:
         public_name=t.text("public_name", "相談窓口"),
         description=t.text("description", ""),
         translations=_translations(t),
+        booking=read_booking(t.table("booking"), _weekly),
     )
 
 
@@ -540,6 +545,7 @@ def _read_site(
         policy=rules.policy,
         areas=t.strings("areas", ("main",)),
         notice=_notice(t),
+        appointments=rules.appointments,
     )
     counters = tuple(read_counter(c, site, registry) for c in t.array_of_tables("counters"))
     site = replace(site, counters=counters)

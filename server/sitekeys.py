@@ -63,6 +63,11 @@ RULES: dict[str, Key] = {
     "max_wait_boost_minutes": Key(
         "anyone waiting this many minutes is called first (at least 1)", "`60`"
     ),
+    "appointments": Key(
+        "`appointments = { public = true, grace_minutes = 10, … }`: the site's rules for "
+        "appointments (予約), see `appointments` below",
+        "the defaults below",
+    ),
     "outcomes": Key(
         'ways a stage can end: `{ code = "placement", label = "就職決定", placement '
         "= true }`; `placement` marks a job placement (就職) and is `false` when "
@@ -87,6 +92,11 @@ SERVICE: dict[str, Key] = {
         "what public screens, tickets and the phone page say for a sensitive desk", '`"相談窓口"`'
     ),
     "description": Key("a short explanation for visitors", "empty"),
+    "booking": Key(
+        "`[services.<id>.booking]`: the desk takes appointments (予約), with these slots "
+        "(see `[services.<id>.booking]` below)",
+        "no appointments",
+    ),
     "translations": Key(
         "the desk in the kiosk's other languages, by language code: "
         '`translations.en = { label = "Pension advice", description = "…" }`; '
@@ -94,6 +104,56 @@ SERVICE: dict[str, Key] = {
         "language files (`kiosk/i18n`) do not know, such as one added on site; "
         "where both have words, these come first",
         "the language file's words, else the Japanese name",
+    ),
+}
+
+BOOKING: dict[str, Key] = {
+    "slot_minutes": Key("the length of one slot in minutes (at least 5)", "`30`"),
+    "per_slot": Key("how many visitors one slot takes", "`1`"),
+    "hours": Key(
+        'when slots are offered, by weekday like the site\'s `hours` (`hours.mon = '
+        '"09:00-16:00"`); a slot ends by the end of its hours',
+        "the site's opening hours",
+    ),
+    "days_ahead": Key("how many days ahead a slot can be booked", "`30`"),
+    "walk_in_slots": Key(
+        "how many slots' worth of each day are never booked, so that they stay for walk-ins",
+        "`0`",
+    ),
+}
+
+APPOINTMENTS: dict[str, Key] = {
+    "public": Key(
+        "`true`: visitors may book themselves on the public page (`/book/<site>`); a "
+        "sensitive desk is booked by staff only, whatever this says",
+        "`false`",
+    ),
+    "contact": Key(
+        "`true`: a booking may give an e-mail address for a reminder the day before (deleted "
+        "after the visit); `false`: nothing is asked",
+        "`true`",
+    ),
+    "grace_minutes": Key(
+        "minutes after the start of the slot a visitor still counts as on time", "`10`"
+    ),
+    "late": Key(
+        '`"walk_in"`: a visitor later than that joins the queue as a walk-in; `"keep"`: '
+        "the appointment still counts",
+        '`"walk_in"`',
+    ),
+    "early_minutes": Key(
+        "how many minutes before the slot a visitor may check in at the kiosk (they "
+        "wait for their slot)",
+        "`120`",
+    ),
+    "walk_in_bound_minutes": Key(
+        "a walk-in who has waited this many minutes is called before an appointment that is "
+        "due (so appointments never keep walk-ins waiting longer)",
+        "`30`",
+    ),
+    "names_in_calendar": Key(
+        "`true`: staff's calendar feeds name a sensitive desk; `false`: they say 「相談」",
+        "`false`",
     ),
 }
 
@@ -229,6 +289,8 @@ TABLES: dict[str, dict[str, Key]] = {
     "[defaults], and the same keys on a site": RULES,
     "[services.<id>]": SERVICE,
     "[services.<id>.translations.<language>]": TRANSLATION,
+    "[services.<id>.booking]": BOOKING,
+    "appointments = { … }": APPOINTMENTS,
     "[[sites]]": SITE,
     "[sites.service_overrides.<id>]": SERVICE_OVERRIDE,
     "[sites.targets]": TARGETS,

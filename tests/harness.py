@@ -31,6 +31,7 @@ day_starts_at = "04:00"
 no_show = "requeue_once"
 priority_ratio = [2, 1]
 max_wait_boost_minutes = 60
+appointments = { public = true }
 outcomes = [
   { code = "consult_only", label = "相談のみ" },
   { code = "referral_issued", label = "紹介状発行" },
@@ -57,6 +58,10 @@ organisation = "city"
 numbers = [301, 399]
 target_wait = 30
 
+[services.career.booking]
+slot_minutes = 30
+per_slot = 2
+
 [services.welfare]
 name = "生活・福祉の相談"
 organisation = "city"
@@ -64,6 +69,9 @@ numbers = [601, 699]
 target_wait = 20
 sensitive = true
 public_name = "相談窓口"
+
+[services.welfare.booking]
+slot_minutes = 60
 
 [services.housing]
 name = "住居確保給付金"

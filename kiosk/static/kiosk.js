@@ -83,6 +83,11 @@
 
   function sitePath(rest) { return "/api/sites/" + encodeURIComponent(state.siteId) + rest; }
 
+  const appointment = window.KioskAppointment.screen({
+    api: api, sitePath: sitePath, show: show, showTicket: showTicket, showError: showError,
+    randomKey: randomKey,
+  });
+
   async function whichSite() {
     const me = await api("GET", "/api/me");
     if (me.status === 200) return me.body.role === "kiosk" && me.body.site ? me.body.site : null;
@@ -125,6 +130,7 @@
     const changed = JSON.stringify(state.services) !== JSON.stringify(reply.body.services || []);
     state.services = reply.body.services || [];
     put($("site-name"), reply.body.name || "");
+    appointment.offer(reply.body.appointments === true);
     if (changed && state.screen === "start") renderPurposes();
     setOpen(reply.body.open !== false);
     return true;
@@ -306,7 +312,9 @@
 
   function showError(reply) {
     const code = reply ? reply.body.error : null;
-    const known = ["numbers_exhausted", "unknown_service"];
+    const known = ["numbers_exhausted", "unknown_service", "unknown_booking", "site_closed",
+      "already_checked_in", "booking_expired", "booking_other_site", "booking_not_yet",
+      "too_many_attempts"];
     const key = !reply ? "error.network" : known.indexOf(code) >= 0 ? "error." + code
       : "error.generic";
     say($("error-text"), key);
@@ -490,6 +498,7 @@
 
   // The next visitor starts from a clean screen, in Japanese, at normal text size.
   function resetToStart() {
+    appointment.leave();
     closeDialogs();
     clearInterval(timers.ticket);
     clearTimeout(timers.patience);

@@ -7,6 +7,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from .appointments import AppointmentPolicy, BookingRules
+
 
 class Organisation(StrEnum):
     """Who staffs a desk: the two employers share a waiting room but keep their own figures."""
@@ -55,6 +57,7 @@ class Service:
     # (language code, label, description): the desk in the kiosk's other languages, for
     # desks the kiosk's language files do not know (a desk added on site, say).
     translations: tuple[tuple[str, str, str], ...] = ()
+    booking: BookingRules | None = None  # None: the desk takes no appointments
 
     @property
     def public_label(self) -> str:
@@ -128,6 +131,7 @@ class Site:
     policy: Policy = field(default_factory=Policy)
     areas: tuple[str, ...] = ("main",)
     notice: str = ""  # one line the waiting-room displays show, e.g. 本日は16時で受付終了
+    appointments: AppointmentPolicy = field(default_factory=AppointmentPolicy)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -228,6 +232,9 @@ class Ticket:
     note: str | None = None
     updated_at: datetime | None = None
     closed_reason: str | None = None
+    # An appointment's slot, while the ticket waits for the booked desk: it is called at
+    # that time (ordering.py) rather than by its arrival.
+    slot_at: datetime | None = None
 
     @property
     def live(self) -> bool:

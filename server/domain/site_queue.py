@@ -131,8 +131,10 @@ class SiteQueue:
         public_token: str,
         priority: bool = False,
         language: str = "ja",
+        slot_at: datetime | None = None,
     ) -> Ticket:
-        """Give a new visit its number and put it in the queue of its first purpose."""
+        """Give a new visit its number and put it in the queue of its first purpose; an
+        appointment's ticket (`slot_at`) waits to be called at its slot."""
         if not purposes:
             raise Invalid("Choose at least one service.", "no_services")
         if len(set(purposes)) != len(purposes):
@@ -162,9 +164,11 @@ class SiteQueue:
             language=language,
             public_token=public_token,
             updated_at=now,
+            slot_at=slot_at,
         )
         self._index(ticket)
-        self._record(EventKind.ISSUED, ticket, now, purposes=list(purposes))
+        extra = {"slot_at": slot_at.isoformat()} if slot_at is not None else {}
+        self._record(EventKind.ISSUED, ticket, now, purposes=list(purposes), **extra)
         return ticket
 
     # ---- calling -------------------------------------------------------------------------
@@ -172,13 +176,15 @@ class SiteQueue:
     def call_next(self, counter_id: str, now: datetime, staff: str | None = None) -> Choice:
         counter, state = self._ready_counter(counter_id)
         choice = choose_next(
-            counter, state, self.site.policy, self.lines, self.services, now
+            counter, state, self.site.policy, self.lines, self.services, now,
+            self.site.appointments, self.site.tz,
         )
         if choice is None:
             raise Conflict(
                 f"Nobody is waiting for {counter.name}.", "no_waiting_tickets", counter=counter.id
             )
-        record_call(state, choice.priority)
+        if not choice.appointment:
+            record_call(state, choice.priority)
         self._call(self.tickets[choice.ticket_id], counter, state, now, staff, choice)
         return choice
 
@@ -227,6 +233,7 @@ class SiteQueue:
         self._release_counter(ticket, now)
         if self.site.policy.no_show is NoShowPolicy.REQUEUE_ONCE and ticket.requeues == 0:
             ticket.requeues += 1
+            ticket.slot_at = None  # back in the queue from now, as any walk-in
             self._enqueue(ticket, ticket.service_id, now, now)
             self._record(EventKind.REQUEUED, ticket, now, staff=staff)
         else:
@@ -255,6 +262,7 @@ class SiteQueue:
             ticket.purpose_index += 1
             following = ticket.purposes[ticket.purpose_index]
             ticket.transferred_from = None
+            ticket.slot_at = None  # the appointment was for the desk just finished
             self._enqueue(ticket, following, ticket.issued_at, now)
             self._record(EventKind.QUEUED, ticket, now, staff=staff)
         else:
@@ -281,6 +289,7 @@ class SiteQueue:
         ticket.purpose_index += 1
         ticket.transferred_from = came_from
         ticket.note = note
+        ticket.slot_at = None
         self._enqueue(ticket, target.id, ticket.issued_at, now)
         self._record(EventKind.TRANSFERRED, ticket, now, staff=staff, from_service=came_from,
                      from_counter=from_counter, note=note)
@@ -492,11 +501,12 @@ class SiteQueue:
         ticket.rank_at = rank_at
         ticket.counter_id = None
         ticket.called_at = None
-        self.lines[service_id].add(rank_at, ticket.id, ticket.priority)
+        self.lines[service_id].add(rank_at, ticket.id, ticket.priority, ticket.slot_at)
         self._touch(ticket)
 
     def _dequeue(self, ticket: Ticket) -> None:
-        self.lines[ticket.service_id].remove(ticket.rank_at, ticket.id, ticket.priority)
+        self.lines[ticket.service_id].remove(ticket.rank_at, ticket.id, ticket.priority,
+                                             ticket.slot_at)
 
     def _release_counter(self, ticket: Ticket, now: datetime) -> None:
         if ticket.counter_id is None:
@@ -534,7 +544,8 @@ class SiteQueue:
         if ticket.status in LIVE:
             self.live_labels.add(ticket.label)
         if ticket.status is TicketStatus.WAITING:
-            self.lines[ticket.service_id].add(ticket.rank_at, ticket.id, ticket.priority)
+            self.lines[ticket.service_id].add(ticket.rank_at, ticket.id, ticket.priority,
+                                              ticket.slot_at)
         self._touch(ticket)
 
     def _touch(self, ticket: Ticket) -> None:

@@ -87,7 +87,7 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
         "issued_at": t.issued_at, "rank_at": t.rank_at, "counter_id": t.counter_id,
         "staff": t.staff, "called_at": t.called_at, "calls": t.calls, "requeues": t.requeues,
         "transferred_from": t.transferred_from, "note": t.note, "updated_at": t.updated_at,
-        "closed_reason": t.closed_reason,
+        "closed_reason": t.closed_reason, "slot_at": t.slot_at,
     }
 
 
@@ -103,7 +103,7 @@ def ticket_from_row(r: Any) -> Ticket:
         issued_at=issued_at, rank_at=rank_at, counter_id=r.counter_id, staff=r.staff,
         called_at=as_utc(r.called_at), calls=r.calls, requeues=r.requeues,
         transferred_from=r.transferred_from, note=r.note, updated_at=as_utc(r.updated_at),
-        closed_reason=r.closed_reason,
+        closed_reason=r.closed_reason, slot_at=as_utc(r.slot_at),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -143,6 +144,7 @@ tickets = Table(
     Column("note", Text),
     Column("updated_at", DateTime(timezone=True)),
     Column("closed_reason", String(32)),
+    Column("slot_at", DateTime(timezone=True)),  # an appointment's slot; migration 0006
     Index("ix_tickets_site_status", "site_id", "status"),
     Index("ix_tickets_site_day", "site_id", "business_day"),
 )
@@ -196,4 +198,35 @@ commands = Table(
     Column("status", Integer, nullable=False),
     Column("response", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Appointments (issue #17). Migration 0006. A booking holds place `seat` (1…per slot) of its
+# slot and place `day_seat` (1…the day's capacity) of its day: both unique, so the database
+# itself refuses a place taken twice. A booking that ends (cancelled, checked in) gives its
+# places back by setting them NULL (NULLs are never equal, on SQLite and PostgreSQL alike).
+# Only a hash of the code is kept; the contact goes after the visit and by retention.
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", String(64), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("services", JSON, nullable=False),
+    Column("slot_at", DateTime(timezone=True), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("seat", Integer),
+    Column("day_seat", Integer),
+    Column("status", String(16), nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("contact", String(254)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("ticket_id", BigInteger),
+    Column("checked_in_at", DateTime(timezone=True)),
+    Column("late", Boolean, nullable=False),
+    Column("reminded_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
+    UniqueConstraint("site_id", "service_id", "slot_at", "seat", name="uq_bookings_seat"),
+    UniqueConstraint("site_id", "service_id", "day", "day_seat", name="uq_bookings_day_seat"),
+    Index("ix_bookings_site_day", "site_id", "day"),
 )

@@ -106,7 +106,10 @@ def test_every_operation_documents_its_parameters_and_answers(document: dict[str
             assert answer["description"].startswith("Error codes: "), (method, path, status)
             schema = answer["content"]["application/json"]["schema"]
             assert set(schema["required"]) == {"error", "message"}
-        secured = path not in ("/api/health", "/api/openapi.json")
+        # The appointments' public calls: a visitor's page, where the booking code is the
+        # credential.
+        secured = path not in ("/api/health", "/api/openapi.json") and not path.startswith(
+            ("/api/public/", "/api/appointments/"))
         assert (operation.get("security") == [{"bearer": []}]) is secured, (method, path)
         if secured:
             assert "unauthorized" in codes(operation, 401)
@@ -141,7 +144,7 @@ def test_every_documented_route_is_served(server: ServerProcess, module_site: st
     for method, path, _ in operations(document):
         concrete = path.format(site_id=module_site, counter_id=f"{module_site}-c9",
                                ticket_id=10**9, service_id="job", printer_id="none",
-                               device_id=f"{module_site}-kiosk")
+                               device_id=f"{module_site}-kiosk", code="ABCDE23456")
         reply = server.request(method.upper(), concrete, ADMIN,
                                {} if method == "post" else None)
         assert reply.status < 500, (method, path, reply.body)
@@ -161,7 +164,8 @@ RAW_BODIES = [b"{", b"null", b"[]", b"0", b'"x"', b"[" * 5000, b"\xff\xfe", b"{}
 def plausible(name: str, schema: dict[str, Any], site: str, ticket_id: int) -> Any:
     known = {"services": ["job"], "service": "career", "outcome": "consult_only",
              "counter": f"{site}-c1", "label": "1", "ticket": ticket_id,
-             "set": "2026-03-02T10:00:00+09:00"}
+             "set": "2026-03-02T10:00:00+09:00", "slot": "2026-03-02T10:00:00+09:00",
+             "code": "ABCDE-23456", "contact": "visitor@example.jp"}
     if name in known:
         return known[name]
     return {"string": "x", "integer": 1, "boolean": True, "array": ["job"],
@@ -209,7 +213,8 @@ def test_no_malformed_request_to_any_post_route_gets_a_500(in_process: InProcess
             continue
         schema = operation.get("requestBody", {}).get("content", {}).get(
             "application/json", {}).get("schema")
-        path = template.format(site_id=site, counter_id=f"{site}-c1", ticket_id=real[0])
+        path = template.format(site_id=site, counter_id=f"{site}-c1", ticket_id=real[0],
+                               code="ABCDE23456")
         for n, body in enumerate(bodies(schema, site, real[0])):
             fire("POST", path, credentials[2 + n % 2], json=body)
         for n, raw in enumerate(RAW_BODIES):
@@ -223,11 +228,12 @@ def test_no_malformed_request_to_any_post_route_gets_a_500(in_process: InProcess
                       "Idempotency-Key": "\u00e9".encode().decode("latin-1")})
         if "{ticket_id}" in template:  # tickets in other states, and tickets that are not
             for ticket_id in (*real[1:], 0, 2**70):
-                path = template.format(ticket_id=ticket_id)
+                path = template.format(ticket_id=ticket_id, code="ABCDE23456")
                 for body in list(bodies(schema, site, ticket_id))[:2]:
                     fire("POST", path, ADMIN, json=body)
         for odd_site, odd_counter in (("nowhere", "nowhere-c1"), (site, "c1"),
                                       ("%E2%80%AE", "%00")):
-            path = template.format(site_id=odd_site, counter_id=odd_counter, ticket_id=1)
+            path = template.format(site_id=odd_site, counter_id=odd_counter, ticket_id=1,
+                                   code="%00")
             fire("POST", path, ADMIN, json={})
     assert fired > 500

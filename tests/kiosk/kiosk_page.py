@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, Request
 from tests.harness import ServerProcess, token
 
 I18N = Path(__file__).resolve().parents[2] / "kiosk" / "i18n"
-SCREENS = ("loading", "refused", "closed", "start", "confirm", "ticket")
+SCREENS = ("loading", "refused", "closed", "start", "confirm", "ticket", "appointment")
 
 
 def strings(language: str) -> dict[str, str]:

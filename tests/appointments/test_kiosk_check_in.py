@@ -1,0 +1,128 @@
+"""Checking in at the kiosk's 「予約の方」 in Chromium, and by staff, early and late, and a kiosk
+on a closed day; then the console's call says 「予約 10:30」. One real server for the module,
+on a simulated clock (a Monday morning), with a site closed today."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.appointments.conftest import MONDAY_0900, at
+from tests.harness import ServerProcess, token
+from tests.kiosk.conftest import PORTRAIT, open_kiosk_page
+from tests.kiosk.kiosk_page import KioskPage, strings
+
+
+def book(server: ServerProcess, site: str, slot: str, service: str = "career") -> str:
+    reply = server.request("POST", f"/api/sites/{site}/appointments", token(site, "staff1"),
+                           {"services": [service], "slot": slot}, key=uuid.uuid4().hex)
+    assert reply.status == 201, reply.body
+    return str(reply.body["code"])
+
+
+def check_in(server: ServerProcess, site: str, code: str, device: str = "kiosk") -> Any:
+    return server.request("POST", f"/api/sites/{site}/appointments/check-in",
+                          token(site, device), {"code": code}, key=uuid.uuid4().hex)
+
+
+@pytest.fixture
+def kiosk(browser: Browser, clinic: ServerProcess) -> Iterator[KioskPage]:
+    yield from open_kiosk_page(browser, clinic, "ka", PORTRAIT)
+
+
+def test_typing_the_code_on_the_keypad_gives_a_ticket_for_the_slot(
+        kiosk: KioskPage, clinic: ServerProcess) -> None:
+    code = book(clinic, "ka", "2026-12-07T09:30:00+09:00")
+    kiosk.open()
+    kiosk.wait_for("start")
+    kiosk.page.locator("#appointment-open").click()
+    kiosk.wait_for("appointment")
+    assert kiosk.text_of("#screen-appointment h1") == strings("ja")["appointment.title"]
+    for ch in code.replace("-", ""):
+        kiosk.page.locator("#appointment-keys .key", has_text=ch).first.click()
+    assert kiosk.page.locator("#appointment-code").input_value() == code
+    kiosk.page.locator("#appointment-submit").click()
+    kiosk.wait_for("ticket")
+    shown = kiosk.text_of("#ticket-number")
+    waiting = clinic.request("GET", "/api/sites/ka/queues", token("ka", "staff1")).body
+    career = next(q for q in waiting["queues"] if q["service"] == "career")["waiting"]
+    assert [(t["label"], t["slot_at"]) for t in career] == [
+        (shown, "2026-12-07T09:30:00+09:00")]
+    assert kiosk.outside == []
+
+
+def test_a_qr_scanner_typing_the_address_checks_in_and_a_wrong_code_is_explained(
+        kiosk: KioskPage, clinic: ServerProcess) -> None:
+    code = book(clinic, "ka", "2026-12-07T10:00:00+09:00")
+    kiosk.open()
+    kiosk.wait_for("start")
+    kiosk.page.locator("#appointment-open").click()
+    field = kiosk.page.locator("#appointment-code")
+    field.fill("ZZZZZ-ZZZZZ")
+    field.press("Enter")
+    kiosk.page.locator("#dialog-error").wait_for(state="visible")
+    assert kiosk.text_of("#error-text") == strings("ja")["error.unknown_booking"]
+    kiosk.page.locator("#error-restart").click()
+    kiosk.wait_for("start")
+    kiosk.page.locator("#appointment-open").click()
+    # A hand scanner types what the QR holds (the booking's address) and then Enter.
+    field.fill(f"{clinic.url}/b/{code.replace('-', '')}")
+    field.press("Enter")
+    kiosk.wait_for("ticket")
+    again = check_in(clinic, "ka", code)
+    assert (again.status, again.error) == (409, "already_checked_in")
+
+
+def test_staff_check_in_early_and_the_console_call_says_yoyaku(clinic: ServerProcess) -> None:
+    code = book(clinic, "kb", "2026-12-07T10:30:00+09:00")
+    walk_in = clinic.issue("kb", ["career"]).body["id"]
+    early = check_in(clinic, "kb", code, device="staff2")
+    assert early.status == 201 and early.body["arrival"] == "early"
+    booked_id = early.body["ticket"]["id"]
+    assert early.body["ticket"]["slot_at"] == "2026-12-07T10:30:00+09:00"
+    # before the slot the walk-in is called; the early appointment waits for its time
+    first = clinic.call_next("kb", "c2", staff="staff2")
+    assert first.body["ticket"]["id"] == walk_in
+    clinic.act("kb", walk_in, "finish", {"outcome": "consult_only"}, staff="staff2")
+    at(clinic, "2026-12-07T10:30:00+09:00")
+    clinic.issue("kb", ["career"])  # a walk-in who has hardly waited
+    second = clinic.call_next("kb", "c2", staff="staff2")
+    assert second.body["ticket"]["id"] == booked_id
+    assert (second.body["reason_code"], second.body["reason"]) == ("appointment", "予約 10:30")
+    at(clinic, MONDAY_0900)
+
+
+def test_late_arrivals_follow_the_site_rule(clinic: ServerProcess) -> None:
+    walk = book(clinic, "ka", "2026-12-07T11:00:00+09:00")
+    keep = book(clinic, "kd", "2026-12-07T11:00:00+09:00")
+    at(clinic, "2026-12-07T11:20:00+09:00")
+    as_walk_in = check_in(clinic, "ka", walk)
+    kept = check_in(clinic, "kd", keep)
+    at(clinic, MONDAY_0900)
+    assert (as_walk_in.status, as_walk_in.body["arrival"]) == (201, "late_walk_in")
+    assert as_walk_in.body["appointment"]["kept"] is False
+    assert (kept.status, kept.body["arrival"]) == (201, "late_kept")
+    assert kept.body["appointment"]["kept"] is True
+    listed = clinic.request("GET", "/api/sites/ka/appointments", token("ka", "staff1")).body
+    assert [b["late"] for b in listed["appointments"] if b["ticket"] == as_walk_in.body["id"]] \
+        == [True]
+
+
+def test_a_kiosk_on_a_closed_day_refuses_check_in_and_booking(clinic: ServerProcess) -> None:
+    # booked for a day that was open then; today is in the site's closed_dates
+    refused = clinic.request("POST", "/api/sites/kc/appointments", token("kc", "staff1"),
+                             {"services": ["career"], "slot": "2026-12-07T10:00:00+09:00"},
+                             key=uuid.uuid4().hex)
+    assert (refused.status, refused.error) == (409, "booking_day_closed")
+    code = book(clinic, "kc", "2026-12-08T10:00:00+09:00")
+    closed = check_in(clinic, "kc", code)
+    assert (closed.status, closed.error) == (409, "site_closed")
+    listed = clinic.request("GET", "/api/sites/kc/appointments?day=2026-12-08",
+                            token("kc", "staff1")).body["appointments"]
+    assert [b["status"] for b in listed] == ["booked"]  # nothing half-written
+    private = clinic.request("GET", "/api/public/sites/kd/appointments")
+    assert (private.status, private.error) == (409, "booking_not_public")
