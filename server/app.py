@@ -30,6 +30,7 @@ from .auth.secret import load_or_create, secret_key_path
 from .auth.service import AuthService
 from .booking import bp as booking_bp
 from .bookings import BookingService
+from .calendars import bp as calendar_bp
 from .domain.clock import Clock, SimulatedClock, SystemClock
 from .domain.errors import Refusal
 from .engine import Engine
@@ -203,7 +204,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
         (bookings_api_bp, "/api"),
         (admin_bp, "/admin"), (manager_bp, "/reports"), (kiosk_bp, "/kiosk"),
         (display_bp, "/display"), (counter_bp, "/counter"), (phone_bp, None), (voice_bp, None),
-        (booking_bp, None),
+        (booking_bp, None), (calendar_bp, None),
     ):
         app.register_blueprint(blueprint, url_prefix=prefix)
     app.add_url_rule("/api/openapi.json", "openapi", lambda: jsonify(openapi_document()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import time
+from typing import Any
 
 from server import sitekeys
 from server.domain.appointments import AppointmentPolicy, BookingRules, LatePolicy
@@ -44,3 +45,19 @@ def read_appointments(t: Table) -> AppointmentPolicy:
         walk_in_bound_min=table.integer("walk_in_bound_minutes", base.walk_in_bound_min),
         names_in_calendar=table.boolean("names_in_calendar", base.names_in_calendar),
     )
+
+
+def booking_table(rules: BookingRules) -> dict[str, Any]:
+    """A desk's booking rules as the site file writes them (for an administrator's change,
+    stored and read back by `read_booking`)."""
+    table: dict[str, Any] = {"slot_minutes": rules.slot_minutes, "per_slot": rules.per_slot,
+                             "days_ahead": rules.days_ahead,
+                             "walk_in_slots": rules.walk_in_slots}
+    if rules.weekly:
+        table["hours"] = {sitekeys_weekday(day): f"{opens:%H:%M}-{closes:%H:%M}"
+                          for day, opens, closes in rules.weekly}
+    return table
+
+
+def sitekeys_weekday(day: int) -> str:
+    return ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day]

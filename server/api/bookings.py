@@ -12,8 +12,9 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from ..calendars import desks_of, feed_path
 from ..domain.appointments import Booking, shown_code
-from ..domain.errors import Conflict, Invalid
+from ..domain.errors import Conflict, Invalid, unknown_counter, unknown_service
 from ..domain.model import Site, Ticket
 from ..domain.site_queue import SiteQueue
 from ..phone.views import public_base, status_url
@@ -217,6 +218,28 @@ def check_in(device: Any, body: dict[str, Any], site_id: str) -> tuple[int, Any]
     server.bookings.throttle.succeeded(f"device:{device.id}")
     status, view = answer["reply"]
     return status, {**view, "arrival": came.value}
+
+
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/appointments/calendar",
+                           "This member of staff's secret iCalendar address for a counter's "
+                           "(`counter`) or a desk's (`service`) appointments",
+                           STAFF_ROLES, tag="appointments",
+                           errors=("unknown_site", "unknown_counter", "unknown_service",
+                                   "invalid_field")))
+def calendar_address(device: Any, body: dict[str, Any], site_id: str) -> dict[str, Any]:
+    server = services()
+    site = server.bookings.site(site_id)
+    counter, service = request.args.get("counter"), request.args.get("service")
+    if bool(counter) == bool(service):
+        raise Invalid("Give either 'counter' or 'service'.", "invalid_field", field="counter")
+    kind, scope = ("counter", counter) if counter else ("desk", service)
+    assert scope is not None
+    if desks_of(site, kind, scope) is None:
+        if kind == "counter":
+            raise unknown_counter(site_id, scope)
+        raise unknown_service(site_id, scope)
+    who = re.sub(r"[^A-Za-z0-9_-]", "_", f"{device.kind}-{device.id}")
+    return {"url": f"{public_base(server.settings)}{feed_path(site_id, kind, scope, who)}"}
 
 
 # ---- anyone holding the code ----------------------------------------------------------------

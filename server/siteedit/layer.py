@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 from printers.model import PrinterConfig
 
 from ..domain.model import Counter, CounterMode, Service, Site
+from ..sitebooking import booking_table
 from ..siteconfig import (
     band_clash,
     not_offered,
@@ -105,6 +106,8 @@ def service_table(s: Service) -> dict[str, Any]:
             for lang, label, text in s.translations
         },
     }
+    if s.booking is not None:
+        table["booking"] = booking_table(s.booking)
     return _without_empty(table)
 
 
@@ -189,6 +192,10 @@ def with_item(items: tuple[Any, ...], item: Any) -> tuple[Any, ...]:
 
 def put_service(parts: SiteParts, service_id: str, body: Any) -> SiteParts:
     service = read_service_item(service_id, body, EDIT)
+    before = parts.site.service(service_id)
+    if before is not None and isinstance(body, dict) and "booking" not in body:
+        # The admin page's desk form has no booking rules: a change keeps the site file's.
+        service = replace(service, booking=before.booking)
     site = replace(parts.site, services=with_item(parts.site.services, service))
     return replace(parts, site=site)
 

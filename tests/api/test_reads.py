@@ -43,7 +43,7 @@ def test_a_site_describes_its_desks_counters_and_outcomes(server: ServerProcess,
     assert outcomes["consult_only"]["label"] == "相談のみ"
     # A kiosk or display reads the desks as the public sees them, and nothing of counters.
     public = ok(server.request("GET", f"/api/sites/{site}", token(site, "display")))
-    assert set(public) == {"id", "name", "ward", "timezone", "open", "services"}
+    assert set(public) == {"id", "name", "ward", "timezone", "open", "appointments", "services"}
     seen = {s["id"]: s for s in public["services"]}
     assert list(seen) == list(desks)
     assert seen["welfare"] == {"id": "welfare", "name": "相談窓口", "public_label": "相談窓口",

@@ -167,3 +167,28 @@ def test_codes_of_another_site_unknown_codes_and_brute_force(app: InProcessApp) 
     still = check_in(app, "s08", code)  # even a right code waits out the lock
     assert still.status == 429
     assert check_in(app, "s07", code).status == 201  # another client is not locked out
+
+
+def test_a_counters_calendar_feed_is_secret_read_only_and_names_no_sensitive_desk(
+        app: InProcessApp) -> None:
+    book(app, "s08", "2026-12-07T16:00:00+09:00")
+    book(app, "s08", "2026-12-07T16:00:00+09:00", ["welfare"])
+    addresses = {}
+    for counter in ("s08-c2", "s08-c3"):
+        reply = app.request("GET", f"/api/sites/s08/appointments/calendar?counter={counter}",
+                            token("s08", "staff1"))
+        assert reply.status == 200
+        addresses[counter] = reply.body["url"].removeprefix(app.url)
+    career = app.request("GET", addresses["s08-c2"])
+    assert career.status == 200
+    assert "BEGIN:VCALENDAR" in career.body and career.body.count("BEGIN:VEVENT") == 1
+    assert "DTSTART:20261207T070000Z" in career.body
+    assert "SUMMARY:予約 キャリア・カウンセリング" in career.body
+    welfare = app.request("GET", addresses["s08-c3"]).body
+    assert "SUMMARY:予約 相談" in welfare and "生活" not in welfare
+    other = app.request("GET", "/api/sites/s08/appointments/calendar?counter=s08-c2",
+                        token("s08", "staff2")).body["url"].removeprefix(app.url)
+    assert other != addresses["s08-c2"]  # one address per member of staff
+    forged = addresses["s08-c2"][:-8] + "00000000.ics"
+    assert app.request("GET", forged).status == 404
+    assert app.request("POST", addresses["s08-c2"]).status == 405
