@@ -145,7 +145,8 @@ class NoDelayHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
 
 
 def housekeeping(app: Flask) -> None:
-    """Close business days left open past the day's start; forget old idempotency keys."""
+    """Close business days left open past the day's start; forget old idempotency keys and
+    the contacts of bookings whose day is over."""
     services = services_of(app)
     engine = services.engine
     while True:
@@ -159,6 +160,7 @@ def housekeeping(app: Flask) -> None:
                     engine.run(site_id, _close(day), lambda n: (200, {"closed_tickets": n}))
                     log.info("closed business day %s at %s", day, site_id)
             engine.purge_commands()
+            services.bookings.forget_contacts()
             services.reports.housekeeping()
         except Exception:
             log.exception("housekeeping failed")

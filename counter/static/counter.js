@@ -7,6 +7,7 @@
 
 import { read, request, setCsrf } from "./api.js";
 import { bindActions, closeDialogs } from "./actions.js";
+import { bindAppointments, showAppointments } from "./appointments.js";
 import { clearError, hooks, redraw, resetConsole, startLive, state } from "./console.js";
 import { counterTitle, el } from "./render.js";
 import { counterStatusName, errorText, t } from "./words.js";
@@ -135,6 +136,7 @@ async function openSite(siteId, counterId) {
   if (reply.status !== 200) return failedChoosing(reply);
   state.siteId = siteId;
   state.site = reply.body;
+  showAppointments();
   const stored = counterId || storedCounter(siteId);
   if (stored && state.site.counters.some(function (c) { return c.id === stored; })) {
     openCounter(stored);
@@ -204,6 +206,7 @@ function onChooseKey(event) {
 
 async function boot() {
   bindActions();
+  bindAppointments();
   $("login-form").addEventListener("submit", logIn);
   $("logout").addEventListener("click", logOut);
   $("choose-logout").addEventListener("click", logOut);

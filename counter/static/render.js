@@ -212,6 +212,8 @@ function queueRow(view, ticket) {
     marks.appendChild(note);
   }
   if (ticket.requeues) marks.appendChild(el("span", "q-tag", statusName("no_show")));
+  // An appointment, discreetly like priority: its slot's time.
+  if (ticket.slot_at) marks.appendChild(el("span", "q-appt", t("appt.mark", { time: ticket.slot_at.slice(11, 16) })));
   row.appendChild(marks);
   if (ticket.priority) row.appendChild(priorityMark());
   return row;

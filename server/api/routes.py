@@ -89,7 +89,8 @@ def site_summary(site_id: str, device: Device) -> dict[str, Any]:
         "services": [{"id": s.id, "name": s.name, "public_label": s.public_label,
                       "description": s.description, "translations": s.translated(),
                       "sensitive": s.sensitive, "organisation": s.organisation.value,
-                      "target_wait_min": s.target_wait_min} for s in site.services],
+                      "target_wait_min": s.target_wait_min,
+                      "bookable": s.booking is not None} for s in site.services],
         "counters": [{"id": c.id, "name": c.name, "number": c.number, "area": c.area,
                       "services": list(c.services)} for c in site.counters],
         "outcomes": [{"code": o.code, "label": o.label, "placement": o.placement}
