@@ -19,6 +19,10 @@ from ..domain.model import Site, Ticket
 from ..domain.site_queue import SiteQueue
 from ..phone.views import public_base, status_url
 from ..presenters import local_iso, ticket_view, visitor_ticket_view
+from ..reports.appointments import HEADER as REPORT_HEADER
+from ..reports.appointments import csv_rows
+from ..reports.appointments import report as appointment_report
+from ..reports.csvout import csv_response
 from ..services import services
 from ..web.endpoints import STAFF_ROLES, EndpointSpec, endpoint, idempotency
 from ..web.validation import array, obj, string
@@ -240,6 +244,42 @@ def calendar_address(device: Any, body: dict[str, Any], site_id: str) -> dict[st
         raise unknown_service(site_id, scope)
     who = re.sub(r"[^A-Za-z0-9_-]", "_", f"{device.kind}-{device.id}")
     return {"url": f"{public_base(server.settings)}{feed_path(site_id, kind, scope, who)}"}
+
+
+REPORT_QUERY = {"from": string(10), "to": string(10), "format": string(8, enum=["json", "csv"])}
+
+
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/appointments/report",
+                           "Appointments by day and desk: bookings, check-ins, lateness, "
+                           "no-shows, booked and walk-in waits, slot use (`from`, `to`, "
+                           "`format=csv`)", ("manager", "admin"), query=REPORT_QUERY,
+                           tag="appointments", errors=("unknown_site", "invalid_field")))
+def appointments_report(device: Any, body: dict[str, Any], site_id: str) -> Any:
+    server = services()
+    site = server.bookings.site(site_id)
+    today = server.clock.now().astimezone(site.tz).date()
+    first = _date_arg("from", today - timedelta(days=30))
+    last = _date_arg("to", today)
+    if first > last or (last - first).days > 366:
+        raise Invalid("'from' must come before 'to', at most a year apart.", "invalid_field",
+                      field="from")
+    found = server.bookings.offload(
+        lambda: appointment_report(server.engine.reader, site, first, last, today))
+    if request.args.get("format") == "csv":
+        return csv_response(f"appointments_{site.id}_{first}_{last}", REPORT_HEADER,
+                            csv_rows(found))
+    return found
+
+
+def _date_arg(name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(f"'{name}' must be a date like 2026-12-07.", "invalid_field",
+                      field=name) from None
 
 
 # ---- anyone holding the code ----------------------------------------------------------------

@@ -126,3 +126,46 @@ def test_a_kiosk_on_a_closed_day_refuses_check_in_and_booking(clinic: ServerProc
     assert [b["status"] for b in listed] == ["booked"]  # nothing half-written
     private = clinic.request("GET", "/api/public/sites/kd/appointments")
     assert (private.status, private.error) == (409, "booking_not_public")
+
+
+def test_the_report_shows_bookings_check_ins_lateness_no_shows_waits_and_slot_use(
+        clinic: ServerProcess) -> None:
+    site = "ke"
+    on_time = book(clinic, site, "2026-12-07T09:30:00+09:00")
+    late = book(clinic, site, "2026-12-07T10:00:00+09:00")
+    book(clinic, site, "2026-12-07T10:30:00+09:00")  # nobody comes
+    cancelled = book(clinic, site, "2026-12-07T11:00:00+09:00")
+    clinic.request("POST", f"/api/appointments/{cancelled}/cancel", json={},
+                   key=uuid.uuid4().hex)
+    at(clinic, "2026-12-07T09:20:00+09:00")
+    walk_in = clinic.issue(site, ["career"]).body["id"]
+    at(clinic, "2026-12-07T09:30:00+09:00")
+    booked_ticket = check_in(clinic, site, on_time).body["id"]
+    first = clinic.call_next(site, "c2", staff="staff2").body["ticket"]["id"]
+    assert first == booked_ticket
+    at(clinic, "2026-12-07T09:40:00+09:00")
+    clinic.act(site, first, "finish", {"outcome": "consult_only"}, staff="staff2")
+    assert clinic.call_next(site, "c2", staff="staff2").body["ticket"]["id"] == walk_in
+    at(clinic, "2026-12-07T10:20:00+09:00")
+    assert check_in(clinic, site, late).body["arrival"] == "late_walk_in"
+    at(clinic, "2026-12-08T09:00:00+09:00")  # the next day: the 10:30 booking was a no-show
+    try:
+        reply = clinic.request("GET", f"/api/sites/{site}/appointments/report?from=2026-12-07"
+                               "&to=2026-12-07", token(site, "manager"))
+        csv = clinic.request("GET", f"/api/sites/{site}/appointments/report?from=2026-12-07"
+                             "&to=2026-12-07&format=csv", token(site, "manager"))
+        staff = clinic.request("GET", f"/api/sites/{site}/appointments/report",
+                               token(site, "staff1"))
+    finally:
+        at(clinic, MONDAY_0900)
+    assert reply.status == 200, reply.body
+    career = next(r for r in reply.body["days"] if r["service"] == "career")
+    assert {k: career[k] for k in ("slots", "booked", "cancelled", "checked_in", "late",
+                                   "no_show", "lateness_min", "booked_wait_min",
+                                   "walk_in_wait_min")} == {
+        "slots": 94, "booked": 3, "cancelled": 1, "checked_in": 2, "late": 1, "no_show": 1,
+        "lateness_min": 20.0, "booked_wait_min": 0.0, "walk_in_wait_min": 20.0}
+    assert career["slot_use"] == round(2 / 94, 3)  # 47 slots of 2 in a day open 0–24h
+    assert csv.status == 200 and csv.body.startswith("\ufeff日,用件,予約枠")
+    assert "キャリア・カウンセリング,94,3,1,2,1,1" in csv.body
+    assert (staff.status, staff.error) == (403, "forbidden_role")
