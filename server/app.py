@@ -171,6 +171,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
     voice = Voice(VoiceCache(Path(settings.voice_cache_dir)),
                   languages_setting(settings.voice_languages))
     engine.subscribe(Prewarmer(voice, sites))
+    bookings = BookingService(writer, reader, sites, clock, offload)
+    estimator.upcoming = bookings.upcoming
     services = Services(
         settings=settings,
         clock=clock,
@@ -187,7 +189,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
                             LiveSite(sites, engine, auth.credentials, printing, publisher, clock),
                             writer, offload),
         voice=voice,
-        bookings=BookingService(writer, reader, sites, clock, offload),
+        bookings=bookings,
         lock=lock,
     )
     app.extensions[KEY] = services

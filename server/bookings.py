@@ -59,6 +59,8 @@ class BookingService:
         self.clock = clock
         self.offload = offload
         self.throttle = Throttle(CODE_FAILURES, CODE_LOCK_SECONDS)
+        # Each site's appointments booked for a day and not yet come, read once per change.
+        self._upcoming: dict[tuple[str, date], tuple[tuple[datetime, str], ...]] = {}
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -122,6 +124,26 @@ class BookingService:
         return self.offload(  # type: ignore[no-any-return]
             lambda: store.between(self.reader, [site_id], first, last))
 
+    def upcoming(self, site_id: str, now: datetime) -> tuple[tuple[datetime, str], ...]:
+        """Today's appointments at the site that are booked and may still come (slot,
+        desk): what the wait estimate must make room for."""
+        site = self.sites.get(site_id)
+        if site is None or not any(s.booking for s in site.services):
+            return ()
+        day = now.astimezone(site.tz).date()
+        found = self._upcoming.get((site_id, day))
+        if found is None:
+            rows = self.offload(lambda: store.between(self.reader, [site_id], day, day))
+            found = tuple((b.slot_at, b.service_id) for b in rows
+                          if b.status is BookingStatus.BOOKED)
+            self._upcoming = {k: v for k, v in self._upcoming.items() if k[1] >= day}
+            self._upcoming[(site_id, day)] = found
+        latest = now - timedelta(minutes=site.appointments.grace_min)
+        return tuple(item for item in found if item[0] >= latest)
+
+    def _changed(self, site_id: str) -> None:
+        self._upcoming = {k: v for k, v in self._upcoming.items() if k[0] != site_id}
+
     # ---- booking -------------------------------------------------------------------------
 
     def check(self, site: Site, service_id: str, slot_at: datetime) -> SlotCheck:
@@ -163,6 +185,7 @@ class BookingService:
         now = self.clock.now()
         booking = self.offload(lambda: store.insert(
             self.writer, site_id, tuple(services), check, fresh_hash, contact, by, now))
+        self._changed(site_id)
         return Booked(booking, codes[-1])
 
     def change(self, booking: Booking, slot_at: datetime) -> Booking:
@@ -172,8 +195,9 @@ class BookingService:
         site = self.site(booking.site_id)
         check = self.check(site, booking.service_id, slot_at)
         now = self.clock.now()
-        return self.offload(  # type: ignore[no-any-return]
-            lambda: store.move(self.writer, booking, check, now))
+        moved = self.offload(lambda: store.move(self.writer, booking, check, now))
+        self._changed(booking.site_id)
+        return moved  # type: ignore[no-any-return]
 
     def cancel(self, booking: Booking) -> None:
         if booking.status is not BookingStatus.BOOKED:
@@ -182,6 +206,7 @@ class BookingService:
         now = self.clock.now()
         if not self.offload(lambda: store.cancel(self.writer, booking.id, now)):
             raise Conflict("This booking can no longer be cancelled.", "booking_expired")
+        self._changed(booking.site_id)
 
     # ---- checking in ---------------------------------------------------------------------
 
@@ -199,10 +224,12 @@ class BookingService:
         late = came in (Arrival.LATE_KEPT, Arrival.LATE_WALK_IN)
         if not self.offload(lambda: store.claim_check_in(self.writer, booking.id, now, late)):
             raise Conflict("This booking is already checked in.", "already_checked_in")
+        self._changed(site_id)
         try:
             ticket = issue(None if came is Arrival.LATE_WALK_IN else booking.slot_at)
         except BaseException:
             self.offload(lambda: store.undo_check_in(self.writer, booking.id, booking.contact))
+            self._changed(site_id)
             raise
         self.offload(lambda: store.link_ticket(self.writer, booking.id, ticket.id))
         return ticket, came

@@ -79,6 +79,9 @@ class Forecasting:
         self.runs: dict[str, _Run] = {}  # the kiosks' (and phones') forecasts
         self.shown: dict[str, _Run] = {}  # the displays' (see prepare)
         self.times: dict[str, ServiceTimes] = defaultdict(ServiceTimes)
+        # Appointments booked and not yet come, by site (set by the app: the bookings).
+        self.upcoming: Callable[[str, datetime], tuple[tuple[datetime, str], ...]] = \
+            lambda site_id, now: ()
 
     def warm_up(self, recent: int = 100_000) -> None:
         """Read up to `recent` of the newest stored events (all sites), oldest first: about
@@ -153,7 +156,8 @@ class Forecasting:
             raise NotReady(site_id)
         age = now - run.at
         if not (timedelta(0) <= age <= REFRESH
-                and (age < BURST or run.key == state_key(queue, self.today[site_id]))):
+                and (age < BURST or run.key == (state_key(queue, self.today[site_id]),
+                                                self.upcoming(site_id, now)))):
             raise NotReady(site_id)
         drawn, ahead = run.waits.get(ticket.id), run.ahead.get(ticket.id)
         if drawn is None or ahead is None:
@@ -180,13 +184,14 @@ class Forecasting:
             return
         now = self.engine.clock.now()
         today = self.today[site_id]
-        key = state_key(queue, today)
+        upcoming = self.upcoming(site_id, now)
+        key = (state_key(queue, today), upcoming)
         for run in (self.shown.get(site_id), self.runs.get(site_id)):
             if run is not None and run.key == key and timedelta(0) <= now - run.at <= REFRESH:
                 self.shown[site_id] = run
                 return
         model = self.model(site_id, now)
-        snapshot = observe(queue, now, today)
+        snapshot = observe(queue, now, today, upcoming)
         seed = stable_seed(site_id, queue.site.business_day(now))
         paths = self.paths
         waits = offload(lambda: PathSimulator(snapshot, model, seed).run(paths))
@@ -234,12 +239,13 @@ class Forecasting:
         return summarise([max(w - passed, 0.0) for w in drawn], ahead, self.level)
 
     def _run(self, site_id: str, queue: SiteQueue, now: datetime) -> _Run:
-        key = state_key(queue, self.today[site_id])
+        upcoming = self.upcoming(site_id, now)
+        key = (state_key(queue, self.today[site_id]), upcoming)
         run = self.runs.get(site_id)
         if run is not None and run.key == key and timedelta(0) <= now - run.at <= REFRESH:
             return run
         model = self.model(site_id, now)
-        snapshot = observe(queue, now, self.today[site_id])
+        snapshot = observe(queue, now, self.today[site_id], upcoming)
         seed = stable_seed(site_id, queue.site.business_day(now))
         waits = PathSimulator(snapshot, model, seed).run(self.paths)
         run = _Run(key, now, waits, {tid: snapshot.ahead_of(tid) for tid in waits})
@@ -287,7 +293,7 @@ def borrow(run: _Run, queue: SiteQueue, ticket: Ticket) -> tuple[list[float], in
 def state_key(queue: SiteQueue, today: TodayLog) -> tuple[Any, ...]:
     """Everything a forecast reads from the live queue, cheap to compare: who waits where,
     and each counter's state and visitor."""
-    lines = tuple((sid, tuple(line.normal), tuple(line.priority))
+    lines = tuple((sid, tuple(line.normal), tuple(line.priority), tuple(line.booked))
                   for sid, line in queue.lines.items())
     counters = []
     for cid, state in queue.counters.items():

@@ -108,16 +108,24 @@ class TodayLog:
                 self.requeued[event.ticket_id] = event.stage
 
 
-def observe(queue: SiteQueue, now: datetime, log: TodayLog | None = None) -> Snapshot:
-    """The observable state of a site, in minutes after local midnight of its business day."""
+def observe(queue: SiteQueue, now: datetime, log: TodayLog | None = None,
+            upcoming: Sequence[tuple[datetime, str]] = ()) -> Snapshot:
+    """The observable state of a site, in minutes after local midnight of its business day.
+    Checked-in appointments, and `upcoming` ones (booked, not yet come: slot, desk), are
+    the appointments the rest of the day must make room for."""
     site = queue.site
     origin = day_start(site, now)
     today = log if log is not None and log.day == site.business_day(now) else None
     waiting = []
-    for line in queue.lines.values():
+    due: list[tuple[float, str]] = []
+    for service_id, line in queue.lines.items():
         for _, ticket_id in line.normal + line.priority:
             ticket = queue.tickets[ticket_id]
             waiting.append(_waiting(ticket, origin, today))
+        due.extend((minutes(origin, max(slot_at, now)), service_id)
+                   for slot_at, _ in line.booked)
+    due.extend((minutes(origin, max(slot_at, now)), service_id)
+               for slot_at, service_id in upcoming)
     counters = []
     for counter in site.counters:
         state = queue.counters[counter.id]
@@ -140,7 +148,8 @@ def observe(queue: SiteQueue, now: datetime, log: TodayLog | None = None) -> Sna
     rules = Rules(float(policy.max_wait_boost_min), policy.priority_normal,
                   policy.priority_every, policy.no_show is NoShowPolicy.REQUEUE_ONCE)
     next_id = max(queue.tickets, default=0) + 1
-    return Snapshot(minutes(origin, now), tuple(waiting), tuple(counters), rules, next_id)
+    return Snapshot(minutes(origin, now), tuple(waiting), tuple(counters), rules, next_id,
+                    tuple(sorted(due)))
 
 
 def _entered(ticket: Ticket, today: TodayLog | None) -> datetime:

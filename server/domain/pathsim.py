@@ -63,6 +63,26 @@ class _Counter:
         self.idle_since = now.since
 
 
+def _reserved(snapshot: Snapshot, model: WaitModel) -> list[list[Break]]:
+    """Appointments as time a counter of their desk is taken, one service time each from
+    when they are due: counters of the desk in turn, those open now first. (The server
+    calls a due appointment before walk-ins; for the walk-ins' wait, that is a counter
+    taken for that while.)"""
+    reserved: list[list[Break]] = [[] for _ in snapshot.counters]
+    turn: dict[str, int] = {}
+    for due, service_id in snapshot.appointments:
+        serving = sorted((i for i, c in enumerate(snapshot.counters)
+                          if service_id in c.services),
+                         key=lambda i: (snapshot.counters[i].status != "open", i))
+        if not serving:
+            continue
+        k = turn.get(service_id, 0)
+        turn[service_id] = k + 1
+        reserved[serving[k % len(serving)]].append(
+            Break(due, model.service(service_id).mean))
+    return reserved
+
+
 def _held_ticket(held: Held) -> _Ticket:
     return _Ticket(held.ticket_id, held.service_id, held.issued, held.priority,
                    held.next_purposes, held.requeued, held.entered)
@@ -100,6 +120,7 @@ class PathSimulator:
                       for c in snapshot.counters}
         self.starts = [counter_starts(c, self.plans[c.counter_id], snapshot.now)
                        for c in snapshot.counters]
+        self.reserved = _reserved(snapshot, model)
         self.first_lines: dict[str, tuple[list[Entry], list[Entry]]] = {
             s: ([], []) for s in self.service_ids}
         self.first_tickets: dict[int, _Ticket] = {}
@@ -196,6 +217,8 @@ class PathSimulator:
         state, event, breaks = starts[self.rng.randrange(len(starts))] if len(starts) > 1 \
             else starts[0]
         c.state, c.event, c.breaks = state, event, list(breaks)
+        if self.reserved[index]:  # appointments: the counter is theirs at their time
+            c.breaks = sorted(c.breaks + self.reserved[index], key=lambda b: b.start)
         if now.held is not None:
             self._resume_held(c, now.held)
         elif c.state == OPEN:
