@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import select
 
 from . import LinkError
+from .ready import writable
 
 
 class FileLink:
@@ -15,7 +15,7 @@ class FileLink:
     chunk = 4096
 
     def __init__(self, path: str) -> None:
-        # Non-blocking, and each write waits with select: under gevent a plain write to a
+        # Non-blocking, and each write waits with poll: under gevent a plain write to a
         # busy printer's device would stop the whole server.
         try:
             self._fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
@@ -25,8 +25,7 @@ class FileLink:
 
     def send(self, data: bytes, timeout: float) -> int:
         try:
-            _, writable, _ = select.select([], [self._fd], [], max(timeout, 0.001))
-            if not writable:
+            if not writable(self._fd, timeout):
                 return 0
             return os.write(self._fd, data)
         except BlockingIOError:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import select
 import time
 from typing import Any
 
 from . import LinkError
+from .ready import readable, writable
 
 BITS_PER_BYTE = 10  # 8N1: a start bit, eight data bits, a stop bit
 # At most this much is written ahead of what the line can have carried: about a UART
@@ -62,8 +62,7 @@ class SerialLink:
         room = max(1, int(AHEAD - max(ahead, 0.0)))
         try:
             remaining = max(0.001, deadline - time.monotonic())
-            _, writable, _ = select.select([], [self._fd], [], remaining)
-            if not writable:
+            if not writable(self._fd, remaining):
                 return 0
             written = os.write(self._fd, data[:room])
         except BlockingIOError:
@@ -76,8 +75,7 @@ class SerialLink:
 
     def read(self, timeout: float) -> bytes:
         try:
-            readable, _, _ = select.select([self._fd], [], [], max(timeout, 0.001))
-            if not readable:
+            if not readable(self._fd, timeout):
                 return b""
             data = os.read(self._fd, 256)
         except BlockingIOError:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-import select
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from printers.links.ready import readable as can_read
 
 from .fake_printer import FakeDevice
 from .printer_engine import PrinterEngine
@@ -73,7 +74,7 @@ class FakeFilePrinter(FakeDevice):
                 time.sleep(0.01)
                 continue
             try:
-                readable, _, _ = select.select([fd], [], [], 0.05)
+                readable = can_read(fd, 0.05)
                 room = self.engine.room()  # the printer may have stopped reading meanwhile
                 data = os.read(fd, min(room, 4096)) if readable and room > 0 else b""
             except OSError:

@@ -11,13 +11,14 @@ prints but never answers; drop_after=N resets the connection after N bytes (a ca
 
 from __future__ import annotations
 
-import select
 import socket
 import struct
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from printers.links.ready import readable as can_read
 
 from .printer_engine import CUTTER_ROWS, PrinterEngine
 
@@ -128,7 +129,7 @@ class FakePrinter(FakeDevice):
                 time.sleep(0.01)
                 continue
             try:
-                readable, _, _ = select.select([conn], [], [], 0.05)
+                readable = can_read(conn.fileno(), 0.05)
                 room = engine.room()  # the printer may have stopped reading meanwhile
                 if not readable or room <= 0:
                     continue

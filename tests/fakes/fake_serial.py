@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import threading
 import time
 import tty
 from pathlib import Path
 from typing import Any
+
+from printers.links.ready import readable as can_read
 
 from .fake_printer import FakeDevice
 from .printer_engine import PrinterEngine
@@ -117,7 +118,7 @@ class FakeSerialPrinter(FakeDevice):
                 time.sleep(max(0.005, min(0.02, 1 / rate)))
                 continue
             try:
-                readable, _, _ = select.select([master], [], [], 0.02)
+                readable = can_read(master, 0.02)
                 room = self.engine.room()  # the printer may have stopped reading meanwhile
                 data = os.read(master, min(room, carried)) if readable and room > 0 else b""
             except OSError:
