@@ -108,6 +108,11 @@ class TodayLog:
                 self.requeued[event.ticket_id] = event.stage
 
 
+# The share of booked visitors who come (no-shows are common for appointments): a booking
+# not yet checked in is drawn to come with this chance on each path.
+APPOINTMENT_SHOW = 0.9
+
+
 def observe(queue: SiteQueue, now: datetime, log: TodayLog | None = None,
             upcoming: Sequence[tuple[datetime, str]] = ()) -> Snapshot:
     """The observable state of a site, in minutes after local midnight of its business day.
@@ -117,14 +122,14 @@ def observe(queue: SiteQueue, now: datetime, log: TodayLog | None = None,
     origin = day_start(site, now)
     today = log if log is not None and log.day == site.business_day(now) else None
     waiting = []
-    due: list[tuple[float, str]] = []
+    due: list[tuple[float, str, float]] = []
     for service_id, line in queue.lines.items():
         for _, ticket_id in line.normal + line.priority:
             ticket = queue.tickets[ticket_id]
             waiting.append(_waiting(ticket, origin, today))
-        due.extend((minutes(origin, max(slot_at, now)), service_id)
+        due.extend((minutes(origin, max(slot_at, now)), service_id, 1.0)
                    for slot_at, _ in line.booked)
-    due.extend((minutes(origin, max(slot_at, now)), service_id)
+    due.extend((minutes(origin, max(slot_at, now)), service_id, APPOINTMENT_SHOW)
                for slot_at, service_id in upcoming)
     counters = []
     for counter in site.counters:

@@ -183,11 +183,13 @@ class LogLearner:
 
     def _issued(self, summary: DaySummary, event: Event) -> None:
         assert event.ticket_id is not None
+        self._visits[event.ticket_id] = event.at
+        if "slot_at" in event.data:
+            return  # an appointment's arrival is known ahead (its booking), never drawn
         summary.arrivals[int(self._minute(event.at) // BIN_MIN)] += 1
         purposes = event.data.get("purposes") or [event.service_id]
         summary.visits[Visit(tuple(str(p) for p in purposes),
                              bool(event.data.get("priority", False)))] += 1
-        self._visits[event.ticket_id] = event.at
 
     def _started(self, summary: DaySummary, event: Event) -> None:
         assert event.ticket_id is not None

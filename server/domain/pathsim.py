@@ -63,14 +63,14 @@ class _Counter:
         self.idle_since = now.since
 
 
-def _reserved(snapshot: Snapshot, model: WaitModel) -> list[list[Break]]:
+def _reserved(snapshot: Snapshot, model: WaitModel) -> list[list[tuple[Break, float]]]:
     """Appointments as time a counter of their desk is taken, one service time each from
     when they are due: counters of the desk in turn, those open now first. (The server
     calls a due appointment before walk-ins; for the walk-ins' wait, that is a counter
     taken for that while.)"""
-    reserved: list[list[Break]] = [[] for _ in snapshot.counters]
+    reserved: list[list[tuple[Break, float]]] = [[] for _ in snapshot.counters]
     turn: dict[str, int] = {}
-    for due, service_id in snapshot.appointments:
+    for due, service_id, show in snapshot.appointments:
         serving = sorted((i for i, c in enumerate(snapshot.counters)
                           if service_id in c.services),
                          key=lambda i: (snapshot.counters[i].status != "open", i))
@@ -79,7 +79,7 @@ def _reserved(snapshot: Snapshot, model: WaitModel) -> list[list[Break]]:
         k = turn.get(service_id, 0)
         turn[service_id] = k + 1
         reserved[serving[k % len(serving)]].append(
-            Break(due, model.service(service_id).mean))
+            (Break(due, model.service(service_id).mean), show))
     return reserved
 
 
@@ -218,7 +218,9 @@ class PathSimulator:
             else starts[0]
         c.state, c.event, c.breaks = state, event, list(breaks)
         if self.reserved[index]:  # appointments: the counter is theirs at their time
-            c.breaks = sorted(c.breaks + self.reserved[index], key=lambda b: b.start)
+            rng = self.rng
+            coming = [b for b, show in self.reserved[index] if show >= 1.0 or rng.random() < show]
+            c.breaks = sorted(c.breaks + coming, key=lambda b: b.start)
         if now.held is not None:
             self._resume_held(c, now.held)
         elif c.state == OPEN:

@@ -78,8 +78,9 @@ class Snapshot:
     rules: Rules = Rules()
     next_ticket_id: int = 1
     # Appointments still to be served (checked in and waiting, or booked and not yet come):
-    # (minute they are due, desk). Each takes a counter of its desk for one service time.
-    appointments: tuple[tuple[float, str], ...] = ()
+    # (minute they are due, desk, the chance they come). Each that comes takes a counter of
+    # its desk for one service time.
+    appointments: tuple[tuple[float, str, float], ...] = ()
 
     def ahead_of(self, ticket_id: int) -> int:
         """People ahead as the screens count them: earlier in the same line, by place."""

@@ -34,12 +34,14 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.bench.machine import REFERENCE_PROBE_MS, cpu_probe_ms  # noqa: E402
 from tests.bench.sim.evaluate import DayResult, Setup, make_setup, run_day  # noqa: E402
 from tests.bench.sim.scenarios import SCENARIOS  # noqa: E402
 from tests.bench.sim.scoring import score  # noqa: E402
 
-DEFAULT_DAYS = {"small_ward": 120, "large_peak": 30, "mid_multiskill": 60}
-QUICK_DAYS = {"small_ward": 12, "large_peak": 4, "mid_multiskill": 6}
+DEFAULT_DAYS = {"small_ward": 120, "large_peak": 30, "mid_multiskill": 60,
+                "mid_appointments": 60}
+QUICK_DAYS = {"small_ward": 12, "large_peak": 4, "mid_multiskill": 6, "mid_appointments": 6}
 TARGETS = {"mse_ratio_to_oracle": 1.30, "mse_ratio_to_best_baseline": 0.8,
            "range_coverage_within": 0.05, "range_width_ratio_to_oracle": 1.25,
            "under_quoted_over_5min": 0.10}
@@ -139,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     for part in filter(None, args.days.split(",")):
         key, _, value = part.partition("=")
         days[key] = int(value)
+    probe_before = cpu_probe_ms()
     started = time.perf_counter()
     scenarios: dict[str, Any] = {}
     pool = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
@@ -160,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
                 "ql, server_v1), else the point estimate; *_vs_point uses the point for all",
         "scenarios": scenarios,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "workers": args.workers, "load_average": list(os.getloadavg())},
+                    "workers": args.workers, "load_average": list(os.getloadavg()),
+                    "cpu_probe_ms": {"before": probe_before, "after": cpu_probe_ms(),
+                                     "reference": REFERENCE_PROBE_MS}},
         "elapsed_s": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(report, ensure_ascii=False, indent=1))

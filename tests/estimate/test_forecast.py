@@ -256,8 +256,9 @@ def drive(desk: Desk, site: Site) -> dict[int, float]:
 
 def test_appointments_coming_up_lengthen_a_walk_ins_wait_by_their_service() -> None:
     """One counter, fixed 10-minute services, one visitor being served (6 minutes to go) and
-    a walk-in behind: alone, called in 6 minutes; with an appointment due in 3 minutes (booked,
-    or checked in early), the appointment takes the counter first: 6 + 10 minutes."""
+    a walk-in behind: alone, called in 6 minutes; with an appointment due in 3 minutes checked
+    in early, the appointment takes the counter first: 6 + 10 minutes; booked and not yet
+    come, on the paths where it comes."""
     desk = job_desk("c1")
     desk.issue("job", after=0)
     serve_at(desk, "c1")
@@ -267,8 +268,9 @@ def test_appointments_coming_up_lengthen_a_walk_ins_wait_by_their_service() -> N
     assert alone.point_min == pytest.approx(6)
     slot = desk.now + timedelta(minutes=3)
     snapshot = observe(desk.queue, desk.now, upcoming=[(slot, "job")])
-    booked = Forecaster(fixed_model(), paths=8).estimates(snapshot)[mine.id]
-    assert booked is not None and booked.point_min == pytest.approx(16)
+    booked = Forecaster(fixed_model(), paths=40).estimates(snapshot)[mine.id]
+    # a booking not yet checked in comes on most paths (APPOINTMENT_SHOW), not all
+    assert booked is not None and 6 < booked.point_min < 16 and booked.high_min >= 16
     # the same appointment checked in (early) and waiting for its slot
     desk.queue.issue(99, ["job"], desk.now, "t99", slot_at=slot)
     checked_in = forecast(desk, mine.id)

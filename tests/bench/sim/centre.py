@@ -37,6 +37,7 @@ class Backend(Protocol):
     def transfer(self, ticket: int, service: str, counter: str, at: float) -> None: ...
     def no_show(self, ticket: int, counter: str, at: float) -> bool: ...
     def set_counter(self, counter: str, status: str, at: float) -> None: ...
+    def check_in(self, purposes: list[str], slot: float, at: float) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ class Centre:
         self.windows = [_Window(f"{scenario.site_id}-c{w.number}", w.desks)
                         for w in scenario.windows]
         self._desks = {d.id: d for d in scenario.desks}
+        self.booked: list[float] = []  # appointments' slots booked for the day
+        self.arrived: set[float] = set()  # …and those checked in
 
     # ---- set-up ----------------------------------------------------------------------
 
@@ -125,6 +128,13 @@ class Centre:
                 if t >= end:
                     break
                 self._at(t, "arrive", self._draw_visit())
+        if self.s.appointment_desk is not None:  # (other scenarios draw exactly as before)
+            for slot in self.s.appointment_slots:
+                if rng.random() < self.s.appointment_share:
+                    self.booked.append(slot)
+                    if rng.random() < self.s.appointment_show:
+                        self._at(slot + rng.uniform(*self.s.appointment_arrival), "check_in",
+                                 slot)
         for index, w in enumerate(self.s.windows):
             self._at(w.opens, "open", index)
             for nominal, length in w.breaks:
@@ -148,7 +158,7 @@ class Centre:
         handlers: dict[str, Callable[[object], None]] = {
             "arrive": self._arrive, "open": self._open, "break": self._break,
             "resume": self._resume, "walked": self._walked, "done": self._done,
-            "recall": self._recall, "give_up": self._give_up,
+            "recall": self._recall, "give_up": self._give_up, "check_in": self._check_in,
         }
         while self._heap:
             t, _, kind, payload = heapq.heappop(self._heap)
@@ -166,6 +176,29 @@ class Centre:
         self.visitors[ticket] = visitor
         self.day.visitors += 1
         self._entered(visitor, "issued")
+
+    def upcoming(self, grace: float = 10.0) -> list[tuple[float, str]]:
+        """Appointments booked and not yet come that may still come (slot, desk): what the
+        server's bookings tell the estimate."""
+        desk = self.s.appointment_desk
+        return [(slot, desk) for slot in self.booked
+                if desk is not None and slot not in self.arrived and slot >= self.now - grace]
+
+    def _check_in(self, payload: object) -> None:
+        """A booked visitor checks in at the kiosk: a ticket called at its slot. Booked
+        visitors wait for their slot (no patience drawn); their wait is not scored (the
+        estimate is for walk-ins), their later desks are."""
+        slot = cast(float, payload)
+        assert self.s.appointment_desk is not None
+        ticket = self.backend.check_in([self.s.appointment_desk], slot, self.now)
+        self.arrived.add(slot)
+        v = _Visitor(ticket, False, self.s.appointment_desk)
+        self.visitors[ticket] = v
+        self.day.visitors += 1
+        idle = [w for w in self.windows if w.opened and not w.paused and w.holding is None
+                and v.service in w.desks]
+        if idle:
+            self._call(min(idle, key=lambda w: (w.idle_since, self.windows.index(w))))
 
     def _entered(self, v: _Visitor, kind: str) -> None:
         """A new wait begins: draw patience, tell the bench, then let idle counters call."""

@@ -125,7 +125,8 @@ def run_day(setup: Setup, index: int) -> DayResult:
 
     def on_entry(entry: Entry) -> None:
         now = backend.at(entry.at)
-        snap = observe(backend.queue, now, today)
+        upcoming = [(backend.at(slot), desk) for slot, desk in centre.upcoming()]
+        snap = observe(backend.queue, now, today, upcoming)
         seed = stable_seed(setup.scenario, index, entry.ticket, entry.stage)
         started = time.perf_counter()
         mine = ours.estimates(snap, {entry.ticket}, seed)[entry.ticket]
@@ -151,7 +152,8 @@ def run_day(setup: Setup, index: int) -> DayResult:
             predictions["server_v1"] = ((v1.low_min + v1.high_min) / 2, v1.low_min, v1.high_min)
         pending[(entry.ticket, entry.stage)] = (predictions, var)
 
-    day = Centre(scenario, backend, stable_seed(setup.scenario, "test", index), on_entry).run()
+    centre = Centre(scenario, backend, stable_seed(setup.scenario, "test", index), on_entry)
+    day = centre.run()
     out.visitors, out.no_shows = day.visitors, day.no_shows
     for entry in day.entries:
         if entry.kind == "requeued":

@@ -47,6 +47,16 @@ class LocalBackend:
         self._flush()
         return ticket_id
 
+    def check_in(self, purposes: list[str], slot: float, at: float) -> int:
+        """An appointment's ticket, called at its slot (server/api/bookings.py's check-in
+        without the booking's own row)."""
+        ticket_id = self.next_id
+        self.next_id += 1
+        self.queue.issue(ticket_id, purposes, self.at(at), f"t{ticket_id}",
+                         slot_at=self.at(slot))
+        self._flush()
+        return ticket_id
+
     def call_next(self, counter: str, at: float) -> int | None:
         try:
             choice = self.queue.call_next(counter, self.at(at))

@@ -7,7 +7,7 @@ simulated centre, the replay server and the estimators all see the same configur
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from server.domain.model import Site
 from server.siteconfig import parse_sites
@@ -57,6 +57,13 @@ class Scenario:
     grace_min: tuple[float, float] = (1.5, 2.5)  # call -> no-show, uniform (recall at 1.0)
     break_jitter_min: float = 15.0  # a planned pause starts within ± this
     break_cv: float = 0.12
+    # Appointments (予約) of one desk: its slots (minute of the day), the share of them
+    # booked, the share of bookings that come, and when they come (minutes from the slot).
+    appointment_desk: str | None = None
+    appointment_slots: tuple[float, ...] = ()
+    appointment_share: float = 0.0
+    appointment_show: float = 0.9
+    appointment_arrival: tuple[float, float] = (-15.0, 5.0)
 
     @property
     def site_id(self) -> str:
@@ -158,7 +165,17 @@ MID_MULTISKILL = Scenario(
                "welfare": (("job_referral", 0.05),)},
 )
 
-SCENARIOS = {s.name: s for s in (SMALL_WARD, LARGE_PEAK, MID_MULTISKILL)}
+MID_APPOINTMENTS = replace(
+    MID_MULTISKILL,
+    name="mid_appointments",
+    summary="the mid-size centre with career counselling by appointment: 30-minute slots "
+            "09:00-15:30, ~70% booked, 90% of bookings come (15 min early to 5 min late)",
+    appointment_desk="career",
+    appointment_slots=tuple(9 * 60 + 30 * k for k in range(14)),
+    appointment_share=0.7,
+)
+
+SCENARIOS = {s.name: s for s in (SMALL_WARD, LARGE_PEAK, MID_MULTISKILL, MID_APPOINTMENTS)}
 
 HEADER = """\
 [defaults]
@@ -187,9 +204,13 @@ def site_toml(s: Scenario) -> str:
         parts.append(f'\n[services.{desk.id}]\nname = "{desk.name}"\n'
                      f'organisation = "{desk.organisation}"\n'
                      f"numbers = [{desk.numbers[0]}, {desk.numbers[1]}]\n")
+        if desk.id == s.appointment_desk:
+            parts.append("booking = { slot_minutes = 30 }\n")
     ids = ", ".join(f'"{d.id}"' for d in s.desks)
     parts.append(f'\n[[sites]]\nid = "{s.site_id}"\nname = "{s.summary[:40]}"\n'
                  f'ward = "北区"\nservices = [{ids}]\n')
+    if s.appointment_desk:
+        parts.append("appointments = { walk_in_bound_minutes = 30 }\n")
     for w in s.windows:
         desks = ", ".join(f'"{d}"' for d in w.desks)
         parts.append(f'\n[[sites.counters]]\nid = "{s.site_id}-c{w.number}"\n'
