@@ -169,3 +169,17 @@ def test_the_report_shows_bookings_check_ins_lateness_no_shows_waits_and_slot_us
     assert csv.status == 200 and csv.body.startswith("\ufeff日,用件,予約枠")
     assert "キャリア・カウンセリング,94,3,1,2,1,1" in csv.body
     assert (staff.status, staff.error) == (403, "forbidden_role")
+
+
+def test_at_a_kiosk_on_a_closed_day_the_code_is_refused_in_plain_words(
+        browser: Browser, clinic: ServerProcess) -> None:
+    code = book(clinic, "kc", "2026-12-08T10:00:00+09:00")
+    for page in open_kiosk_page(browser, clinic, "kc", PORTRAIT):
+        page.open()
+        page.wait_for("start")
+        page.page.locator("#appointment-open").click()
+        page.page.locator("#appointment-code").fill(code)
+        page.page.locator("#appointment-submit").click()
+        page.page.locator("#dialog-error").wait_for(state="visible")
+        assert page.text_of("#error-text") == strings("ja")["error.site_closed"]
+        assert "(site_closed)" in page.text_of("#error-detail")
