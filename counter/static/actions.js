@@ -98,13 +98,8 @@ const ACTIONS = {
   },
   "no-show": function () {
     const ticket = held();
-    if (!ticket) return null;
-    return perform("POST", ticketPath(ticket, "/no-show"), { counter: state.counterId },
-      function (body) {
-        takeTicket(body.ticket);
-        const requeued = body.ticket.status === "waiting";
-        showAck(t(requeued ? "ack.no-show_requeued" : "ack.no-show", { label: body.ticket.label }));
-      });
+    if (ticket && !pending) holdNoShow(ticket);
+    return null;
   },
   finish: function () {
     if (held()) openFinish();
@@ -156,11 +151,60 @@ function viewLite() {
   return { snapshot: state.snapshot || { parked: [] }, counter: counterConfig() };
 }
 
-export function press(name) {
+export async function press(name) {
   if (state.busy || !ACTIONS[name]) return;
   if (openDialog()) return;
   clearError();
+  if (pending && name !== "no-show") await commitNoShow();
   ACTIONS[name]();
+}
+
+// ---- 不在 with a short undo: the no-show is sent only when the undo time has passed ----------
+
+const UNDO_SECONDS = 8;
+let pending = null;  // {ticket, left, timer}
+
+function holdNoShow(ticket) {
+  pending = { ticket: ticket, left: UNDO_SECONDS, timer: null };
+  pending.timer = window.setInterval(function () {
+    pending.left -= 1;
+    if (pending.left <= 0) commitNoShow();
+    else drawUndo();
+  }, 1000);
+  drawUndo();
+  $("undo-cancel").focus();
+}
+
+function drawUndo() {
+  $("undo").hidden = !pending;
+  if (pending) {
+    $("undo-text").textContent = t("undo.no-show", { label: pending.ticket.label,
+                                                     seconds: pending.left });
+  }
+}
+
+function dropPending() {
+  const was = pending;
+  if (was) window.clearInterval(was.timer);
+  pending = null;
+  drawUndo();
+  return was;
+}
+
+function undoNoShow() {
+  const was = dropPending();
+  if (was) showAck(t("ack.no-show_undone", { label: was.ticket.label }));
+}
+
+async function commitNoShow() {
+  const was = dropPending();
+  if (!was) return;
+  await perform("POST", ticketPath(was.ticket, "/no-show"), { counter: state.counterId },
+    function (body) {
+      takeTicket(body.ticket);
+      const requeued = body.ticket.status === "waiting";
+      showAck(t(requeued ? "ack.no-show_requeued" : "ack.no-show", { label: body.ticket.label }));
+    });
 }
 
 // ---- dialogs ------------------------------------------------------------------------------
@@ -302,6 +346,41 @@ function typing(target) {
                     target.tagName === "SELECT" || target.isContentEditable);
 }
 
+// Single-key shortcuts (WCAG 2.1.4): each person chooses, in this browser, whether a letter
+// or Space acts alone ("plain"), only with Alt ("alt"), or not at all ("off"). F1 always acts.
+const KEY_MODES = ["plain", "alt", "off"];
+const KEY_MODE_STORE = "madoguchi.counter.keys";
+
+function keyMode() {
+  const mode = $("app").dataset.keys;
+  return KEY_MODES.includes(mode) ? mode : "plain";
+}
+
+function setKeyMode(mode) {
+  const chosen = KEY_MODES.includes(mode) ? mode : "plain";
+  $("app").dataset.keys = chosen;
+  $("keys-mode").value = chosen;
+  document.querySelectorAll("#actions button[data-action]").forEach(function (button) {
+    const keys = button.dataset.keys.split(" ").filter(function (key) {
+      return key === "F1" || chosen !== "off";
+    }).map(function (key) { return key === "F1" || chosen === "plain" ? key : "Alt+" + key; });
+    button.setAttribute("aria-keyshortcuts", keys.join(" "));
+    button.querySelector(".keys").replaceChildren(...keys.map(function (key) {
+      const kbd = document.createElement("kbd");
+      kbd.textContent = key;
+      return kbd;
+    }));
+  });
+  try { window.localStorage.setItem(KEY_MODE_STORE, chosen); } catch (e) { /* private mode */ }
+}
+
+function keyAllowed(event) {
+  if (event.ctrlKey || event.metaKey || typing(event.target)) return false;
+  if (event.code === "F1") return !event.altKey;
+  const mode = keyMode();
+  return mode === "plain" ? !event.altKey : mode === "alt" && event.altKey;
+}
+
 function onKey(event) {
   if (document.getElementById("app").dataset.screen !== "console") return;
   const dialog = openDialog();
@@ -309,7 +388,7 @@ function onKey(event) {
     pickByDigit(dialog, event);
     return;
   }
-  if (event.ctrlKey || event.altKey || event.metaKey || typing(event.target)) return;
+  if (!keyAllowed(event)) return;
   const action = KEYS[event.code];
   if (!action) return;
   event.preventDefault();  // F1 opens no help page; Space presses no focused button
@@ -324,6 +403,10 @@ export function bindActions() {
       button.blur();  // so that Space means "call next", not "press this button again"
     });
   });
+  let stored = null;
+  try { stored = window.localStorage.getItem(KEY_MODE_STORE); } catch (e) { /* private mode */ }
+  setKeyMode(stored);
+  $("keys-mode").addEventListener("change", function () { setKeyMode($("keys-mode").value); });
   document.addEventListener("keydown", onKey);
   document.addEventListener("keyup", function (event) {
     if (event.code === "Space" && !typing(event.target) && !openDialog()) event.preventDefault();
@@ -334,6 +417,8 @@ export function bindActions() {
   $("transfer-form").addEventListener("submit", submitTransfer);
   $("call-form").addEventListener("submit", submitCall);
   $("error-close").addEventListener("click", clearError);
+  $("undo-cancel").addEventListener("click", undoNoShow);
+  $("undo-commit").addEventListener("click", commitNoShow);
 }
 
 export { closeDialogs };

@@ -13,7 +13,8 @@ import { counterTitle, el } from "./render.js";
 import { counterStatusName, errorText, t } from "./words.js";
 
 const $ = function (id) { return document.getElementById(id); };
-let choices = [];  // what 1–9 choose on the choosing screen
+let choices = [];  // what 1–9 choose on the choosing screen (those the filter left)
+let allChoices = [];
 
 function show(screen) {
   $("app").dataset.screen = screen;
@@ -98,6 +99,17 @@ function drawChoices(title, items, error) {
   $("choose-title").textContent = title;
   $("choose-error").textContent = error || "";
   $("choose-own-site").hidden = !(error && state.user.site);
+  allChoices = items;
+  // More than the digits can pick (ten wards, or more): a box to narrow the list by name.
+  const many = items.length > 9;
+  $("choose-filter-row").hidden = !many;
+  $("choose-filter").value = "";
+  listChoices(items);
+  const first = many ? $("choose-filter") : $("choose-list").querySelector("button");
+  if (first) first.focus();
+}
+
+function listChoices(items) {
   const list = $("choose-list");
   list.replaceChildren();
   choices = items;
@@ -112,8 +124,26 @@ function drawChoices(title, items, error) {
     button.addEventListener("click", item.pick);
     list.appendChild(button);
   });
-  const first = list.querySelector("button");
-  if (first) first.focus();
+  $("choose-count").textContent = t("choose.count", { shown: items.length,
+                                                      all: allChoices.length });
+}
+
+function folded(text) {
+  return String(text || "").normalize("NFKC").toLowerCase();
+}
+
+function filterChoices() {
+  const words = folded($("choose-filter").value).split(/\s+/).filter(Boolean);
+  listChoices(allChoices.filter(function (item) {
+    const text = folded([item.title, item.detail, item.value].join(" "));
+    return words.every(function (word) { return text.includes(word); });
+  }));
+}
+
+function onFilterKey(event) {
+  if (event.key !== "Enter" || !choices.length) return;
+  event.preventDefault();
+  choices[0].pick();
 }
 
 async function chooseSite() {
@@ -192,7 +222,8 @@ function openCounter(counterId) {
 }
 
 function onChooseKey(event) {
-  if ($("app").dataset.screen !== "choose" || event.ctrlKey || event.altKey || event.metaKey) {
+  if ($("app").dataset.screen !== "choose" || event.ctrlKey || event.altKey || event.metaKey ||
+      event.target === $("choose-filter")) {
     return;
   }
   const match = /^(?:Digit|Numpad)([1-9])$/.exec(event.code);
@@ -215,6 +246,8 @@ async function boot() {
     openSite(state.user.site, null);
   });
   document.addEventListener("keydown", onChooseKey);
+  $("choose-filter").addEventListener("input", filterChoices);
+  $("choose-filter").addEventListener("keydown", onFilterKey);
   const reply = await read("/api/session");
   if (reply.status === 200) loggedIn(reply.body);
   else if (reply.status === 0) toLogin(errorText(reply));

@@ -123,7 +123,10 @@ function renderReason(view) {
   }
   line.hidden = false;
   put("reason-text", reasonName(reason.code));
-  put("reason-server", reason.text ? "— " + reason.text : "");
+  // The server's own words for the reason are English (for the log and the API): the page
+  // says which desk's line the call came from, in Japanese.
+  const byDesk = ["longest_wait", "service_order", "max_wait"].includes(reason.code);
+  put("reason-desk", byDesk ? t("reason.desk", { desk: view.inHand.service_name }) : "");
 }
 
 export function renderJourney(view) {

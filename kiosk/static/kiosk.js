@@ -11,6 +11,7 @@
   const PROMPT_SECONDS = 20;           // …then "continue?" with 20 s to answer (WCAG 2.2.1)
   const TICKET_SECONDS = 15;           // the number stays up this long once the ticket is out
   const TICKET_LONG_SECONDS = 60;      // …or this long when no paper came out for sure
+  const TICKET_LONGER_SECONDS = 60;    // each press of "keep this on screen" adds this
   const PRINT_PATIENCE_SECONDS = 180;  // no word from the server by then: say "if no paper…"
   const SITE_POLL_MS = 60 * 1000;
   const MESSAGE_SECONDS = 12;
@@ -351,6 +352,7 @@
       clearInterval(timers.ticket);
       ticketDeadline = 0;
       $("ticket-returning").textContent = "";
+      $("ticket-longer").hidden = true;
       const id = state.ticket.id;
       timers.patience = setTimeout(function () {
         onPrint({ ticket: id, state: "unknown", late: false });
@@ -395,6 +397,15 @@
     };
     tick();
     timers.ticket = setInterval(tick, 1000);
+    $("ticket-longer").hidden = false;
+  }
+
+  // The visitor may keep the number up longer, as often as they like (WCAG 2.2.1).
+  function keepTicketLonger() {
+    if (!ticketDeadline) return;
+    ticketDeadline = Math.max(ticketDeadline, Date.now()) + TICKET_LONGER_SECONDS * 1000;
+    say($("ticket-returning"), "ticket.returning",
+        { s: Math.ceil((ticketDeadline - Date.now()) / 1000) });
   }
 
   // ---- staff ------------------------------------------------------------------------------
@@ -535,6 +546,7 @@
     });
     $("call-staff").addEventListener("click", callStaff);
     $("ticket-done").addEventListener("click", resetToStart);
+    $("ticket-longer").addEventListener("click", keepTicketLonger);
     $("idle-continue").addEventListener("click", function () { closeDialog("idle"); });
     $("idle-restart").addEventListener("click", resetToStart);
     $("message-ok").addEventListener("click", function () { closeDialog("message"); });

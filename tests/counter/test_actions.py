@@ -20,7 +20,7 @@ from tests.counter.console_page import (
 from tests.harness import ServerProcess
 
 
-def test_call_next_shows_the_number_and_the_servers_reason(console: ConsolePage) -> None:
+def test_call_next_shows_the_number_and_the_reason_in_japanese(console: ConsolePage) -> None:
     label = issue(console.server, ["job"])["label"]
     expect(console.row(label)).to_be_visible()  # pushed to the console live
 
@@ -28,9 +28,8 @@ def test_call_next_shows_the_number_and_the_servers_reason(console: ConsolePage)
     console.expect_ack(ui("ack.call-next", label=label))
     console.expect_in_hand(label, "called")
     expect(console.page.locator("#reason-text")).to_have_text("最も長くお待ちの方")
-    expect(console.page.locator("#reason-server")).to_have_text(
-        f"— longest waiting in {DESKS['job']}"
-    )
+    expect(console.page.locator("#reason-desk")).to_have_text(f"（{DESKS['job']}）")
+    expect(console.page.locator("#reason")).not_to_contain_text("longest")
     expect(console.row(label)).to_have_count(0)
     expect(console.page.locator("#hand-desk")).to_have_text(DESKS["job"])
     expect(console.page.locator("#journey li[data-kind=called]")).to_have_count(1)
@@ -113,12 +112,14 @@ def test_no_show_sends_the_visitor_back_once_then_ends_the_visit(console: Consol
     label = issue(console.server, ["job"])["label"]
     console.press("call-next")
     console.press("no-show")
+    console.page.locator("#undo-commit").click()  # not waiting for the undo time to pass
     console.expect_ack(ui("ack.no-show_requeued", label=label))
     expect(console.row(label).locator(".q-tag")).to_have_text("不在")
 
     console.press("call-next")
     console.expect_in_hand(label, "called")
     console.press("no-show")
+    console.page.locator("#undo-commit").click()
     console.expect_ack(ui("ack.no-show", label=label))
     expect(console.row(label)).to_have_count(0)
     expect(console.hand_state()).to_have_attribute("data-state", "empty")

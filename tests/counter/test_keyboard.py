@@ -56,11 +56,13 @@ def test_the_whole_round_of_a_counter_works_from_the_keyboard(console: ConsolePa
     console.expect_in_hand(third, "called")
     console.key("k")  # reprint
     console.expect_ack(ui("print.printed", label=third))
-    console.key("n")  # no-show: back in the queue once
-    console.expect_ack(ui("ack.no-show_requeued", label=third))
+    console.key("n")  # no-show: sent when its undo time is over, or another key is pressed
+    expect(console.page.locator("#undo-text")).to_contain_text(f"{third}番を不在にします")
 
-    console.key("z")  # pause
+    console.key("z")  # pause: the no-show goes first (back in the queue once)
     console.expect_ack(ui("ack.pause"))
+    expect(console.row(third).locator(".q-tag")).to_have_text("不在")
+    expect(console.page.locator("#undo")).to_be_hidden()
     console.key("F1")
     console.expect_error(error("counter_paused"))
     console.key("z")  # resume

@@ -84,6 +84,26 @@ def test_the_ticket_screen_returns_to_the_start_after_about_fifteen_seconds(
     assert kiosk.text_of("#start-title") == strings("ja")["start.title"]
 
 
+def test_the_visitor_can_keep_the_ticket_screen_up_longer_as_often_as_they_need(
+    kiosk: KioskPage,
+) -> None:
+    kiosk.page.clock.install()
+    kiosk.open()
+    kiosk.choose("job")
+    kiosk.take_number()
+    longer = kiosk.page.locator("#ticket-longer")
+    longer.wait_for(state="visible")
+    kiosk.idle(10)
+    longer.click()  # 5 s were left: now 65
+    assert kiosk.text_of("#ticket-returning") == strings("ja")["ticket.returning"].format(s=65)
+    longer.click()
+    kiosk.idle(120)
+    assert kiosk.screen() == "ticket"
+    kiosk.idle(6)
+    kiosk.wait_for("start")
+    assert kiosk.page.locator("#ticket-longer").is_hidden()
+
+
 @pytest.fixture(scope="module")
 def closed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A server whose one site is shut today (a closed date), with hours enforced."""
