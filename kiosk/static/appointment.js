@@ -55,12 +55,35 @@
         kiosk.showError(reply);
       }
 
-      // The camera, where the browser has a QR reader (BarcodeDetector): the code is read
-      // from the QR's address (…/b/<code>) and checked in at once.
-      async function startCamera() {
-        if (!("BarcodeDetector" in window) || !navigator.mediaDevices) return;
-        try {
+      // The camera: the code is read from the QR's address (…/b/<code>) and checked in at
+      // once; by the browser's own reader (BarcodeDetector) where it has one, else by jsQR.
+      function reader() {
+        if ("BarcodeDetector" in window) {
           const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+          return async function (video) {
+            const found = await detector.detect(video).catch(function () { return []; });
+            return found.length ? found[0].rawValue : null;
+          };
+        }
+        if (typeof window.jsQR !== "function") return null;
+        const canvas = document.createElement("canvas");
+        const context = canvas.getContext("2d", { willReadFrequently: true });
+        return async function (video) {
+          if (!video.videoWidth) return null;
+          canvas.width = video.videoWidth;
+          canvas.height = video.videoHeight;
+          context.drawImage(video, 0, 0);
+          const image = context.getImageData(0, 0, canvas.width, canvas.height);
+          const found = window.jsQR(image.data, image.width, image.height,
+                                    { inversionAttempts: "dontInvert" });
+          return found ? found.data : null;
+        };
+      }
+
+      async function startCamera() {
+        const read = reader();
+        if (!read || !navigator.mediaDevices) return;
+        try {
           state.stream = await navigator.mediaDevices.getUserMedia({ video: true });
           const video = $("appointment-video");
           video.srcObject = state.stream;
@@ -69,9 +92,9 @@
           await video.play();
           const look = async function () {
             if (!state.stream) return;
-            const found = await detector.detect(video).catch(function () { return []; });
-            if (found.length && !state.busy) {
-              input.value = found[0].rawValue;
+            const text = await read(video);
+            if (text && !state.busy && input.value !== text) {
+              input.value = text;
               submit();
             }
             state.timer = setTimeout(look, 300);
