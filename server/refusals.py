@@ -389,6 +389,19 @@ _ENTRIES = (
         "送られた内容が大きすぎます。",
     ),
     ErrorCode("http_error", None, "any other HTTP error", "操作できませんでした。"),
+    # ---- visitors' notifications (phone page: Web Push, e-mail) ----
+    ErrorCode(
+        "email_invalid",
+        422,
+        "not one plain e-mail address like name@example.jp (no names, lists or line breaks)",
+        "メールアドレスの形が正しくありません（例：name@example.jp）。",
+    ),
+    ErrorCode(
+        "email_too_long",
+        422,
+        "the e-mail address is longer than RFC 5321 allows (254 characters; 64 before the @)",
+        "メールアドレスが長すぎます。",
+    ),
     # ---- the server ----
     ErrorCode(
         "answer_failed",

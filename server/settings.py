@@ -129,7 +129,33 @@ class Settings:
         "Keep the detailed event log (tickets and their events) this many days; older days "
         "are purged and only their daily report figures remain. 0 keeps everything.",
     )
-
+    smtp_host: str = _setting(
+        "",
+        "The city's mail server for e-mail to visitors (\"your turn is near\", reminders); "
+        "empty: no e-mail is sent or offered.",
+    )
+    smtp_port: int = _setting(587, "The mail server's port: 587 with starttls, 465 with tls.")
+    smtp_security: str = _setting(
+        "starttls",
+        "How the connection to the mail server is protected: 'starttls', 'tls' (implicit, "
+        "port 465) or 'none' (only for a relay on the same machine or network).",
+    )
+    smtp_username: str = _setting("", "User name at the mail server; empty: no login.")
+    smtp_password: str = _setting(
+        "", "Password at the mail server; better given in the environment than in a file."
+    )
+    smtp_ca_file: str = _setting(
+        "", "A CA certificate (PEM) to trust for the mail server besides the system's ones."
+    )
+    smtp_timeout_seconds: int = _setting(
+        10, "How long to wait for the mail server at each step, in seconds."
+    )
+    mail_from: str = _setting(
+        "", "The sender address of e-mail to visitors; needed when smtp_host is set."
+    )
+    mail_from_name: str = _setting(
+        "", "The sender's name shown with mail_from, e.g. 札幌市就業サポートセンター."
+    )
 
 SETTINGS_HELP: dict[str, str] = {f.name: f.metadata["help"] for f in fields(Settings)}
 _KINDS: dict[str, type] = {f.name: type(f.default) for f in fields(Settings)}
@@ -322,6 +348,9 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "request_header_seconds": _at_most(3600, _at_least(1)),
     "request_body_seconds": _at_most(3600, _at_least(1)),
     "max_connections_per_address": _at_least(0),
+    "smtp_port": _port,
+    "smtp_security": _one_of(("starttls", "tls", "none")),
+    "smtp_timeout_seconds": _at_most(300, _at_least(1)),
 }
 
 
@@ -333,4 +362,7 @@ def _validated(settings: Settings, sources: Mapping[str, str]) -> Settings:
             checked[name] = _CHECKS[name](value) if name in _CHECKS else value
         except ValueError as exc:
             raise SettingsError(name, sources[name], str(exc)) from None
+    if checked["smtp_host"] and "@" not in cast(str, checked["mail_from"]):
+        raise SettingsError("mail_from", sources["mail_from"],
+                            "must be the sender's address when smtp_host is set")
     return Settings(**checked)  # type: ignore[arg-type]
