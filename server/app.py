@@ -36,11 +36,16 @@ from .domain.errors import Refusal
 from .engine import Engine
 from .forecasting import Forecasting
 from .headers import ProtectiveHeaders
+from .mailer import Mailer, MailServer
 from .manager import bp as manager_bp
+from .notify import build_notifier
 from .phone import bp as phone_bp
 from .phone import register_phone_socket
+from .phone.notify import notice_for
 from .phone.views import PhonePusher, visitor_line
 from .printing import PrintService
+from .public_view import PublicStatus
+from .ratelimit import RateLimit
 from .realtime import Publisher
 from .reports import start_reports
 from .services import KEY, Services
@@ -49,6 +54,7 @@ from .siteconfig import SiteConfig, parse_sites
 from .siteedit.editor import LiveSite, SiteEditor, in_effect, load_edits
 from .snapshots import RecentCalls, Snapshots
 from .sockets import register_socket_handlers
+from .status.views import bp as status_bp
 from .store import db as store_db
 from .store import devices as device_store
 from .store.devices import Device
@@ -173,6 +179,13 @@ def create_app(settings: Settings, clock: Clock | None = None,
     engine.subscribe(Prewarmer(voice, sites))
     bookings = BookingService(writer, reader, sites, clock, offload)
     estimator.upcoming = bookings.upcoming
+    mailer = Mailer(MailServer.from_settings(settings))
+
+    def words(*args: Any) -> Any:
+        with app.app_context():
+            return notice_for(*args)
+
+    notifier = build_notifier(settings, engine, mailer, words, offload)
     services = Services(
         settings=settings,
         clock=clock,
@@ -190,11 +203,22 @@ def create_app(settings: Settings, clock: Clock | None = None,
                             writer, offload),
         voice=voice,
         bookings=bookings,
+        mailer=mailer,
+        notifier=notifier,
+        public_status=PublicStatus(engine, clock, estimator, publisher, recent, offload),
+        public_limit=RateLimit(settings.public_requests_per_minute,
+                               settings.public_requests_per_minute),
         lock=lock,
     )
     app.extensions[KEY] = services
     phones = PhonePusher(socketio, app)
     engine.subscribe(phones)
+    engine.subscribe(notifier)
+    snapshots.notified = notifier.notified_ids
+    notifier.on_change = lambda site_id: socketio.emit(
+        "notified", {"site": site_id, "tickets": notifier.notified_ids(site_id)},
+        to=f"staff:{site_id}")
+    notifier.start()
     engine.audit_hook = auditing.engine_hook
     auth.credentials.disconnect = lambda sid: socketio.server.disconnect(sid, namespace="/")
     auth.credentials.watch()
@@ -206,6 +230,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
         (bookings_api_bp, "/api"),
         (admin_bp, "/admin"), (manager_bp, "/reports"), (kiosk_bp, "/kiosk"),
         (display_bp, "/display"), (counter_bp, "/counter"), (phone_bp, None), (voice_bp, None),
+        (status_bp, None),
         (booking_bp, None), (calendar_bp, None),
     ):
         app.register_blueprint(blueprint, url_prefix=prefix)

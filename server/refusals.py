@@ -220,6 +220,15 @@ _ENTRIES = (
         "この番号札はすでにその用件の窓口にいます。",
     ),
     ErrorCode(
+        "no_show_too_soon",
+        409,
+        "the visitor is notified on their phone and may be walking back: a no-show is taken "
+        "only `minutes` (the site's away_grace_minutes) after the call; `retry_after` says "
+        "in how many seconds",
+        "この方はスマートフォンで呼出を受け取っていて、戻る途中かもしれません。"
+        "呼出から{minutes}分たつと不在にできます（あと{retry_after}秒）。",
+    ),
+    ErrorCode(
         "site_closed", 409, "issuing outside opening hours or on a closed date", "受付時間外です。"
     ),
     # ---- appointments (予約) ----
@@ -401,6 +410,46 @@ _ENTRIES = (
         422,
         "the e-mail address is longer than RFC 5321 allows (254 characters; 64 before the @)",
         "メールアドレスが長すぎます。",
+    ),
+    ErrorCode(
+        "push_subscription_invalid",
+        422,
+        "not a browser's push subscription: `field` names what is wrong (keys.p256dh must be "
+        "a 65-octet P-256 point, keys.auth 16 octets, both base64url; endpoint an address)",
+        "この端末の通知の登録内容を読めませんでした。もう一度お試しください。",
+    ),
+    ErrorCode(
+        "push_endpoint_not_https",
+        422,
+        "a push subscription's endpoint that is not https",
+        "通知の送り先が安全な接続（https）ではありません。",
+    ),
+    ErrorCode(
+        "push_service_not_allowed",
+        422,
+        "a push endpoint on a host that is not an allowed push service (the browsers' own and "
+        "the `push_hosts` setting's; never a private address unless listed there)",
+        "この通知サービスには送れません。",
+    ),
+    ErrorCode(
+        "ticket_ended",
+        409,
+        "the ticket's visit has ended: notifications cannot be turned on for it",
+        "この番号の受付は終了しています。",
+    ),
+    ErrorCode(
+        "notify_channel_unavailable",
+        404,
+        "this server does not send notifications that way (e-mail without a mail server)",
+        "この方法でのお知らせは、ここでは使えません。",
+    ),
+    ErrorCode(
+        "rate_limited",
+        429,
+        "too many requests from this address to the public crowding pages or their JSON "
+        "(`public_requests_per_minute`); the `Retry-After` header (and `retry_after`) says how "
+        "many seconds to wait",
+        "アクセスが多すぎます。{retry_after}秒ほど待ってから、もう一度お試しください。",
     ),
     # ---- the server ----
     ErrorCode(

@@ -18,7 +18,11 @@ from .domain.clock import Clock
 from .domain.model import Site
 from .engine import Engine
 from .forecasting import Forecasting
+from .mailer import Mailer
+from .notify import Notifier
 from .printing import PrintService
+from .public_view import PublicStatus
+from .ratelimit import RateLimit
 from .realtime import Publisher
 from .reports import ReportService
 from .settings import Settings
@@ -47,6 +51,10 @@ class Services:
     siteedit: SiteEditor  # administrators' and managers' changes to a running site
     voice: Voice  # spoken calls for the displays
     bookings: BookingService  # appointments: booking, changing, checking in
+    mailer: Mailer  # e-mail through the city's mail server (disabled without one)
+    notifier: Notifier  # visitors' "your turn is near" by Web Push and e-mail
+    public_status: PublicStatus  # what the public crowding pages show of a site
+    public_limit: RateLimit  # the public pages' and open JSON's rate limit per address
     lock: IO[str] | None = field(default=None, repr=False)  # held while the server runs
 
     def is_open(self, site: Site) -> bool:

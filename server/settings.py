@@ -156,6 +156,31 @@ class Settings:
     mail_from_name: str = _setting(
         "", "The sender's name shown with mail_from, e.g. 札幌市就業サポートセンター."
     )
+    push_hosts: str = _setting(
+        "",
+        "Push services to send Web Push to besides the browsers' own (Google, Mozilla, "
+        "Microsoft, Apple), comma-separated host names, '*.example.com' for a domain: "
+        "endpoints on any other host are refused.",
+    )
+    push_ca_file: str = _setting(
+        "", "A CA certificate (PEM) to trust for push services besides the system's ones."
+    )
+    push_subject: str = _setting(
+        "",
+        "Who runs this server, for the push services (VAPID 'sub'): a mailto: or https: "
+        "address; empty: public_url, else mailto: of mail_from.",
+    )
+    vapid_key_file: str = _setting(
+        "",
+        "File holding the server's Web Push (VAPID) key, created (readable by its owner "
+        "only) if missing; empty means the SQLite database's file name plus .vapid.pem.",
+    )
+    public_requests_per_minute: int = _setting(
+        120,
+        "Requests one client address may make to the public crowding pages and their JSON "
+        "(/status/, /api/public/) a minute, in bursts of as many; more are answered 429. 0: "
+        "no limit (behind a reverse proxy, where every request has the proxy's address).",
+    )
 
 SETTINGS_HELP: dict[str, str] = {f.name: f.metadata["help"] for f in fields(Settings)}
 _KINDS: dict[str, type] = {f.name: type(f.default) for f in fields(Settings)}
@@ -314,6 +339,22 @@ def _at_least_a_name(value: object) -> object:
     return value
 
 
+def _host_list(value: object) -> object:
+    hosts = [h.strip().lower() for h in cast(str, value).split(",") if h.strip()]
+    for host in hosts:
+        name = host.removeprefix("*.")
+        if not name or any(c.isspace() or c in "/:@?#[]" for c in name):
+            raise ValueError(f"{host!r} is not a host name like push.example.jp")
+    return ",".join(hosts)
+
+
+def _push_subject(value: object) -> object:
+    text = cast(str, value).strip()
+    if text and not (text.startswith("https://") or (text.startswith("mailto:") and "@" in text)):
+        raise ValueError(f"{value!r} must be a mailto: or https:// address")
+    return text
+
+
 def _host(value: object) -> object:
     if not cast(str, value).strip() or any(c.isspace() for c in cast(str, value)):
         raise ValueError(f"{value!r} is not a host name or address")
@@ -349,6 +390,9 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "request_body_seconds": _at_most(3600, _at_least(1)),
     "max_connections_per_address": _at_least(0),
     "smtp_port": _port,
+    "push_hosts": _host_list,
+    "public_requests_per_minute": _at_least(0),
+    "push_subject": _push_subject,
     "smtp_security": _one_of(("starttls", "tls", "none")),
     "smtp_timeout_seconds": _at_most(300, _at_least(1)),
 }

@@ -201,6 +201,13 @@ def _outcomes(t: Table) -> tuple[Outcome, ...]:
     return tuple(outcomes)
 
 
+def _bounded(t: Table, key: str, maximum: int) -> int:
+    value = t.integer(key, minimum=0)
+    if value > maximum:
+        t.fail(f"must be at most {maximum}, not {value}", key)
+    return value
+
+
 def _with_policy(rules: _Rules, **changes: Any) -> _Rules:
     return replace(rules, policy=replace(rules.policy, **changes))
 
@@ -217,6 +224,10 @@ _RULE_READERS: dict[str, Callable[[Table, _Rules], _Rules]] = {
     "max_wait_boost_minutes": lambda t, r: _with_policy(
         r, max_wait_boost_min=t.integer("max_wait_boost_minutes")
     ),
+    "notify_ahead": lambda t, r: _with_policy(
+        r, notify_ahead=_bounded(t, "notify_ahead", 50)),
+    "away_grace_minutes": lambda t, r: _with_policy(
+        r, away_grace_min=_bounded(t, "away_grace_minutes", 30)),
     "outcomes": lambda t, r: replace(r, outcomes=_outcomes(t)),
     "appointments": lambda t, r: replace(r, appointments=read_appointments(t)),
 }

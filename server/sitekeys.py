@@ -68,6 +68,16 @@ RULES: dict[str, Key] = {
         "appointments (予約), see `appointments` below",
         "the defaults below",
     ),
+    "notify_ahead": Key(
+        "a visitor who asked for notifications on their phone is told when this many people "
+        "or fewer are ahead (0 to 50)",
+        "`3`",
+    ),
+    "away_grace_minutes": Key(
+        "a notified visitor may be away from the waiting room: 不在 is refused until this "
+        "many minutes after the call, for someone walking back (0 to 30)",
+        "`5`",
+    ),
     "outcomes": Key(
         'ways a stage can end: `{ code = "placement", label = "就職決定", placement '
         "= true }`; `placement` marks a job placement (就職) and is `false` when "

@@ -4,6 +4,7 @@ public view with the last calls and, on displays, each desk's estimated wait."""
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Callable
 from typing import Any
 
 from .domain.clock import Clock
@@ -53,6 +54,8 @@ class Snapshots:
         self.printing = printing
         self.recent = recent
         self.estimator = estimator
+        # Tickets whose visitor is told of the call on their phone (may be away): the notifier's
+        self.notified: Callable[[str], list[int]] = lambda site_id: []
 
     def is_open(self, site: Site) -> bool:
         """Whether the site takes visitors now (always, unless opening hours are enforced)."""
@@ -69,6 +72,7 @@ class Snapshots:
         if device.role in ("staff", "manager", "admin"):
             snap = staff_snapshot(queue, seq, now, self.is_open(site))
             snap["printers"] = self.printing.site_printers(site_id)
+            snap["notified"] = self.notified(site_id)
             return snap
         recent = list(self.recent[site_id])
         area = device.area or "main" if device.role == "display" else None

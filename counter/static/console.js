@@ -269,6 +269,7 @@ export function startLive() {
   if (window.MadoguchiRealtime) {
     state.live = window.MadoguchiRealtime.connect(options);
     state.live.on("print", onPrint);
+    state.live.on("notified", function () { refresh(); });  // a visitor turned notices on/off
   }
   renderLive(false);
   timers.tick = setInterval(function () { renderWaitTimes(view()); }, TICK_MS);

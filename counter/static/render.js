@@ -98,6 +98,7 @@ export function renderHand(view) {
   });
   $("hand-from-row").hidden = !ticket.transferred_from;
   put("hand-from", ticket.transferred_from ? deskName(view.site, ticket.transferred_from) : "");
+  $("hand-away-row").hidden = !isNotified(view, ticket);
   $("hand-note-row").hidden = !ticket.note;
   put("hand-note", ticket.note || "");
   renderHandTimes(view);
@@ -217,9 +218,20 @@ function queueRow(view, ticket) {
   if (ticket.requeues) marks.appendChild(el("span", "q-tag", statusName("no_show")));
   // An appointment, discreetly like priority: its slot's time.
   if (ticket.slot_at) marks.appendChild(el("span", "q-appt", t("appt.mark", { time: ticket.slot_at.slice(11, 16) })));
+  if (isNotified(view, ticket)) {
+    const away = el("span", "q-away", "📱");
+    away.title = t("queues.notified");
+    away.setAttribute("aria-label", t("queues.notified"));
+    marks.appendChild(away);
+  }
   row.appendChild(marks);
   if (ticket.priority) row.appendChild(priorityMark());
   return row;
+}
+
+/** Whether the visitor is told of the call on their phone, and so may be away. */
+function isNotified(view, ticket) {
+  return (view.snapshot.notified || []).indexOf(ticket.id) >= 0;
 }
 
 export function renderParked(view) {

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from ..domain.away import check_no_show
 from ..domain.clock import SimulatedClock
 from ..domain.errors import Conflict, Invalid, NotFound, unknown_counter, unknown_ticket
 from ..domain.events import QUEUE_ENTRIES, Event, EventKind
@@ -453,8 +454,17 @@ _ticket_action("recall", "Call the ticket again", AT_COUNTER_BODY,
                lambda q, t, now, b, s: q.recall(t, now, b.get("counter"), s))
 _ticket_action("start", "Start serving the called visitor", AT_COUNTER_BODY,
                lambda q, t, now, b, s: q.start(t, now, b.get("counter"), s))
-_ticket_action("no-show", "The visitor did not come (back in the queue once, or ended)",
-               AT_COUNTER_BODY, lambda q, t, now, b, s: q.no_show(t, now, b.get("counter"), s))
+def _no_show(q: SiteQueue, ticket_id: int, now: datetime, body: dict[str, Any],
+             staff: str | None) -> Any:
+    """A notified visitor may be away: 不在 waits the site's grace time after the call."""
+    notified = services().notifier.is_notified(q.site.id, ticket_id)
+    check_no_show(q.site.policy, q.ticket(ticket_id), now, notified)
+    return q.no_show(ticket_id, now, body.get("counter"), staff)
+
+
+_ticket_action("no-show", "The visitor did not come (back in the queue once, or ended); a "
+               "visitor notified on their phone only after the site's away_grace_minutes",
+               AT_COUNTER_BODY, _no_show, ("no_show_too_soon",))
 _ticket_action("finish", "Finish this stage with an outcome; the next purpose is queued",
                FINISH_BODY,
                lambda q, t, now, b, s: q.finish(t, b["outcome"], now, b.get("counter"), s),

@@ -114,6 +114,8 @@ class Policy:
     max_wait_boost_min: int = 60  # anyone waiting this long is called first
     no_show: NoShowPolicy = NoShowPolicy.REQUEUE_ONCE
     day_starts_at: time = time(4, 0)
+    notify_ahead: int = 3  # a notified visitor is told when this many or fewer are ahead
+    away_grace_min: int = 5  # 不在 for a notified visitor waits this long after the call
 
 
 @dataclass(frozen=True)

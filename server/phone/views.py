@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import gevent
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, abort, jsonify, render_template, request
@@ -126,7 +127,17 @@ def page(token: str) -> Any:
                                token=token), 404
     view = status_view(*found)
     return render_template("phone/ticket.html", view=view, text=strings(view["language"]),
-                           token=token)
+                           token=token, notify=notify_view(*found))
+
+
+def notify_view(site_id: str, ticket: Ticket) -> dict[str, Any] | None:
+    """What the page offers for notifications: none once the visit is over."""
+    server = services()
+    if not ticket.live:
+        return None
+    return {"ahead": server.sites[site_id].policy.notify_ahead,
+            "push_key": server.notifier.push_key, "email": "email" in server.notifier.channels,
+            "channels": server.notifier.channels_of(site_id, ticket.id)}
 
 
 @bp.get("/t/<token>/status")
@@ -151,23 +162,69 @@ def qr_svg(token: str) -> Response:
                     headers={"Cache-Control": "private, max-age=86400"})
 
 
+# Others' place ("n ahead", the estimate) is pushed at most this often: with thousands of
+# phones open, every call would otherwise send a message to each one behind it in line.
+PLACE_REFRESH_SECONDS = 2.0
+FLUSH_SLICE = 200  # phones brought up to date before the flush lets others run
+
+
 class PhonePusher:
-    """After each stored batch, tells connected phones whose ticket's place or state changed."""
+    """After each stored batch: at once, the phones of the tickets the batch changed (called,
+    served, sent on); within PLACE_REFRESH_SECONDS, every other phone of the site whose place
+    or estimate changed."""
 
     def __init__(self, socketio: SocketIO, app: Any) -> None:
         self.socketio = socketio
         self.app = app
         self.watchers: dict[str, tuple[str, int]] = {}  # sid -> (site, ticket id)
+        self.by_ticket: dict[tuple[str, int], set[str]] = {}
         self.last: dict[str, dict[str, Any]] = {}
+        self.due: set[str] = set()  # sites whose other phones are to be brought up to date
+        self.flushing = False
+
+    def watch(self, sid: str, site_id: str, ticket_id: int) -> None:
+        self.watchers[sid] = (site_id, ticket_id)
+        self.by_ticket.setdefault((site_id, ticket_id), set()).add(sid)
+
+    def forget(self, sid: str) -> None:
+        key = self.watchers.pop(sid, None)
+        self.last.pop(sid, None)
+        if key is not None:
+            sids = self.by_ticket.get(key, set())
+            sids.discard(sid)
+            if not sids:
+                self.by_ticket.pop(key, None)
 
     def __call__(self, events: list[Event]) -> None:
-        touched = {e.site_id for e in events}
-        if not self.watchers or not touched:
+        if not self.watchers or not events:
             return
+        changed: set[tuple[str, int]] = set()
+        for event in events:
+            if event.ticket_id is not None:
+                changed.add((event.site_id, event.ticket_id))
         with self.app.app_context():
-            for sid, (site_id, ticket_id) in list(self.watchers.items()):
-                if site_id in touched:
+            for site_id, ticket_id in changed:
+                for sid in list(self.by_ticket.get((site_id, ticket_id), ())):
                     self.push(sid, site_id, ticket_id)
+        self.due.update(e.site_id for e in events)
+        if not self.flushing:
+            self.flushing = True
+            gevent.spawn_later(PLACE_REFRESH_SECONDS, self._flush)
+
+    def _flush(self) -> None:
+        sites, self.due = self.due, set()
+        try:
+            with self.app.app_context():
+                for done, (sid, (site_id, ticket_id)) in enumerate(list(self.watchers.items())):
+                    if site_id in sites and sid in self.watchers:
+                        self.push(sid, site_id, ticket_id)
+                    if done % FLUSH_SLICE == FLUSH_SLICE - 1:
+                        gevent.sleep(0)  # calls and displays go first
+        finally:
+            self.flushing = False
+            if self.due:
+                self.flushing = True
+                gevent.spawn_later(PLACE_REFRESH_SECONDS, self._flush)
 
     def push(self, sid: str, site_id: str, ticket_id: int) -> None:
         queue = services().engine.queue(site_id)
@@ -191,13 +248,11 @@ def register_phone_socket(socketio: SocketIO, pusher: PhonePusher) -> None:
             raise ConnectionRefusedError("unknown_ticket")
         site_id, ticket = found
         sid = request.sid  # type: ignore[attr-defined]
-        pusher.watchers[sid] = (site_id, ticket.id)
+        pusher.watch(sid, site_id, ticket.id)
         view = status_view(site_id, ticket)
         pusher.last[sid] = view
         socketio.emit("status", view, to=sid, namespace="/phone")
 
     @socketio.on("disconnect", namespace="/phone")
     def disconnect(*_: Any) -> None:
-        sid = request.sid  # type: ignore[attr-defined]
-        pusher.watchers.pop(sid, None)
-        pusher.last.pop(sid, None)
+        pusher.forget(request.sid)  # type: ignore[attr-defined]

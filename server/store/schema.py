@@ -230,3 +230,17 @@ bookings = Table(
     UniqueConstraint("site_id", "service_id", "day", "day_seat", name="uq_bookings_day_seat"),
     Index("ix_bookings_site_day", "site_id", "day"),
 )
+
+# Where to tell a waiting visitor that their turn is near (Web Push, e-mail): personal, so
+# kept only while the visit lasts; deleted when it ends, and at start-up for any visit over.
+notify_targets = Table(
+    "notify_targets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", String(64), nullable=False),
+    Column("ticket_id", BigInteger, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("target", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_notify_targets_ticket", "site_id", "ticket_id"),
+)

@@ -13,7 +13,7 @@ WORDS = json.loads((ROOT / "counter" / "i18n" / "ja.json").read_text("utf-8"))
 # Codes of the catalogue (server/refusals.py) that never reach the console: account, device and
 # pairing administration, the administrators' configuration edits (the admin page has its
 # own Japanese for them), issuing details of the kiosk, the simulated clock, values the
-# console never sends.
+# console never sends, the visitor's notifications.
 NOT_AT_A_CONSOLE = {
     "counter_has_devices",
     "counter_in_use",
@@ -34,6 +34,15 @@ NOT_AT_A_CONSOLE = {
     "invalid_alert",
     "invalid_status",
     "clock_not_simulated",
+    # the visitor's phone page turning notifications on: never a console's request
+    "email_invalid",
+    "email_too_long",
+    "push_subscription_invalid",
+    "push_endpoint_not_https",
+    "push_service_not_allowed",
+    "ticket_ended",
+    "notify_channel_unavailable",
+    "rate_limited",  # the public crowding pages' limit
 }
 # Codes the page gives itself, with no server answer behind them.
 OF_THE_PAGE = {"network", "no_ticket_in_hand", "no_parked", "choose_counter", "unknown"}

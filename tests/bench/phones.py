@@ -1,0 +1,331 @@
+"""Benchmark: many phones at once. 2,000 phone pages and 50 displays on one server process,
+counters calling about 20 times a second, a quarter of the phones notified by Web Push.
+
+Run from the repository root after the setup command:
+
+    .venv/bin/python tests/bench/phones.py [--phones 2000] [--displays 50] [--counters 20]
+                                           [--seconds 20] [--push-every 4] [--json-only]
+
+It starts a real server (`madoguchi init`, then `serve`) with the bench site of
+tests/bench/server.py, connection caps off (`max_connections_per_address = 0`: every client
+here shares 127.0.0.1), and the push-service stand-in of the tests (tests/fakes/push_service.py,
+over TLS, checking VAPID and decrypting every payload) allowed by `push_hosts`. Then:
+
+1. a kiosk issues `--phones` tickets over the desks in turn; every `--push-every`-th ticket's
+   page turns on Web Push with a stand-in subscription;
+2. `--phones` python-socketio clients follow one ticket each on the /phone namespace (in
+   `--phone-procs` gevent-patched processes, as the displays of server.py), and `--displays`
+   displays listen;
+3. `--counters` counters call-next then finish, pausing `--call-pause` s on average (about 20
+   calls a second), for `--warmup` + `--seconds`.
+
+Figures (the warm-up left out): call -> phone (the ticket's own phone receives status
+"called"), call -> display, call -> push request at the stand-in (the request has left the
+server: same machine, loopback), each from just before call-next was sent; the server's peak
+RSS (VmHWM) and CPU; and the CPU probe before and after. One JSON object goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from tests.bench.machine import cpu_probe_ms  # noqa: E402
+from tests.bench.server import peak_rss_mb, site_toml, start_server  # noqa: E402
+from tests.bench.server_load import (  # noqa: E402
+    KIOSK,
+    OUTCOME,
+    SITE,
+    Client,
+    Displays,
+    cpu_seconds,
+    desk_ids,
+    pct,
+    spread,
+)
+from tests.fakes.push_service import push_service  # noqa: E402
+from tests.fakes.tls import make_certificates  # noqa: E402
+from tests.harness import ServerProcess  # noqa: E402
+
+PHONE_LAUNCHER = """
+from gevent import monkey
+monkey.patch_all()
+import sys
+sys.path.insert(0, sys.argv[1])
+from tests.bench.phones import phone_worker
+phone_worker(sys.argv[2], sys.argv[3:])
+"""
+
+
+CONNECTING = 20  # connections a phone process opens at once
+
+
+def phone_worker(url: str, tokens: list[str]) -> None:
+    """In a gevent-patched process: one /phone client per token; notes when each is called.
+    Prints [connected, errors] when ready, waits for a line on stdin, then prints
+    [receipts, messages, cpu seconds]."""
+    import gevent
+    import gevent.event
+    import socketio  # type: ignore[import-untyped]
+
+    receipts: list[tuple[str, float]] = []
+    messages = [0]
+
+    def connect_one(token: str) -> Any:
+        client = socketio.Client(reconnection=False,
+                                 websocket_extra_options={"skip_utf8_validation": True})
+        first = gevent.event.Event()
+        called = [False]
+
+        def on_status(view: dict[str, Any]) -> None:
+            arrived = time.monotonic()
+            messages[0] += 1
+            first.set()
+            if view.get("status") == "called" and not called[0]:
+                called[0] = True
+                receipts.append((view["label"], arrived))
+
+        client.on("status", on_status, namespace="/phone")
+        try:
+            client.connect(url, namespaces=["/phone"], transports=["websocket"],
+                           auth={"ticket": token}, wait_timeout=60)
+        except Exception:
+            return None
+        return client if first.wait(60) else None
+
+    import gevent.pool
+
+    # A few at a time, as phones come in: 250 handshakes at once time out on a loaded machine.
+    live = [c for c in gevent.pool.Pool(CONNECTING).imap_unordered(connect_one, tokens)
+            if c is not None]
+    print(json.dumps([len(live), len(tokens) - len(live)]), flush=True)
+    gevent.get_hub().threadpool.apply(sys.stdin.readline)
+    print(json.dumps([receipts, messages[0], time.process_time()]), flush=True)
+    os._exit(0)
+
+
+class Phones:
+    def __init__(self, url: str, tokens: list[str], procs: int) -> None:
+        shares = [tokens[i::procs] for i in range(procs)]
+        self.workers = [subprocess.Popen(
+            [sys.executable, "-c", PHONE_LAUNCHER, str(ROOT), url, *share],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+            for share in shares if share]
+        self.connected = self.errors = 0
+        for worker in self.workers:
+            assert worker.stdout is not None
+            line = worker.stdout.readline()
+            if line:
+                connected, errors = json.loads(line)
+                self.connected += connected
+                self.errors += errors
+
+    def finish(self) -> tuple[list[tuple[str, float]], int, float]:
+        receipts: list[tuple[str, float]] = []
+        messages, cpu = 0, 0.0
+        for worker in self.workers:
+            assert worker.stdin is not None
+            worker.stdin.write("stop\n")
+            worker.stdin.flush()
+        for worker in self.workers:
+            assert worker.stdout is not None
+            line = worker.stdout.readline()
+            if line:
+                got, count, used = json.loads(line)
+                receipts += [(label, at) for label, at in got]
+                messages += count
+                cpu += used
+            worker.wait(timeout=30)
+        return receipts, messages, cpu
+
+
+def issue_tickets(port: int, count: int, desks: int) -> list[dict[str, Any]]:
+    ids = desk_ids(desks)
+    client = Client(port, KIOSK)
+    tickets = []
+    try:
+        while len(tickets) < count:
+            status, data, _, _ = client.post(f"/api/sites/{SITE}/tickets",
+                                             {"services": [ids[len(tickets) % len(ids)]]})
+            if status == 201:
+                tickets.append(json.loads(data))
+    finally:
+        client.close()
+    return tickets
+
+
+def counters_calling(args: argparse.Namespace, port: int, pid: int) -> dict[str, Any]:
+    sends: dict[str, float] = {}
+    end = [0.0]
+    start_line = threading.Barrier(args.counters + 1)
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def counter(index: int) -> None:
+        counter_id = f"{SITE}-c{index + 1}"
+        client = Client(port, f"token-{SITE}-staff{index + 1}")
+        pacer = random.Random(index)
+        start_line.wait(timeout=60)
+        try:
+            while time.monotonic() < end[0]:
+                status, data, sent, _ = client.post(
+                    f"/api/sites/{SITE}/counters/{counter_id}/call-next", {})
+                with lock:
+                    seen[f"call {status}"] += 1
+                if status != 200:
+                    time.sleep(0.05)
+                    continue
+                ticket = json.loads(data)["ticket"]
+                sends[ticket["label"]] = sent
+                status, _, _, _ = client.post(f"/api/tickets/{ticket['id']}/finish",
+                                              {"outcome": OUTCOME, "counter": counter_id})
+                with lock:
+                    seen[f"finish {status}"] += 1
+                time.sleep(pacer.uniform(0, 2 * args.call_pause))
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=counter, args=(i,), daemon=True)
+               for i in range(args.counters)]
+    for thread in threads:
+        thread.start()
+    begin = time.monotonic()
+    window = (begin + args.warmup, begin + args.warmup + args.seconds)
+    end[0] = window[1]
+    start_line.wait(timeout=60)
+    time.sleep(max(0.0, window[0] - time.monotonic()))
+    cpu = cpu_seconds(pid)
+    time.sleep(max(0.0, window[1] - time.monotonic()))
+    server_cpu = (cpu_seconds(pid) - cpu) / args.seconds
+    for thread in threads:
+        thread.join(timeout=30)
+    return {"sends": sends, "window": window, "server_cpu": server_cpu, "statuses": seen}
+
+
+def deltas(receipts: list[tuple[str, float]], sends: dict[str, float],
+           window: tuple[float, float]) -> list[float]:
+    found = []
+    for label, arrived in receipts:
+        sent = sends.get(label)
+        if sent is not None and window[0] <= sent < window[1]:
+            found.append((arrived - sent) * 1000)
+    return found
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--phones", type=int, default=2000)
+    parser.add_argument("--displays", type=int, default=50)
+    parser.add_argument("--counters", type=int, default=20)
+    parser.add_argument("--desks", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--call-pause", type=float, default=1.0)
+    parser.add_argument("--push-every", type=int, default=4)
+    parser.add_argument("--phone-procs", type=int, default=8)
+    parser.add_argument("--display-procs", type=int, default=2)
+    parser.add_argument("--json-only", action="store_true")
+    return parser.parse_args()
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    if not args.json_only:
+        print(text, file=sys.stderr, flush=True)
+
+
+def main() -> int:
+    args = parse_args()
+    cpu_before = cpu_probe_ms()
+    work = Path(tempfile.mkdtemp(prefix="madoguchi-phones-"))
+    certificates = make_certificates(work / "tls")
+    with push_service(certificates) as stand_in:
+        proc = ServerProcess(work, [], sites_text=site_toml(args.counters, args.desks), env={
+            "MADOGUCHI_MAX_CONNECTIONS_PER_ADDRESS": "0",
+            "MADOGUCHI_PUSH_HOSTS": "localhost",
+            "MADOGUCHI_PUSH_CA_FILE": str(certificates.ca_file)})
+        try:
+            proc.init()
+            pid = start_server(proc, True, work / "commits.json")
+            say(args, f"server pid {pid}; issuing {args.phones} tickets")
+            tickets = issue_tickets(proc.port, args.phones, args.desks)
+            subscribed = 0
+            with requests.Session() as http:
+                for ticket in tickets[::args.push_every]:
+                    answer = http.post(f"{proc.url}/t/{ticket['public_token']}/notify/push",
+                                       json=stand_in.subscribe().json(), timeout=30)
+                    subscribed += answer.status_code == 201
+            say(args, f"{subscribed} push subscriptions; connecting phones and displays")
+            phones = Phones(proc.url, [t["public_token"] for t in tickets], args.phone_procs)
+            displays = Displays(args, proc.port)
+            displays.start()
+            rss_idle = peak_rss_mb(pid)
+            say(args, f"{phones.connected} phones, {displays.connected} displays; calling")
+            pushes_before = len(stand_in.received)
+            called = counters_calling(args, proc.port, pid)
+            time.sleep(3.0)  # the last pushes and messages arrive
+            phone_receipts, phone_messages, phone_cpu = phones.finish()
+            display_receipts, display_messages, _ = displays.finish()
+            rss = peak_rss_mb(pid)
+        finally:
+            proc.stop()
+        pushes = [(r.payload["label"], r.at) for r in stand_in.received[pushes_before:]
+                  if r.payload.get("kind") == "called"]
+        refused = len(stand_in.refused)
+    sends, window = called["sends"], called["window"]
+    calls_in_window = sum(window[0] <= s < window[1] for s in sends.values())
+    to_phone = deltas(phone_receipts, sends, window)
+    to_display = deltas([(label, at) for _, label, at in display_receipts], sends, window)
+    to_push = deltas(pushes, sends, window)
+    result = {
+        "call_to_phone_p50_ms": pct(to_phone, 50), "call_to_phone_p99_ms": pct(to_phone, 99),
+        "call_to_display_p50_ms": pct(to_display, 50),
+        "call_to_display_p99_ms": pct(to_display, 99),
+        "call_to_push_p50_ms": pct(to_push, 50), "call_to_push_p99_ms": pct(to_push, 99),
+        "rss_mb": rss, "rss_mb_before_calls": rss_idle,
+        "calls_per_s": round(calls_in_window / args.seconds, 1),
+        "server_cpu_share_of_one_core": round(called["server_cpu"], 2),
+        "targets": {"call_to_phone_p99_ms": 100, "call_to_display_p99_ms": 50,
+                    "rss_mb": 300, "call_to_push_p99_ms": 200},
+        "phones": {"connected": phones.connected, "errors": phones.errors,
+                   "messages": phone_messages, "client_cpu_s": round(phone_cpu, 1),
+                   "call_to_phone_ms": spread(to_phone)},
+        "displays": {"connected": displays.connected, "errors": displays.errors,
+                     "messages": display_messages, "call_to_display_ms": spread(to_display)},
+        "push": {"subscribed": subscribed, "called_pushes": len(pushes),
+                 "refused_by_stand_in": refused, "call_to_push_ms": spread(to_push)},
+        "statuses": dict(called["statuses"]),
+        "nproc": os.cpu_count(),
+        "cpu_probe_ms": {"before": cpu_before, "after": cpu_probe_ms(),
+                         "probe": "the best of 3 runs of a fixed pure-Python loop (2 million "
+                                  "additions): the machine's speed at the time"},
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+        "setup": {k: v for k, v in vars(args).items() if k != "json_only"},
+    }
+    print(json.dumps(result, ensure_ascii=False, indent=None if args.json_only else 2))
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    sys.exit(main())

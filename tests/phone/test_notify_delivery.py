@@ -1,0 +1,263 @@
+"""Notifications delivered for real: a server process sends Web Push to a push-service
+stand-in (TLS, VAPID checked, payload decrypted with the subscription's keys) and e-mail to a
+real SMTP server (aiosmtpd), in the visitor's language, without ever holding a call back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.fakes.push_service import PushService, b64, push_service
+from tests.fakes.smtp import Inbox, smtp_server
+from tests.fakes.tls import Certificates, make_certificates
+from tests.harness import ServerProcess, site_file
+
+SITE = "n1"
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def stand_in(certificates: Certificates) -> Iterator[PushService]:
+    with push_service(certificates) as service:
+        yield service
+
+
+@pytest.fixture(scope="module")
+def inbox(certificates: Certificates) -> Iterator[tuple[int, Inbox]]:
+    with smtp_server(certificates) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+    certificates: Certificates,
+    stand_in: PushService,
+    inbox: tuple[int, Inbox],
+) -> Iterator[ServerProcess]:
+    workdir = tmp_path_factory.mktemp("notify-server")
+    env = {
+        "MADOGUCHI_PUSH_HOSTS": "localhost",
+        "MADOGUCHI_PUSH_CA_FILE": str(certificates.ca_file),
+        "MADOGUCHI_SMTP_HOST": "127.0.0.1",
+        "MADOGUCHI_SMTP_PORT": str(inbox[0]),
+        "MADOGUCHI_SMTP_USERNAME": "madoguchi",
+        "MADOGUCHI_SMTP_PASSWORD": "secret",
+        "MADOGUCHI_SMTP_CA_FILE": str(certificates.ca_file),
+        "MADOGUCHI_MAIL_FROM": "madoguchi@city.example.jp",
+    }
+    proc = ServerProcess(
+        workdir, [SITE], env=env, sites_text=site_file([SITE], extra={SITE: "notify_ahead = 1"})
+    )
+    proc.init()
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait until `check()` holds (the server stores in the background): fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.05)
+
+
+def targets(server: ServerProcess) -> int:
+    with sqlite3.connect(server.db) as conn:
+        return int(conn.execute("SELECT count(*) FROM notify_targets").fetchone()[0])
+
+
+def issue(server: ServerProcess, language: str | None = None) -> dict[str, Any]:
+    answer = server.issue(SITE, ["job"], language=language)
+    assert answer.status == 201, answer.body
+    return dict(answer.body)
+
+
+def subscribe(
+    server: ServerProcess, ticket: dict[str, Any], channel: str, body: dict[str, Any]
+) -> requests.Response:
+    return requests.post(
+        f"{server.url}/t/{ticket['public_token']}/notify/{channel}", json=body, timeout=30
+    )
+
+
+def drain(server: ServerProcess) -> None:
+    """Nobody waiting at the desk: each test starts with an empty line."""
+    while True:
+        called = server.call_next(SITE, "c1")
+        if called.status != 200:
+            assert called.error == "no_waiting_tickets", called.body
+            return
+        server.act(SITE, called.body["ticket"]["id"], "cancel")
+
+
+def test_near_and_called_arrive_encrypted_signed_and_in_english(
+    server: ServerProcess, stand_in: PushService
+) -> None:
+    drain(server)
+    first, second, mine = issue(server), issue(server), issue(server, "en")
+    browser = stand_in.subscribe()
+    answer = subscribe(server, mine, "push", browser.json())
+    assert (answer.status_code, answer.json()) == (201, {"channels": ["push"]})
+    assert server.call_next(SITE, "c1").body["ticket"]["id"] == first["id"]
+    near = stand_in.wait_for(1, browser.endpoint)[0]
+    assert near.payload["kind"] == "near" and near.payload["label"] == mine["label"]
+    assert near.payload["title"] == "Your turn is near"
+    assert f"Number {mine['label']}: 1 people ahead" in near.payload["body"]
+    assert near.payload["url"] == f"{server.url}/t/{mine['public_token']}"
+    assert near.headers["Urgency"] == "normal" and near.claims["aud"] == stand_in.origin
+    server.act(SITE, first["id"], "cancel")
+    assert server.call_next(SITE, "c1").body["ticket"]["id"] == second["id"]
+    server.act(SITE, second["id"], "cancel")
+    called = server.call_next(SITE, "c1")
+    assert called.body["ticket"]["id"] == mine["id"]
+    pushes = stand_in.wait_for(2, browser.endpoint)
+    assert [p.payload["kind"] for p in pushes] == ["near", "called"]  # near told only once
+    assert pushes[1].payload["title"] == "You are being called"
+    assert "please go to Counter 1" in pushes[1].payload["body"]
+    assert pushes[1].headers["Urgency"] == "high"
+    assert pushes[0].vapid_key == pushes[1].vapid_key  # the server's one key
+    assert server.act(SITE, mine["id"], "start").status == 200
+    assert server.act(SITE, mine["id"], "finish", {"outcome": "consult_only"}).status == 200
+    eventually(lambda: targets(server) == 0)  # the visit is over: its subscription is gone
+
+
+def test_email_arrives_through_the_city_mail_server_in_japanese(
+    server: ServerProcess, inbox: tuple[int, Inbox]
+) -> None:
+    drain(server)
+    mine = issue(server)
+    before = len(inbox[1].messages)
+    answer = subscribe(server, mine, "email", {"address": "visitor@example.jp"})
+    assert (answer.status_code, answer.json()) == (201, {"channels": ["email"]})
+    near = inbox[1].wait(before + 1)[before]  # nobody ahead: near at once
+    assert near[1] == ["visitor@example.jp"] and near[2]["Subject"] == "まもなく順番です"
+    server.call_next(SITE, "c1")
+    called = inbox[1].wait(before + 2)[before + 1][2]
+    assert called["Subject"] == "お呼びしています"
+    assert f"受付番号 {mine['label']}：1番窓口へお越しください。" in called.get_content()
+    assert "visitor@example.jp" not in (
+        server.log.read_text(encoding="utf-8") if server.log.exists() else ""
+    )
+    server.act(SITE, mine["id"], "cancel")
+    eventually(lambda: targets(server) == 0)
+
+
+def test_an_expired_subscription_is_forgotten_and_a_slow_service_never_delays_a_call(
+    server: ServerProcess, stand_in: PushService
+) -> None:
+    drain(server)
+    gone_ticket, slow_ticket = issue(server), issue(server)
+    gone, slow = stand_in.subscribe(), stand_in.subscribe()
+    stand_in.gone.add(gone.endpoint.rsplit("/", 1)[1])
+    assert subscribe(server, gone_ticket, "push", gone.json()).status_code == 201
+    eventually(lambda: targets(server) == 0)  # "near" at once answered 410: forgotten
+    assert subscribe(server, slow_ticket, "push", slow.json()).status_code == 201
+    stand_in.delay = 5.0
+    try:
+        server.act(SITE, gone_ticket["id"], "cancel")
+        started = time.monotonic()
+        called = server.call_next(SITE, "c1")
+        took = time.monotonic() - started
+        assert called.status == 200 and called.body["ticket"]["id"] == slow_ticket["id"]
+        assert took < 2.0, f"the call took {took:.2f} s behind a push service taking 5 s"
+        stand_in.wait_for(2, slow.endpoint, timeout=60)  # it still arrives, later
+    finally:
+        stand_in.delay = 0.0
+    server.act(SITE, slow_ticket["id"], "cancel")
+    eventually(lambda: targets(server) == 0)
+
+
+# The stand-in's subscription in place of the browser's own push service (unreachable offline):
+# PushManager.subscribe gives it back, after checking the page asked with the server's key.
+STAND_IN_PUSH = """
+(subscription) => {
+  window.__asked = null;
+  PushManager.prototype.getSubscription = async function () { return null; };
+  PushManager.prototype.subscribe = async function (options) {
+    window.__asked = { userVisibleOnly: options.userVisibleOnly,
+                       key: Array.from(new Uint8Array(options.applicationServerKey)) };
+    return { toJSON: () => subscription };
+  };
+}
+"""
+
+
+def test_the_phone_page_registers_its_service_worker_and_subscribes_in_chromium(
+    server: ServerProcess, stand_in: PushService, phone_browser: Any
+) -> None:
+    """What Chromium does for real: the permission, the service worker's registration at /t/
+    and the call to PushManager.subscribe with the server's VAPID key. Chromium's own push
+    service (Google's FCM) is out of reach offline, so subscribe() there ends in an error,
+    which the page reports; a second page is given the stand-in's subscription in place of
+    FCM's, and the whole path page -> server -> push service runs."""
+    drain(server)
+    real, mine = issue(server, "en"), issue(server, "en")
+    browser_side = stand_in.subscribe()
+
+    def scenario(browser: Any) -> dict[str, Any]:
+        context = browser.new_context(locale="en-US", service_workers="allow")
+        context.grant_permissions(["notifications"], origin=server.url)
+        try:
+            page = context.new_page()
+            page.goto(f"{server.url}/t/{real['public_token']}")
+            page.click("#notify-on")
+            page.wait_for_function(
+                "() => document.getElementById('notify-state').textContent !== ''", timeout=60_000
+            )
+            registration = page.evaluate("""async () => {
+                const r = await navigator.serviceWorker.getRegistration('/t/');
+                return r && { scope: r.scope, script: r.active && r.active.scriptURL };
+            }""")
+            real_outcome = {
+                "state": page.inner_text("#notify-state"),
+                "error": page.get_attribute("#notify", "data-error"),
+            }
+            other = context.new_page()
+            other.add_init_script(f"({STAND_IN_PUSH})({json.dumps(browser_side.json())})")
+            other.goto(f"{server.url}/t/{mine['public_token']}")
+            other.click("#notify-on")
+            other.wait_for_function(
+                "() => document.getElementById('notify-state').textContent"
+                " === 'Notifications are on.'",
+                timeout=30_000,
+            )
+            return {
+                "registration": registration,
+                "real": real_outcome,
+                "asked": other.evaluate("() => window.__asked"),
+                "key": other.get_attribute("#notify", "data-push-key"),
+                "off_shown": other.is_visible("#notify-off"),
+            }
+        finally:
+            context.close()
+
+    seen = phone_browser.run(scenario)
+    assert seen["registration"] == {"scope": f"{server.url}/t/", "script": f"{server.url}/t/sw.js"}
+    # FCM unreachable: the subscription fails and the page says so (or, were FCM reachable,
+    # the subscription would be stored: fcm.googleapis.com is on the allow-list).
+    assert seen["real"]["state"] in (
+        "Notifications could not be turned on. Please try again.",
+        "Notifications are on.",
+    ), seen["real"]
+    assert seen["asked"]["userVisibleOnly"] is True
+    assert b64(bytes(seen["asked"]["key"])) == seen["key"]
+    assert seen["off_shown"]
+    assert server.call_next(SITE, "c1").body["ticket"]["id"] == real["id"]
+    server.act(SITE, real["id"], "cancel")
+    assert server.call_next(SITE, "c1").body["ticket"]["id"] == mine["id"]
+    pushes = stand_in.wait_for(2, browser_side.endpoint)
+    assert [p.payload["kind"] for p in pushes] == ["near", "called"]
+    server.act(SITE, mine["id"], "cancel")
+    eventually(lambda: targets(server) == 0)
