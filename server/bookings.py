@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import gevent
 from sqlalchemy import Engine as SqlEngine
 
 from .auth.errors import TooManyAttempts
@@ -61,6 +62,7 @@ class BookingService:
         self.throttle = Throttle(CODE_FAILURES, CODE_LOCK_SECONDS)
         # Each site's appointments booked for a day and not yet come, read once per change.
         self._upcoming: dict[tuple[str, date], tuple[tuple[datetime, str], ...]] = {}
+        self._filling: set[tuple[str, date]] = set()
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -133,16 +135,29 @@ class BookingService:
         day = now.astimezone(site.tz).date()
         found = self._upcoming.get((site_id, day))
         if found is None:
-            rows = self.offload(lambda: store.between(self.reader, [site_id], day, day))
-            found = tuple((b.slot_at, b.service_id) for b in rows
-                          if b.status is BookingStatus.BOOKED)
-            self._upcoming = {k: v for k, v in self._upcoming.items() if k[1] >= day}
-            self._upcoming[(site_id, day)] = found
+            # Never read the store here: the displays' estimates are made without yielding.
+            # The day's bookings are read in the background, for the next estimate.
+            if (site_id, day) not in self._filling:
+                self._filling.add((site_id, day))
+                gevent.spawn(self._refill, site_id, day)
+            return ()
         latest = now - timedelta(minutes=site.appointments.grace_min)
         return tuple(item for item in found if item[0] >= latest)
 
+    def _refill(self, site_id: str, day: date) -> None:
+        try:
+            rows = self.offload(lambda: store.between(self.reader, [site_id], day, day))
+            self._upcoming = {k: v for k, v in self._upcoming.items() if k[1] >= day}
+            self._upcoming[(site_id, day)] = tuple(
+                (b.slot_at, b.service_id) for b in rows if b.status is BookingStatus.BOOKED)
+        finally:
+            self._filling.discard((site_id, day))
+
     def _changed(self, site_id: str) -> None:
-        self._upcoming = {k: v for k, v in self._upcoming.items() if k[0] != site_id}
+        """A booking of the site changed: read its day again now (in the request that
+        changed it), so the next estimate knows."""
+        for key in [k for k in self._upcoming if k[0] == site_id]:
+            self._refill(*key)
 
     # ---- booking -------------------------------------------------------------------------
 
