@@ -249,7 +249,16 @@ class BookingService:
         self.offload(lambda: store.link_ticket(self.writer, booking.id, ticket.id))
         return ticket, came
 
-    # ---- housekeeping --------------------------------------------------------------------
+    # ---- reminders and housekeeping ------------------------------------------------------
+
+    def due_reminders(self, site_id: str, day: date) -> list[Booking]:
+        return self.offload(  # type: ignore[no-any-return]
+            lambda: store.due_reminders(self.reader, site_id, day))
+
+    def mark_reminded(self, booking_id: int) -> None:
+        now = self.clock.now()
+        self.offload(lambda: store.mark_reminded(self.writer, booking_id, now))
+
 
     def forget_contacts(self) -> int:
         """A contact is kept for the visit only: once a booking's day is over (it was checked

@@ -17,6 +17,7 @@ from flask import Flask
 from gevent import pywsgi
 from gevent.event import Event
 
+from .booking.reminders import remind
 from .connlimits import FILES_KEPT, GuardedServer, TimedInput, raise_open_files_limit
 from .domain.site_queue import SiteQueue
 from .services import services_of
@@ -188,6 +189,7 @@ def run_server(app: Flask, host: str, port: int) -> None:
     bound_host, bound_port = server.address[:2]
     print(f"madoguchi listening on http://{bound_host}:{bound_port}", flush=True)
     keeper = gevent.spawn(housekeeping, app)
+    reminding = gevent.spawn(remind, services_of(app))
     stopping = Event()
 
     def stop(*_: Any) -> None:
@@ -199,4 +201,5 @@ def run_server(app: Flask, host: str, port: int) -> None:
     log.info("shutting down")
     server.stop(timeout=5)
     keeper.kill()
+    reminding.kill()
     services_of(app).engine.stop()

@@ -17,6 +17,7 @@ from ..domain.appointments import Booking, shown_code
 from ..domain.errors import Conflict, Invalid, unknown_counter, unknown_service
 from ..domain.model import Site, Ticket
 from ..domain.site_queue import SiteQueue
+from ..mailer import checked_address
 from ..phone.views import public_base, status_url
 from ..presenters import local_iso, ticket_view, visitor_ticket_view
 from ..reports.appointments import HEADER as REPORT_HEADER
@@ -30,9 +31,8 @@ from ..web.validation import array, obj, string
 bp = Blueprint("bookings", __name__)
 BOOK_ERRORS = ("unknown_site", "unknown_service", "not_bookable", "slot_full", "slot_past",
                "slot_too_far", "booking_day_closed", "invalid_slot", "invalid_field",
-               "duplicate_services")
+               "duplicate_services", "email_invalid", "email_too_long")
 CODE_ERRORS = ("unknown_booking", "too_many_attempts")
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}")
 
 BOOK_BODY = obj({
     "services": array(string(64), min_items=1, max_items=3),
@@ -65,11 +65,13 @@ def _day(site: Site) -> date:
 
 
 def _contact(body: dict[str, Any]) -> str | None:
+    """The e-mail address for a reminder, checked; none is kept where no mail server is
+    configured (it could never be used)."""
     contact = body.get("contact")
-    if contact is not None and not _EMAIL.fullmatch(contact):
-        raise Invalid("'contact' must be an e-mail address.", "invalid_field",
-                      field="body.contact")
-    return contact  # type: ignore[no-any-return]
+    if contact is None:
+        return None
+    checked = checked_address(contact)
+    return checked if services().mailer.enabled else None
 
 
 def booking_view(booking: Booking, public: bool) -> dict[str, Any]:
@@ -87,6 +89,7 @@ def booking_view(booking: Booking, public: bool) -> dict[str, Any]:
     if not public:
         view.update({"id": booking.id, "created_by": booking.created_by,
                      "contact_given": booking.contact is not None,
+                     "reminded": booking.reminded_at is not None,
                      "ticket": booking.ticket_id, "late": booking.late,
                      "checked_in_at": local_iso(site, booking.checked_in_at)})
     return view
@@ -336,7 +339,8 @@ def public_desks(device: None, body: dict[str, Any], site_id: str) -> dict[str, 
                        "booking_not_public")
     desks = [site.service(s) for s in server.bookings.bookable(site, public=True)]
     today = server.clock.now().astimezone(site.tz).date()
-    return {"site": site.id, "name": site.name, "contact": site.appointments.contact,
+    return {"site": site.id, "name": site.name,
+            "contact": site.appointments.contact and server.mailer.enabled,
             "today": today.isoformat(),
             "desks": [{"id": d.id, "label": d.public_label, "description": d.description,
                        "slot_minutes": d.booking.slot_minutes,

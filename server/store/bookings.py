@@ -167,10 +167,10 @@ def taken(engine: Engine, site_id: str, service_id: str, day: date) -> dict[date
     return counts
 
 
-def due_reminders(engine: Engine, day: date) -> list[Booking]:
-    """Booked appointments of `day` with a contact and no reminder sent yet."""
+def due_reminders(engine: Engine, site_id: str, day: date) -> list[Booking]:
+    """Booked appointments of `day` at the site with a contact and no reminder sent yet."""
     with engine.connect() as conn:
-        rows = conn.execute(select(b).where(b.c.day == day)
+        rows = conn.execute(select(b).where(b.c.site_id == site_id).where(b.c.day == day)
                             .where(b.c.status == BookingStatus.BOOKED.value)
                             .where(b.c.contact.is_not(None)).where(b.c.reminded_at.is_(None)))
         return [booking_from_row(r) for r in rows]
