@@ -18,6 +18,7 @@ from display import bp as display_bp
 from kiosk import bp as kiosk_bp
 
 from .admin import bp as admin_bp
+from .alerts import AlertChannel
 from .api.auth import bp as auth_bp
 from .api.bookings import bp as bookings_api_bp
 from .api.configuration import bp as configuration_bp
@@ -186,6 +187,10 @@ def create_app(settings: Settings, clock: Clock | None = None,
             return notice_for(*args)
 
     notifier = build_notifier(settings, engine, mailer, words, offload)
+    alerts = AlertChannel(engine, sites, socketio)
+    engine.subscribe(alerts)
+    printing.events.subscribe(alerts.printer_changed)
+    alerts.start()
     services = Services(
         settings=settings,
         clock=clock,
@@ -208,6 +213,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
         public_status=PublicStatus(engine, clock, estimator, publisher, recent, offload),
         public_limit=RateLimit(settings.public_requests_per_minute,
                                settings.public_requests_per_minute),
+        alerts=alerts,
         lock=lock,
     )
     app.extensions[KEY] = services

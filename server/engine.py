@@ -23,6 +23,7 @@ from gevent.event import Event as Signal
 from sqlalchemy import Connection
 from sqlalchemy import Engine as SqlEngine
 
+from .domain.alerts import ALERT_EVENTS
 from .domain.clock import Clock, JumpWatch, SimulatedClock
 from .domain.errors import Invalid, Refusal, Unavailable, unknown_site
 from .domain.events import Event
@@ -123,8 +124,14 @@ class Engine:
         for site_id, site in self.sites.items():
             since = site.business_day(now) - timedelta(days=1)
             rows = repository.load_site(self.reader, site_id, since)
-            self.queues[site_id] = SiteQueue(site, rows.tickets, rows.counters, rows.cursors)
-            self.queues[site_id].take_changes()  # loading is not a change
+            queue = self.queues[site_id] = SiteQueue(
+                site, rows.tickets, rows.counters, rows.cursors)
+            # The alerts nobody took yet: from the log of the last two days, today's kept.
+            queue.alerts.replay(
+                repository.recent_events(self.reader, site_id, ALERT_EVENTS,
+                                         now - timedelta(days=2)),
+                site.business_day, queue.current_day(now))
+            queue.take_changes()  # loading is not a change
         self._answered.clear()
         # Keys answered before this start: only these need a look in the store on a retry.
         self._stored_keys = HashSet()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .domain.alerts import Alert
 from .domain.events import PUBLIC_CALLS, Event, EventKind
 from .domain.model import Counter, Site, Ticket, TicketStatus
 from .domain.site_queue import SiteQueue
@@ -107,7 +108,24 @@ def staff_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool) -> 
         "counters": [counter_view(queue, c.id) for c in site.counters],
         "parked": [ticket_view(queue, t) for t in queue.tickets.values()
                    if t.status is TicketStatus.PARKED],
+        "alerts": alerts_view(queue),
     }
+
+
+def alert_view(site: Site, alert: Alert) -> dict[str, Any]:
+    """An open staff alert as consoles and the managers' dashboard show it."""
+    return {"id": alert.id, "kind": alert.kind, "where": alert.where, "source": alert.source,
+            "ticket": alert.ticket_id, "label": alert.label,
+            "raised_at": local_iso(site, alert.raised_at), "escalated": alert.escalated}
+
+
+def alerts_view(queue: SiteQueue) -> dict[str, Any]:
+    """The site's open alerts, which consoles show them (reception counters; none listed:
+    all) and after how long they escalate."""
+    site = queue.site
+    return {"open": [alert_view(site, a) for a in queue.alerts.open.values()],
+            "reception": list(site.reception),
+            "escalate_after_s": site.policy.alert_escalate_s}
 
 
 def public_site_view(site: Site, is_open: bool) -> dict[str, Any]:

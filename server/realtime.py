@@ -18,6 +18,7 @@ from typing import Any
 import gevent
 from flask_socketio import SocketIO
 
+from .alerts import device_room
 from .domain.events import Event
 from .domain.model import Site
 from .engine import Engine
@@ -177,10 +178,12 @@ def shown_estimates(estimator: Forecasting, site: Site,
 
 
 def rooms_for(device: Device, site_id: str) -> list[str]:
+    """The rooms a device joins: its audience's first, then its own (device_room)."""
+    own = device_room(device.id)
     if device.role == "kiosk":
-        return [f"public:{site_id}"]
+        return [f"public:{site_id}", own]
     if device.role == "display":
         if device.counter_id:
-            return [f"counter:{site_id}:{device.counter_id}"]
-        return [f"display:{site_id}:{device.area or 'main'}"]
+            return [f"counter:{site_id}:{device.counter_id}", own]
+        return [f"display:{site_id}:{device.area or 'main'}", own]
     return [f"staff:{site_id}"]

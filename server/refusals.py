@@ -178,6 +178,30 @@ _ENTRIES = (
     ),
     # ---- the queue ----
     ErrorCode(
+        "own_account",
+        409,
+        "an administrator may not disable their own account",
+        "自分のアカウントは無効にできません。ほかの管理者に依頼してください。",
+    ),
+    ErrorCode(
+        "last_admin",
+        409,
+        "the account is the last administrator who can log in",
+        "「{account}」はログインできる最後の管理者です。先に別の管理者を作ってください。",
+    ),
+    ErrorCode(
+        "unknown_alert",
+        404,
+        "no open staff alert with that id (it was cleared, or is from an earlier day)",
+        "その呼び出しはもうありません。",
+    ),
+    ErrorCode(
+        "alert_taken",
+        409,
+        "another member of staff took this alert first (`staff` names who)",
+        "{staff} さんがすでに対応しています。",
+    ),
+    ErrorCode(
         "invalid_transition",
         409,
         "the ticket's state does not allow this (see the table of ticket states)",
@@ -364,7 +388,8 @@ _ENTRIES = (
     ErrorCode(
         "invalid_alert",
         422,
-        "an unknown kind of staff alert (the API accepts only need_help and call_staff)",
+        "an unknown kind of staff alert (the API accepts only need_help and call_staff; the "
+        "server itself raises printer_failed, printer_fault and display_silent)",
         "その呼び出しの種類はありません。",
     ),
     ErrorCode(

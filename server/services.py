@@ -12,6 +12,7 @@ from typing import IO
 from flask import Flask, current_app
 from flask_socketio import SocketIO
 
+from .alerts import AlertChannel
 from .auth.service import AuthService
 from .bookings import BookingService
 from .domain.clock import Clock
@@ -55,6 +56,7 @@ class Services:
     notifier: Notifier  # visitors' "your turn is near" by Web Push and e-mail
     public_status: PublicStatus  # what the public crowding pages show of a site
     public_limit: RateLimit  # the public pages' and open JSON's rate limit per address
+    alerts: AlertChannel  # staff alerts: escalation, printers at fault, the kiosk told
     lock: IO[str] | None = field(default=None, repr=False)  # held while the server runs
 
     def is_open(self, site: Site) -> bool:

@@ -78,6 +78,12 @@ RULES: dict[str, Key] = {
         "many minutes after the call, for someone walking back (0 to 30)",
         "`5`",
     ),
+    "alert_escalate_seconds": Key(
+        "a staff alert (職員を呼ぶ, お手伝いが必要, a printer at fault) nobody has taken "
+        "after this many seconds escalates: louder on the consoles, and on the managers' "
+        "dashboard (at least 1)",
+        "`120`",
+    ),
     "outcomes": Key(
         'ways a stage can end: `{ code = "placement", label = "就職決定", placement '
         "= true }`; `placement` marks a job placement (就職) and is `false` when "
@@ -195,6 +201,11 @@ SITE: dict[str, Key] = {
     ),
     "targets": Key(
         "`[sites.targets]`: the city's yearly targets for the centre", "no targets shown"
+    ),
+    "reception_counters": Key(
+        "ids of the counters whose consoles show staff alerts (a kiosk's 職員を呼ぶ, a "
+        'printer at fault), e.g. `["c1"]`; escalated alerts show on every console',
+        "every counter",
     ),
 }
 

@@ -4,6 +4,7 @@
  * server's snapshot after every change either of them makes.
  */
 
+import { drawAlerts, startAlerts, stopAlerts } from "./alerts.js";
 import { loginEnded, read } from "./api.js";
 import {
   renderActions, renderBar, renderFigures, renderHand, renderJourney, renderLive,
@@ -73,6 +74,7 @@ export function redraw() {
   renderJourney(v);
   renderQueues(v);
   renderActions(v);
+  drawAlerts();
   const held = v.inHand;
   if (held && (!state.journey || state.journey.ticket !== held.id)) loadJourney(held.id);
 }
@@ -272,12 +274,14 @@ export function startLive() {
     state.live.on("notified", function () { refresh(); });  // a visitor turned notices on/off
   }
   renderLive(false);
+  startAlerts(function () { return state; }, { ack: showAck, error: showError });
   timers.tick = setInterval(function () { renderWaitTimes(view()); }, TICK_MS);
   refresh();
   loadFigures();
 }
 
 export function stopLive() {
+  stopAlerts();
   if (state.live) state.live.close();
   state.live = null;
   clearInterval(timers.tick);

@@ -16,6 +16,7 @@
   const SITE_POLL_MS = 60 * 1000;
   const MESSAGE_SECONDS = 12;
   const CALL_STAFF_PAUSE_MS = 20 * 1000;
+  const ASKED_FORGET_MS = 10 * 60 * 1000;  // a call taken later than this is not announced
   const RETRY_BOOT_MS = 5000;
   const REQUEST_TIMEOUT_MS = 15000;
   const TOKEN_KEY = "madoguchi.kiosk.token";
@@ -36,6 +37,7 @@
     lang: DEFAULT, large: false, chosen: [], needHelp: false, adding: false,
     issueKey: null, busy: false, ticket: null, helpResult: null,
     printStates: {}, live: null, callStaffUntil: 0,
+    asked: {},  // alert id -> {kind, at, ticket}: this kiosk's calls for staff, until taken
   };
   const timers = { idle: null, prompt: null, ticket: null, message: null, poll: null,
                    patience: null };
@@ -160,6 +162,7 @@
       onRefused: function () { refuse(); },
     });
     state.live.on("print", onPrint);
+    state.live.on("alert", onAlertTaken);
   }
 
   // Not a kiosk's token (or none): say so; a kiosk with no usable token offers pairing.
@@ -411,12 +414,17 @@
   // ---- staff ------------------------------------------------------------------------------
 
   // "sent", "missing" (the server has no alerts yet) or "failed". With the ticket, staff
-  // know which number to look for.
+  // know which number to look for. The alert's id is kept until someone takes it.
   async function callFor(kind, ticketId) {
     const body = typeof ticketId === "number" ? { kind: kind, ticket: ticketId } : { kind: kind };
     try {
       const reply = await api("POST", sitePath("/alerts"), body, randomKey());
-      if (reply.status >= 200 && reply.status < 300) return "sent";
+      if (reply.status >= 200 && reply.status < 300) {
+        if (reply.body && reply.body.id) {
+          state.asked[reply.body.id] = { kind: kind, at: Date.now(), ticket: ticketId };
+        }
+        return "sent";
+      }
       return reply.status === 404 ? "missing" : "failed";
     } catch (err) {
       return "failed";
@@ -430,8 +438,23 @@
     showMessage(await callFor("call_staff"));
   }
 
+  // A member of staff took this kiosk's call: tell the visitor someone is coming (on the
+  // ticket screen of the number that asked, else in the message box), if it is recent.
+  function onAlertTaken(message) {
+    const asked = message && message.state === "taken" && state.asked[message.id];
+    if (!asked) return;
+    delete state.asked[message.id];
+    if (Date.now() - asked.at > ASKED_FORGET_MS) return;
+    if (state.screen === "ticket" && state.ticket && state.ticket.id === asked.ticket) {
+      state.helpResult = "taken";
+      renderHelp();
+      return;
+    }
+    showMessage("taken");
+  }
+
   function showMessage(result) {
-    say($("message-text"), "staff_coming");
+    say($("message-text"), result === "taken" ? "staff_coming" : "staff_called");
     const more = $("message-more");
     more.hidden = !(result === "missing" || result === "failed");
     say(more, "staff_ask_counter");

@@ -86,7 +86,7 @@
       const el = $("ticket-help");
       el.hidden = !help;
       if (!help) return;
-      put(el, text("staff_coming"));
+      put(el, text(help === "taken" ? "staff_coming" : "staff_called"));
       if (help === "missing" || help === "failed") {
         const more = make("span", "more");
         put(more, text("staff_ask_counter"));

@@ -148,11 +148,13 @@ def logout() -> Response:
     return _act("logout", ("staff", "manager", "admin"), end)
 
 
-def _act(action: str, roles: tuple[str, ...], change: Callable[[RequestAudit], str]) -> Response:
+def _act(action: str, roles: tuple[str, ...],
+         change: Callable[[RequestAudit], str]) -> Response:
     """Run one form's change as the logged-in person, written to the audit log either way."""
     person = _person()
     if person is None:
         return _back()
+    g.madoguchi_person = person
     audit = auditing.begin(person, action=action)
     assert audit is not None
     try:
@@ -192,7 +194,7 @@ def create_account() -> Response:
 @bp.post("/accounts/<username>/disable")
 def disable_account(username: str) -> Response:
     def disable(audit: RequestAudit) -> str:
-        _auth().set_disabled(username, True, audit)
+        _auth().set_disabled(username, True, audit, g.madoguchi_person)
         return f"「{username}」を無効にしました。ログイン中の画面もすぐに使えなくなります。"
 
     return _act("account_disabled", ("admin",), disable)

@@ -278,7 +278,7 @@ def set_password(
 def disable_account(
     device: Device, body: dict[str, Any], audit: auditing.RequestAudit, username: str
 ) -> Any:
-    return {"account": _account(auth_service().set_disabled(username, True, audit))}
+    return {"account": _account(auth_service().set_disabled(username, True, audit, device))}
 
 
 @route(

@@ -17,6 +17,7 @@ from ..domain.site_queue import SiteQueue
 from ..estimates import estimate_view
 from ..phone.views import status_url
 from ..presenters import (
+    alerts_view,
     counter_view,
     public_site_view,
     staff_event_view,
@@ -343,12 +344,40 @@ ALERT_BODY = obj({"kind": string(32, enum=["need_help", "call_staff"]), "ticket"
 @endpoint(bp, EndpointSpec("POST", "/sites/{site_id}/alerts",
                            "Ask staff to come to the kiosk ('need_help', 'call_staff')",
                            ("kiosk", *STAFF_ROLES), body=ALERT_BODY, idempotent=True,
-                           ok_status=202, tag="sites",
+                           ok_status=202, tag="alerts",
                            errors=("unknown_site", "unknown_ticket")))
 def alert(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict[str, Any]]:
     return _run(device, body, site_id,
-                lambda q, now: q.alert_staff(body["kind"], now, body.get("ticket"), device.id),
-                lambda event: (202, {"alert": body["kind"], "ticket": event.ticket_id}))
+                lambda q, now: q.alert_staff(body["kind"], now, body.get("ticket"), device.id,
+                                             device.name or device.id),
+                lambda event: (202, {"alert": body["kind"], "ticket": event.ticket_id,
+                                     "id": event.data["id"]}))
+
+
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/alerts",
+                           "The site's open staff alerts (nobody has taken them yet)",
+                           STAFF_ROLES, tag="alerts", errors=("unknown_site",)))
+def open_alerts(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
+    return alerts_view(services().engine.queue(site_id))
+
+
+TAKE_BODY = obj({"counter": string(64)})
+
+
+@endpoint(bp, EndpointSpec("POST", "/sites/{site_id}/alerts/{alert_id}/take",
+                           "Take a staff alert (「対応します」): it leaves every console, and "
+                           "the kiosk that asked tells the visitor someone is coming",
+                           STAFF_ROLES, body=TAKE_BODY, idempotent=True, tag="alerts",
+                           errors=("unknown_site", "unknown_alert", "alert_taken",
+                                   "unknown_counter")))
+def take_alert(device: Device, body: dict[str, Any], site_id: str,
+               alert_id: str) -> tuple[int, dict[str, Any]]:
+    return _run(device, body, site_id,
+                lambda q, now: q.take_alert(alert_id, now, _staff_name(device),
+                                            body.get("counter")),
+                lambda event: (200, {"id": alert_id, "alert": event.data["alert"],
+                                     "taken_by": event.staff,
+                                     "seconds": event.data["seconds"]}))
 
 
 # ---- counters -------------------------------------------------------------------------------

@@ -291,8 +291,14 @@ class AuthService:
             raise Invalid(str(exc), "weak_password", field="password",
                           reason=exc.reason) from None
 
-    def set_disabled(self, username: str, disabled: bool, audit: ChangeAudit) -> Account:
+    def set_disabled(self, username: str, disabled: bool, audit: ChangeAudit,
+                     by: Device | None = None) -> Account:
+        """Disable or enable an account. Nobody locks themself out: an administrator's own
+        account, or the last administrator able to log in, is never disabled here (the
+        command line on the server can still do either)."""
         account = self.account(username)
+        if disabled:
+            self._refuse_lockout(account, by)
         now = self.clock.now()
         audit.target = f"account:{account.username}"
         rows = audit.stored_with_change(200)
@@ -304,6 +310,17 @@ class AuthService:
         if disabled:
             self.credentials.end_sessions(now, account_id=account.id)
         return changed
+
+    def _refuse_lockout(self, account: Account, by: Device | None) -> None:
+        if by is not None and by.kind == "user" and by.id == account.username:
+            raise Conflict("You cannot disable your own account: ask another administrator.",
+                           "own_account", account=account.username)
+        others = [a for a in self.credentials.accounts.values()
+                  if a.role == "admin" and a.active and a.id != account.id]
+        if account.role == "admin" and account.active and not others:
+            raise Conflict(f"'{account.username}' is the last administrator who can log in: "
+                           "make another administrator first.", "last_admin",
+                           account=account.username)
 
     # ---- devices -------------------------------------------------------------------------
 

@@ -27,7 +27,10 @@ class EventKind(StrEnum):
     COUNTER_RESUMED = "counter_resumed"
     COUNTER_CLOSED = "counter_closed"
     DAY_CLOSED = "day_closed"
-    STAFF_ALERT = "staff_alert"  # a kiosk asked for staff ("need help", "call staff")
+    STAFF_ALERT = "staff_alert"  # staff are asked to come: a kiosk, a printer, a display
+    ALERT_TAKEN = "alert_taken"  # one member of staff took it (「対応します」)
+    ALERT_ESCALATED = "alert_escalated"  # nobody took it in time
+    ALERT_CLEARED = "alert_cleared"  # the device recovered by itself
     PRINTED = "printed"  # how printing a ticket ended: confirmed, failed, shown on screen
 
 

@@ -116,6 +116,7 @@ class Policy:
     day_starts_at: time = time(4, 0)
     notify_ahead: int = 3  # a notified visitor is told when this many or fewer are ahead
     away_grace_min: int = 5  # 不在 for a notified visitor waits this long after the call
+    alert_escalate_s: int = 120  # a staff alert nobody took escalates after this
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class Site:
     areas: tuple[str, ...] = ("main",)
     notice: str = ""  # one line the waiting-room displays show, e.g. 本日は16時で受付終了
     appointments: AppointmentPolicy = field(default_factory=AppointmentPolicy)
+    reception: tuple[str, ...] = ()  # counters whose consoles show staff alerts; () = all
 
     @property
     def tz(self) -> ZoneInfo:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from .alerts import AlertBoard
 from .errors import Conflict, Invalid, unknown_counter, unknown_service, unknown_ticket
 from .events import Event, EventKind
 from .model import (
@@ -40,7 +41,6 @@ class Changes:
         return bool(self.events or self.tickets or self.counters or self.cursors)
 
 
-ALERT_KINDS = ("need_help", "call_staff", "printer_failed")
 MAX_SHARED_PURPOSES = 4096  # distinct lists of desks kept for sharing (a site has a few dozen)
 
 
@@ -71,6 +71,7 @@ class SiteQueue:
         # start must not begin a day again and give its numbers a second time.
         self._newest_day = max((c.day for c in self.cursors.values()), default=None)
         self._changes = Changes()
+        self.alerts = AlertBoard(site.id)  # filled from the log by the engine (replay)
         for state in counters:
             if state.counter_id in self.counters:
                 self.counters[state.counter_id] = state
@@ -331,14 +332,32 @@ class SiteQueue:
     # ---- requests from the kiosk and the printers ----------------------------------------
 
     def alert_staff(self, kind: str, now: datetime, ticket_id: int | None = None,
-                    source: str | None = None) -> Event:
-        """A kiosk asks staff to come ("need_help", "call_staff"); nothing else changes."""
-        if kind not in ALERT_KINDS:
-            raise Invalid(f"Unknown alert '{kind}'.", "invalid_alert")
+                    source: str | None = None, where: str = "") -> Event:
+        """Ask staff to come: a kiosk ("need_help", "call_staff") or a device at fault."""
         label = self.ticket(ticket_id).label if ticket_id is not None else None
-        event = Event(EventKind.STAFF_ALERT, self.site.id, now, ticket_id=ticket_id,
-                      staff=source, data={"alert": kind, "label": label})
+        event = self.alerts.raise_alert(kind, now, self.current_day(now), source=source,
+                                        where=where, ticket_id=ticket_id, label=label)
         self._changes.events.append(event)
+        return event
+
+    def take_alert(self, alert_id: str, now: datetime, staff: str,
+                   counter_id: str | None = None) -> Event:
+        if counter_id is not None:
+            self._counter(counter_id)
+        event = self.alerts.take(alert_id, now, staff, counter_id)
+        self._changes.events.append(event)
+        return event
+
+    def escalate_alert(self, alert_id: str, now: datetime) -> Event | None:
+        event = self.alerts.escalate(alert_id, now)
+        if event is not None:
+            self._changes.events.append(event)
+        return event
+
+    def clear_alert(self, alert_id: str, now: datetime, reason: str) -> Event | None:
+        event = self.alerts.clear(alert_id, now, reason)
+        if event is not None:
+            self._changes.events.append(event)
         return event
 
     def record_print(self, ticket_id: int, outcome: str, now: datetime,

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..domain.model import TicketStatus
 from ..domain.site_queue import SiteQueue
+from ..presenters import alert_view
 
 
 def _since(now: datetime, moment: datetime | None) -> int | None:
@@ -89,4 +90,7 @@ def dashboard(
         "services": services,
         "counters": counters,
         "printers": printers,
+        # Alerts nobody has taken; escalated ones first (they waited past the site's limit).
+        "alerts": sorted((alert_view(site, a) for a in queue.alerts.open.values()),
+                         key=lambda a: not a["escalated"]),
     }

@@ -153,6 +153,27 @@ def load_site(engine: Engine, site_id: str, since_day: date) -> SiteRows:
     return SiteRows(tickets, counters, cursors)
 
 
+def recent_events(engine: Engine, site_id: str, kinds: Iterable[EventKind],
+                  since: datetime) -> list[Event]:
+    """A site's events of `kinds` stored at or after `since`, oldest first: read backwards
+    along the log's (site, seq) index and stopped at the first older event, so a long log
+    costs only its recent part."""
+    e = schema.events
+    wanted = {k.value for k in kinds}
+    found: list[Event] = []
+    with engine.connect() as conn:
+        rows = conn.execute(select(e).where(e.c.site_id == site_id).order_by(e.c.seq.desc())
+                            .execution_options(yield_per=500))
+        for r in rows:
+            at = as_utc(r.at)
+            if at is not None and at < since:
+                break
+            if r.kind in wanted:
+                found.append(event_from_row(r))
+    found.reverse()
+    return found
+
+
 def high_water(engine: Engine) -> tuple[int, int]:
     """The highest ticket id and event sequence number stored so far."""
     with engine.connect() as conn:

@@ -144,7 +144,8 @@ def test_every_documented_route_is_served(server: ServerProcess, module_site: st
     for method, path, _ in operations(document):
         concrete = path.format(site_id=module_site, counter_id=f"{module_site}-c9",
                                ticket_id=10**9, service_id="job", printer_id="none",
-                               device_id=f"{module_site}-kiosk", code="ABCDE23456")
+                               device_id=f"{module_site}-kiosk", code="ABCDE23456",
+                               alert_id="20260101-1")
         reply = server.request(method.upper(), concrete, ADMIN,
                                {} if method == "post" else None)
         assert reply.status < 500, (method, path, reply.body)
@@ -214,7 +215,7 @@ def test_no_malformed_request_to_any_post_route_gets_a_500(in_process: InProcess
         schema = operation.get("requestBody", {}).get("content", {}).get(
             "application/json", {}).get("schema")
         path = template.format(site_id=site, counter_id=f"{site}-c1", ticket_id=real[0],
-                               code="ABCDE23456")
+                               code="ABCDE23456", alert_id="20260101-1")
         for n, body in enumerate(bodies(schema, site, real[0])):
             fire("POST", path, credentials[2 + n % 2], json=body)
         for n, raw in enumerate(RAW_BODIES):
@@ -234,6 +235,6 @@ def test_no_malformed_request_to_any_post_route_gets_a_500(in_process: InProcess
         for odd_site, odd_counter in (("nowhere", "nowhere-c1"), (site, "c1"),
                                       ("%E2%80%AE", "%00")):
             path = template.format(site_id=odd_site, counter_id=odd_counter, ticket_id=1,
-                                   code="%00")
+                                   code="%00", alert_id="%00")
             fire("POST", path, ADMIN, json={})
     assert fired > 500

@@ -89,20 +89,20 @@ def test_need_help_gives_a_priority_ticket_that_never_says_so(kiosk: KioskPage) 
     assert [t["label"] for t in waiting] == [shown]
     assert waiting[0]["priority"] is True
     kiosk.page.locator("#ticket-help").wait_for(state="visible")
-    assert strings("ja")["staff_coming"] in kiosk.text_of("#ticket-help")
+    assert strings("ja")["staff_called"] in kiosk.text_of("#ticket-help")
     text = kiosk.visible_text()
     assert "優先" not in text and "priority" not in text.lower()
     # A sensitive desk is shown by its neutral public label only.
     assert kiosk.text_of("#ticket-desks") == "相談窓口"
 
 
-def test_call_staff_says_staff_are_coming(kiosk: KioskPage) -> None:
+def test_call_staff_says_staff_were_told(kiosk: KioskPage) -> None:
     kiosk.open()
     kiosk.wait_for("start")
     kiosk.page.locator("#call-staff").click()
     message = kiosk.page.locator("#dialog-message")
     message.wait_for(state="visible")
-    assert kiosk.text_of("#message-text") == strings("ja")["staff_coming"]
+    assert kiosk.text_of("#message-text") == strings("ja")["staff_called"]
     kiosk.page.locator("#message-ok").click()
     message.wait_for(state="hidden")
     assert kiosk.screen() == "start"

@@ -94,7 +94,7 @@ def test_need_help_alerts_staff_with_the_number_and_never_says_priority(
         number = kiosk.take_number()
     assert answer.value.status == 202
     help_note = kiosk.page.locator("#ticket-help")
-    assert help_note.inner_text().strip() == strings(language)["staff_coming"]
+    assert help_note.inner_text().strip() == strings(language)["staff_called"]
 
     [ticket] = [t for t in kiosk.waiting() if t["label"] == number]
     assert ticket["priority"] is True
@@ -117,7 +117,7 @@ def test_call_staff_alerts_staff_once_and_tells_the_visitor(kiosk: KioskPage) ->
     with kiosk.page.expect_response(lambda r: "/alerts" in r.url) as answer:
         kiosk.page.locator("#call-staff").click()
     assert answer.value.status == 202
-    kiosk.page.locator("#message-text").filter(has_text=strings("ja")["staff_coming"]).wait_for(
+    kiosk.page.locator("#message-text").filter(has_text=strings("ja")["staff_called"]).wait_for(
         state="visible"
     )
     kiosk.page.locator("#message-ok").click()

@@ -28,9 +28,10 @@ def test_a_kiosk_alert_reaches_staff_and_no_public_screen(
     reply = alert(server, site, {"kind": kind, "ticket": ticket["id"]})
 
     assert reply.status == 202, reply.body
-    assert reply.body == {"alert": kind, "ticket": ticket["id"]}
+    assert reply.body == {"alert": kind, "ticket": ticket["id"], "id": reply.body["id"]}
     pushed = staff.wait_for_event(lambda e: e["kind"] == "staff_alert")
-    assert pushed["data"] == {"alert": kind, "label": ticket["label"]}
+    assert pushed["data"] == {"alert": kind, "label": ticket["label"], "id": reply.body["id"],
+                              "where": "発券機"}
     assert (pushed["ticket"], pushed["staff"]) == (ticket["id"], f"{site}-kiosk")
     # Something every public screen hears after the alert (a kiosk hears only the day's
     # close): once it arrives, the alert would have too.
@@ -47,7 +48,8 @@ def test_call_staff_without_a_ticket_is_accepted(
 ) -> None:
     staff = watch(server, site, "staff1")
     reply = alert(server, site, {"kind": "call_staff"})
-    assert (reply.status, reply.body) == (202, {"alert": "call_staff", "ticket": None})
+    assert (reply.status, reply.body) == (202, {"alert": "call_staff", "ticket": None,
+                                                "id": reply.body.get("id")})
     pushed = staff.wait_for_event(lambda e: e["kind"] == "staff_alert")
     assert (pushed["ticket"], pushed["data"]["label"]) == (None, None)
 

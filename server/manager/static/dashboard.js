@@ -11,6 +11,10 @@
   const ORGS = { hellowork: "ハローワーク", city: "札幌市" };
   const ACTIVITY = { serving: "対応中", called: "呼出中", idle: "空き", paused: "休止中",
     closed: "閉鎖" };
+  const ALERTS = { need_help: "お手伝いが必要", call_staff: "職員を呼ぶ",
+    printer_failed: "番号札が印刷されませんでした", printer_fault: "プリンターの異常",
+    display_silent: "表示盤の音が出ません" };
+  const announced = new Set();
   let timer = null;
   let loading = false;
   let again = false;
@@ -78,7 +82,30 @@
       item.dataset.state = p.state;
       printers.append(item);
     });
+    renderAlerts(data.alerts || [], data.now);
     $("updated").textContent = data.now.slice(11, 19);
+  }
+
+  // Alerts nobody has taken: escalated ones (past the site's limit) stand out and are
+  // announced; the others are listed quietly below them.
+  function renderAlerts(alerts, now) {
+    const list = $("alert-list");
+    list.replaceChildren();
+    alerts.forEach(function (a) {
+      const waited = Math.max(0, (Date.parse(now) - Date.parse(a.raised_at)) / 1000);
+      const item = text("li", (a.escalated ? "⚠ " : "") + (ALERTS[a.kind] || a.kind) + "　" +
+        a.where + (a.label ? "　受付番号 " + a.label : "") + "　" + duration(waited) + "前から");
+      item.dataset.alert = a.id;
+      item.dataset.escalated = a.escalated ? "1" : "0";
+      list.append(item);
+    });
+    $("alerts").hidden = alerts.length === 0;
+    const fresh = alerts.filter(function (a) { return a.escalated && !announced.has(a.id); });
+    fresh.forEach(function (a) { announced.add(a.id); });
+    if (fresh.length) {
+      $("alerts-news").textContent = "長く対応待ちの呼び出しがあります: " +
+        fresh.map(function (a) { return a.where; }).join("、");
+    }
   }
 
   async function refresh() {

@@ -1,0 +1,61 @@
+"""Staff alerts end to end in Chromium: a visitor presses 職員を呼ぶ at the kiosk, the banner
+comes up on every console of the site with where, what and how long ago (and a ring), one
+member of staff takes it, it leaves every console, and the kiosk tells the visitor that
+someone is coming."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.counter.conftest import OpenConsole
+from tests.harness import ServerProcess
+from tests.kiosk.conftest import PORTRAIT
+from tests.kiosk.kiosk_page import KioskPage
+
+from .console_page import ui
+
+KIOSK_WORDS = json.loads(
+    (Path(__file__).resolve().parents[2] / "kiosk" / "i18n" / "ja.json").read_text("utf-8"))
+
+
+@pytest.fixture
+def kiosk(browser: Browser, server: ServerProcess) -> Iterator[KioskPage]:
+    context = browser.new_context(viewport=PORTRAIT, has_touch=True, locale="ja-JP",
+                                  service_workers="block")
+    yield KioskPage(context.new_page(), server, "a")
+    context.close()
+
+
+def test_kiosk_call_rings_on_every_console_is_taken_once_and_the_kiosk_hears(
+        open_console: OpenConsole, kiosk: KioskPage) -> None:
+    sato = open_console("sato", "a-c1")
+    suzuki = open_console("suzuki", "a-c2")
+    kiosk.open()
+    kiosk.wait_for("start")
+
+    kiosk.page.locator("#call-staff").click()
+    expect(kiosk.page.locator("#message-text")).to_have_text(KIOSK_WORDS["ui"]["staff_called"])
+
+    for console in (sato, suzuki):
+        banner = console.page.locator("#alerts")
+        expect(banner).to_be_visible()
+        item = banner.locator('.alert-item[data-kind="call_staff"]')
+        expect(item).to_have_count(1)
+        expect(item.locator(".alert-kind")).to_have_text(ui("alerts.kind.call_staff"))
+        expect(item.locator(".alert-place")).to_have_text("発券機")
+        expect(item.locator(".alert-age")).to_have_text(ui("alerts.age_now"))
+        expect(banner).to_have_attribute("data-rang", "1")  # it rang, once
+        expect(console.page.locator("#alerts-news")).to_contain_text("発券機")
+
+    sato.page.get_by_role("button", name=ui("alerts.take")).click()
+
+    sato.expect_ack(ui("alerts.taken", where="発券機"))
+    for console in (sato, suzuki):
+        expect(console.page.locator("#alerts")).to_be_hidden()
+    expect(kiosk.page.locator("#message-text")).to_have_text(KIOSK_WORDS["ui"]["staff_coming"])
+    expect(kiosk.page.locator("#dialog-message")).to_be_visible()
