@@ -67,9 +67,11 @@ class AlertChannel:
             if event.kind is EventKind.ALERT_TAKEN and event.data.get("source"):
                 # Only the kiosk that asked: the alert's kind and that someone is coming,
                 # never who nor from which counter.
-                self.socketio.emit("alert", {"id": alert_id, "state": "taken",
-                                             "alert": event.data.get("alert")},
-                                   to=device_room(str(event.data["source"])))
+                self.socketio.emit(
+                    "alert",
+                    {"id": alert_id, "state": "taken", "alert": event.data.get("alert")},
+                    to=device_room(str(event.data["source"])),
+                )
 
     def _delay(self, site_id: str) -> float:
         site = self.sites.get(site_id)
@@ -77,7 +79,8 @@ class AlertChannel:
 
     def _schedule(self, site_id: str, alert_id: str, delay: float) -> None:
         self._timers[(site_id, alert_id)] = gevent.spawn_later(
-            max(0.0, delay), self._escalate, site_id, alert_id)
+            max(0.0, delay), self._escalate, site_id, alert_id
+        )
 
     def _escalate(self, site_id: str, alert_id: str) -> None:
         self._timers.pop((site_id, alert_id), None)
@@ -91,12 +94,18 @@ class AlertChannel:
         so an outcome only clears."""
         if event.kind == "outcome" and event.fault:
             return
-        gevent.spawn(self._printer_alert, event.site_id, event.printer_id,
-                     str(event.view.get("name") or event.printer_id),
-                     str(event.view.get("label") or ""), event.fault)
+        gevent.spawn(
+            self._printer_alert,
+            event.site_id,
+            event.printer_id,
+            str(event.view.get("name") or event.printer_id),
+            str(event.view.get("label") or ""),
+            event.fault,
+        )
 
-    def _printer_alert(self, site_id: str, printer_id: str, name: str, label: str,
-                       fault: bool) -> None:
+    def _printer_alert(
+        self, site_id: str, printer_id: str, name: str, label: str, fault: bool
+    ) -> None:
         def change(queue: Any, now: Any) -> Any:
             open_alert = queue.alerts.find("printer_fault", printer_id)
             if fault and open_alert is None:
@@ -111,6 +120,7 @@ class AlertChannel:
     def device_sound(self, site_id: str, device_id: str, name: str, silent: bool) -> None:
         """A display says whether it can play sound: one that cannot raises an alert, and
         clears it once it can."""
+
         def change(queue: Any, now: Any) -> Any:
             open_alert = queue.alerts.find("display_silent", device_id)
             if silent and open_alert is None:

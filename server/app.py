@@ -32,6 +32,7 @@ from .auth.service import AuthService
 from .booking import bp as booking_bp
 from .bookings import BookingService
 from .calendars import bp as calendar_bp
+from .device_health import DeviceHealth
 from .domain.clock import Clock, SimulatedClock, SystemClock
 from .domain.errors import Refusal
 from .engine import Engine
@@ -214,6 +215,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
         public_limit=RateLimit(settings.public_requests_per_minute,
                                settings.public_requests_per_minute),
         alerts=alerts,
+        health=DeviceHealth(clock),
         lock=lock,
     )
     app.extensions[KEY] = services

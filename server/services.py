@@ -15,6 +15,7 @@ from flask_socketio import SocketIO
 from .alerts import AlertChannel
 from .auth.service import AuthService
 from .bookings import BookingService
+from .device_health import DeviceHealth
 from .domain.clock import Clock
 from .domain.model import Site
 from .engine import Engine
@@ -57,6 +58,7 @@ class Services:
     public_status: PublicStatus  # what the public crowding pages show of a site
     public_limit: RateLimit  # the public pages' and open JSON's rate limit per address
     alerts: AlertChannel  # staff alerts: escalation, printers at fault, the kiosk told
+    health: DeviceHealth  # each display's last contact and whether it may play sound
     lock: IO[str] | None = field(default=None, repr=False)  # held while the server runs
 
     def is_open(self, site: Site) -> bool:

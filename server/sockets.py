@@ -43,6 +43,7 @@ def register_socket_handlers(socketio: SocketIO, services: Services) -> None:
         for room in rooms_for(device, site_id):
             join_room(room)
         clients[request.sid] = (device, site_id)  # type: ignore[attr-defined]
+        _seen(services, device, connected=True)
         since = auth.get("since")
         if isinstance(since, int) and not isinstance(since, bool):
             missed = missed_events(services, device, site_id, since)
@@ -54,7 +55,9 @@ def register_socket_handlers(socketio: SocketIO, services: Services) -> None:
 
     @socketio.on("disconnect")
     def disconnect(*_: Any) -> None:
-        clients.pop(request.sid, None)  # type: ignore[attr-defined]
+        gone = clients.pop(request.sid, None)  # type: ignore[attr-defined]
+        if gone is not None:
+            _seen(services, gone[0], connected=False)
         services.auth.credentials.untrack(request.sid)  # type: ignore[attr-defined]
 
     @socketio.on("sync")
@@ -69,6 +72,12 @@ def register_socket_handlers(socketio: SocketIO, services: Services) -> None:
         if missed is None:
             return {"ok": True, "snapshot": services.snapshots.for_screen(device, site_id)}
         return {"ok": True, "events": missed, "seq": published}
+
+
+def _seen(services: Services, device: Device, connected: bool) -> None:
+    """A display's last contact, for the admin page."""
+    if device.role == "display":
+        services.health.contact(device.id, connected=connected)
 
 
 def _credential(services: Services, auth: dict[str, Any]) -> tuple[Device, tuple[str, str]]:

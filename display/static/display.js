@@ -79,6 +79,7 @@
     state.mode = me.body.counter ? "counter" : "room";
     show(state.mode);
     connect();
+    if (state.mode === "room") startSound();
     if (!state.ticking) state.ticking = setInterval(tick, 1000);
     tick();
   }
@@ -340,11 +341,37 @@
     return (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60000;
   }
 
+  // ---- sound: known from the start, told to the server (display/static/sound.js) ---------
+
+  const SOUND_REPORT_MS = 60000;  // also the display's sign of life on the admin page
+  let soundTimer = null;
+
+  function startSound() {
+    if (!window.MadoguchiSound || soundTimer) return;
+    window.MadoguchiSound.start({ report: function () { reportSound(); },
+      onAllowed: function () { announcer.release(); } });
+    soundTimer = setInterval(reportSound, SOUND_REPORT_MS);
+    if (state.live) {
+      state.live.on("sound_test", async function () {
+        reportSound(await window.MadoguchiSound.test());
+      });
+    }
+  }
+
+  function reportSound(test) {
+    const sound = window.MadoguchiSound.state;
+    if (sound === "unknown") return;
+    const body = { sound: sound, held: announcer.held() };
+    if (test) body.test = test;
+    device.api("POST", "/api/displays/sound", body).catch(function () { /* next time */ });
+  }
+
   // ---- announcements ----------------------------------------------------------------------
 
   const announcer = (function () {
     const queue = [];
     const log = [];
+    let waiting = [];  // calls not spoken because sound was not allowed: spoken once it is
     const audio = new Audio();
     let busy = false;
     window.__announcements = log;
@@ -360,8 +387,8 @@
 
     async function pump() {
       if (busy || !queue.length) return;
-      busy = true;
       const entry = queue.shift();
+      busy = true;
       let url = null;
       let wait = ANNOUNCE_GAP_MS;
       try {
@@ -373,10 +400,13 @@
         if (!wav.ok) throw new Error("audio " + wav.status);
         url = URL.createObjectURL(await wav.blob());
         await play(entry, url, phrase.body.seconds);
+        if (entry.error === "NotAllowedError") hold(entry);
       } catch (err) {
         // fetch() fails with a TypeError when the server cannot be reached: try again while
         // the call is still worth announcing, and keep the order.
-        if (err instanceof TypeError && performance.now() - entry.queued < ANNOUNCE_REPLAYED_WITHIN_MS) {
+        // A voice slow to come (the request timed out: AbortError) is tried again too.
+        const again = err instanceof TypeError || (err && err.name === "AbortError");
+        if (again && performance.now() - entry.queued < ANNOUNCE_REPLAYED_WITHIN_MS) {
           queue.unshift(entry);
           wait = ANNOUNCE_RETRY_MS;
         } else {
@@ -401,7 +431,10 @@
           audio.onplaying = audio.onended = audio.onerror = null;
           resolve();
         }
-        audio.onplaying = function () { if (entry.start === null) entry.start = performance.now(); };
+        audio.onplaying = function () {
+          if (entry.start === null) entry.start = performance.now();
+          if (window.MadoguchiSound) window.MadoguchiSound.played();
+        };
         audio.onended = function () { done(null); };
         audio.onerror = function () { done("audio error"); };
         audio.src = url;
@@ -409,21 +442,44 @@
         const started = audio.play();
         if (started && started.catch) {
           started.catch(function (err) {
-            if (err && err.name === "NotAllowedError") $("sound").hidden = false;
+            if (err && err.name === "NotAllowedError" && window.MadoguchiSound) {
+              window.MadoguchiSound.refused();
+            }
             done(err && err.name ? err.name : "play failed");
           });
         }
       });
     }
 
+    // Kept, not dropped: spoken when sound is allowed, if the number is still being called.
+    function hold(entry) {
+      Object.assign(entry, { held: true, start: null, end: null, error: null });
+      waiting.push(entry);
+      reportSound();
+    }
+
+    function release() {
+      const held = waiting;
+      waiting = [];
+      held.forEach(function (entry) {
+        const counter = state.counters.get(entry.counter);
+        if (counter && counter.label === entry.label && counter.seq === entry.seq) {
+          entry.held = false;
+          queue.push(entry);
+        } else {
+          entry.error = "no longer current";
+        }
+      });
+      pump();
+    }
+
     // Without --autoplay-policy=no-user-gesture-required the browser wants one tap first.
     $("sound").addEventListener("click", function () {
-      $("sound").hidden = true;
       audio.muted = false;
       audio.play().catch(function () { /* nothing loaded yet: the tap is what counted */ });
     });
 
-    return { add: add };
+    return { add: add, release: release, held: function () { return waiting.length; } };
   })();
 
   boot();

@@ -29,7 +29,7 @@ from ..web.endpoints import Denied
 from ..web.validation import Schema, validate
 from ..words import ORGANISATION_NAMES
 from .messages import config_japanese
-from .views import _page, _person, bp
+from .views import _page, _person, ask, bp, confirmed
 
 KINDS = {"tcp": "ネットワーク（TCP 9100）", "usb": "USB", "serial": "シリアル",
          "file": "デバイスファイル", "cups": "CUPS のキュー", "network": "ネットワーク",
@@ -75,11 +75,15 @@ def site_page(site_id: str) -> Response:
                  languages=kiosk_languages())
 
 
-def _change(site_id: str, make: Callable[[SiteEditor], Change], done: str) -> Response:
-    """Run one form's change as the logged-in administrator, audited either way."""
+def _change(site_id: str, make: Callable[[SiteEditor], Change], done: str,
+            confirm: tuple[str, str] | None = None) -> Response:
+    """Run one form's change as the logged-in administrator, audited either way; a
+    dangerous one (`confirm`: the question and its button) asks first."""
     person = _person()
     if person is None:
         return redirect(url_for(".index"), 303)  # type: ignore[return-value]
+    if confirm is not None and not confirmed():
+        return ask(person, *confirm, back=url_for(".site_page", site_id=site_id))
     audit = auditing.begin(person, site_id=site_id)
     assert audit is not None
     try:
@@ -207,7 +211,9 @@ def save_service(site_id: str) -> Response:
 @bp.post("/sites/<site_id>/services/<service_id>/remove")
 def remove_service(site_id: str, service_id: str) -> Response:
     return _change(site_id, lambda ed: changes.remove_service(ed, site_id, service_id),
-                   f"用件「{service_id}」を削除しました。")
+                   f"用件「{service_id}」を削除しました。",
+                   confirm=(f"用件「{service_id}」をこの会場から削除します。発券機から消え、"
+                            "待っている人がいれば削除できません。", "削除する"))
 
 
 @bp.post("/sites/<site_id>/counters")
@@ -221,7 +227,8 @@ def save_counter(site_id: str) -> Response:
 @bp.post("/sites/<site_id>/counters/<counter_id>/remove")
 def remove_counter(site_id: str, counter_id: str) -> Response:
     return _change(site_id, lambda ed: changes.remove_counter(ed, site_id, counter_id),
-                   f"窓口「{counter_id}」を削除しました。")
+                   f"窓口「{counter_id}」を削除しました。",
+                   confirm=(f"窓口「{counter_id}」を削除します。", "削除する"))
 
 
 @bp.post("/sites/<site_id>/printers")
@@ -266,7 +273,9 @@ def test_printer(site_id: str, printer_id: str) -> Response:
 @bp.post("/sites/<site_id>/printers/<printer_id>/remove")
 def remove_printer(site_id: str, printer_id: str) -> Response:
     return _change(site_id, lambda ed: changes.remove_printer(ed, site_id, printer_id),
-                   f"プリンター「{printer_id}」を削除しました。")
+                   f"プリンター「{printer_id}」を削除しました。",
+                   confirm=(f"プリンター「{printer_id}」を削除します。この会場の発券機は、"
+                            "ほかのプリンターで印刷します。", "削除する"))
 
 
 @bp.post("/sites/<site_id>/devices/<device_id>")
@@ -278,4 +287,6 @@ def save_device(site_id: str, device_id: str) -> Response:
 @bp.post("/sites/<site_id>/reset")
 def reset_site(site_id: str) -> Response:
     return _change(site_id, lambda ed: changes.reset(ed, site_id),
-                   "この会場の変更をすべて取り消し、設定ファイルのとおりに戻しました。")
+                   "この会場の変更をすべて取り消し、設定ファイルのとおりに戻しました。",
+                   confirm=("この会場に管理画面で加えた変更をすべて取り消し、設定ファイルの"
+                            "とおりに戻します。元には戻せません。", "すべて取り消す"))

@@ -24,9 +24,11 @@ from flask import (
     url_for,
 )
 
+from ..alerts import device_room
 from ..auth.accounts import account_view, checked_fields
 from ..auth.service import AuthService, device_to_pair
-from ..domain.errors import Invalid, Refusal
+from ..device_health import with_health
+from ..domain.errors import Invalid, NotFound, Refusal
 from ..headers import content_security_policy
 from ..refusals import status_of
 from ..services import services
@@ -56,6 +58,10 @@ CONTENT_SECURITY_POLICY = content_security_policy(
 AUDIT_ROWS = 50
 
 
+SOUND_WORDS = {"allowed": "音声: 出せます",
+               "blocked": "⚠ 音声: 出せません（自動再生が止められています）"}
+
+
 def _auth() -> AuthService:
     return services().auth
 
@@ -81,6 +87,7 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
             csrf_token=caller.csrf_token(),
             roles=ROLE_NAMES,
             organisations=ORGANISATION_NAMES,
+            sound_words=SOUND_WORDS,
             **context,
         ),
         status,
@@ -88,6 +95,37 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def device_filter() -> dict[str, str]:
+    """The device list's filter from the address: words (id or name), kind, site, state."""
+    args = request.args
+    return {"q": args.get("q", "").strip()[:100], "role": args.get("role", ""),
+            "site": args.get("site", ""), "state": args.get("state", "")}
+
+
+def device_matches(device: dict[str, Any], wanted: dict[str, str]) -> bool:
+    words = wanted["q"].lower().split()
+    text = f"{device['id']} {device['name'] or ''}".lower()
+    state = "revoked" if device.get("revoked_at") else "active"
+    return (all(w in text for w in words)
+            and wanted["role"] in ("", device["role"])
+            and wanted["site"] in ("", device["site"] or "")
+            and wanted["state"] in ("", state))
+
+
+def confirmed() -> bool:
+    return request.form.get("confirmed") == "yes"
+
+
+def ask(person: Device, question: str, yes: str, back: str) -> Response:
+    """A dangerous button's first press: the question, and the same button again to act (the
+    form's own fields sent along), or a way back. Nothing is changed or audited yet; the
+    second press is checked like any other (login, CSRF, role)."""
+    fields = [(k, v) for k, v in request.form.items(multi=True)
+              if k not in ("csrf_token", "confirmed")]
+    return _page("admin/confirm.html", person=person, sites=services().sites,
+                 question=question, yes=yes, action=request.path, fields=fields, back=back)
 
 
 def _back() -> Response:
@@ -104,7 +142,11 @@ def index() -> Response:
     site_id = None if person.role == "admin" else person.site_id
     context: dict[str, Any] = {"person": person, "sites": server.sites}
     if person.role in ("admin", "manager"):
-        context["devices"] = auth.device_views(site_id)
+        every = auth.device_views(site_id)
+        context["device_filter"] = wanted = device_filter()
+        context["devices_total"] = len(every)
+        context["devices"] = with_health(
+            [d for d in every if device_matches(d, wanted)], server.health, server.sites)
         context["audit"] = auth.offload(
             lambda: audit_store.latest(auth.reader, AUDIT_ROWS, site_id)
         )
@@ -148,12 +190,15 @@ def logout() -> Response:
     return _act("logout", ("staff", "manager", "admin"), end)
 
 
-def _act(action: str, roles: tuple[str, ...],
-         change: Callable[[RequestAudit], str]) -> Response:
-    """Run one form's change as the logged-in person, written to the audit log either way."""
+def _act(action: str, roles: tuple[str, ...], change: Callable[[RequestAudit], str],
+         confirm: tuple[str, str] | None = None) -> Response:
+    """Run one form's change as the logged-in person, written to the audit log either way.
+    A dangerous one (`confirm`: the question and its button) asks first."""
     person = _person()
     if person is None:
         return _back()
+    if confirm is not None and not confirmed():
+        return ask(person, *confirm, back=url_for(".index"))
     g.madoguchi_person = person
     audit = auditing.begin(person, action=action)
     assert audit is not None
@@ -197,7 +242,9 @@ def disable_account(username: str) -> Response:
         _auth().set_disabled(username, True, audit, g.madoguchi_person)
         return f"「{username}」を無効にしました。ログイン中の画面もすぐに使えなくなります。"
 
-    return _act("account_disabled", ("admin",), disable)
+    return _act("account_disabled", ("admin",), disable, confirm=(
+        f"アカウント「{username}」を無効にします。この人はすぐにログインできなくなり、"
+        "ログイン中の画面も使えなくなります。", "無効にする"))
 
 
 @bp.post("/accounts/<username>/enable")
@@ -246,4 +293,27 @@ def revoke_device(device_id: str) -> Response:
         _auth().revoke(device_id, audit)
         return f"端末「{device_id}」を無効にしました。"
 
-    return _act("device_revoked", ("admin",), revoke)
+    return _act("device_revoked", ("admin",), revoke, confirm=(
+        f"端末「{device_id}」を無効にします。この端末はすぐに使えなくなり、接続も切れます"
+        "（もう一度使うには、ペアリングし直します）。", "無効にする"))
+
+
+
+@bp.post("/devices/<device_id>/sound-test")
+def sound_test(device_id: str) -> Response:
+    """Ask a display to play its test sound; it says how that went (the device list)."""
+
+    def send(audit: RequestAudit) -> str:
+        audit.target = f"device:{device_id}"
+        device = next((d for d in _auth().credentials.devices.values() if d.id == device_id),
+                      None)
+        if device is None or device.role != "display":
+            raise NotFound(f"There is no display '{device_id}'.", "unknown_device",
+                          device=device_id)
+        services().socketio.emit("sound_test", {"device": device_id},
+                                 to=device_room(device_id))
+        return (f"表示盤「{device.name or device_id}」にテスト音を送りました。"
+                "音が聞こえたか確かめてください。表示盤の答えは、この画面を読み込み直すと"
+                "「音声」の列に出ます。")
+
+    return _act("sound_tested", ("admin",), send)

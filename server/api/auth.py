@@ -12,9 +12,11 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, session
 
+from ..alerts import device_room
 from ..auth.accounts import account_view, checked_fields
 from ..auth.service import AuthService, device_to_pair
-from ..domain.errors import Invalid, Refusal
+from ..device_health import with_health
+from ..domain.errors import Invalid, NotFound, Refusal
 from ..services import services
 from ..store import audit as audit_store
 from ..store.accounts import Account, SessionRecord
@@ -392,7 +394,9 @@ def approve_pairing(device: Device, body: dict[str, Any], audit: auditing.Reques
 
 @route("GET", "/devices", READERS, "Devices: all for an admin, a manager's own site's")
 def list_devices(device: Device, body: dict[str, Any], audit: None) -> Any:
-    return {"devices": auth_service().device_views(_site_scope(device))}
+    server = services()
+    return {"devices": with_health(auth_service().device_views(_site_scope(device)),
+                                   server.health, server.sites)}
 
 
 @route(
@@ -408,6 +412,27 @@ def revoke_device(
 ) -> Any:
     auth_service().revoke(device_id, audit)
     return {"device": device_id, "revoked": True}
+
+
+@route(
+    "POST",
+    "/devices/{device_id}/sound-test",
+    ADMIN,
+    "Ask a display to play its test sound; it reports how that went (GET /devices)",
+    obj({}),
+    action="sound_tested",
+)
+def sound_test(
+    device: Device, body: dict[str, Any], audit: auditing.RequestAudit, device_id: str
+) -> Any:
+    audit.target = f"device:{device_id}"
+    found = next((d for d in auth_service().credentials.devices.values() if d.id == device_id),
+                 None)
+    if found is None or found.role != "display":
+        raise NotFound(f"There is no display '{device_id}'.", "unknown_device",
+                       device=device_id)
+    services().socketio.emit("sound_test", {"device": device_id}, to=device_room(device_id))
+    return 202, {"device": device_id, "sent": True}
 
 
 # ---- the audit log --------------------------------------------------------------------------

@@ -16,7 +16,14 @@ from flask import Blueprint, request
 from ..domain.errors import Invalid, unknown_service, unknown_site
 from ..reports import csvout, queries, year_targets
 from ..reports.live import dashboard
-from ..reports.periods import GROUPS, MAX_DAYS, Period, fiscal_year, fiscal_year_of
+from ..reports.periods import (
+    GROUPS,
+    MAX_DAYS,
+    Period,
+    default_group,
+    fiscal_year,
+    fiscal_year_of,
+)
 from ..reports.service import ReportService
 from ..services import services
 from ..store.devices import Device
@@ -144,8 +151,8 @@ def _scope(device: Device, service: ReportService, site_ids: list[str]) -> queri
     return queries.Scope(allowed, desk_id)
 
 
-def _group() -> str:
-    group = request.args.get("group", "day")
+def _group(period: Period) -> str:
+    group = request.args.get("group") or default_group(period)
     if group not in GROUPS:
         raise Invalid("'group' is hour, day or month.", "invalid_field", field="group")
     return group
@@ -197,7 +204,7 @@ def _scoped(device: Device, name: str, compute: Any, table: Any) -> Any:
 )
 def figures(device: Device, body: dict[str, Any]) -> Any:
     query = Query(device)
-    group = _group()
+    group = _group(query.period)
     found = reports().report(
         query.site_ids,
         query.period,
@@ -303,6 +310,17 @@ def wait_log(device: Device, body: dict[str, Any]) -> Any:
         and (query.scope.service is None or r["service"] == query.scope.service)
     ]
     return _answer(query, "wait_log", {"rows": rows}, lambda f: csvout.wait_log_table(f["rows"]))
+
+
+@_declare(
+    "/reports/alerts",
+    "Staff alerts (職員を呼ぶ, お手伝いが必要, printers, displays) by site and kind: raised, "
+    "taken, cleared by the device, escalated, and the seconds until someone took them",
+)
+def alerts(device: Device, body: dict[str, Any]) -> Any:
+    query = Query(device)
+    found = reports().alerts(query.site_ids, query.period)
+    return _answer(query, "alerts", {"sites": found}, csvout.alerts_table)
 
 
 @endpoint(

@@ -380,6 +380,25 @@ def take_alert(device: Device, body: dict[str, Any], site_id: str,
                                      "seconds": event.data["seconds"]}))
 
 
+SOUND_BODY = obj({"sound": string(16, enum=["allowed", "blocked"]), "held": integer(0, 1000),
+                  "test": string(16, enum=["played", "blocked"])}, required=("sound",))
+
+
+@endpoint(bp, EndpointSpec("POST", "/displays/sound",
+                           "A display says whether it may play sound (and how many calls it "
+                           "holds unspoken); one that may not raises a staff alert",
+                           ("display",), body=SOUND_BODY, idempotent=True, tag="alerts"))
+def display_sound(device: Device, body: dict[str, Any]) -> dict[str, Any]:
+    idempotency(device, body)  # a report said twice is the same report: the key is only checked
+    server = services()
+    changed = server.health.report(device.id, body["sound"], body.get("held", 0),
+                                   body.get("test"))
+    if changed and device.site_id in server.sites:
+        server.alerts.device_sound(device.site_id, device.id, device.name or device.id,
+                                   silent=body["sound"] == "blocked")
+    return {"ok": True}
+
+
 # ---- counters -------------------------------------------------------------------------------
 
 def _called(choice: Any, queue: SiteQueue) -> tuple[int, dict[str, Any]]:

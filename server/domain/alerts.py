@@ -25,8 +25,14 @@ VISITOR_ALERTS = ("need_help", "call_staff")
 # that cannot play sound.
 DEVICE_ALERTS = ("printer_failed", "printer_fault", "display_silent")
 ALERT_KINDS = VISITOR_ALERTS + DEVICE_ALERTS
-ALERT_EVENTS = frozenset({EventKind.STAFF_ALERT, EventKind.ALERT_TAKEN,
-                          EventKind.ALERT_ESCALATED, EventKind.ALERT_CLEARED})
+ALERT_EVENTS = frozenset(
+    {
+        EventKind.STAFF_ALERT,
+        EventKind.ALERT_TAKEN,
+        EventKind.ALERT_ESCALATED,
+        EventKind.ALERT_CLEARED,
+    }
+)
 _TAKEN_KEPT = 256  # taken alerts remembered, to tell a late second taker who took it
 
 
@@ -53,38 +59,67 @@ class AlertBoard:
     taken: OrderedDict[str, str] = field(default_factory=OrderedDict)  # id -> who took it
     _serial: dict[date, int] = field(default_factory=dict)  # the day's last id number
 
-    def raise_alert(self, kind: str, now: datetime, day: date, *, source: str | None,
-                    where: str = "", ticket_id: int | None = None,
-                    label: str | None = None) -> Event:
+    def raise_alert(
+        self,
+        kind: str,
+        now: datetime,
+        day: date,
+        *,
+        source: str | None,
+        where: str = "",
+        ticket_id: int | None = None,
+        label: str | None = None,
+    ) -> Event:
         if kind not in ALERT_KINDS:
             raise Invalid(f"Unknown alert '{kind}'.", "invalid_alert")
         serial = self._serial.get(day, 0) + 1
         self._serial = {day: serial}  # ids restart each business day, prefixed with it
-        alert = Alert(f"{day:%Y%m%d}-{serial}", kind, now, source, where or source or "",
-                      ticket_id, label)
+        alert = Alert(
+            f"{day:%Y%m%d}-{serial}", kind, now, source, where or source or "", ticket_id, label
+        )
         self.open[alert.id] = alert
-        return Event(EventKind.STAFF_ALERT, self.site_id, now, ticket_id=ticket_id,
-                     staff=source, data={"alert": kind, "label": label, "id": alert.id,
-                                         "where": alert.where})
+        return Event(
+            EventKind.STAFF_ALERT,
+            self.site_id,
+            now,
+            ticket_id=ticket_id,
+            staff=source,
+            data={"alert": kind, "label": label, "id": alert.id, "where": alert.where},
+        )
 
-    def take(self, alert_id: str, now: datetime, staff: str,
-             counter_id: str | None = None) -> Event:
+    def take(
+        self, alert_id: str, now: datetime, staff: str, counter_id: str | None = None
+    ) -> Event:
         """One member of staff takes the alert; a second one is told who did."""
         alert = self.open.get(alert_id)
         if alert is None:
             if alert_id in self.taken:
-                raise Conflict(f"Alert {alert_id} was already taken by {self.taken[alert_id]}.",
-                               "alert_taken", alert=alert_id, staff=self.taken[alert_id])
-            raise NotFound(f"There is no open alert '{alert_id}'.", "unknown_alert",
-                           alert=alert_id)
+                raise Conflict(
+                    f"Alert {alert_id} was already taken by {self.taken[alert_id]}.",
+                    "alert_taken",
+                    alert=alert_id,
+                    staff=self.taken[alert_id],
+                )
+            raise NotFound(f"There is no open alert '{alert_id}'.", "unknown_alert", alert=alert_id)
         del self.open[alert_id]
         self._remember_taken(alert_id, staff)
         seconds = max(0, round((now - alert.raised_at).total_seconds()))
-        return Event(EventKind.ALERT_TAKEN, self.site_id, now, ticket_id=alert.ticket_id,
-                     counter_id=counter_id, staff=staff,
-                     data={"id": alert.id, "alert": alert.kind, "label": alert.label,
-                           "source": alert.source, "seconds": seconds,
-                           "escalated": alert.escalated})
+        return Event(
+            EventKind.ALERT_TAKEN,
+            self.site_id,
+            now,
+            ticket_id=alert.ticket_id,
+            counter_id=counter_id,
+            staff=staff,
+            data={
+                "id": alert.id,
+                "alert": alert.kind,
+                "label": alert.label,
+                "source": alert.source,
+                "seconds": seconds,
+                "escalated": alert.escalated,
+            },
+        )
 
     def escalate(self, alert_id: str, now: datetime) -> Event | None:
         """The alert waited too long: once, and only while still open."""
@@ -92,25 +127,33 @@ class AlertBoard:
         if alert is None or alert.escalated:
             return None
         alert.escalated = True
-        return Event(EventKind.ALERT_ESCALATED, self.site_id, now, ticket_id=alert.ticket_id,
-                     data={"id": alert.id, "alert": alert.kind, "label": alert.label,
-                           "where": alert.where})
+        return Event(
+            EventKind.ALERT_ESCALATED,
+            self.site_id,
+            now,
+            ticket_id=alert.ticket_id,
+            data={"id": alert.id, "alert": alert.kind, "label": alert.label, "where": alert.where},
+        )
 
     def clear(self, alert_id: str, now: datetime, reason: str) -> Event | None:
         """The device recovered (or the alert no longer stands): it ends without a taker."""
         alert = self.open.pop(alert_id, None)
         if alert is None:
             return None
-        return Event(EventKind.ALERT_CLEARED, self.site_id, now, ticket_id=alert.ticket_id,
-                     data={"id": alert.id, "alert": alert.kind, "reason": reason,
-                           "source": alert.source})
+        return Event(
+            EventKind.ALERT_CLEARED,
+            self.site_id,
+            now,
+            ticket_id=alert.ticket_id,
+            data={"id": alert.id, "alert": alert.kind, "reason": reason, "source": alert.source},
+        )
 
     def find(self, kind: str, source: str | None) -> Alert | None:
-        return next((a for a in self.open.values()
-                     if a.kind == kind and a.source == source), None)
+        return next((a for a in self.open.values() if a.kind == kind and a.source == source), None)
 
-    def replay(self, events: Iterable[Event], day_of: Callable[[datetime], date],
-               today: date) -> None:
+    def replay(
+        self, events: Iterable[Event], day_of: Callable[[datetime], date], today: date
+    ) -> None:
         """Rebuild the board from the log's alert events, oldest first. Alerts of an earlier
         business day are not shown again (a device still at fault raises a new one)."""
         for e in events:
@@ -121,8 +164,14 @@ class AlertBoard:
                 continue
             if e.kind is EventKind.STAFF_ALERT:
                 self.open[alert_id] = Alert(
-                    alert_id, str(e.data.get("alert")), e.at, e.staff,
-                    str(e.data.get("where") or e.staff or ""), e.ticket_id, e.data.get("label"))
+                    alert_id,
+                    str(e.data.get("alert")),
+                    e.at,
+                    e.staff,
+                    str(e.data.get("where") or e.staff or ""),
+                    e.ticket_id,
+                    e.data.get("label"),
+                )
                 day = day_of(e.at)
                 serial = int(alert_id.rsplit("-", 1)[-1]) if "-" in alert_id else 0
                 if serial > self._serial.get(day, 0):

@@ -28,7 +28,7 @@ from ..headers import content_security_policy
 from ..refusals import in_japanese, status_of
 from ..reports import queries, year_targets
 from ..reports.csvout import minutes, percent
-from ..reports.periods import GROUPS, fiscal_year, fiscal_year_of
+from ..reports.periods import GROUPS, default_group, fiscal_year, fiscal_year_of
 from ..services import services
 from ..siteconfig import WEEKDAYS
 from ..siteedit.overrides import settings_view
@@ -48,7 +48,8 @@ bp = Blueprint(
 
 CONTENT_SECURITY_POLICY = content_security_policy(form_action="'self'")  # its forms
 READERS = ("manager", "admin")
-REPORTS = ("figures", "counters", "staffing", "journeys", "heatmap", "waits", "wait-log")
+REPORTS = ("figures", "counters", "staffing", "journeys", "heatmap", "waits", "wait-log",
+           "alerts")
 
 
 def _person() -> Device | None:
@@ -118,8 +119,8 @@ def figures() -> Response:
         return person
     try:
         query = Query(person)
-        group = request.args.get("group", "day")
-        group = group if group in GROUPS else "day"
+        group = request.args.get("group") or default_group(query.period)
+        group = group if group in GROUPS else default_group(query.period)
         scope = query.scope
 
         def make(days: list[queries.SiteDay], sites: dict[str, queries.SiteInfo]) -> Any:
@@ -133,6 +134,7 @@ def figures() -> Response:
             }
 
         data = reports().report(query.site_ids, query.period, make)
+        data["alerts"] = reports().alerts(query.site_ids, query.period)
     except Refusal as exc:
         return _page(
             "reports/figures.html",

@@ -268,3 +268,21 @@ def wait_log_table(rows: list[dict[str, Any]]) -> Table:
         ]
         for r in rows
     ]
+
+
+ALERT_NAMES = {"need_help": "お手伝いが必要", "call_staff": "職員を呼ぶ",
+               "printer_failed": "番号札が印刷されなかった", "printer_fault": "プリンターの異常",
+               "display_silent": "表示盤の音が出ない", "all": "合計"}
+
+
+def alerts_table(found: dict[str, Any]) -> Table:
+    header = ["会場", "種類", "件数", "対応", "自然解消", "長く対応待ち", "未対応",
+              "対応までの中央値（秒）", "90%（秒）", "最長（秒）"]
+    rows = []
+    for site_id, figures in found["sites"].items():
+        for row in [*figures["kinds"], figures["total"]]:
+            took = row["take_seconds"]
+            rows.append([site_id, ALERT_NAMES.get(row["kind"], row["kind"]), row["raised"],
+                         row["taken"], row["cleared"], row["escalated"], row["open"],
+                         took["median"], took["p90"], took["max"]])
+    return header, rows

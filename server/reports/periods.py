@@ -15,6 +15,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 GROUPS = ("hour", "day", "month")
+
+
+def default_group(period: Period) -> str:
+    """One day is read by the hour (a day as one bar says nothing); longer periods by day."""
+    return "hour" if period.first == period.last else "day"
 WEEKDAYS_JA = ("月", "火", "水", "木", "金", "土", "日")
 MAX_DAYS = 1100  # about three years: the longest period one report covers
 

@@ -25,6 +25,7 @@ from ..domain.clock import Clock
 from ..domain.model import Site
 from ..store import db as store_db
 from . import queries, store, year_targets
+from .alerts import alert_figures
 from .days import VERSION, build_day, current, empty_day
 from .periods import Period, day_window
 from .stages import LogRow, Visit, visits_from
@@ -179,6 +180,16 @@ class ReportService:
                     for day in sorted(by_day):
                         rows.extend(stage_rows(site, day, visits_from(by_day[day])))
             return rows
+
+        return self.run(work)
+
+    def alerts(self, site_ids: list[str], period: Period) -> dict[str, Any]:
+        """Staff alerts of the period, by site (reports/alerts.py)."""
+
+        def work() -> dict[str, Any]:
+            with self.reader.connect() as conn:
+                return {site_id: alert_figures(conn, self.sites[site_id], period)
+                        for site_id in site_ids}
 
         return self.run(work)
 

@@ -73,8 +73,11 @@ def test_an_administrator_adds_a_desk_and_a_counter_in_the_browser(
 
     # a desk with a live ticket stays, and the page says why
     page.locator(f"form[action='/admin/sites/{site}/counters/{site}-c9/remove'] button").click()
+    expect(page.locator(".question")).to_contain_text(f"窓口「{site}-c9」を削除します")
+    page.locator("#confirm-yes").click()  # a dangerous button asks first
     expect(page.locator(".message.ok")).to_contain_text("削除しました")
     page.locator(f"form[action='/admin/sites/{site}/services/pension/remove'] button").click()
+    page.locator("#confirm-yes").click()
     expect(page.locator(".message.error")).to_contain_text("番号札がまだ使われています")
     rows = audit_rows(server, "service_removed", f"service:{site}/pension")
     assert [(r["outcome"], r["detail"].get("error")) for r in rows] == [
@@ -104,7 +107,7 @@ def test_the_forms_need_the_token_and_an_administrator(server: ServerProcess, si
         http.post(server.url + "/admin/login", timeout=30, data={
             "username": "root", "password": PASSWORD, "csrf_token": CSRF.search(page)[1]})
         answer = http.post(server.url + f"/admin/sites/{site}/counters/{site}-c4/remove",
-                           data={}, timeout=30)
+                           data={"confirmed": "yes"}, timeout=30)
         assert "画面の有効期限が切れました" in html.unescape(answer.text)
         assert f"{site}-c4" in ids(config(server, site)["counters"])
     with requests.Session() as http:  # a manager may not change the configuration
@@ -115,7 +118,8 @@ def test_the_forms_need_the_token_and_an_administrator(server: ServerProcess, si
         assert "会場の設定はシステム管理者だけが変えられます" in html.unescape(answer.text)
         page = http.get(server.url + "/admin/", timeout=30).text
         answer = http.post(server.url + f"/admin/sites/{MANAGED}/counters/{MANAGED}-c4/remove",
-                           data={"csrf_token": CSRF.search(page)[1]}, timeout=30)
+                           data={"csrf_token": CSRF.search(page)[1], "confirmed": "yes"},
+                           timeout=30)
         assert "この操作はシステム管理者だけができます" in html.unescape(answer.text)
         assert f"{MANAGED}-c4" in ids(config(server, MANAGED)["counters"])
     with requests.Session() as http:  # nobody logged in: back to the login form

@@ -23,19 +23,23 @@ SITE = "al"
 
 @pytest.fixture(scope="module")
 def initialised_alerts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    second_kiosk = ('\n[[sites.devices]]\nid = "al-kiosk2"\nrole = "kiosk"\n'
-                    'name = "発券機2"\ntoken = "token-al-kiosk2"\n')
-    text = site_file([SITE, "other"], extra={
-        SITE: 'alert_escalate_seconds = 1\nreception_counters = ["al-c1"]\n' + second_kiosk})
-    proc = ServerProcess(tmp_path_factory.mktemp("alerts-init"), [SITE, "other"],
-                         sites_text=text)
+    second_kiosk = (
+        '\n[[sites.devices]]\nid = "al-kiosk2"\nrole = "kiosk"\n'
+        'name = "発券機2"\ntoken = "token-al-kiosk2"\n'
+    )
+    text = site_file(
+        [SITE, "other"],
+        extra={SITE: 'alert_escalate_seconds = 1\nreception_counters = ["al-c1"]\n' + second_kiosk},
+    )
+    proc = ServerProcess(tmp_path_factory.mktemp("alerts-init"), [SITE, "other"], sites_text=text)
     proc.init()
     return proc.db
 
 
 @pytest.fixture
-def app(tmp_path_factory: pytest.TempPathFactory, initialised_alerts: Path) -> Iterator[
-        InProcessApp]:
+def app(
+    tmp_path_factory: pytest.TempPathFactory, initialised_alerts: Path
+) -> Iterator[InProcessApp]:
     made = InProcessApp(tmp_path_factory.mktemp("alerts"), initialised_alerts)
     yield made
     made.close()
@@ -61,14 +65,21 @@ def events_of(client: Any, kind: str, seen: list[dict[str, Any]]) -> list[dict[s
 
 
 def raise_alert(app: InProcessApp, body: dict[str, Any], device: str = "kiosk") -> Any:
-    return app.request("POST", f"/api/sites/{SITE}/alerts", token(SITE, device), body,
-                       key=uuid.uuid4().hex)
+    return app.request(
+        "POST", f"/api/sites/{SITE}/alerts", token(SITE, device), body, key=uuid.uuid4().hex
+    )
 
 
-def take(app: InProcessApp, alert_id: str, staff: str = "staff1",
-         counter: str | None = "al-c1") -> Any:
-    return app.request("POST", f"/api/sites/{SITE}/alerts/{alert_id}/take", token(SITE, staff),
-                       {"counter": counter} if counter else {}, key=uuid.uuid4().hex)
+def take(
+    app: InProcessApp, alert_id: str, staff: str = "staff1", counter: str | None = "al-c1"
+) -> Any:
+    return app.request(
+        "POST",
+        f"/api/sites/{SITE}/alerts/{alert_id}/take",
+        token(SITE, staff),
+        {"counter": counter} if counter else {},
+        key=uuid.uuid4().hex,
+    )
 
 
 def snapshot_alerts(app: InProcessApp) -> dict[str, Any]:
@@ -77,8 +88,7 @@ def snapshot_alerts(app: InProcessApp) -> dict[str, Any]:
     return reply.body["alerts"]  # type: ignore[no-any-return]
 
 
-def test_a_kiosk_call_reaches_staff_is_taken_once_and_the_kiosk_hears_it(
-        app: InProcessApp) -> None:
+def test_a_kiosk_call_reaches_staff_is_taken_once_and_the_kiosk_hears_it(app: InProcessApp) -> None:
     staff = app.socket(token(SITE, "staff2"))
     kiosk = app.socket(token(SITE, "kiosk"))
     ticket = app.issue(SITE, ["job"], priority=True).body
@@ -89,24 +99,30 @@ def test_a_kiosk_call_reaches_staff_is_taken_once_and_the_kiosk_hears_it(
     assert reply.status == 202, reply.body
     alert_id = reply.body["id"]
     [pushed] = events_of(staff, "staff_alert", [])
-    assert pushed["data"] == {"alert": "need_help", "label": ticket["label"], "id": alert_id,
-                              "where": "発券機"}
+    assert pushed["data"] == {
+        "alert": "need_help",
+        "label": ticket["label"],
+        "id": alert_id,
+        "where": "発券機",
+    }
     shown = snapshot_alerts(app)
     assert (shown["reception"], shown["escalate_after_s"]) == (["al-c1"], 1)
     [open_alert] = shown["open"]
     assert (open_alert["id"], open_alert["kind"], open_alert["label"], open_alert["where"]) == (
-        alert_id, "need_help", ticket["label"], "発券機")
+        alert_id,
+        "need_help",
+        ticket["label"],
+        "発券機",
+    )
 
     taken = take(app, alert_id)
     assert taken.status == 200, taken.body
     assert (taken.body["taken_by"], taken.body["alert"]) == ("al-staff1", "need_help")
     second = take(app, alert_id, staff="staff2")
-    assert (second.status, second.error, second.body["staff"]) == (409, "alert_taken",
-                                                                    "al-staff1")
+    assert (second.status, second.error, second.body["staff"]) == (409, "alert_taken", "al-staff1")
     assert snapshot_alerts(app)["open"] == []
     [gone] = wait_until(lambda: events_of(staff, "alert_taken", []))
-    assert (gone["data"]["id"], gone["staff"], gone["counter"]) == (alert_id, "al-staff1",
-                                                                    "al-c1")
+    assert (gone["data"]["id"], gone["staff"], gone["counter"]) == (alert_id, "al-staff1", "al-c1")
     told = wait_until(lambda: received(kiosk, "alert", []))
     assert told == [{"id": alert_id, "state": "taken", "alert": "need_help"}]
 
@@ -122,13 +138,23 @@ def test_only_the_kiosk_that_asked_hears_its_alert_was_taken(app: InProcessApp) 
     assert close.status == 200, close.body
     # Both hear the day's close, which was published after the alert's end.
     for screen in (other_kiosk, display):
-        messages = wait_until(lambda s=screen: [  # type: ignore[misc]
-            m for m in s.get_received() if m["name"] in ("events", "alert")
-            and (m["name"] == "alert" or any(
-                e["kind"] == "day_closed" for e in m["args"][0]["events"]))])
+        messages = wait_until(
+            lambda s=screen: [  # type: ignore[misc]
+                m
+                for m in s.get_received()
+                if m["name"] in ("events", "alert")
+                and (
+                    m["name"] == "alert"
+                    or any(e["kind"] == "day_closed" for e in m["args"][0]["events"])
+                )
+            ]
+        )
         assert [m["name"] for m in messages] == ["events"]
-        assert not any(e["kind"].startswith("alert") or e["kind"] == "staff_alert"
-                       for m in messages for e in m["args"][0]["events"])
+        assert not any(
+            e["kind"].startswith("alert") or e["kind"] == "staff_alert"
+            for m in messages
+            for e in m["args"][0]["events"]
+        )
 
 
 def test_an_alert_nobody_takes_escalates_once(app: InProcessApp) -> None:
@@ -150,17 +176,28 @@ def test_bad_takes_are_refused_with_a_code(app: InProcessApp) -> None:
     assert take(app, "20260101-99").error == "unknown_alert"
     alert_id = raise_alert(app, {"kind": "call_staff"}).body["id"]
     assert take(app, alert_id, counter="nowhere").error == "unknown_counter"
-    kiosk = app.request("POST", f"/api/sites/{SITE}/alerts/{alert_id}/take",
-                        token(SITE, "kiosk"), {}, key=uuid.uuid4().hex)
+    kiosk = app.request(
+        "POST",
+        f"/api/sites/{SITE}/alerts/{alert_id}/take",
+        token(SITE, "kiosk"),
+        {},
+        key=uuid.uuid4().hex,
+    )
     assert (kiosk.status, kiosk.error) == (403, "forbidden_role")
-    elsewhere = app.request("POST", f"/api/sites/{SITE}/alerts/{alert_id}/take",
-                            token("other", "staff1"), {}, key=uuid.uuid4().hex)
+    elsewhere = app.request(
+        "POST",
+        f"/api/sites/{SITE}/alerts/{alert_id}/take",
+        token("other", "staff1"),
+        {},
+        key=uuid.uuid4().hex,
+    )
     assert (elsewhere.status, elsewhere.error) == (403, "forbidden_site")
     assert [a["id"] for a in snapshot_alerts(app)["open"]] == [alert_id]
 
 
 def test_open_alerts_survive_a_restart_and_taken_ones_stay_taken(
-        app: InProcessApp, tmp_path_factory: pytest.TempPathFactory) -> None:
+    app: InProcessApp, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     first = raise_alert(app, {"kind": "call_staff"}).body["id"]
     second = raise_alert(app, {"kind": "call_staff"}).body["id"]
     assert take(app, first).status == 200
@@ -170,3 +207,25 @@ def test_open_alerts_survive_a_restart_and_taken_ones_stay_taken(
     third = raise_alert(app, {"kind": "call_staff"}).body["id"]
     assert third not in (first, second)
     assert take(app, first).error == "alert_taken"
+
+
+def test_the_reports_count_alerts_and_the_time_to_take_them(app: InProcessApp) -> None:
+    ticket = app.issue(SITE, ["job"], priority=True).body
+    helped = raise_alert(app, {"kind": "need_help", "ticket": ticket["id"]}).body["id"]
+    raise_alert(app, {"kind": "call_staff"})
+    assert take(app, helped).status == 200
+
+    reply = app.request("GET", f"/api/reports/alerts?site={SITE}", token(SITE, "manager"))
+
+    assert reply.status == 200, reply.body
+    figures = reply.body["sites"][SITE]
+    kinds = {row["kind"]: row for row in figures["kinds"]}
+    assert {k: (r["raised"], r["taken"], r["open"]) for k, r in kinds.items()} == {
+        "need_help": (1, 1, 0),
+        "call_staff": (1, 0, 1),
+    }
+    took = kinds["need_help"]["take_seconds"]
+    assert took["median"] is not None and 0 <= took["median"] == took["max"] < 60
+    assert (figures["total"]["raised"], figures["total"]["taken"]) == (2, 1)
+    csv = app.request("GET", f"/api/reports/alerts?site={SITE}&format=csv", token(SITE, "manager"))
+    assert csv.status == 200 and "お手伝いが必要" in csv.body

@@ -128,7 +128,10 @@ def test_an_admin_creates_an_account_pairs_a_display_and_revokes_it(
     assert "このコードで待っている端末はありません" in browser.page
 
     assert auth_server.request("GET", "/api/me", device_token).status == 200
-    browser.post(f"/devices/{device_id}/revoke", {})
+    browser.post(f"/devices/{device_id}/revoke", {})  # a dangerous button asks first
+    assert f"端末「{device_id}」を無効にします。" in browser.page
+    assert auth_server.request("GET", "/api/me", device_token).status == 200
+    browser.post(f"/devices/{device_id}/revoke", {"confirmed": "yes"})
     assert f"端末「{device_id}」を無効にしました。" in browser.page
     assert auth_server.request("GET", "/api/me", device_token).status == 401
 
@@ -153,7 +156,7 @@ def test_a_form_without_the_token_changes_nothing(
 ) -> None:
     browser.log_in("admin2")
     before = auth_server.request("GET", "/api/devices", ADMIN).body
-    browser.post("/devices/a-kiosk/revoke", {}, with_token=False)
+    browser.post("/devices/a-kiosk/revoke", {"confirmed": "yes"}, with_token=False)
     assert "画面の有効期限が切れました" in browser.page
     browser.post(
         "/accounts",
@@ -171,7 +174,7 @@ def test_staff_and_managers_see_only_what_is_theirs(
     assert "<h2>端末</h2>" in browser.page and "<h2>アカウント</h2>" not in browser.page
     assert "b-kiosk" in browser.page and "a-kiosk" not in browser.page
     assert "無効にする</button>" not in browser.page
-    browser.post("/devices/b-kiosk/revoke", {})
+    browser.post("/devices/b-kiosk/revoke", {"confirmed": "yes"})
     assert "この操作はシステム管理者だけができます。" in browser.page
     assert auth_server.request("GET", "/api/me", token("b", "kiosk")).status == 200
     browser.post("/logout", {})

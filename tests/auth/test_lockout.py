@@ -1,33 +1,51 @@
 """An administrator cannot lock themself out: their own account, or the last administrator
-who can log in, is not disabled (409 with a code, nothing changed)."""
+who can log in, is not disabled (409 with a code, nothing changed).
+
+On the app in the test process, with accounts of its own (the shared auth server's
+administrators are other tests' too)."""
 
 from __future__ import annotations
 
-import uuid
+from typing import Any
 
-from tests.auth.conftest import LogIn
+from tests.appclient import InProcessApp
 from tests.auth.people import PASSWORD
-from tests.harness import ADMIN, ServerProcess
+from tests.harness import ADMIN, Reply
 
 
-def test_an_administrator_cannot_disable_their_own_account(people: LogIn) -> None:
-    admin = people("admin2")
-    reply = admin.request("POST", "/api/accounts/admin2/disable", {})
-    assert (reply.status, reply.error) == (409, "own_account")
-    assert admin.request("GET", "/api/session").status == 200  # still logged in
-
-
-def test_the_last_administrator_is_not_disabled_but_one_of_two_may_be(
-        auth_server: ServerProcess, people: LogIn) -> None:
-    # admin2 is the only administrator account; the site file's admin token is no person.
-    last = auth_server.request("POST", "/api/accounts/admin2/disable", ADMIN, {})
-    assert (last.status, last.error, last.body["account"]) == (409, "last_admin", "admin2")
-    other = f"admin-{uuid.uuid4().hex[:8]}"
-    made = auth_server.request("POST", "/api/accounts", ADMIN, {
-        "username": other, "role": "admin", "password": PASSWORD, "name": "臨時 管理者"})
+def make_admin(app: InProcessApp, username: str) -> None:
+    made = app.request(
+        "POST",
+        "/api/accounts",
+        ADMIN,
+        {"username": username, "role": "admin", "password": PASSWORD, "name": f"{username} さん"},
+    )
     assert made.status == 201, made.body
-    admin = people("admin2")
-    assert admin.request("POST", f"/api/accounts/{other}/disable", {}).status == 200
-    # With the other disabled, admin2 is the last again.
-    again = auth_server.request("POST", "/api/accounts/admin2/disable", ADMIN, {})
-    assert again.error == "last_admin"
+
+
+def as_person(app: InProcessApp, username: str) -> Any:
+    reply = app.request("POST", "/api/session", json={"username": username, "password": PASSWORD})
+    assert reply.status == 200, reply.body
+    csrf = reply.body["csrf_token"]
+
+    def post(path: str) -> Reply:
+        return app.request("POST", path, json={}, headers={"X-CSRF-Token": csrf})
+
+    return post
+
+
+def test_no_administrator_locks_themself_or_everyone_out(make_app: Any) -> None:
+    app = make_app(("a",))
+    make_admin(app, "boss")
+
+    last = app.request("POST", "/api/accounts/boss/disable", ADMIN, {})
+    assert (last.status, last.error, last.body["account"]) == (409, "last_admin", "boss")
+    boss = as_person(app, "boss")
+    own = boss("/api/accounts/boss/disable")
+    assert (own.status, own.error) == (409, "own_account")
+
+    make_admin(app, "second")
+    assert boss("/api/accounts/second/disable").status == 200  # one of two may go
+    assert app.request("POST", "/api/accounts/boss/disable", ADMIN, {}).error == "last_admin"
+    accounts = app.request("GET", "/api/accounts", ADMIN).body["accounts"]
+    assert {a["username"]: a["disabled"] for a in accounts} == {"boss": False, "second": True}

@@ -20,19 +20,22 @@ from tests.kiosk.kiosk_page import KioskPage
 from .console_page import ui
 
 KIOSK_WORDS = json.loads(
-    (Path(__file__).resolve().parents[2] / "kiosk" / "i18n" / "ja.json").read_text("utf-8"))
+    (Path(__file__).resolve().parents[2] / "kiosk" / "i18n" / "ja.json").read_text("utf-8")
+)
 
 
 @pytest.fixture
 def kiosk(browser: Browser, server: ServerProcess) -> Iterator[KioskPage]:
-    context = browser.new_context(viewport=PORTRAIT, has_touch=True, locale="ja-JP",
-                                  service_workers="block")
+    context = browser.new_context(
+        viewport=PORTRAIT, has_touch=True, locale="ja-JP", service_workers="block"
+    )
     yield KioskPage(context.new_page(), server, "a")
     context.close()
 
 
 def test_kiosk_call_rings_on_every_console_is_taken_once_and_the_kiosk_hears(
-        open_console: OpenConsole, kiosk: KioskPage) -> None:
+    open_console: OpenConsole, kiosk: KioskPage
+) -> None:
     sato = open_console("sato", "a-c1")
     suzuki = open_console("suzuki", "a-c2")
     kiosk.open()

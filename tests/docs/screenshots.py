@@ -203,6 +203,12 @@ def _display(page: Page, s: Scene) -> None:
     page.goto(f"{s.server.url}/display/?token={s.tokens[f'{SITE}-display-main']}")
     page.locator("#calls .call-number").first.wait_for()
     page.locator("#waiting").wait_for()
+    # Shown as installed (sound allowed): the test's Chromium has no autoplay flag, so the
+    # display may have found it may not play sound; one touch lets it (displays.md).
+    page.locator("#app[data-sound=allowed], #app[data-sound=blocked]").wait_for()
+    if page.locator("#app[data-sound=blocked]").count():
+        page.locator("#sound").click()
+    page.locator("#app[data-sound=allowed]").wait_for()
 
 
 def _counter(page: Page, s: Scene) -> None:

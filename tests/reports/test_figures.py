@@ -207,3 +207,11 @@ def test_targets_count_the_fiscal_year_from_april(
     row = found["by_site"][0]
     assert (row["site"], row["visitors"], row["placements"]) == ("r", 7, 1)
     assert report(server, "targets", "year=2025")["by_site"][0]["visitors"] == 0
+
+
+def test_one_day_is_grouped_by_hour_unless_asked_and_longer_periods_by_day(
+        server: ServerProcess, known_log: KnownLog) -> None:
+    one_day = report(server, "figures", f"from={DAY}&to={DAY}")
+    assert one_day["group"] == "hour" and len(one_day["groups"]) == 24
+    assert report(server, "figures", f"from={DAY}&to=2026-04-07")["group"] == "day"
+    assert report(server, "figures", f"from={DAY}&to={DAY}&group=day")["group"] == "day"
