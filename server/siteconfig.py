@@ -26,6 +26,7 @@ from server.domain.model import (
     Service,
     Site,
 )
+from server.sitealerts import read_escalation, read_reception
 from server.sitebooking import read_appointments, read_booking
 from server.tomlread import IDENT, ConfigError, Registry, Table, read_toml
 
@@ -230,9 +231,7 @@ _RULE_READERS: dict[str, Callable[[Table, _Rules], _Rules]] = {
         r, away_grace_min=_bounded(t, "away_grace_minutes", 30)),
     "outcomes": lambda t, r: replace(r, outcomes=_outcomes(t)),
     "appointments": lambda t, r: replace(r, appointments=read_appointments(t)),
-    "alert_escalate_seconds": lambda t, r: _with_policy(
-        r, alert_escalate_s=t.integer("alert_escalate_seconds", minimum=1)
-    ),
+    "alert_escalate_seconds": read_escalation,
 }
 RULE_KEYS = tuple(sitekeys.RULES)  # each has its reader above
 
@@ -531,15 +530,6 @@ def _notice(t: Table) -> str:
     return notice
 
 
-def _reception(t: Table, site: Site) -> tuple[str, ...]:
-    """The counters whose consoles show staff alerts: counters of this site."""
-    ids = t.strings("reception_counters", ())
-    for counter_id in ids:
-        if site.counter(counter_id) is None:
-            t.fail(f"no counter '{counter_id}' at this site", "reception_counters")
-    return ids
-
-
 def _targets(t: Table) -> SiteTargets | None:
     """The optional [sites.targets] table: yearly visitors and placements, as whole numbers."""
     table = t.table("targets")
@@ -571,8 +561,7 @@ def _read_site(
         appointments=rules.appointments,
     )
     counters = tuple(read_counter(c, site, registry) for c in t.array_of_tables("counters"))
-    site = replace(site, counters=counters)
-    site = replace(site, reception=_reception(t, site))
+    site = replace(site, counters=counters, reception=read_reception(t, counters))
     printers = [read_printer(p, registry) for p in t.array_of_tables("printers")]
     ids = frozenset(p.id for p in printers)
     devices = [_read_device(d, site, registry, ids) for d in t.array_of_tables("devices")]

@@ -15,6 +15,8 @@ import gevent
 import pytest
 
 from server.services import services_of
+from server.siteconfig import parse_sites
+from server.tomlread import ConfigError
 from tests.appclient import InProcessApp
 from tests.harness import ServerProcess, site_file, token
 
@@ -229,3 +231,21 @@ def test_the_reports_count_alerts_and_the_time_to_take_them(app: InProcessApp) -
     assert (figures["total"]["raised"], figures["total"]["taken"]) == (2, 1)
     csv = app.request("GET", f"/api/reports/alerts?site={SITE}&format=csv", token(SITE, "manager"))
     assert csv.status == 200 and "お手伝いが必要" in csv.body
+
+
+def test_the_site_file_names_reception_counters_of_the_site_and_a_positive_escalation() -> None:
+    good = parse_sites(
+        site_file(
+            [SITE],
+            extra={SITE: 'alert_escalate_seconds = 30\nreception_counters = ["al-c1", "al-c2"]'},
+        )
+    )
+    [site] = good.sites
+    assert (site.reception, site.policy.alert_escalate_s) == (("al-c1", "al-c2"), 30)
+    assert parse_sites(site_file([SITE])).sites[0].reception == ()
+    for extra, words in (
+        ('reception_counters = ["elsewhere-c1"]', "no counter"),
+        ("alert_escalate_seconds = 0", "at least 1"),
+    ):
+        with pytest.raises(ConfigError, match=words):
+            parse_sites(site_file([SITE], extra={SITE: extra}))
