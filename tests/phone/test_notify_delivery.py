@@ -261,3 +261,18 @@ def test_the_phone_page_registers_its_service_worker_and_subscribes_in_chromium(
     assert [p.payload["kind"] for p in pushes] == ["near", "called"]
     server.act(SITE, mine["id"], "cancel")
     eventually(lambda: targets(server) == 0)
+
+
+def test_oversized_and_malformed_addresses_are_refused_and_nothing_is_stored(
+        server: ServerProcess) -> None:
+    mine = issue(server)
+    before = targets(server)
+    for address, code in (("v" * 250 + "@example.jp", "email_too_long"),
+                          ("v@example.jp\r\nBcc: all@example.jp", "email_invalid"),
+                          ("not an address", "email_invalid")):
+        answer = subscribe(server, mine, "email", {"address": address})
+        assert (answer.status_code, answer.json()["error"]) == (422, code)
+    too_big = subscribe(server, mine, "email", {"address": "v" * 2000 + "@example.jp"})
+    assert too_big.status_code == 422 and too_big.json()["error"] == "invalid_field"
+    assert targets(server) == before
+    server.act(SITE, mine["id"], "cancel")
