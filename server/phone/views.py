@@ -165,7 +165,7 @@ def qr_svg(token: str) -> Response:
 # Others' place ("n ahead", the estimate) is pushed at most this often: with thousands of
 # phones open, every call would otherwise send a message to each one behind it in line.
 PLACE_REFRESH_SECONDS = 2.0
-FLUSH_SLICE = 200  # phones brought up to date before the flush lets others run
+FLUSH_SLICE = 50  # phones brought up to date before the flush lets calls and displays run
 
 
 class PhonePusher:

@@ -50,7 +50,7 @@ if str(ROOT) not in sys.path:
 
 import requests  # noqa: E402
 
-from tests.bench.machine import cpu_probe_ms  # noqa: E402
+from tests.bench.machine import DiskProbe, cpu_probe_ms  # noqa: E402
 from tests.bench.server import peak_rss_mb, site_toml, start_server  # noqa: E402
 from tests.bench.server_load import (  # noqa: E402
     KIOSK,
@@ -258,6 +258,8 @@ def main() -> int:
     cpu_before = cpu_probe_ms()
     work = Path(tempfile.mkdtemp(prefix="madoguchi-phones-"))
     certificates = make_certificates(work / "tls")
+    probe = DiskProbe(work).start()  # a durable write beside the server: the disk's stalls
+    load_before = os.getloadavg()[0]
     with push_service(certificates) as stand_in:
         proc = ServerProcess(work, [], sites_text=site_toml(args.counters, args.desks), env={
             "MADOGUCHI_MAX_CONNECTIONS_PER_ADDRESS": "0",
@@ -288,6 +290,7 @@ def main() -> int:
             rss = peak_rss_mb(pid)
         finally:
             proc.stop()
+            probe.stop()
         pushes = [(r.payload["label"], r.at) for r in stand_in.received[pushes_before:]
                   if r.payload.get("kind") == "called"]
         refused = len(stand_in.refused)
@@ -318,7 +321,10 @@ def main() -> int:
         "cpu_probe_ms": {"before": cpu_before, "after": cpu_probe_ms(),
                          "probe": "the best of 3 runs of a fixed pure-Python loop (2 million "
                                   "additions): the machine's speed at the time"},
-        "loadavg_1min": round(os.getloadavg()[0], 2),
+        "disk_fdatasync_ms": {"probe": "a 4 kB overwrite + fdatasync beside the server every "
+                                       "50 ms (tests/bench/machine.py)",
+                              "calls": probe.figures(*window)},
+        "loadavg_1min": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
         "setup": {k: v for k, v in vars(args).items() if k != "json_only"},
     }
     print(json.dumps(result, ensure_ascii=False, indent=None if args.json_only else 2))

@@ -73,7 +73,10 @@ class PushService:
     origin: str
     subscriptions: dict[str, BrowserSubscription] = field(default_factory=dict)
     gone: set[str] = field(default_factory=set)
-    delay: float = 0.0  # seconds before answering: a slow push service
+    # A slow push service: while `release` is set to an unset Event, requests are held
+    # (after `holding` is set) until it is set.
+    release: threading.Event | None = None
+    holding: threading.Event = field(default_factory=threading.Event)
     received: list[Received] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (id, why)
     changed: threading.Condition = field(default_factory=threading.Condition)
@@ -141,8 +144,10 @@ def _handler(service: PushService) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
             arrived = time.monotonic()
-            if service.delay:
-                threading.Event().wait(service.delay)  # a slow service, not a test's sleep
+            release = service.release
+            if release is not None:
+                service.holding.set()
+                release.wait(60)
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             sub_id = self.path.rsplit("/", 1)[-1]
             subscription = service.subscriptions.get(sub_id)
