@@ -23,6 +23,9 @@ export function showAppointments() {
     return s.bookable;
   });
   $("appointments").hidden = !desks.length;
+  const contact = Boolean(state.site && state.site.appointment_contact);
+  $("appt-contact").hidden = !contact;
+  document.querySelector("label[for=appt-contact]").hidden = !contact;
   const select = $("appt-desk");
   select.replaceChildren();
   desks.forEach(function (desk) {

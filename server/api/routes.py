@@ -97,6 +97,9 @@ def site_summary(site_id: str, device: Device) -> dict[str, Any]:
                       "services": list(c.services)} for c in site.counters],
         "outcomes": [{"code": o.code, "label": o.label, "placement": o.placement}
                      for o in site.outcomes],
+        # Whether a booking may give an e-mail address for a reminder (a mail server, and
+        # the site asks for one).
+        "appointment_contact": site.appointments.contact and server.mailer.enabled,
     }
 
 
