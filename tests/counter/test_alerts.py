@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.counter.conftest import OpenConsole
+from tests.a11y.axe import audit
+from tests.counter.conftest import DESKTOP, OpenConsole
+from tests.counter.console_page import ConsolePage
 from tests.harness import ServerProcess
 from tests.kiosk.conftest import PORTRAIT
 from tests.kiosk.kiosk_page import KioskPage
@@ -24,19 +26,37 @@ KIOSK_WORDS = json.loads(
 )
 
 
+# bypass_csp: the pages' policy would refuse the test's axe-core script (tests/a11y).
 @pytest.fixture
 def kiosk(browser: Browser, server: ServerProcess) -> Iterator[KioskPage]:
     context = browser.new_context(
-        viewport=PORTRAIT, has_touch=True, locale="ja-JP", service_workers="block"
+        viewport=PORTRAIT,
+        has_touch=True,
+        locale="ja-JP",
+        service_workers="block",
+        bypass_csp=True,
     )
     yield KioskPage(context.new_page(), server, "a")
     context.close()
 
 
+@pytest.fixture
+def audited_console(browser: Browser, server: ServerProcess) -> Iterator[ConsolePage]:
+    """sato at counter 1 of site "a", in a context where axe-core may be injected."""
+    context = browser.new_context(
+        viewport=DESKTOP, locale="ja-JP", service_workers="block", bypass_csp=True
+    )
+    console = ConsolePage(context.new_page(), server).open()
+    console.log_in("sato")
+    console.choose("a-c1")
+    yield console
+    context.close()
+
+
 def test_kiosk_call_rings_on_every_console_is_taken_once_and_the_kiosk_hears(
-    open_console: OpenConsole, kiosk: KioskPage
+    open_console: OpenConsole, audited_console: ConsolePage, kiosk: KioskPage
 ) -> None:
-    sato = open_console("sato", "a-c1")
+    sato = audited_console
     suzuki = open_console("suzuki", "a-c2")
     kiosk.open()
     kiosk.wait_for("start")
@@ -55,6 +75,9 @@ def test_kiosk_call_rings_on_every_console_is_taken_once_and_the_kiosk_hears(
         expect(banner).to_have_attribute("data-rang", "1")  # it rang, once
         expect(console.page.locator("#alerts-news")).to_contain_text("発券機")
 
+    checked = audit(sato.page, "console with a staff alert")
+    assert checked.violations == [], checked.details()
+
     sato.page.get_by_role("button", name=ui("alerts.take")).click()
 
     sato.expect_ack(ui("alerts.taken", where="発券機"))
@@ -62,3 +85,5 @@ def test_kiosk_call_rings_on_every_console_is_taken_once_and_the_kiosk_hears(
         expect(console.page.locator("#alerts")).to_be_hidden()
     expect(kiosk.page.locator("#message-text")).to_have_text(KIOSK_WORDS["ui"]["staff_coming"])
     expect(kiosk.page.locator("#dialog-message")).to_be_visible()
+    checked = audit(kiosk.page, "kiosk told staff are coming")
+    assert checked.violations == [], checked.details()

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
-from playwright.sync_api import expect
+import pytest
+from playwright.sync_api import Browser, expect
 
+from tests.a11y.axe import audit
+from tests.display.conftest import FULL_HD
 from tests.display.display_page import DisplayPage
 from tests.harness import ADMIN, ServerProcess, token
 
@@ -37,6 +41,20 @@ def open_alerts(server: ServerProcess, site: str) -> list[dict[str, Any]]:
     return reply.body["open"]  # type: ignore[no-any-return]
 
 
+@pytest.fixture
+def display(browser: Browser, server: ServerProcess, site: str) -> Iterator[DisplayPage]:
+    """As tests/display/conftest.py's, where axe-core may be injected (bypass_csp)."""
+    context = browser.new_context(
+        viewport=FULL_HD,
+        device_scale_factor=1,
+        locale="ja-JP",
+        service_workers="block",
+        bypass_csp=True,
+    )
+    yield DisplayPage(context.new_page(), server, site)
+    context.close()
+
+
 def test_a_display_without_autoplay_says_so_keeps_the_call_and_speaks_it_once_allowed(
     display: DisplayPage,
 ) -> None:
@@ -58,6 +76,8 @@ def test_a_display_without_autoplay_says_so_keeps_the_call_and_speaks_it_once_al
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("音声が出せません")
     expect(display.page.locator("#calls .call-number").first).to_have_text(ticket["label"])
+    checked = audit(display.page, "display that may not play sound")
+    assert checked.violations == [], checked.details()
 
     with display.page.expect_response(lambda r: "/voice/" in r.url and r.url.endswith(".wav")):
         banner.click()  # what an installer's one touch does
