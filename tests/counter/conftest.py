@@ -3,7 +3,8 @@ command line do not leak into other tests), Debian's chromium at 1366×768, and 
 logged in through the real login form.
 
 Site "a" has a (memory) ticket printer and the staff accounts sato and suzuki; kanri is an
-administrator; site "b" is another site; site "f" is for the figures' own test. The clock
+administrator; site "b" is another site (its staff alerts go to counter 1 and escalate after
+5 s); site "f" is for the figures' own test. The clock
 is simulated, so the figures' waits and service times are exact. Each test starts with
 site "a" emptied by an end-of-day close (history is kept, which is why tests compare
 figures with what the server says rather than with fixed numbers).
@@ -17,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, ViewportSize
 
 from tests.counter.console_page import PASSWORD, ConsolePage
-from tests.harness import ADMIN, ServerProcess
+from tests.harness import ADMIN, ServerProcess, site_file
 
 DESKTOP: ViewportSize = {"width": 1366, "height": 768}
 ACCOUNTS = {  # username: the rest of `madoguchi user add`
@@ -38,11 +39,14 @@ ACCOUNTS = {  # username: the rest of `madoguchi user add`
 
 @pytest.fixture(scope="package")
 def counter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    sites = ["a", "b", "f"]
+    # Site "b" shows staff alerts on counter 1's console only, until one escalates (5 s).
+    alerts = 'alert_escalate_seconds = 5\nreception_counters = ["b-c1"]'
     proc = ServerProcess(
         tmp_path_factory.mktemp("counter"),
-        ["a", "b", "f"],
+        sites,
         env={"MADOGUCHI_CLOCK": "simulated"},
-        printers={"a": "memory://a"},
+        sites_text=site_file(sites, extra={"b": alerts}, printers={"a": "memory://a"}),
     )
     proc.init(ACCOUNTS, PASSWORD)
     proc.start()

@@ -6,6 +6,7 @@ someone is coming."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from playwright.sync_api import Browser, expect
 from tests.a11y.axe import audit
 from tests.counter.conftest import DESKTOP, OpenConsole
 from tests.counter.console_page import ConsolePage
-from tests.harness import ServerProcess
+from tests.harness import ServerProcess, token
 from tests.kiosk.conftest import PORTRAIT
 from tests.kiosk.kiosk_page import KioskPage
 
@@ -87,3 +88,34 @@ def test_kiosk_call_rings_on_every_console_is_taken_once_and_the_kiosk_hears(
     expect(kiosk.page.locator("#dialog-message")).to_be_visible()
     checked = audit(kiosk.page, "kiosk told staff are coming")
     assert checked.violations == [], checked.details()
+
+
+def test_alerts_go_to_the_reception_counter_until_they_escalate_to_every_console(
+    open_console: OpenConsole, server: ServerProcess
+) -> None:
+    reception = open_console("kanri", query="?site=b&counter=b-c1")
+    other = open_console("kanri", query="?site=b&counter=b-c2")
+    for console in (reception, other):
+        console.wait_live()
+
+    raised = server.request(
+        "POST",
+        "/api/sites/b/alerts",
+        token("b", "kiosk"),
+        {"kind": "call_staff"},
+        key=uuid.uuid4().hex,
+    )
+    assert raised.status == 202, raised.body
+
+    banner = reception.page.locator("#alerts")
+    expect(banner).to_be_visible()
+    expect(banner).to_have_attribute("data-escalated", "0")
+    expect(other.page.locator("#alerts")).to_be_hidden()  # not a reception counter
+    # After the site's 5 s nobody has taken it: every console, in red, louder.
+    for console in (reception, other):
+        shown = console.page.locator("#alerts")
+        expect(shown).to_have_attribute("data-escalated", "1", timeout=30000)
+        expect(shown.locator(".alert-late")).to_have_text(ui("alerts.escalated"))
+    other.page.get_by_role("button", name=ui("alerts.take")).click()
+    for console in (reception, other):
+        expect(console.page.locator("#alerts")).to_be_hidden()
