@@ -11,6 +11,7 @@ from typing import Any
 import gevent
 from flask import Flask, jsonify
 from flask_socketio import SocketIO
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from counter import bp as counter_bp
@@ -21,6 +22,7 @@ from .admin import bp as admin_bp
 from .alerts import AlertChannel
 from .api.auth import bp as auth_bp
 from .api.bookings import bp as bookings_api_bp
+from .api.cluster import bp as cluster_api_bp
 from .api.configuration import bp as configuration_bp
 from .api.reference import bp as api_reference_bp
 from .api.reports import bp as reports_api_bp
@@ -32,12 +34,15 @@ from .auth.service import AuthService
 from .booking import bp as booking_bp
 from .bookings import BookingService
 from .calendars import bp as calendar_bp
+from .cluster import setup as cluster_setup
+from .cluster.member import member_id
 from .device_health import DeviceHealth
 from .domain.clock import Clock, SimulatedClock, SystemClock
 from .domain.errors import Refusal
 from .engine import Engine
 from .forecasting import Forecasting
 from .headers import ProtectiveHeaders
+from .holds import HoldingManager
 from .mailer import Mailer, MailServer
 from .manager import bp as manager_bp
 from .notify import build_notifier
@@ -60,11 +65,11 @@ from .status.views import bp as status_bp
 from .store import db as store_db
 from .store import devices as device_store
 from .store.devices import Device
-from .store.lock import hold_server_lock
+from .store.lock import hold_database_lock, hold_server_lock
 from .voice.cache import VoiceCache
 from .voice.speech import Prewarmer, Voice, languages_setting
 from .web import audit as auditing
-from .web.endpoints import error_response, http_error_response
+from .web.endpoints import error_response, http_error_response, store_lost_response
 from .web.openapi import openapi_document
 
 log = logging.getLogger(__name__)
@@ -112,6 +117,20 @@ def configure_sessions(app: Flask, settings: Settings) -> None:
     )
 
 
+def hold_database(settings: Settings, writer: Any) -> Any:
+    """The one server's hold on its database (a lock file beside SQLite's, PostgreSQL's
+    advisory lock); none for a cluster's processes, which share it site by site. A
+    PostgreSQL that cannot be reached is said so (DatabaseUnreachable)."""
+    path = store_db.sqlite_path(settings.database)
+    if path:
+        return hold_server_lock(path)
+    if store_db.is_postgresql(settings.database):
+        store_db.check_reachable(writer)
+        if not settings.cluster:
+            return hold_database_lock(writer, writer.url.render_as_string(hide_password=True))
+    return None
+
+
 def make_clock(settings: Settings) -> Clock:
     if settings.clock == "simulated":
         return SimulatedClock(SystemClock().now())
@@ -125,10 +144,11 @@ def create_app(settings: Settings, clock: Clock | None = None,
     may do without `public_url`."""
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    writer = store_db.open_engine(settings.database, writer=True)
-    reader = store_db.open_engine(settings.database, writer=False)
-    path = store_db.sqlite_path(settings.database)
-    lock = hold_server_lock(path) if path else None
+    cluster_setup.check(settings)
+    me = member_id()  # this process, as a cluster and PostgreSQL's sessions name it
+    writer = store_db.open_engine(settings.database, writer=True, name=me)
+    reader = store_db.open_engine(settings.database, writer=False, name=me)
+    lock = hold_database(settings, writer)
     store_db.migrate(writer)
     stored = store_db.latest_config(reader)
     if stored is None:
@@ -151,7 +171,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    socketio = SocketIO(app, async_mode="gevent")
+    manager = cluster_setup.message_queue(settings)
+    socketio = SocketIO(app, async_mode="gevent", client_manager=manager or HoldingManager())
     app.wsgi_app = ProtectiveHeaders(app.wsgi_app)  # type: ignore[method-assign]
 
     def offload(fn: Callable[[], Any]) -> Any:
@@ -159,7 +180,11 @@ def create_app(settings: Settings, clock: Clock | None = None,
 
     engine = Engine(writer, reader, sites, clock, offload=offload,
                     idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours))
+    cluster = (cluster_setup.prepare(settings, engine, writer, reader, manager, me)
+               if settings.cluster else None)
     engine.start()
+    if cluster is not None:
+        cluster.member.start()
     auth = AuthService(settings, writer, reader, clock, offload, sites, engine.append_audit)
     auth.credentials.load()
     estimator = Forecasting(engine)
@@ -171,6 +196,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
         printing.set_site_printers(site_id, parts.printers, parts.kiosk_printers)
     recent = RecentCalls()
     recent.load(engine, sites)
+    if cluster is not None:  # a site taken over: the last calls its displays showed
+        cluster.member.adopted = lambda site_id: recent.load(engine, {site_id: sites[site_id]})
     snapshots = Snapshots(engine, clock, settings.enforce_hours, printing, recent, estimator)
     publisher = Publisher(socketio, sites, engine, estimator, snapshots, recent, offload)
     engine.subscribe(publisher)  # listeners hear each commit in this order
@@ -217,6 +244,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
         alerts=alerts,
         health=DeviceHealth(clock),
         lock=lock,
+        cluster=cluster,
     )
     app.extensions[KEY] = services
     phones = PhonePusher(socketio, app)
@@ -233,7 +261,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     configure_sessions(app, settings)
 
     for blueprint, prefix in (
-        (api_bp, "/api"), (auth_bp, "/api"), (reports_api_bp, "/api"),
+        (api_bp, "/api"), (auth_bp, "/api"), (cluster_api_bp, "/api"), (reports_api_bp, "/api"),
         (site_settings_bp, "/api"), (configuration_bp, "/api"), (api_reference_bp, "/api"),
         (bookings_api_bp, "/api"),
         (admin_bp, "/admin"), (manager_bp, "/reports"), (kiosk_bp, "/kiosk"),
@@ -244,6 +272,9 @@ def create_app(settings: Settings, clock: Clock | None = None,
         app.register_blueprint(blueprint, url_prefix=prefix)
     app.add_url_rule("/api/openapi.json", "openapi", lambda: jsonify(openapi_document()))
     app.register_error_handler(Refusal, error_response)
+    app.register_error_handler(OperationalError, store_lost_response)
+    if cluster is not None:
+        cluster_setup.serve_elsewhere(app, cluster, error_response)
     app.register_error_handler(HTTPException, http_error_response)
     register_socket_handlers(socketio, services)
     register_phone_socket(socketio, phones)

@@ -21,6 +21,7 @@ from typing import Any  # noqa: E402
 import click  # noqa: E402
 
 from .auth import commands  # noqa: E402
+from .cluster.command import cluster as cluster_command  # noqa: E402
 from .printer_command import printer as printer_command  # noqa: E402
 from .reports.commands import purge as purge_command  # noqa: E402
 from .settings import Settings, SettingsError, load_settings  # noqa: E402
@@ -50,6 +51,7 @@ main.add_command(commands.user)
 main.add_command(commands.device)
 main.add_command(purge_command)
 main.add_command(printer_command)
+main.add_command(cluster_command)
 
 
 def initialise(settings: Settings, sites_file: str | None, renew_tokens: bool) -> tuple[
@@ -71,7 +73,11 @@ def initialise(settings: Settings, sites_file: str | None, renew_tokens: bool) -
     except (NoSecretKey, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     engine = store_db.open_engine(settings.database)
-    store_db.migrate(engine)
+    try:
+        store_db.check_reachable(engine)
+        store_db.migrate(engine)
+    except (store_db.DatabaseUnreachable, store_db.SchemaTooNew) as exc:
+        raise click.ClickException(str(exc)) from None
     now = datetime.now(UTC)
     store_db.save_config(engine, str(path), path.read_text(encoding="utf-8"), now)
     wanted = [(Device(d.id, d.role, d.site_id, d.name, d.area, d.counter_id), d.token)
@@ -185,12 +191,15 @@ def _print_pages(base: str, config: SiteConfig, tokens: dict[str, str], password
 def _serve(settings: Settings, demo: bool = False) -> None:
     from .app import NotInitialised, PublicUrlMissing, create_app
     from .auth.secret import NoSecretKey
+    from .cluster.setup import ClusterRefused
     from .serving import run_server
+    from .store.db import DatabaseUnreachable, SchemaTooNew
     from .store.lock import DatabaseInUse
 
     try:
         app, socketio = create_app(settings, require_public_url=not demo)
-    except (NotInitialised, DatabaseInUse, ConfigError, NoSecretKey, PublicUrlMissing) as exc:
+    except (NotInitialised, DatabaseInUse, ConfigError, NoSecretKey, PublicUrlMissing,
+            DatabaseUnreachable, ClusterRefused, SchemaTooNew) as exc:
         raise click.ClickException(str(exc)) from None
     run_server(app, settings.host, settings.port)
 

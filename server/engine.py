@@ -25,13 +25,14 @@ from sqlalchemy import Engine as SqlEngine
 
 from .domain.alerts import ALERT_EVENTS
 from .domain.clock import Clock, JumpWatch, SimulatedClock
-from .domain.errors import Invalid, Refusal, Unavailable, unknown_site
+from .domain.errors import Elsewhere, Invalid, Refusal, Unavailable, unknown_site
 from .domain.events import Event
 from .domain.model import Site
 from .domain.site_queue import SiteQueue, snapshot_ticket
 from .keyhashes import HashSet
 from .store import db as store_db
 from .store import repository
+from .store.leases import Fenced
 from .store.repository import Batch, CommandRecord
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ Response = tuple[int, dict[str, Any]]
 AuditRow = dict[str, Any]
 # Audit rows of requests that changed nothing wait this long for a queue commit to ride on.
 AUDIT_DELAY = 0.5
+RELOAD_EVERY = 1.0  # seconds between attempts to reload the queues from a lost store
 
 
 @dataclasses.dataclass
@@ -83,9 +85,16 @@ class Engine:
         self._writing = False
         self._commits = 0
         self._conn: Connection | None = None  # the writer's own, used only by _write
+        self.reloading = False  # the queues are being loaded again: operations wait for it
+        self.schema_changed = False  # a cluster's database was upgraded under this process
         self.last_ticket_id = 0
         self.last_seq = 0
         self.committed_seq = 0
+        # In a cluster (server/cluster): the sites this process owns, by lease epoch; only
+        # they are loaded. None: a single server, which owns every site.
+        self.owned: dict[str, int] | None = None
+        # Checks the leases inside each write's transaction (server/cluster/leases.fence).
+        self.fence: Callable[[Connection, dict[str, int]], None] | None = None
         # Gives the audit row of the request running an operation, stored with its change.
         self.audit_hook: Callable[[Response], list[AuditRow]] | None = None
         self._audit: list[AuditRow] = []  # rows waiting for the next commit
@@ -116,28 +125,64 @@ class Engine:
             self._conn = None
 
     def load(self) -> None:
-        """Rebuild every site's live queue from the store."""
-        self.last_ticket_id, self.last_seq = repository.high_water(self.reader)
-        self.committed_seq = self.last_seq
+        """Rebuild every (owned) site's live queue from the store."""
+        if self.owned is None:
+            self.last_ticket_id, self.last_seq = repository.high_water(self.reader)
+            self.committed_seq = self.last_seq
+        queues = {}
+        for site_id in self.sites if self.owned is None else list(self.owned):
+            queues[site_id] = self._load_site(site_id)
+        self.queues = queues
+        self._load_keys()
+
+    def _load_site(self, site_id: str) -> SiteQueue:
+        site = self.sites[site_id]
         now = self.clock.now()
-        self.queues = {}
-        for site_id, site in self.sites.items():
-            since = site.business_day(now) - timedelta(days=1)
-            rows = repository.load_site(self.reader, site_id, since)
-            queue = self.queues[site_id] = SiteQueue(
-                site, rows.tickets, rows.counters, rows.cursors)
-            # The alerts nobody took yet: from the log of the last two days, today's kept.
-            queue.alerts.replay(
-                repository.recent_events(self.reader, site_id, ALERT_EVENTS,
-                                         now - timedelta(days=2)),
-                site.business_day, queue.current_day(now))
-            queue.take_changes()  # loading is not a change
+        since = site.business_day(now) - timedelta(days=1)
+        rows = repository.load_site(self.reader, site_id, since)
+        queue = SiteQueue(site, rows.tickets, rows.counters, rows.cursors)
+        # The alerts nobody took yet: from the log of the last two days, today's kept.
+        queue.alerts.replay(
+            repository.recent_events(self.reader, site_id, ALERT_EVENTS,
+                                     now - timedelta(days=2)),
+            site.business_day, queue.current_day(now))
+        queue.take_changes()  # loading is not a change
+        return queue
+
+    def _load_keys(self) -> None:
         self._answered.clear()
         # Keys answered before this start: only these need a look in the store on a retry.
-        self._stored_keys = HashSet()
+        stored = HashSet()
         for key in repository.command_keys_since(
                 self.reader, self.clock.now() - self.idempotency_ttl):
-            self._stored_keys.add(hash(key))
+            stored.add(hash(key))
+        self._stored_keys = stored
+
+    # ---- a cluster's sites (server/cluster) ----------------------------------------------
+
+    def renumber(self, generation: int, bits: int) -> None:
+        """Number tickets and events from `generation`'s range on: above every number any
+        process used before it took the generation."""
+        base = generation << bits
+        self.last_ticket_id = max(self.last_ticket_id, base)
+        self.last_seq = max(self.last_seq, base)
+        if not self._pending and not self._writing:
+            self.committed_seq = max(self.committed_seq, self.last_seq)
+
+    def adopt(self, site_id: str, epoch: int) -> None:
+        """Serve a site whose lease this process has just taken: its state (and the keys of
+        the commands answered for it) as its last owner stored them."""
+        assert self.owned is not None
+        queue = self._load_site(site_id)
+        self._load_keys()  # its former owner's answers, for retries that come here now
+        self.owned[site_id] = epoch
+        self.queues[site_id] = queue
+
+    def drop(self, site_id: str) -> None:
+        """Stop serving a site whose lease is lost: its requests go to its new owner."""
+        if self.owned is not None:
+            self.owned.pop(site_id, None)
+            self.queues.pop(site_id, None)
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -147,8 +192,22 @@ class Engine:
     def queue(self, site_id: str) -> SiteQueue:
         queue = self.queues.get(site_id)
         if queue is None:
+            if site_id in self.sites:
+                raise Elsewhere(site_id)  # a cluster's: another process owns it
             raise unknown_site(site_id)
         return queue
+
+    def owns(self, site_id: str) -> bool:
+        return site_id in self.queues
+
+    def elsewhere(self, ticket_id: int) -> None:
+        """In a cluster: Elsewhere if the ticket is stored for a site another process owns."""
+        if self.owned is None:
+            return
+        stored = repository.find_ticket(self.reader, ticket_id)
+        if stored is not None and stored.site_id in self.sites and not self.owns(
+                stored.site_id):
+            raise Elsewhere(stored.site_id)
 
     def new_ticket_id(self) -> int:
         self.last_ticket_id += 1
@@ -173,6 +232,12 @@ class Engine:
         even across a restart; a different request under the same key is refused. `after`
         runs once the change is stored, and never for a repeat (it starts the printing).
         """
+        if self.reloading:
+            raise Unavailable("The database cannot be reached just now; nothing was changed.",
+                              "store_unavailable")
+        if self.schema_changed:
+            raise Unavailable("The database was upgraded to a newer version of madoguchi; "
+                              "restart this server with it.", "schema_changed")
         if key is not None:
             earlier = self._earlier_answer(key, request_hash)
             if earlier is not None:
@@ -342,7 +407,7 @@ class Engine:
             finally:
                 self._writing = False
             if merged.events:
-                self.committed_seq = merged.events[-1].seq
+                self.committed_seq = max(self.committed_seq, merged.events[-1].seq)
             # The callers are woken before the pushes are queued, so their answers go out
             # first (the hub runs wake-ups in order) rather than after one send per display;
             # nothing yields in between, so no one sees committed_seq before the push.
@@ -358,11 +423,24 @@ class Engine:
         if self._conn is None:
             self._conn = self.db.connect()
         try:
-            repository.write_batch(self._conn, batch)
+            repository.write_batch(self._conn, batch, self._fence_for(batch))
         except Exception:
             self._conn.close()
             self._conn = None
             raise
+
+    def _fence_for(self, batch: Batch) -> Callable[[Connection], None] | None:
+        """In a cluster: the check, in the batch's transaction, that this process still
+        holds the lease of every site the batch writes, under the epoch it loaded it with."""
+        check, owned = self.fence, self.owned
+        if check is None or owned is None:
+            return None
+        epochs = {site_id: owned.get(site_id, -1) for site_id in batch.site_ids()}
+
+        def fence(conn: Connection) -> None:
+            check(conn, epochs)
+
+        return fence
 
     def _checkpoint(self) -> None:
         """After the callers were answered: fold the WAL back, off the event loop."""
@@ -374,12 +452,34 @@ class Engine:
     def _fail(self, taken: list[_Pending], exc: Exception) -> None:
         failed = taken + self._pending
         self._pending = []
-        self.load()  # memory had run ahead of the store: go back to what is stored
-        error = Unavailable(f"The database could not store the change ({exc}).",
-                            "store_unavailable")
+        error: Refusal
+        if isinstance(exc, Fenced):  # another process owns them now: its store is the truth
+            log.warning("%s; leaving them to their new owner", exc)
+            for site_id in exc.sites:
+                self.drop(site_id)
+            error = Elsewhere(sorted(exc.sites)[0])
+        else:
+            error = Unavailable(f"The database could not store the change ({exc}).",
+                                "store_unavailable")
+        self.reloading = True  # memory had run ahead of the store: go back to what is stored
         for p in failed:
             p.done.set_exception(error)
         self._publish_resync()
+        self._reload()
+
+    def _reload(self) -> None:
+        """Load the queues again; while it runs (reading PostgreSQL yields) and until it
+        succeeds (the database may be gone), operations are refused with 503."""
+        self.reloading = True
+        while True:
+            try:
+                self.load()
+            except Exception:
+                log.exception("the queues cannot be loaded from the store; trying again")
+                gevent.sleep(RELOAD_EVERY)
+                continue
+            self.reloading = False
+            return
 
     def _publish(self, events: list[Event]) -> None:
         if not events:

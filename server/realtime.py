@@ -115,6 +115,8 @@ class Publisher:
         try:
             while True:
                 self._stale.discard(site_id)
+                if not self.engine.owns(site_id):  # a cluster's: its new owner does this
+                    return
                 try:
                     self.estimator.prepare(site_id, self.offload)
                     estimates, complete = shown_estimates(

@@ -498,6 +498,22 @@ _ENTRIES = (
         "the database could not store the change; nothing was changed, try again",
         "データベースに保存できませんでした。何も変わっていません。もう一度お試しください。",
     ),
+    ErrorCode(
+        "site_moving",
+        503,
+        "in a cluster, the site is between owners (its server stopped, another is taking it "
+        "over) or its owner cannot be reached; nothing was changed, try again in a few seconds",
+        "この会場を受け持つサーバーが切り替わっています。何も変わっていません。"
+        "数秒後にもう一度お試しください。",
+    ),
+    ErrorCode(
+        "schema_changed",
+        503,
+        "the database was upgraded to a newer version of madoguchi while this server ran; "
+        "nothing was changed: restart this server with the new version",
+        "データベースが新しい版に更新されました。何も変わっていません。"
+        "このサーバーを新しい版で起動し直してください。",
+    ),
 )
 
 CATALOGUE: Mapping[str, ErrorCode] = {entry.code: entry for entry in _ENTRIES}

@@ -7,7 +7,7 @@ housekeeping loop) with `services_of(app)`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import IO
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 from flask_socketio import SocketIO
@@ -32,7 +32,14 @@ from .siteedit.editor import SiteEditor
 from .snapshots import Snapshots
 from .voice.speech import Voice
 
-KEY = "madoguchi"  # the services' place in app.extensions
+KEY = "madoguchi"
+
+
+class Closeable(Protocol):
+    """The server's hold on its database (a lock file, or PostgreSQL's advisory lock)."""
+
+    def close(self) -> None: ...
+  # the services' place in app.extensions
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,10 @@ class Services:
     public_limit: RateLimit  # the public pages' and open JSON's rate limit per address
     alerts: AlertChannel  # staff alerts: escalation, printers at fault, the kiosk told
     health: DeviceHealth  # each display's last contact and whether it may play sound
-    lock: IO[str] | None = field(default=None, repr=False)  # held while the server runs
+    lock: Closeable | None = field(default=None, repr=False)  # held while the server runs
+    # This process's part in a cluster (server.cluster.parts.Cluster), if it is in one; not
+    # named by its type here, as the cluster's handlers use these services.
+    cluster: Any = None
 
     def is_open(self, site: Site) -> bool:
         """Whether the site takes visitors now (always, unless opening hours are enforced)."""

@@ -202,4 +202,7 @@ def run_server(app: Flask, host: str, port: int) -> None:
     server.stop(timeout=5)
     keeper.kill()
     reminding.kill()
-    services_of(app).engine.stop()
+    services = services_of(app)
+    services.engine.stop()
+    if services.cluster is not None:  # the others take its sites at once
+        services.cluster.member.stop()

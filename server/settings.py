@@ -119,6 +119,27 @@ class Settings:
         "answered 503. 0: no cap (behind a reverse proxy, where every client has its "
         "address: let the proxy limit).",
     )
+    cluster: bool = _setting(
+        False,
+        "Run as one of several processes sharing a PostgreSQL database: each site is served by "
+        "the process holding its lease, the others forward its requests there, and a process "
+        "takes over the sites of one that stopped (docs/operating/cluster.md).",
+    )
+    message_queue: str = _setting(
+        "",
+        "Redis URL through which the processes of a cluster push Socket.IO messages to each "
+        "other's clients, e.g. redis://127.0.0.1:6379/0; empty: pushes stay in the process.",
+    )
+    advertise_url: str = _setting(
+        "",
+        "The address at which the other processes of a cluster reach this one, e.g. "
+        "http://10.0.0.5:8000; empty: http://<host>:<port> of this process.",
+    )
+    lease_seconds: int = _setting(
+        3,
+        "How long a cluster process's hold on its sites lasts without renewal (renewed three "
+        "times as often): the longest a stopped process's sites wait for a new owner.",
+    )
     housekeeping_seconds: int = _setting(
         60,
         "How often the server closes business days left open and forgets old idempotency "
@@ -395,7 +416,17 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "push_subject": _push_subject,
     "smtp_security": _one_of(("starttls", "tls", "none")),
     "smtp_timeout_seconds": _at_most(300, _at_least(1)),
+    "message_queue": lambda v: _message_queue(v),
+    "advertise_url": lambda v: _public_url(v),
+    "lease_seconds": _at_most(60, _at_least(2)),
 }
+
+
+def _message_queue(value: object) -> object:
+    text = cast(str, value).strip()
+    if text and not text.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"{value!r} is not a Redis URL like redis://127.0.0.1:6379/0")
+    return text
 
 
 def _validated(settings: Settings, sources: Mapping[str, str]) -> Settings:

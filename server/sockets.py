@@ -13,9 +13,7 @@ from typing import Any
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
-from .domain.events import Event
-from .domain.model import Site
-from .presenters import kiosk_event_views, public_event_view, staff_event_view
+from .catchup import catch_up, missed_events, to_client, views_for
 from .realtime import rooms_for
 from .services import Services
 from .store import repository
@@ -38,20 +36,19 @@ def register_socket_handlers(socketio: SocketIO, services: Services) -> None:
             raise ConnectionRefusedError("unknown_site")
         # Remembered so that revoking the token or ending the login disconnects it.
         services.auth.credentials.track(request.sid, *tracked)  # type: ignore[attr-defined]
-        # Joining and catching up happen without yielding to other greenlets, so no event
-        # published meanwhile can slip between the replay and the live stream.
-        for room in rooms_for(device, site_id):
-            join_room(room)
+        since = auth.get("since")
+        if not isinstance(since, int) or isinstance(since, bool):
+            since = None
+        if services.cluster is not None and not services.engine.owns(site_id):
+            from .cluster.join import connect_elsewhere
+
+            connect_elsewhere(services, services.cluster, request.sid,  # type: ignore[attr-defined]
+                              device, site_id, since)
+        else:
+            _connect_here(socketio, services, request.sid,  # type: ignore[attr-defined]
+                          device, site_id, since)
         clients[request.sid] = (device, site_id)  # type: ignore[attr-defined]
         _seen(services, device, connected=True)
-        since = auth.get("since")
-        if isinstance(since, int) and not isinstance(since, bool):
-            missed = missed_events(services, device, site_id, since)
-            if missed is not None:
-                socketio.emit("events", {"site": site_id, "events": missed, "replay": True},
-                              to=request.sid)  # type: ignore[attr-defined]
-        socketio.emit("snapshot", services.snapshots.for_screen(device, site_id),
-                      to=request.sid)  # type: ignore[attr-defined]
 
     @socketio.on("disconnect")
     def disconnect(*_: Any) -> None:
@@ -59,6 +56,7 @@ def register_socket_handlers(socketio: SocketIO, services: Services) -> None:
         if gone is not None:
             _seen(services, gone[0], connected=False)
         services.auth.credentials.untrack(request.sid)  # type: ignore[attr-defined]
+        _forget(socketio, services, request.sid)  # type: ignore[attr-defined]
 
     @socketio.on("sync")
     def sync(data: Any = None) -> dict[str, Any]:
@@ -67,6 +65,11 @@ def register_socket_handlers(socketio: SocketIO, services: Services) -> None:
         since = data.get("since") if isinstance(data, dict) else None
         if not isinstance(since, int) or isinstance(since, bool) or since < 0:
             return {"ok": False, "error": "invalid_field", "message": "'since' must be a number"}
+        if not services.engine.owns(site_id):  # a cluster's, owned by another process
+            events = repository.events_since(services.engine.reader, [site_id], since,
+                                             services.settings.resync_limit)
+            return {"ok": True, "events": views_for(services.sites[site_id], device, events),
+                    "seq": events[-1].seq if events else since}
         published = services.engine.committed_seq
         missed = missed_events(services, device, site_id, since)
         if missed is None:
@@ -78,6 +81,35 @@ def _seen(services: Services, device: Device, connected: bool) -> None:
     """A display's last contact, for the admin page."""
     if device.role == "display":
         services.health.contact(device.id, connected=connected)
+
+
+def _forget(socketio: SocketIO, services: Services, sid: str) -> None:
+    """A client gone: what was held for it, and its floor in a cluster."""
+    socketio.server.manager.forget_hold(sid)
+    if services.cluster is not None and services.cluster.manager is not None:
+        services.cluster.manager.forget(sid)
+
+
+def _connect_here(socketio: SocketIO, services: Services, sid: str, device: Device,
+                  site_id: str, since: int | None) -> None:
+    """A client of a site this process serves: what it missed, then the snapshot, then the
+    rooms' pushes held meanwhile that are newer than the snapshot (server/holds.py)."""
+    manager = socketio.server.manager
+    manager.hold(sid)
+    seq = 0
+    try:
+        for room in rooms_for(device, site_id):
+            join_room(room)
+        missed = catch_up(services, device, site_id, since) if since is not None else None
+        snapshot = services.snapshots.for_screen(device, site_id)
+        seq = int(snapshot["seq"])
+        # From here nothing yields: replay, snapshot and what was held go out in this order.
+        if missed:
+            to_client(socketio, sid, "events",
+                      {"site": site_id, "events": missed, "replay": True})
+        to_client(socketio, sid, "snapshot", snapshot)
+    finally:
+        manager.release(sid, seq)
 
 
 def _credential(services: Services, auth: dict[str, Any]) -> tuple[Device, tuple[str, str]]:
@@ -95,35 +127,3 @@ def _credential(services: Services, auth: dict[str, Any]) -> tuple[Device, tuple
     if found is None:
         raise ConnectionRefusedError("unauthorized")
     return found[0], ("session", found[1].id_hash)
-
-
-def missed_events(services: Services, device: Device, site_id: str,
-                  since: int) -> list[dict[str, Any]] | None:
-    """The events after `since` this device may see, or None if too many to replay.
-
-    Only events already published count: the group commit writes from a worker thread, so
-    the store may hold a batch whose events are about to be pushed to the rooms this client
-    has just joined; replaying them too would deliver them twice.
-    """
-    engine = services.engine
-    published = engine.committed_seq
-    limit = services.settings.resync_limit
-    if published - since > limit * 20:
-        return None
-    found = repository.events_since(engine.reader, [site_id], since, limit + 1)
-    found = [e for e in found if e.seq <= published]
-    if len(found) > limit:
-        return None
-    return views_for(services.sites[site_id], device, found)
-
-
-def views_for(site: Site, device: Device, events: list[Event]) -> list[dict[str, Any]]:
-    """`events` as `device` may see them: in full for staff, else filtered public views."""
-    if device.role in ("staff", "manager", "admin"):
-        return [staff_event_view(site, e) for e in events]
-    views = [v for v in (public_event_view(site, e) for e in events) if v is not None]
-    if device.role == "display" and device.counter_id:
-        return [v for v in views if v.get("counter") == device.counter_id]
-    if device.role == "display":
-        return [v for v in views if v.get("area") in (device.area or "main", None)]
-    return kiosk_event_views(views)

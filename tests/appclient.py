@@ -29,6 +29,7 @@ from server.app import create_app
 from server.services import services_of
 from server.settings import Settings
 from server.voice.protocol import VoiceUnavailable
+from tests import pg
 from tests.harness import Reply, ServerProcess, Shorthands
 
 PUBLIC_URL = "http://madoguchi.test"
@@ -45,13 +46,19 @@ class NoVoiceProcess:
 class InProcessApp(Shorthands):
     """The whole app over its own copy of an initialised database."""
 
-    def __init__(self, workdir: Path, initialised: Path, **settings: Any) -> None:
+    def __init__(self, workdir: Path, initialised: Path, database: str | None = None,
+                 **settings: Any) -> None:
+        """`database`: a PostgreSQL database's URL, made from `initialised`'s template (then
+        `initialised` is the folder of its login key)."""
         self.workdir = workdir
         self.db = workdir / "madoguchi.db"
-        shutil.copyfile(initialised, self.db)
-        shutil.copyfile(f"{initialised}.secret", f"{self.db}.secret")
+        if database is None:
+            shutil.copyfile(initialised, self.db)
+            shutil.copyfile(f"{initialised}.secret", f"{self.db}.secret")
+        else:
+            settings.setdefault("secret_key_file", str(initialised / "madoguchi.secret"))
         self.settings = Settings(
-            database=f"sqlite:///{self.db}",
+            database=database or f"sqlite:///{self.db}",
             enforce_hours=False,
             log_level="WARNING",
             public_url=PUBLIC_URL,
@@ -107,44 +114,67 @@ class InProcessApp(Shorthands):
             services.lock.close()
 
 
-def initialised_database(workdir: Path, site_ids: list[str]) -> Path:
+def initialised_database(workdir: Path, site_ids: list[str], database: str | None = None) -> Path:
     """A database `madoguchi init` made for the harness's test sites (and its secret key)."""
-    proc = ServerProcess(workdir, site_ids)
+    proc = ServerProcess(workdir, site_ids, database=database)
     proc.init()
     return proc.db
 
 
-Initialised = Callable[[tuple[str, ...]], Path]
+Initialised = Callable[..., Path]
 
 
 @pytest.fixture(scope="session")
-def initialised(tmp_path_factory: pytest.TempPathFactory) -> Initialised:
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Initialised]:
     """`initialised(("a", "b"))`: a database `madoguchi init` made for those test sites, made
-    once per worker (an InProcessApp works on a copy)."""
-    made: dict[tuple[str, ...], Path] = {}
+    once per worker (an InProcessApp works on a copy). With `backend="postgresql"`: the folder
+    of the login key of a PostgreSQL template database named `template_of(folder)`."""
+    made: dict[tuple[tuple[str, ...], str], Path] = {}
+    templates: list[str] = []
 
-    def database(site_ids: tuple[str, ...]) -> Path:
-        if site_ids not in made:
-            made[site_ids] = initialised_database(tmp_path_factory.mktemp("init"), list(site_ids))
-        return made[site_ids]
+    def database(site_ids: tuple[str, ...], backend: str = "sqlite") -> Path:
+        if (site_ids, backend) not in made:
+            workdir = tmp_path_factory.mktemp("init")
+            if backend == "postgresql":
+                templates.append(pg.create_database())
+                (workdir / "template").write_text(templates[-1])
+                initialised_database(workdir, list(site_ids), pg.url(templates[-1]))
+                made[site_ids, backend] = workdir
+            else:
+                made[site_ids, backend] = initialised_database(workdir, list(site_ids))
+        return made[site_ids, backend]
 
-    return database
+    yield database
+    for name in templates:
+        pg.drop_database(name)
+
+
+def template_of(initialised: Path) -> str:
+    return (initialised / "template").read_text()
 
 
 @pytest.fixture
 def make_app(
-    tmp_path_factory: pytest.TempPathFactory, initialised: Initialised
+    tmp_path_factory: pytest.TempPathFactory, initialised: Initialised, backend: str
 ) -> Iterator[Callable[..., InProcessApp]]:
     """`make_app(["a", "b"], clock="simulated", ...)`: the app for those test sites with those
     settings, in this process, on a fresh database; closed after the test. (About 0.3 s: for
     many small tests, share one in a module-scoped fixture, as tests/api/test_errors.py does.)"""
     made: list[InProcessApp] = []
+    databases: list[str] = []
 
     def make(site_ids: list[str] | tuple[str, ...] = ("a", "b"), **settings: Any) -> InProcessApp:
-        app = InProcessApp(tmp_path_factory.mktemp("app"), initialised(tuple(site_ids)), **settings)
+        found = initialised(tuple(site_ids), backend)
+        database = None
+        if backend == "postgresql":
+            databases.append(pg.create_database(template=template_of(found)))
+            database = pg.url(databases[-1])
+        app = InProcessApp(tmp_path_factory.mktemp("app"), found, database, **settings)
         made.append(app)
         return app
 
     yield make
     for app in made:
         app.close()
+    for name in databases:
+        pg.drop_database(name)

@@ -1,5 +1,8 @@
 """Shared fixtures: real servers shared by a worker's tests, a fresh test site per test, and one
-chromium per worker."""
+chromium per worker.
+
+A module marked `both_stores` runs its tests that use a server or the app (through the
+`backend` fixture) twice: on SQLite and on PostgreSQL (tests/pg.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +12,24 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from tests import pg
 from tests.appclient import initialised, make_app  # noqa: F401 - fixtures for every test
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.harness import ServerProcess
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "both_stores"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store under test: "sqlite" unless the module is marked `both_stores`."""
+    return str(getattr(request, "param", "sqlite"))
 
 POOL = [f"s{i:02d}" for i in range(1, 26)]  # the fresh sites of each pooled server
 KIOSK_SITE = "kp"  # its kiosk has a (memory) printer, like a real one
@@ -23,8 +41,10 @@ class ServerPool:
     left, the next one starts (and the used one stops). Small servers keep the reads over
     every site (an administrator's reports) as cheap as a real centre's."""
 
-    def __init__(self, workdirs: pytest.TempPathFactory) -> None:
+    def __init__(self, workdirs: pytest.TempPathFactory, backend: str = "sqlite") -> None:
         self.workdirs = workdirs
+        self.backend = backend
+        self.databases: list[str] = []
         self.current: ServerProcess | None = None
         self.free: list[str] = []
         self.module_sites: dict[tuple[str, str], str] = {}
@@ -42,10 +62,15 @@ class ServerPool:
     def _start_next(self) -> None:
         if self.current is not None:
             self.current.stop()
+        database = None
+        if self.backend == "postgresql":
+            self.databases.append(pg.create_database())
+            database = pg.url(self.databases[-1])
         proc = ServerProcess(
             self.workdirs.mktemp("server"),
             [*POOL, KIOSK_SITE],
             printers={KIOSK_SITE: f"memory://{KIOSK_SITE}"},
+            database=database,
         )
         proc.init()
         proc.start()
@@ -54,13 +79,37 @@ class ServerPool:
     def close(self) -> None:
         if self.current is not None:
             self.current.stop()
+        for name in self.databases:
+            pg.drop_database(name)
+
+
+class Pools:
+    """A worker's server pools, one per store, each started when first needed."""
+
+    def __init__(self, workdirs: pytest.TempPathFactory) -> None:
+        self.workdirs = workdirs
+        self.pools: dict[str, ServerPool] = {}
+
+    def of(self, backend: str) -> ServerPool:
+        if backend not in self.pools:
+            self.pools[backend] = ServerPool(self.workdirs, backend)
+        return self.pools[backend]
+
+    def close(self) -> None:
+        for pool in self.pools.values():
+            pool.close()
 
 
 @pytest.fixture(scope="session")
-def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
-    pool = ServerPool(tmp_path_factory)
-    yield pool
-    pool.close()
+def _pools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pools]:
+    pools = Pools(tmp_path_factory)
+    yield pools
+    pools.close()
+
+
+@pytest.fixture
+def _servers(_pools: Pools, backend: str) -> ServerPool:
+    return _pools.of(backend)
 
 
 @pytest.fixture
@@ -93,9 +142,21 @@ def module_site(request: pytest.FixtureRequest, server: ServerProcess, _servers:
 
 
 @pytest.fixture
-def fresh_server(tmp_path: Path) -> Iterator[ServerProcess]:
+def database(backend: str) -> Iterator[str | None]:
+    """A PostgreSQL database of the test's own (its URL) when the backend is PostgreSQL;
+    None on SQLite (a file in the test's folder)."""
+    if backend != "postgresql":
+        yield None
+        return
+    name = pg.create_database()
+    yield pg.url(name)
+    pg.drop_database(name)
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path, database: str | None) -> Iterator[ServerProcess]:
     """A server of its own (for restarts, crashes and clock changes): three sites."""
-    proc = ServerProcess(tmp_path, ["a", "b", "c"])
+    proc = ServerProcess(tmp_path, ["a", "b", "c"], database=database)
     proc.init()
     yield proc
     proc.stop()

@@ -319,9 +319,13 @@ class ServerProcess(Shorthands):
         env: dict[str, str] | None = None,
         sites_text: str | None = None,
         printers: dict[str, str] | None = None,
+        database: str | None = None,
     ) -> None:
+        """`database`: a database URL (PostgreSQL: tests/pg.py) instead of a SQLite file in
+        `workdir`."""
         self.workdir = workdir
         self.db = workdir / "madoguchi.db"
+        self.database = database or f"sqlite:///{self.db}"
         self.sites_path = workdir / "sites.toml"
         self.sites_path.write_text(
             sites_text or site_file(site_ids, printers=printers), encoding="utf-8"
@@ -330,12 +334,14 @@ class ServerProcess(Shorthands):
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
-            "MADOGUCHI_DATABASE": f"sqlite:///{self.db}",
+            "MADOGUCHI_DATABASE": self.database,
             "MADOGUCHI_ENFORCE_HOURS": "false",
             "MADOGUCHI_LOG_LEVEL": "WARNING",
             "MADOGUCHI_PUBLIC_URL": self.url,
             **(env or {}),
         }
+        if database is not None:  # the login key is kept beside a SQLite file, else named
+            self.env.setdefault("MADOGUCHI_SECRET_KEY_FILE", str(workdir / "madoguchi.secret"))
         self.proc: subprocess.Popen[str] | None = None
         self.open_files: int | None = None  # the server's hard and soft limit, as `ulimit -n`
         self.started = False

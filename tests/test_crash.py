@@ -8,12 +8,14 @@ import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from tests.harness import ADMIN, ServerProcess, token
+
+pytestmark = pytest.mark.both_stores
 
 KIOSKS = 6
 # Each round kills the server after this many acknowledged tickets, at its own site.
@@ -80,8 +82,11 @@ class Burst:
         return reply.status, reply.body
 
 
-def integrity(db: Path) -> list[str]:
-    with contextlib.closing(sqlite3.connect(db)) as conn:
+def integrity(server: ServerProcess) -> list[str]:
+    """SQLite's own check of its file (PostgreSQL's crash recovery is its own business)."""
+    if not server.database.startswith("sqlite"):
+        return ["ok"]
+    with contextlib.closing(sqlite3.connect(server.db)) as conn:
         return [row[0] for row in conn.execute("PRAGMA integrity_check")]
 
 
@@ -113,10 +118,12 @@ def test_acknowledged_tickets_survive_kill_9_and_no_number_is_given_twice(
     server = fresh_server
     server.start()
     done: list[Burst] = []
-    for site, kill_after in ROUNDS:
+    # On PostgreSQL one round (its durability is the server's; what is tested is ours).
+    rounds = ROUNDS if server.database.startswith("sqlite") else ROUNDS[1:2]
+    for site, kill_after in rounds:
         burst = Burst(server, site, kill_after)
         burst.run_until_killed()
-        assert integrity(server.db) == ["ok"]
+        assert integrity(server) == ["ok"]
         server.start()
 
         for earlier in [*done, burst]:  # earlier rounds' tickets survive this crash too
@@ -142,4 +149,4 @@ def test_acknowledged_tickets_survive_kill_9_and_no_number_is_given_twice(
         labels = live_labels(server, site)
         assert len(labels) == len(ids) == len(set(labels))
         done.append(burst)
-    assert integrity(server.db) == ["ok"]
+    assert integrity(server) == ["ok"]

@@ -6,19 +6,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from server.domain.clock import SimulatedClock
 from server.engine import Engine
 from server.siteconfig import parse_sites
 from server.store import db as store_db
 from tests.harness import site_file
 
+pytestmark = pytest.mark.both_stores
+
+
+@pytest.fixture
+def url(tmp_path: Path, database: str | None) -> str:
+    """The store's URL: a SQLite file of the test's own, or a PostgreSQL database."""
+    return database or f"sqlite:///{tmp_path / 'q.db'}"
+
 
 def broken_render(_: Any) -> tuple[int, dict[str, Any]]:
     raise RuntimeError("a bug in building the answer")
 
 
-def test_a_failed_answer_keeps_the_change_and_a_retry_does_not_repeat_it(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'q.db'}"
+def test_a_failed_answer_keeps_the_change_and_a_retry_does_not_repeat_it(url: str) -> None:
     writer = store_db.open_engine(url)
     store_db.migrate(writer)
     reader = store_db.open_engine(url, writer=False)
@@ -43,11 +52,10 @@ def test_a_failed_answer_keeps_the_change_and_a_retry_does_not_repeat_it(tmp_pat
 
 
 def test_an_idempotency_key_holds_across_the_day_and_is_forgotten_after_its_ttl(
-        tmp_path: Path) -> None:
+        url: str) -> None:
     """Only hashes of answered keys stay in memory, by hour; a repeat within the TTL gets the
     first answer back (read from the store), also after a restart; after the TTL the key is
     purged from memory and store alike."""
-    url = f"sqlite:///{tmp_path / 'q.db'}"
     writer = store_db.open_engine(url)
     store_db.migrate(writer)
     reader = store_db.open_engine(url, writer=False)

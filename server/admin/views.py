@@ -33,6 +33,7 @@ from ..headers import content_security_policy
 from ..refusals import status_of
 from ..services import services
 from ..store import audit as audit_store
+from ..store import leases as lease_store
 from ..store.accounts import session_hash
 from ..store.devices import Device
 from ..web import audit as auditing
@@ -150,6 +151,10 @@ def index() -> Response:
         context["audit"] = auth.offload(
             lambda: audit_store.latest(auth.reader, AUDIT_ROWS, site_id)
         )
+    if person.role == "admin" and server.cluster is not None:
+        # A cluster's processes, from the leases: which one serves which site now.
+        context["leases"] = auth.offload(lambda: lease_store.leases(server.engine.reader))
+        context["this_process"] = server.cluster.member.me
     if person.role == "admin":
         context["accounts"] = [
             {**account_view(a), "locked_seconds": auth.locked_seconds(a.username)}

@@ -49,6 +49,7 @@ def _site_of_ticket(ticket_id: int, device: Device) -> str:
             if device.role != "admin" and device.site_id != site_id:
                 raise Denied("This ticket belongs to another site.", "forbidden_site")
             return site_id  # type: ignore[no-any-return]
+    services().engine.elsewhere(ticket_id)  # a cluster's: it may be another process's
     raise unknown_ticket(ticket_id)
 
 

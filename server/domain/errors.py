@@ -39,6 +39,16 @@ class Unavailable(Refusal):
     """The server cannot do it now; nothing was changed."""
 
 
+class Elsewhere(Unavailable):
+    """In a cluster: the site's live queue is owned by another process (its request is
+    forwarded there), or by none just now."""
+
+    def __init__(self, site_id: str) -> None:
+        super().__init__(f"Site '{site_id}' is served by another server process just now; "
+                         "try again in a few seconds.", "site_moving", site=site_id)
+        self.site_id = site_id
+
+
 def unknown_site(site_id: str) -> NotFound:
     return NotFound(f"There is no site '{site_id}'.", "unknown_site", site=site_id)
 

@@ -28,6 +28,8 @@ def site_states(engine: Engine, clock: Clock) -> Callable[[Iterable[str]], list[
         now = clock.now()
         found = []
         for site_id in site_ids:
+            if not engine.owns(site_id):  # a cluster's: its owner keeps its days
+                continue
             queue = engine.queue(site_id)
             site = queue.site
             live = frozenset(t.business_day for t in queue.tickets.values() if t.live)

@@ -1,4 +1,5 @@
-"""Opening the database, migrating it, and the SQLite settings that make commits durable."""
+"""Opening the database (SQLite, or PostgreSQL for a central deployment), migrating it, and
+the settings that make commits durable."""
 
 from __future__ import annotations
 
@@ -17,14 +18,37 @@ from . import schema
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READER_CACHE_KIB = 256
+MIGRATION_LOCK = 0x6D61646F  # PostgreSQL advisory lock key: "mado"
+CONNECT_SECONDS = 5  # a PostgreSQL server that does not answer is reported, not waited for
+# A writer's transaction left open (its process frozen, cut off) is ended by PostgreSQL after
+# this long, so that its row locks cannot hold up the process that takes its sites over.
+IDLE_IN_TRANSACTION_MS = 2000
 
 
-def open_engine(url: str, writer: bool = True) -> Engine:
+class DatabaseUnreachable(RuntimeError):
+    """The database server did not answer (wrong address, not running, refused us)."""
+
+
+def is_postgresql(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def open_engine(url: str, writer: bool = True, name: str = "madoguchi") -> Engine:
     """An engine for `url`; SQLite gets WAL, full synchronous commits and foreign keys.
 
     A writer's transactions take SQLite's write lock at BEGIN; a reader's never take it.
+    PostgreSQL commits durably as it is set up by default (synchronous_commit on); its
+    sessions speak UTC.
     """
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # `name`: a cluster's process, by which its sessions are found (store/leases.py).
+        options = f"-c timezone=UTC -c application_name={name[:63]}"
+        if writer:
+            options += f" -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=4, max_overflow=16, pool_recycle=3600,
+            connect_args={"connect_timeout": CONNECT_SECONDS, "options": options})
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
@@ -65,9 +89,39 @@ def open_engine(url: str, writer: bool = True) -> Engine:
     return engine
 
 
+def check_reachable(engine: Engine) -> None:
+    """Connect once, or raise DatabaseUnreachable with what went wrong, in a sentence."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sql_text("SELECT 1"))
+    except Exception as exc:  # the driver's own error: its message says why
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnreachable(
+            f"The database {where} cannot be reached: {reason}. Check that PostgreSQL runs "
+            "and that the address, database name and user in the database URL are right."
+        ) from None
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer madoguchi than this one."""
+
+
+def known_revisions() -> set[str]:
+    return _revisions()[0]
+
+
 def head_revision() -> str:
     """The newest migration, read from the migration files (alembic is not imported: it costs
     the server ~10 MB of memory for a check that finds the schema current on every start)."""
+    revisions, parents = _revisions()
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+def _revisions() -> tuple[set[str], set[str]]:
     revisions, parents = set(), set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         source = path.read_text(encoding="utf-8")
@@ -77,10 +131,7 @@ def head_revision() -> str:
         down = re.search(r'^down_revision = "([^"]+)"', source, re.M)
         if down:
             parents.add(down.group(1))
-    heads = revisions - parents
-    if len(heads) != 1:
-        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
-    return heads.pop()
+    return revisions, parents
 
 
 def stored_revision(engine: Engine) -> str | None:
@@ -95,16 +146,36 @@ def stored_revision(engine: Engine) -> str | None:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (alembic is loaded only if there is one to
     run)."""
-    if stored_revision(engine) == head_revision():
+    stored = stored_revision(engine)
+    if stored == head_revision():
         return
+    if stored is not None and stored not in known_revisions():
+        raise SchemaTooNew(
+            f"The database was upgraded by a newer version of madoguchi (its schema is at "
+            f"{stored}; this version knows up to {head_revision()}): install the newer "
+            "version here too.")
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Processes started together migrate one after the other; the later ones find
+            # the schema current (PostgreSQL's DDL is transactional: all or nothing).
+            conn.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            current = conn.execute(sql_text(
+                "SELECT version_num FROM alembic_version")).scalar() if _has_version_table(
+                    conn) else None
+            if current == head_revision():
+                return
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+def _has_version_table(conn: Connection) -> bool:
+    return bool(conn.execute(sql_text("SELECT to_regclass('alembic_version') IS NOT NULL"))
+                .scalar())
 
 
 def save_config(engine: Engine, source: str, text: str, now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -38,6 +38,11 @@ class Batch:
     commands: list[tuple[CommandRecord, datetime]]
     audit: list[dict[str, Any]] = field(default_factory=list)  # rows of schema.audit_log
 
+    def site_ids(self) -> set[str]:
+        """The sites whose queues this batch changes."""
+        return ({t.site_id for t in self.tickets} | {s for s, _ in self.counters}
+                | {s for s, _ in self.cursors} | {e.site_id for e in self.events})
+
 
 _UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
@@ -59,9 +64,13 @@ def _upsert(
     conn.execute(statement, rows)
 
 
-def write_batch(conn: Connection, batch: Batch) -> None:
-    """Write one batch in a single short transaction (one fsync for the lot)."""
+def write_batch(conn: Connection, batch: Batch,
+                fence: Callable[[Connection], None] | None = None) -> None:
+    """Write one batch in a single short transaction (one fsync for the lot). `fence` runs
+    first in the same transaction, and refuses the lot by raising (a cluster's leases)."""
     with conn.begin():
+        if fence is not None:
+            fence(conn)
         _upsert(conn, schema.tickets, [ticket_row(t) for t in batch.tickets], ["id"])
         _upsert(conn, schema.counter_states,
                 [counter_row(site, c) for site, c in batch.counters], ["site_id", "counter_id"])

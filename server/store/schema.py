@@ -244,3 +244,35 @@ notify_targets = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_notify_targets_ticket", "site_id", "ticket_id"),
 )
+
+# A central deployment's processes (server/cluster): migration 0008. A site's live queue is
+# owned by the process holding its lease; `epoch` grows with every change of owner and is
+# checked inside every write's transaction (fencing).
+site_leases = Table(
+    "site_leases",
+    metadata,
+    Column("site_id", String(64), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("address", String(200), nullable=False),  # where the owner takes forwarded requests
+    Column("epoch", BigInteger, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+cluster_members = Table(
+    "cluster_members",
+    metadata,
+    Column("owner", String(64), primary_key=True),
+    Column("address", String(200), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# Ticket ids and sequence numbers of a process are generation << 24 onwards: a generation
+# taken later is larger than any taken before, so a site's new owner numbers after its old.
+id_generations = Table(
+    "id_generations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner", String(64), nullable=False),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+)

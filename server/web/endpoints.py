@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,12 +18,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..domain.errors import Refusal
+from ..domain.errors import Elsewhere, Refusal, Unavailable
 from ..refusals import status_of
 from ..store.devices import Device
 from . import audit as auditing
 from . import caller
 from .validation import Schema, validate
+
+log = logging.getLogger(__name__)
 
 STAFF_ROLES = ("staff", "manager", "admin")
 
@@ -64,6 +67,13 @@ def error_response(exc: Refusal) -> Response:
     if status == 429:
         response.headers["Retry-After"] = str(exc.details.get("retry_after", 1))
     return response
+
+
+def store_lost_response(exc: Exception) -> Response:
+    """The database went away while a request read it: 503, never a half answer."""
+    log.warning("the database cannot be reached: %s", str(exc).splitlines()[0])
+    return error_response(Unavailable("The database cannot be reached just now; nothing was "
+                                      "changed.", "store_unavailable"))
 
 
 def http_error_response(exc: HTTPException) -> Response:
@@ -171,6 +181,8 @@ def endpoint(bp: Blueprint, spec: EndpointSpec) -> Callable[[Callable[..., Any]]
                 body = read_body(spec.body)
                 auditing.record_body(audit, body)
                 result = handler(device=device, body=body, **params)
+            except Elsewhere:
+                raise  # a cluster's: the app passes it to the site's owner, who audits it
             except Refusal as exc:
                 refusal = error_response(exc)
                 if audit is not None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.support import all_waiting, assert_error, counter, counter_action, ok, ticket
 from tests.harness import ServerProcess, token
+
+pytestmark = pytest.mark.both_stores
 
 
 def test_call_next_takes_the_longest_waiting_and_says_why(server: ServerProcess,

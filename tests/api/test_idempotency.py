@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.support import all_waiting, assert_error, journey, ok, ticket, waiting
 from tests.harness import ServerProcess, token
+
+pytestmark = pytest.mark.both_stores
 
 
 def test_a_retried_issue_returns_the_first_ticket(server: ServerProcess, site: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.support import (
     all_waiting,
     assert_error,
@@ -12,6 +14,8 @@ from tests.api.support import (
     waiting,
 )
 from tests.harness import ServerProcess, token
+
+pytestmark = pytest.mark.both_stores
 
 
 def test_recall_counts_the_calls_and_start_serves(server: ServerProcess, site: str) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.support import all_waiting, journey, ok, ticket, waiting
 from tests.harness import ServerProcess, token
+
+pytestmark = pytest.mark.both_stores
 
 
 def test_kiosk_issues_a_ticket_numbered_from_the_desks_band(server: ServerProcess,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import websocket
 
 from tests.harness import ServerProcess, token
 from tests.realtime.clients import WAIT, RecordingClient, newest_seq
 from tests.realtime.conftest import Connect
+
+pytestmark = pytest.mark.both_stores
 
 # What a waiting room must never read: who is priority, who serves, notes, sensitive desks.
 PRIVATE_KEYS = {"priority", "staff", "note", "reason", "reason_code", "service",

@@ -164,6 +164,7 @@ def split_at_snapshot(client: RecordingClient) -> tuple[int, list[int], list[int
     return snapshot_seq, before, after
 
 
+@pytest.mark.both_stores
 def test_sequence_numbers_strictly_increase_across_everything_a_client_receives(
         server: ServerProcess, site: str, counters: tuple[Counter, Counter],
         connect: Connect) -> None:
@@ -191,6 +192,7 @@ def test_sequence_numbers_strictly_increase_across_everything_a_client_receives(
         assert all((since or 0) < s <= snapshot_seq for s in replayed), (client.token, since, seqs)
 
 
+@pytest.mark.both_stores
 def test_events_pushed_after_a_snapshot_are_newer_than_it(
         server: ServerProcess, site: str, counters: tuple[Counter, Counter],
         connect: Connect) -> None:

@@ -12,6 +12,8 @@ from tests.harness import ServerProcess, token
 from tests.realtime.clients import WAIT, RecordingClient, newest_seq
 from tests.realtime.conftest import Connect
 
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture(scope="module")
 def restartable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:

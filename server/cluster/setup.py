@@ -1,0 +1,66 @@
+"""Joining a cluster at start-up, and what the app answers for a site owned elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy.engine import make_url
+
+from ..domain.errors import Elsewhere
+from ..engine import Engine
+from ..settings import Settings
+from ..store import db as store_db
+from .fanout import ClusterManager
+from .forward import Forwarder
+from .join import bp as internal_bp
+from .member import ClusterMember
+from .parts import Cluster
+
+
+class ClusterRefused(RuntimeError):
+    """The settings ask for a cluster this database cannot hold."""
+
+
+def message_queue(settings: Settings) -> ClusterManager | None:
+    """The Socket.IO client manager through Redis, if a message queue is set. Its channel is
+    named after the database: the processes of one cluster share it, and two clusters on one
+    Redis keep apart."""
+    if not settings.message_queue:
+        return None
+    url = make_url(settings.database)
+    channel = f"madoguchi:{url.host or ''}:{url.port or ''}/{url.database or ''}"
+    return ClusterManager(settings.message_queue, channel)
+
+
+def address_of(settings: Settings) -> str:
+    return settings.advertise_url or f"http://{settings.host}:{settings.port}"
+
+
+def check(settings: Settings) -> None:
+    """Before anything opens the database: a cluster is only made on PostgreSQL."""
+    if settings.cluster and not store_db.is_postgresql(settings.database):
+        raise ClusterRefused(
+            "cluster = true needs a PostgreSQL database (database = "
+            "\"postgresql+psycopg://…\"): the processes share their sites through it.")
+
+
+def prepare(settings: Settings, engine: Engine, writer: SqlEngine, reader: SqlEngine,
+            manager: ClusterManager | None, me: str) -> Cluster:
+    """Before the engine starts: it loads only the sites whose leases this process takes."""
+    check(settings)
+    address = address_of(settings)
+    member = ClusterMember(engine, writer, address, settings.lease_seconds, me)
+    return Cluster(member, Forwarder(reader, member.me, address), manager)
+
+
+def serve_elsewhere(app: Flask, cluster: Cluster, refused: Any) -> None:
+    """A request for a site another process owns is answered by that process."""
+    app.register_blueprint(internal_bp)
+
+    def elsewhere(exc: Elsewhere) -> Any:
+        forwarded = cluster.forwarder.forward(request, exc.site_id)
+        return forwarded if forwarded is not None else refused(exc)
+
+    app.register_error_handler(Elsewhere, elsewhere)

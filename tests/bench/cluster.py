@@ -1,0 +1,211 @@
+"""A cluster on PostgreSQL and Redis against one process on SQLite, measured side by side.
+
+    .venv/bin/python -m tests.bench.cluster [--processes 2] [--seconds 10] [--rounds 2]
+
+Starts `--processes` server processes on a PostgreSQL database of their own
+(tests/cluster/harness.py; PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379, as the
+tests use them), then:
+
+- issue: 20 kiosks on kept-alive connections, spread over the processes (a request for a site
+  another process owns is passed to it), issue tickets for `--seconds`: p99 latency and
+  tickets a second;
+- call -> display: a display connected to one process, the calls made on another (the
+  display's event travels through Redis): p99 from sending the call to the display's event;
+- failover: `--rounds` rounds of 20 clients (tests/cluster/rounds.py) in which the owner of
+  their site is killed (-9) or frozen (SIGSTOP) past its lease: the seconds until the site's
+  next acknowledged ticket, and the acknowledged tickets lost and numbers given twice.
+
+The same issue and call phases run against one process on SQLite first. The CPU probe
+(tests/bench/machine.py) is taken before and after. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.bench.machine import cpu_probe_ms
+from tests.bench.server_load import spread
+from tests.cluster.harness import Cluster
+from tests.cluster.rounds import Round
+from tests.harness import ServerProcess, site_file, token
+from tests.realtime.clients import RecordingClient
+
+SITES = ["a", "b", "c", "d"]
+CLIENTS = 20
+
+
+BANDS = {"[1, 299]": "[1, 2999]", "[401, 499]": "[4001, 4999]", "[301, 399]": "[3001, 3999]",
+         "[601, 699]": "[6001, 6999]", "[701, 799]": "[7001, 7999]"}
+
+
+def sites_text() -> str:
+    """The test sites with wide numbering bands: the issue phase never goes round."""
+    text = site_file(SITES)
+    for narrow, wide in BANDS.items():
+        text = text.replace(f"numbers = {narrow}", f"numbers = {wide}")
+    return text
+
+
+def issue_phase(urls: list[str], seconds: float) -> dict[str, Any]:
+    """CLIENTS kiosks, each on its own kept-alive connection to one of `urls` in turn, each
+    issuing at one of the sites, as fast as answers come."""
+    times: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(CLIENTS + 1)
+    deadline = [0.0]
+
+    def kiosk(n: int) -> None:
+        site = SITES[n % len(SITES)]
+        url = f"{urls[n % len(urls)]}/api/sites/{site}/tickets"
+        headers = {"Authorization": f"Bearer {token(site, 'kiosk')}"}
+        mine: list[float] = []
+        with requests.Session() as http:
+            start.wait(60)
+            while time.monotonic() < deadline[0]:
+                began = time.perf_counter()
+                reply = http.post(url, json={"services": ["job"]}, timeout=30,
+                                  headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+                mine.append((time.perf_counter() - began) * 1000)
+                if reply.status_code != 201:
+                    with lock:
+                        errors.append(reply.text[:200])
+        with lock:
+            times.extend(mine)
+
+    threads = [threading.Thread(target=kiosk, args=(n,)) for n in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    deadline[0] = time.monotonic() + seconds
+    began = time.monotonic()
+    start.wait(60)
+    for t in threads:
+        t.join(seconds + 60)
+    took = time.monotonic() - began
+    return {"issue_p99_ms": round(spread(times)["p99"], 1), "issue_p50_ms":
+            round(spread(times)["p50"], 1), "issue_per_s": round(len(times) / took, 1),
+            "issued": len(times), "errors": len(errors), "first_error": errors[:1]}
+
+
+def call_phase(display_url: str, call_url: str, calls: int) -> dict[str, Any]:
+    """A display of site a connected to `display_url`; `calls` calls made, one at a time,
+    through `call_url`: the time from sending each call until the display has it."""
+    http = requests.Session()
+    for _ in range(calls):
+        http.post(f"{call_url}/api/sites/a/tickets", json={"services": ["career"]}, timeout=30,
+                  headers={"Authorization": f"Bearer {token('a', 'kiosk')}",
+                           "Idempotency-Key": uuid.uuid4().hex})
+    display = RecordingClient(display_url, token("a", "display")).connect()
+    display.wait_for_snapshots()
+    delays: list[float] = []
+    staff = {"Authorization": f"Bearer {token('a', 'staff2')}"}
+    try:
+        for n in range(calls):
+            began = time.perf_counter()
+            called = http.post(f"{call_url}/api/sites/a/counters/a-c4/call-next", timeout=30,
+                               headers={**staff, "Idempotency-Key": uuid.uuid4().hex})
+            assert called.status_code == 200, called.text
+            display.wait_for_calls(n + 1, timeout=30)
+            delays.append((time.perf_counter() - began) * 1000)
+            ticket = called.json()["ticket"]["id"]
+            http.post(f"{call_url}/api/tickets/{ticket}/cancel", json={}, timeout=30,
+                      headers={**staff, "Idempotency-Key": uuid.uuid4().hex})
+    finally:
+        display.close()
+        http.close()
+    return {"call_to_display_p99_ms": round(spread(delays)["p99"], 1),
+            "call_to_display_p50_ms": round(spread(delays)["p50"], 1), "calls": len(delays)}
+
+
+def sqlite_figures(work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    (work / "sqlite").mkdir()
+    server = ServerProcess(work / "sqlite", SITES, sites_text=sites_text())
+    server.init()
+    server.start()
+    try:
+        return {**issue_phase([server.url], args.seconds),
+                **call_phase(server.url, server.url, args.calls)}
+    finally:
+        server.stop()
+
+
+def cluster_figures(work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    cluster = Cluster(work / "cluster", SITES, size=args.processes,
+                      sites_text=sites_text()).start()
+    try:
+        urls = [p.url for p in cluster.processes]
+        figures = issue_phase(urls, args.seconds)
+        owner = cluster.owner_of("a")
+        others = cluster.others(owner)
+        # The display on a process that neither owns the site nor is asked to call.
+        display = others[-1]
+        caller = others[0] if len(others) > 1 else owner
+        figures.update(call_phase(display.url, caller.url, args.calls))
+        figures["call_display_process"] = "not the owner, not the caller" if len(
+            others) > 1 else "not the owner (the caller is the owner)"
+        figures.update(failover(cluster, args.rounds))
+        return figures
+    finally:
+        cluster.stop()
+
+
+def failover(cluster: Cluster, rounds: int) -> dict[str, Any]:
+    times: list[float] = []
+    lost = duplicates = called_twice = acknowledged = 0
+    for n in range(rounds):
+        owner = cluster.owner_of("a")
+        survivor = cluster.others(owner)[0]
+        trial = Round(cluster, "a")
+        if n % 2 == 0:
+            times.append(trial.run(owner.kill))
+        else:
+            times.append(trial.run(lambda o=owner: cluster.freeze(o)))
+        counts = trial.check(survivor)
+        lost += counts["lost"]
+        duplicates += counts["duplicates"]
+        called_twice += counts["called_twice"]
+        acknowledged += counts["acknowledged"]
+        if n % 2 == 1:
+            cluster.thaw(owner)
+        else:
+            owner.start()
+    return {"failover_s": round(max(times), 2), "failover_each_s": [round(t, 2) for t in times],
+            "lost": lost, "duplicates": duplicates, "called_twice": called_twice,
+            "failover_acknowledged": acknowledged}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--calls", type=int, default=100)
+    p.add_argument("--rounds", type=int, default=2)
+    args = p.parse_args()
+    result: dict[str, Any] = {"cpu_probe_ms_before": cpu_probe_ms()}
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        result["sqlite_single_process"] = sqlite_figures(work, args)
+        result["postgresql_cluster"] = cluster_figures(work, args)
+    result["cpu_probe_ms_after"] = cpu_probe_ms()
+    cluster = result["postgresql_cluster"]
+    for name in ("issue_p99_ms", "issue_per_s", "call_to_display_p99_ms", "failover_s", "lost",
+                 "duplicates"):
+        result[name] = cluster[name]
+    result["targets"] = {"issue_p99_ms": 50, "issue_per_s": 500, "call_to_display_p99_ms": 50,
+                         "failover_s": 5, "lost": 0, "duplicates": 0}
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Several real server processes on one PostgreSQL database with Redis: a cluster, for tests
+and the benchmark."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tests import pg
+from tests.cluster.cut import Cuttable
+from tests.harness import ADMIN, ServerProcess
+
+REDIS = os.environ.get("MADOGUCHI_TEST_REDIS", "redis://127.0.0.1:6379/0")
+LEASE_SECONDS = 2  # the shortest the settings allow: failover in the tests is quick
+
+
+class Cluster:
+    """`size` processes serving `site_ids` from one PostgreSQL database of their own."""
+
+    def __init__(self, workdir: Path, site_ids: list[str], size: int = 2,
+                 env: dict[str, str] | None = None, sites_text: str | None = None,
+                 cuttable: bool = False) -> None:
+        """`cuttable`: the processes reach PostgreSQL and Redis through relays the test can
+        cut (`database_link`, `redis_link`: tests/cluster/cut.py)."""
+        self.name = pg.create_database()
+        self.database = pg.url(self.name)
+        redis = REDIS
+        self.database_link: Cuttable | None = None
+        self.redis_link: Cuttable | None = None
+        if cuttable:
+            db = urlsplit(self.database)
+            self.database_link = Cuttable((db.hostname or "127.0.0.1", db.port or 5432))
+            self.database = self.database.replace(f":{db.port}/",
+                                                  f":{self.database_link.port}/")
+            r = urlsplit(REDIS)
+            self.redis_link = Cuttable((r.hostname or "127.0.0.1", r.port or 6379))
+            redis = REDIS.replace(f":{r.port}", f":{self.redis_link.port}")
+        shared = {
+            "MADOGUCHI_CLUSTER": "true",
+            "MADOGUCHI_MESSAGE_QUEUE": redis,
+            "MADOGUCHI_LEASE_SECONDS": str(LEASE_SECONDS),
+            "MADOGUCHI_SECRET_KEY_FILE": str(workdir / "madoguchi.secret"),
+            **(env or {}),
+        }
+        self.processes: list[ServerProcess] = []
+        for n in range(size):
+            folder = workdir / f"process{n}"
+            folder.mkdir(parents=True)
+            proc = ServerProcess(folder, site_ids, env=dict(shared), database=self.database,
+                                 sites_text=sites_text)
+            proc.env["MADOGUCHI_ADVERTISE_URL"] = proc.url
+            self.processes.append(proc)
+
+    def start(self) -> Cluster:
+        self.processes[0].init()
+        for proc in self.processes:
+            proc.start()
+            proc.env["MADOGUCHI_ADVERTISE_URL"] = proc.url  # it may have moved port
+        return self
+
+    def owners(self, via: ServerProcess | None = None) -> dict[str, str]:
+        """site -> the address of the process holding its live lease."""
+        asked = via or next(p for p in self.processes if p.proc and p.proc.poll() is None)
+        found = asked.request("GET", "/api/cluster", ADMIN)
+        assert found.status == 200, found.body
+        return {s["site"]: s["address"] for s in found.body["sites"] if s["live"]}
+
+    def owner_of(self, site: str) -> ServerProcess:
+        address = self.owners()[site]
+        return next(p for p in self.processes if p.url == address)
+
+    def others(self, proc: ServerProcess) -> list[ServerProcess]:
+        return [p for p in self.processes if p is not proc]
+
+    def wait_for_owner(self, site: str, not_: ServerProcess, via: ServerProcess,
+                       timeout: float = 30) -> ServerProcess:
+        """The process that took `site` over from `not_` (asked through `via`)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            address = self.owners(via).get(site)
+            if address is not None and address != not_.url:
+                taker = next(p for p in self.processes if p.url == address)
+                ready = taker.request("GET", "/api/ready")
+                if ready.status == 200 and site in ready.body["sites"]:  # loaded, serving
+                    return taker
+            time.sleep(0.1)
+        raise AssertionError(f"nobody took {site} over from {not_.url} in {timeout} s")
+
+    def freeze(self, proc: ServerProcess) -> None:
+        assert proc.proc is not None
+        proc.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self, proc: ServerProcess) -> None:
+        assert proc.proc is not None
+        proc.proc.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        for proc in self.processes:
+            if proc.proc is not None and proc.proc.poll() is None:
+                proc.proc.send_signal(signal.SIGCONT)  # a frozen one could not stop
+            proc.stop()
+        for link in (self.database_link, self.redis_link):
+            if link is not None:
+                link.close()
+        pg.drop_database(self.name)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.url}\n{p.log.read_text()[-4000:]}" for p in self.processes
+                         if p.log.exists())
+
+
+def generation(number: int) -> int:
+    """The id generation a ticket id or sequence number belongs to (server/store/leases)."""
+    return number >> 24
+
+
+def body_of(reply: Any) -> dict[str, Any]:
+    return reply.body if isinstance(reply.body, dict) else {"text": reply.body}
+
+
+def eventually(check: Any, timeout: float = 30.0) -> Any:
+    """`check()` again until it gives something true (then that), or the last answer after
+    `timeout` seconds: for what a cluster does on its own time (a lease round)."""
+    deadline = time.monotonic() + timeout
+    found = check()
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.1)
+        found = check()
+    return found
