@@ -20,6 +20,7 @@ from kiosk import bp as kiosk_bp
 
 from .admin import bp as admin_bp
 from .alerts import AlertChannel
+from .api.alerts import bp as alerts_api_bp
 from .api.auth import bp as auth_bp
 from .api.bookings import bp as bookings_api_bp
 from .api.cluster import bp as cluster_api_bp
@@ -261,7 +262,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
     configure_sessions(app, settings)
 
     for blueprint, prefix in (
-        (api_bp, "/api"), (auth_bp, "/api"), (cluster_api_bp, "/api"), (reports_api_bp, "/api"),
+        (api_bp, "/api"), (alerts_api_bp, "/api"), (auth_bp, "/api"), (cluster_api_bp, "/api"),
+        (reports_api_bp, "/api"),
         (site_settings_bp, "/api"), (configuration_bp, "/api"), (api_reference_bp, "/api"),
         (bookings_api_bp, "/api"),
         (admin_bp, "/admin"), (manager_bp, "/reports"), (kiosk_bp, "/kiosk"),

@@ -148,6 +148,18 @@ class AlertBoard:
             data={"id": alert.id, "alert": alert.kind, "reason": reason, "source": alert.source},
         )
 
+    def close_day(
+        self, now: datetime, closing: date, day_of: Callable[[datetime], date]
+    ) -> list[Event]:
+        """The day's close ends the visitors' alerts of that day and before (the visitor has
+        gone home); a device still at fault keeps its alert."""
+        stale = [
+            a.id
+            for a in self.open.values()
+            if a.kind not in ("printer_fault", "display_silent") and day_of(a.raised_at) <= closing
+        ]
+        return [e for e in (self.clear(i, now, "day_closed") for i in stale) if e is not None]
+
     def find(self, kind: str, source: str | None) -> Alert | None:
         return next((a for a in self.open.values() if a.kind == kind and a.source == source), None)
 

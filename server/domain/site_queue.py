@@ -418,6 +418,7 @@ class SiteQueue:
             self.cancel(ticket.id, now, staff=staff, reason="day_closed")
         for counter_id in idle:
             self.set_counter(counter_id, "closed", now, staff)
+        self._changes.events.extend(self.alerts.close_day(now, closing, self.site.business_day))
         self._changes.events.append(
             Event(EventKind.DAY_CLOSED, self.site.id, now, staff=staff,
                   data={"closed_tickets": len(live), "business_day": closing.isoformat()})

@@ -249,3 +249,21 @@ def test_the_site_file_names_reception_counters_of_the_site_and_a_positive_escal
     ):
         with pytest.raises(ConfigError, match=words):
             parse_sites(site_file([SITE], extra={SITE: extra}))
+
+
+def test_the_days_close_ends_visitors_alerts_but_not_a_silent_displays(app: InProcessApp) -> None:
+    staff = app.socket(token(SITE, "staff1"))
+    asked = raise_alert(app, {"kind": "call_staff"}).body["id"]
+    silent = app.request(
+        "POST", "/api/displays/sound", token(SITE, "display"), {"sound": "blocked"}
+    )
+    assert silent.status == 200, silent.body
+    wait_until(lambda: any(a["kind"] == "display_silent" for a in snapshot_alerts(app)["open"]))
+
+    closed = app.request("POST", f"/api/sites/{SITE}/close-day", token(SITE, "manager"))
+
+    assert closed.status == 200, closed.body
+    assert [a["kind"] for a in snapshot_alerts(app)["open"]] == ["display_silent"]
+    [cleared] = wait_until(lambda: events_of(staff, "alert_cleared", []))
+    assert (cleared["data"]["id"], cleared["data"]["reason"]) == (asked, "day_closed")
+    assert take(app, asked).error == "unknown_alert"
