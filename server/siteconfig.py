@@ -361,11 +361,14 @@ def check_bands(site: Table, desks: list[Desk]) -> None:
 
 
 def overlapping_bands(services: Sequence[Service]) -> tuple[int, int] | None:
-    """The first two desks (earlier, later) that could both hand out one label, if any."""
+    """The first two desks (earlier, later) whose bands overlap without being one band, if
+    any. Desks with the very same band share it (one counter of numbers, so a number says
+    nothing of which of them was chosen); bands that only partly overlap are a mistake."""
     for index, a in enumerate(services):
         for other, b in enumerate(services[:index]):
             overlap = a.first_number <= b.last_number and b.first_number <= a.last_number
-            if a.prefix == b.prefix and overlap:
+            same = (a.first_number, a.last_number) == (b.first_number, b.last_number)
+            if a.prefix == b.prefix and overlap and not same:
                 return other, index
     return None
 

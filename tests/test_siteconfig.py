@@ -131,10 +131,13 @@ def test_only_the_two_welfare_desks_are_sensitive(sapporo: SiteConfig) -> None:
         assert {s.public_label for s in site.services if s.sensitive} == {"相談窓口"}
 
 
-def test_desk_bands_do_not_overlap_and_have_no_prefix(sapporo: SiteConfig) -> None:
+def test_no_number_tells_a_sensitive_desk_and_no_prefix(sapporo: SiteConfig) -> None:
     for site in sapporo.sites:
-        bands = sorted((s.first_number, s.last_number) for s in site.services)
         assert all(s.prefix == "" and s.description for s in site.services)
+        band = {s.id: (s.first_number, s.last_number) for s in site.services}
+        for desk in (s for s in site.services if s.sensitive):  # shared with an open desk
+            assert any(band[o.id] == band[desk.id] for o in site.services if not o.sensitive)
+        bands = sorted(set(band.values()))  # one band per desk, or one shared: never partly
         assert all(a_last < b_first for (_, a_last), (b_first, _) in pairwise(bands))
 
 

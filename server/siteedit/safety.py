@@ -69,6 +69,9 @@ def _check_band_free(queue: SiteQueue, service: Service) -> None:
     for ticket in queue.tickets.values():
         if not ticket.live or ticket.purposes[0] == service.id:
             continue
+        first = queue.services.get(ticket.purposes[0])
+        if first is not None and _band(first) == _band(service):
+            continue  # one shared band: its next number skips the live ones
         prefix, digits = ticket.label[: len(ticket.label) - len(str(ticket.number))], ticket.number
         if prefix == service.prefix and service.first_number <= digits <= service.last_number:
             raise Conflict(
