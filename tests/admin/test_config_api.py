@@ -386,3 +386,18 @@ def test_an_administrators_new_target_wait_replaces_the_managers(
     assert desks["career"]["target_wait_in_effect"] == 40  # the manager's other one stays
     read = server.request("GET", f"/api/sites/{site}/settings", token(site, "manager")).body
     assert read["target_waits"]["job"] == 25 and read["target_waits"]["career"] == 40
+
+
+def test_a_desk_moved_onto_another_desks_band_shares_it_while_that_desk_has_live_tickets(
+    server: ServerProcess, site: str
+) -> None:
+    welfare = server.issue(site, ["welfare"]).body
+    assert welfare["label"] == "601"
+    housing = {"name": "住居確保給付金", "organisation": "city", "numbers": [601, 699],
+               "sensitive": True, "public_name": "相談窓口"}
+    assert put(server, site, "services", "housing", housing).status == 200
+    assert server.issue(site, ["housing"]).body["label"] == "602"  # one sequence, 601 skipped
+    assert server.issue(site, ["welfare"]).body["label"] == "603"
+    partly = refused(put(server, site, "services", "housing", {**housing, "numbers": [650, 750]}),
+                     400, "invalid_field")
+    assert "could both hand out number 650" in partly.body["message"]
