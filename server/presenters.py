@@ -7,6 +7,7 @@ sensitive desks are left out.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -41,22 +42,41 @@ def people_ahead(queue: SiteQueue, ticket: Ticket) -> int:
     return queue.lines[ticket.service_id].ahead_of(ticket.rank_at, ticket.id, ticket.slot_at)
 
 
-def ticket_view(queue: SiteQueue, t: Ticket) -> dict[str, Any]:
-    """A ticket as staff see it."""
+# How staff see a stage of the visit at a desk of another organisation: 「他の窓口」. A Hello
+# Work counter is not told that its visitor also came for the city's welfare desk.
+OTHER_DESK = "other"
+OTHER_DESK_NAME = "他の窓口"
+
+
+def hidden_desks(site: Site, organisations: Collection[str]) -> frozenset[str]:
+    """The desks whose part in a visit staff of `organisations` do not see."""
+    return frozenset(s.id for s in site.services if s.organisation.value not in organisations)
+
+
+def _desk(service_id: str | None, hidden: frozenset[str]) -> str | None:
+    return OTHER_DESK if service_id in hidden else service_id
+
+
+def ticket_view(queue: SiteQueue, t: Ticket, hidden: frozenset[str] = frozenset()
+                ) -> dict[str, Any]:
+    """A ticket as staff see it; the stages at `hidden` desks as OTHER_DESK."""
     site = queue.site
     service = queue.services.get(t.service_id)  # a closed day's desk may be gone since
     counter = site.counter(t.counter_id) if t.counter_id else None
+    name = service.name if service else t.service_id
     return {
         "id": t.id, "site": t.site_id, "label": t.label, "number": t.number,
-        "status": t.status.value, "service": t.service_id,
-        "service_name": service.name if service else t.service_id,
-        "purposes": list(t.purposes), "purpose_index": t.purpose_index, "stage": t.stage,
+        "status": t.status.value, "service": _desk(t.service_id, hidden),
+        "service_name": OTHER_DESK_NAME if t.service_id in hidden else name,
+        "purposes": [_desk(p, hidden) for p in t.purposes], "purpose_index": t.purpose_index,
+        "stage": t.stage,
         "priority": t.priority, "language": t.language,
         "issued_at": local_iso(site, t.issued_at), "rank_at": local_iso(site, t.rank_at),
         "business_day": t.business_day.isoformat(),
         "counter": t.counter_id, "counter_number": counter.number if counter else None,
         "staff": t.staff, "called_at": local_iso(site, t.called_at), "calls": t.calls,
-        "requeues": t.requeues, "transferred_from": t.transferred_from, "note": t.note,
+        "requeues": t.requeues, "transferred_from": _desk(t.transferred_from, hidden),
+        "note": t.note,
         "people_ahead": people_ahead(queue, t), "closed_reason": t.closed_reason,
         "slot_at": local_iso(site, t.slot_at),
     }
@@ -75,7 +95,8 @@ def visitor_ticket_view(queue: SiteQueue, t: Ticket) -> dict[str, Any]:
     }
 
 
-def counter_view(queue: SiteQueue, counter_id: str) -> dict[str, Any]:
+def counter_view(queue: SiteQueue, counter_id: str, hidden: frozenset[str] = frozenset()
+                 ) -> dict[str, Any]:
     counter = queue.site.counter(counter_id)
     assert counter is not None
     state = queue.counters[counter_id]
@@ -84,7 +105,7 @@ def counter_view(queue: SiteQueue, counter_id: str) -> dict[str, Any]:
         "id": counter.id, "name": counter.name, "number": counter.number, "area": counter.area,
         "services": list(counter.services), "mode": counter.mode.value,
         "status": state.status, "staff": state.staff,
-        "ticket": ticket_view(queue, held) if held else None,
+        "ticket": ticket_view(queue, held, hidden) if held else None,
     }
 
 
@@ -93,7 +114,9 @@ def waiting_counts(queue: SiteQueue, public: bool) -> dict[str, int]:
             if not (public and s.sensitive)}
 
 
-def staff_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool) -> dict[str, Any]:
+def staff_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool,
+                   hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Everything live at the site for staff; of a `hidden` desk's queue only its length."""
     site = queue.site
     return {
         "site": site.id, "name": site.name, "seq": seq, "now": local_iso(site, now),
@@ -101,13 +124,14 @@ def staff_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool) -> 
         "services": [
             {"id": s.id, "name": s.name, "public_label": s.public_label,
              "organisation": s.organisation.value, "sensitive": s.sensitive,
-             "target_wait_min": s.target_wait_min,
-             "waiting": [ticket_view(queue, t) for t in queue.waiting(s.id)]}
+             "target_wait_min": s.target_wait_min, "waiting_count": len(queue.lines[s.id]),
+             "waiting": [] if s.id in hidden else
+             [ticket_view(queue, t, hidden) for t in queue.waiting(s.id)]}
             for s in site.services
         ],
-        "counters": [counter_view(queue, c.id) for c in site.counters],
-        "parked": [ticket_view(queue, t) for t in queue.tickets.values()
-                   if t.status is TicketStatus.PARKED],
+        "counters": [counter_view(queue, c.id, hidden) for c in site.counters],
+        "parked": [ticket_view(queue, t, hidden) for t in queue.tickets.values()
+                   if t.status is TicketStatus.PARKED and t.service_id not in hidden],
         "alerts": alerts_view(queue),
     }
 
@@ -176,11 +200,21 @@ def kiosk_event_views(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [v for v in views if v["kind"] == EventKind.DAY_CLOSED.value]
 
 
-def staff_event_view(site: Site, e: Event) -> dict[str, Any]:
+def staff_event_view(site: Site, e: Event, hidden: frozenset[str] = frozenset()
+                     ) -> dict[str, Any]:
+    """An event as staff see it: of a stage at a `hidden` desk, only that it happened (its
+    reason, outcome or note could name the desk)."""
+    data = e.data
+    if e.service_id in hidden:
+        data = {k: v for k, v in data.items() if k in ("label", "calls")}
+    elif hidden:
+        data = {k: _desk(v, hidden) if k.endswith("service") else v for k, v in data.items()}
+        if isinstance(data.get("purposes"), list):
+            data["purposes"] = [_desk(p, hidden) for p in data["purposes"]]
     return {"seq": e.seq, "kind": e.kind.value, "site": e.site_id,
             "at": local_iso(site, e.at), "ticket": e.ticket_id, "stage": e.stage,
-            "service": e.service_id, "counter": e.counter_id, "staff": e.staff,
-            "data": e.data}
+            "service": _desk(e.service_id, hidden), "counter": e.counter_id, "staff": e.staff,
+            "data": data}
 
 
 def public_event_view(site: Site, e: Event) -> dict[str, Any] | None:

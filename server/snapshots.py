@@ -13,7 +13,7 @@ from .domain.model import Site
 from .engine import Engine
 from .estimates import estimate_view
 from .forecasting import Forecasting
-from .presenters import public_event_view, public_snapshot, staff_snapshot
+from .presenters import hidden_desks, public_event_view, public_snapshot, staff_snapshot
 from .printing import PrintService
 from .store import repository
 from .store.devices import Device
@@ -70,7 +70,8 @@ class Snapshots:
         now = self.clock.now()
         seq = self.engine.committed_seq
         if device.role in ("staff", "manager", "admin"):
-            snap = staff_snapshot(queue, seq, now, self.is_open(site))
+            snap = staff_snapshot(queue, seq, now, self.is_open(site),
+                                  hidden_desks(site, device.organisations))
             snap["printers"] = self.printing.site_printers(site_id)
             snap["notified"] = self.notified(site_id)
             return snap

@@ -25,6 +25,8 @@ export function minutesSince(iso, nowMs) {
 function minutes(n) { return n === null ? t("figures.none") : t("minutes", { n: n }); }
 
 export function deskName(site, serviceId) {
+  // A stage at another organisation's desk comes as "other": its desk is not told.
+  if (serviceId === "other") return t("desk.other");
   const found = site && site.services.find(function (s) { return s.id === serviceId; });
   return found ? found.name : serviceId || "";
 }

@@ -18,6 +18,7 @@ from ..estimates import estimate_view
 from ..phone.views import status_url
 from ..presenters import (
     counter_view,
+    hidden_desks,
     public_site_view,
     staff_event_view,
     ticket_view,
@@ -54,6 +55,11 @@ def _site_of_ticket(ticket_id: int, device: Device) -> str:
 
 def _staff_name(device: Device) -> str:
     return device.id
+
+
+def _hidden(device: Device, queue: SiteQueue) -> frozenset[str]:
+    """The desks whose part in a visit this caller's organisations do not see."""
+    return hidden_desks(queue.site, device.organisations)
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -124,9 +130,11 @@ def snapshot(device: Device, body: dict[str, Any], site_id: str) -> dict[str, An
                            STAFF_ROLES, errors=("unknown_site",)))
 def queues(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
     queue = services().engine.queue(site_id)
+    hidden = _hidden(device, queue)
     return {"site": site_id, "queues": [
         {"service": s.id, "name": s.name,
-         "waiting": [ticket_view(queue, t) for t in queue.waiting(s.id)]}
+         "waiting": [] if s.id in hidden else
+        [ticket_view(queue, t, hidden) for t in queue.waiting(s.id)]}
         for s in queue.site.services]}
 
 
@@ -134,7 +142,9 @@ def queues(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]
                            STAFF_ROLES, errors=("unknown_site",)))
 def counters(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
     queue = services().engine.queue(site_id)
-    return {"site": site_id, "counters": [counter_view(queue, c.id) for c in queue.site.counters]}
+    hidden = _hidden(device, queue)
+    return {"site": site_id,
+            "counters": [counter_view(queue, c.id, hidden) for c in queue.site.counters]}
 
 
 @endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/counters/{counter_id}/today",
@@ -239,7 +249,8 @@ def events(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]
     since = _query_int("since", 0, 0, 2**53)
     limit = _query_int("limit", 1000, 1, 5000)
     found = repository.events_since(server.engine.reader, [site_id], since, limit)
-    return {"site": site_id, "events": [staff_event_view(queue.site, e) for e in found],
+    hidden = _hidden(device, queue)
+    return {"site": site_id, "events": [staff_event_view(queue.site, e, hidden) for e in found],
             "seq": server.engine.committed_seq}
 
 
@@ -274,8 +285,9 @@ def get_ticket(device: Device, body: dict[str, Any], ticket_id: int) -> dict[str
         site_id, found = stored.site_id, stored
     queue = engine.queue(site_id)
     journey = repository.ticket_events(engine.reader, ticket_id)
-    return {"ticket": ticket_view(queue, found),
-            "journey": [staff_event_view(queue.site, e) for e in journey]}
+    hidden = _hidden(device, queue)
+    return {"ticket": ticket_view(queue, found, hidden),
+            "journey": [staff_event_view(queue.site, e, hidden) for e in journey]}
 
 
 # ---- issuing --------------------------------------------------------------------------------
@@ -342,9 +354,10 @@ def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict
 
 # ---- counters -------------------------------------------------------------------------------
 
-def _called(choice: Any, queue: SiteQueue) -> tuple[int, dict[str, Any]]:
+def _called(choice: Any, queue: SiteQueue, device: Device) -> tuple[int, dict[str, Any]]:
     ticket = queue.ticket(choice.ticket_id)
-    return 200, {"ticket": ticket_view(queue, ticket), "reason": choice.reason,
+    return 200, {"ticket": ticket_view(queue, ticket, _hidden(device, queue)),
+                 "reason": choice.reason,
                  "reason_code": choice.reason_code}
 
 
@@ -357,7 +370,7 @@ def call_next(device: Device, body: dict[str, Any], site_id: str,
               counter_id: str) -> tuple[int, dict[str, Any]]:
     return _run(device, body, site_id,
                 lambda q, now: q.call_next(counter_id, now, _staff_name(device)),
-                lambda choice: _called(choice, services().engine.queue(site_id)))
+                lambda choice: _called(choice, services().engine.queue(site_id), device))
 
 
 CALL_BODY = obj({"ticket": integer(1), "label": string(32)})
@@ -381,7 +394,7 @@ def call_one(device: Device, body: dict[str, Any], site_id: str,
         ticket_id = body.get("ticket") or _live_ticket_by_label(q, body["label"])
         return q.call(counter_id, ticket_id, now, _staff_name(device))
 
-    return _run(device, body, site_id, operation, lambda choice: _called(choice, queue))
+    return _run(device, body, site_id, operation, lambda choice: _called(choice, queue, device))
 
 
 def _live_ticket_by_label(queue: SiteQueue, label: str) -> int:
@@ -400,7 +413,7 @@ def _counter_status(name: str, status: str, summary: str) -> None:
         queue = services().engine.queue(site_id)
         return _run(device, body, site_id,
                     lambda q, now: q.set_counter(counter_id, status, now, _staff_name(device)),
-                    lambda state: (200, counter_view(queue, counter_id)))
+                    lambda state: (200, counter_view(queue, counter_id, _hidden(device, queue))))
 
     change.__name__ = f"counter_{name}"
 
@@ -434,7 +447,8 @@ def _ticket_action(name: str, summary: str, body_schema: Any, action: Any,
         staff = _staff_name(device)
         return _run(device, body, site_id,
                     lambda q, now: action(q, ticket_id, now, body, staff),
-                    lambda ticket: (200, {"ticket": ticket_view(queue, ticket)}))
+                    lambda ticket: (200, {"ticket": ticket_view(queue, ticket,
+                                                                _hidden(device, queue))}))
 
     act.__name__ = f"ticket_{name.replace('-', '_')}"
 
