@@ -59,17 +59,20 @@ def _desk(service_id: str | None, hidden: frozenset[str]) -> str | None:
 
 def ticket_view(queue: SiteQueue, t: Ticket, hidden: frozenset[str] = frozenset()
                 ) -> dict[str, Any]:
-    """A ticket as staff see it; the stages at `hidden` desks as OTHER_DESK."""
+    """A ticket as staff see it. Its stages at `hidden` desks are OTHER_DESK, but for the one
+    it is at while a counter holds it (called or served there: that counter's staff)."""
     site = queue.site
     service = queue.services.get(t.service_id)  # a closed day's desk may be gone since
     counter = site.counter(t.counter_id) if t.counter_id else None
-    name = service.name if service else t.service_id
+    masked = t.service_id in hidden and t.counter_id is None
     return {
         "id": t.id, "site": t.site_id, "label": t.label, "number": t.number,
-        "status": t.status.value, "service": _desk(t.service_id, hidden),
-        "service_name": OTHER_DESK_NAME if t.service_id in hidden else name,
-        "purposes": [_desk(p, hidden) for p in t.purposes], "purpose_index": t.purpose_index,
-        "stage": t.stage,
+        "status": t.status.value, "service": OTHER_DESK if masked else t.service_id,
+        "service_name": OTHER_DESK_NAME if masked else
+        service.name if service else t.service_id,
+        "purposes": [p if i == t.purpose_index and not masked else _desk(p, hidden)
+                     for i, p in enumerate(t.purposes)],
+        "purpose_index": t.purpose_index, "stage": t.stage,
         "priority": t.priority, "language": t.language,
         "issued_at": local_iso(site, t.issued_at), "rank_at": local_iso(site, t.rank_at),
         "business_day": t.business_day.isoformat(),
@@ -116,7 +119,8 @@ def waiting_counts(queue: SiteQueue, public: bool) -> dict[str, int]:
 
 def staff_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool,
                    hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Everything live at the site for staff; of a `hidden` desk's queue only its length."""
+    """Everything live at the site for staff (the tickets' stages at `hidden` desks not
+    named)."""
     site = queue.site
     return {
         "site": site.id, "name": site.name, "seq": seq, "now": local_iso(site, now),
@@ -124,14 +128,13 @@ def staff_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool,
         "services": [
             {"id": s.id, "name": s.name, "public_label": s.public_label,
              "organisation": s.organisation.value, "sensitive": s.sensitive,
-             "target_wait_min": s.target_wait_min, "waiting_count": len(queue.lines[s.id]),
-             "waiting": [] if s.id in hidden else
-             [ticket_view(queue, t, hidden) for t in queue.waiting(s.id)]}
+             "target_wait_min": s.target_wait_min,
+             "waiting": [ticket_view(queue, t, hidden) for t in queue.waiting(s.id)]}
             for s in site.services
         ],
         "counters": [counter_view(queue, c.id, hidden) for c in site.counters],
         "parked": [ticket_view(queue, t, hidden) for t in queue.tickets.values()
-                   if t.status is TicketStatus.PARKED and t.service_id not in hidden],
+                   if t.status is TicketStatus.PARKED],
         "alerts": alerts_view(queue),
     }
 

@@ -284,8 +284,9 @@ function submitTransfer(event) {
   if (!ticket) return;
   perform("POST", ticketPath(ticket, "/transfer"), body, function (reply) {
     takeTicket(reply.ticket);
+    // The desk staff chose themselves (the answer may not name another organisation's).
     showAck(t("ack.transfer", { label: reply.ticket.label,
-                                desk: deskName(state.site, reply.ticket.service) }));
+                                desk: deskName(state.site, body.service) }));
   });
 }
 

@@ -133,8 +133,7 @@ def queues(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]
     hidden = _hidden(device, queue)
     return {"site": site_id, "queues": [
         {"service": s.id, "name": s.name,
-         "waiting": [] if s.id in hidden else
-        [ticket_view(queue, t, hidden) for t in queue.waiting(s.id)]}
+         "waiting": [ticket_view(queue, t, hidden) for t in queue.waiting(s.id)]}
         for s in queue.site.services]}
 
 

@@ -25,7 +25,8 @@ def test_the_whole_round_of_a_counter_works_from_the_keyboard(console: ConsolePa
     console.key("f")  # finish: the outcome picker, then its number
     expect(console.page.locator("#dlg-finish")).to_be_visible()
     console.key("Digit1")
-    console.expect_ack(ui("ack.finish_next", label=first, outcome="相談のみ", desk=DESKS["search"]))
+    # sato works for the city: Hello Work's 求人検索, next on this visit, is another desk
+    console.expect_ack(ui("ack.finish_next", label=first, outcome="相談のみ", desk="他の窓口"))
     expect(console.page.locator("#dlg-finish")).to_be_hidden()
 
     console.key("Space")  # call next, the other way
