@@ -57,7 +57,10 @@
 
   function say(el, key, vars) { put(el, text(key, vars)); }
 
-  const ticketScreen = window.KioskTicket.screen({ say: say, text: text });
+  const ticketScreen = window.KioskTicket.screen({
+    say: say, text: text,
+    desk: function (id) { return serviceText(serviceById(id)).label; },
+  });
 
   function serviceText(service) {
     // The site's own translation (an administrator's words for this desk) comes first.
@@ -299,7 +302,8 @@
     if (reply && reply.status === 201) {
       state.issueKey = null;
       if (state.needHelp) callFor("need_help", reply.body.id).then(showHelpResult);
-      showTicket(reply.body);
+      // The desks named as the visitor chose them, in their language, not the server's words.
+      showTicket(Object.assign({}, reply.body, { chosen: body.services.slice() }));
     } else if (reply && (reply.status === 401 || reply.status === 403)) {
       refuse();
     } else if (reply && reply.body.error === "site_closed") {

@@ -32,17 +32,21 @@
   const $ = function (id) { return document.getElementById(id); };
 
   function screen(words) {
-    const { say, text } = words;
+    const { say, text, desk } = words;
 
     function render(t, paper, help) {
       $("ticket-number").textContent = t.label != null ? String(t.label) : String(t.number);
-      const desks = Array.isArray(t.desks) && t.desks.length ? t.desks : [t.desk].filter(Boolean);
+      // The visitor's own choice, by the words of the button they pressed (with ruby);
+      // the server's desk names only for a ticket the kiosk did not choose itself.
+      const chosen = Array.isArray(t.chosen) && t.chosen.length;
+      const desks = chosen ? t.chosen.map(desk)
+        : Array.isArray(t.desks) && t.desks.length ? t.desks : [t.desk].filter(Boolean);
       const list = $("ticket-desks");
       list.textContent = "";
       list.classList.toggle("many", desks.length > 1);
-      desks.forEach(function (desk) {
+      desks.forEach(function (name) {
         const li = make("li");
-        li.textContent = desk;
+        put(li, name);
         list.append(li);
       });
       say($("ticket-route-caption"), desks.length > 1 ? "ticket.route" : "ticket.desk");

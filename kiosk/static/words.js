@@ -18,8 +18,8 @@
 
   function plain(s) { return s.replace(RUBY, "$1"); }
 
-  function put(el, s) {
-    el.textContent = "";
+  // One run of text with ruby markup, appended to `el`.
+  function putRuby(el, s) {
     let last = 0;
     let m;
     RUBY.lastIndex = 0;
@@ -37,6 +37,29 @@
       last = RUBY.lastIndex;
     }
     el.append(s.slice(last));
+  }
+
+  // Text with ruby is written with spaces between words (分かち書き): each word is kept
+  // whole on one line (.word: no break inside), so a line never breaks between a kanji and
+  // its kana, and a line breaks only where a space is.
+  function put(el, s) {
+    el.textContent = "";
+    RUBY.lastIndex = 0;
+    if (!RUBY.test(s)) {
+      el.append(s);
+      return;
+    }
+    s.split(/([ \u3000]+)/).forEach(function (part, index) {
+      if (!part) return;
+      if (index % 2) {
+        el.append(part);
+        return;
+      }
+      const word = document.createElement("span");
+      word.className = "word";
+      putRuby(word, part);
+      el.append(word);
+    });
   }
 
   function make(tag, cls) {
