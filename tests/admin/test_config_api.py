@@ -399,5 +399,5 @@ def test_a_desk_moved_onto_another_desks_band_shares_it_while_that_desk_has_live
     assert server.issue(site, ["housing"]).body["label"] == "602"  # one sequence, 601 skipped
     assert server.issue(site, ["welfare"]).body["label"] == "603"
     partly = refused(put(server, site, "services", "housing", {**housing, "numbers": [650, 750]}),
-                     400, "invalid_field")
+                     422, "invalid_field")
     assert "could both hand out number 650" in partly.body["message"]
