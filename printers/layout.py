@@ -49,6 +49,10 @@ QR_CAPTION = "← QRで呼び出し状況を確認"
 LABEL_ESTIMATE = "目安"
 LABEL_AHEAD = "前にお待ちの方"
 LABEL_ISSUED = "発券"
+# The facts' words; a ticket in another language carries its own (TicketSlip.words).
+JAPANESE = {"estimate": LABEL_ESTIMATE, "ahead": LABEL_AHEAD, "issued": LABEL_ISSUED,
+            "people": "{n}人", "minutes": "約{low}〜{high}分", "minute": "約{n}分",
+            "soon": "まもなく"}
 NO_BREAK_BEFORE = "、。，．）」』】〕ー…・％!?！？,.)"
 
 Font = ImageFont.FreeTypeFont
@@ -118,14 +122,29 @@ def issued_text(slip: TicketSlip) -> str:
     return f"{local.month}/{local.day} {local:%H:%M}"
 
 
+def words_of(slip: TicketSlip) -> dict[str, str]:
+    return {**JAPANESE, **dict(slip.words)}
+
+
 def estimate_text(slip: TicketSlip) -> str:
     low, high = slip.estimate_low_min, slip.estimate_high_min
+    words = words_of(slip)
     if high is None and low is None:
         return "—"
     if high is None or low is None or low == high:
         minutes = high if high is not None else low
-        return "まもなく" if minutes == 0 else f"約{minutes}分"
-    return f"約{low}〜{high}分"
+        return words["soon"] if minutes == 0 else words["minute"].format(n=minutes)
+    return words["minutes"].format(low=low, high=high)
+
+
+def fact_rows(slip: TicketSlip) -> list[tuple[str, str]]:
+    """The facts beside the QR code, as (label, value), in the ticket's language."""
+    words = words_of(slip)
+    return [
+        (nfc(words["estimate"]), nfc(estimate_text(slip))),
+        (nfc(words["ahead"]), nfc(words["people"].format(n=slip.people_ahead))),
+        (nfc(words["issued"]), issued_text(slip)),
+    ]
 
 
 def visitor_line(slip: TicketSlip) -> str | None:
@@ -309,12 +328,11 @@ class TicketLayout:
         qr_left = max(s.margin, quiet)
         column_left = qr_left + size + max(quiet, s.gap + s.gap // 2)
         column = self.width - s.margin - column_left
-        rows = [
-            (LABEL_ESTIMATE, estimate_text(self.slip)),
-            (LABEL_AHEAD, f"{self.slip.people_ahead}人"),
-            (LABEL_ISSUED, issued_text(self.slip)),
-        ]
-        label_font = self.fonts.regular.at(s.label)
+        # Words in another script need that language's face (Korean, Vietnamese's accents):
+        # without one on this machine, the facts stay in Japanese.
+        face = font_for_language(self.slip.language, self.fonts) if self.slip.words else None
+        rows = fact_rows(self.slip if face else replace(self.slip, words=()))
+        label_font = (face or self.fonts.regular).at(s.label)
         caption_font = self.fonts.regular.at(s.caption)
         below = round(s.caption * 1.2) if caption else 0
         pitch = max((size - below) // len(rows), round(s.value * 1.15))

@@ -30,6 +30,10 @@ class TicketSlip:
     language: str = "ja"
     translated_line: str | None = None  # one line in the visitor's language
     reissue: bool = False
+    # The facts' words in the visitor's language, as (key, text) pairs: estimate, ahead,
+    # issued (the labels) and people, minutes, minute, soon (the values' forms); any left
+    # out are Japanese (layout.JAPANESE).
+    words: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:

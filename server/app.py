@@ -50,7 +50,7 @@ from .notify import build_notifier
 from .phone import bp as phone_bp
 from .phone import register_phone_socket
 from .phone.notify import notice_for
-from .phone.views import PhonePusher, visitor_line
+from .phone.views import PhonePusher, paper_words, visitor_line
 from .printing import PrintService
 from .public_view import PublicStatus
 from .ratelimit import RateLimit
@@ -190,7 +190,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
     auth.credentials.load()
     estimator = Forecasting(engine)
     estimator.warm_up()
-    printing = PrintService(config, engine, estimator, socketio, offload, visitor_line)
+    printing = PrintService(config, engine, estimator, socketio, offload, visitor_line,
+                            paper_words)
     printing.start()
     for site_id in edits.layers:  # kiosks paired on the admin page may print too
         parts = edits.parts[site_id]

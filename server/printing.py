@@ -60,12 +60,15 @@ class PrintService:
 
     def __init__(self, config: SiteConfig, engine: Engine, estimator: Forecasting,
                  socketio: SocketIO, offload: Offload,
-                 translations: Callable[[str], str | None]) -> None:
+                 translations: Callable[[str], str | None],
+                 paper_words: Callable[[str], tuple[tuple[str, str], ...]] = lambda _: ()
+                 ) -> None:
         self.engine = engine
         self.estimator = estimator
         self.socketio = socketio
         self.offload = offload
         self.translations = translations
+        self.paper_words = paper_words
         self.site_of = dict(config.printer_sites)
         self.configs = {p.id: p for p in config.printers}
         self.kiosk_printers = {d.id: d.printers for d in config.devices if d.printers}
@@ -257,6 +260,7 @@ class PrintService:
             estimate_high_min=estimate.high_min if estimate else None,
             language=ticket.language,
             translated_line=self.translations(ticket.language),
+            words=self.paper_words(ticket.language),
             reissue=request.reissue)
 
     def _finish(self, request: PrintRequest, routed: RoutedPrint | None) -> None:

@@ -48,6 +48,16 @@ def visitor_line(language: str) -> str | None:
     return strings(language).get("ticket_line")
 
 
+def paper_words(language: str) -> tuple[tuple[str, str], ...]:
+    """The printed ticket's facts in the visitor's language (目安, 前にお待ちの方, 発券 and
+    their values' forms); none for Japanese, which the ticket's layout has itself."""
+    if language == DEFAULT_LANGUAGE:
+        return ()
+    prefix = "paper_"
+    return tuple(sorted((k[len(prefix):], v) for k, v in strings(language).items()
+                        if k.startswith(prefix)))
+
+
 def languages() -> list[str]:
     return sorted(p.stem for p in I18N.glob("*.json"))
 
