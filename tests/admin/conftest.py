@@ -10,7 +10,7 @@ import pytest
 
 from tests.harness import ServerProcess
 
-POOL = [f"e{i:02d}" for i in range(1, 37)]
+POOL = [f"e{i:02d}" for i in (*range(1, 37), 41)]  # e37-e40 are the spares below
 SPARE = ["e37", "e38", "e39", "e40"]  # never taken from the pool: tests name them
 PRINTING = "ep"
 PASSWORD = "correct horse battery"
