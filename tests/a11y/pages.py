@@ -212,6 +212,26 @@ def admin(visit: Visit) -> Iterator[str]:
     yield "console site picker"
 
 
+# ---- the public status pages -----------------------------------------------------------------
+
+
+def status(visit: Visit) -> Iterator[str]:
+    for path, name in (
+        ("/status/", "all sites"),
+        (f"/status/{visit.site}", "a site"),
+        (f"/status/{visit.site}?lang=en", "a site en"),
+        (f"/status/{visit.site}?lang=ja-easy", "a site ja-easy"),
+        (f"/status/{visit.site}/poster", "poster"),
+    ):
+        visit.go(path)
+        visit.page.wait_for_load_state("networkidle")
+        yield name
+    visit.page.set_viewport_size(zoomed(PHONE))
+    visit.go(f"/status/{visit.site}")
+    visit.page.wait_for_load_state("networkidle")
+    yield "a site 200%"
+
+
 JOURNEYS: list[Journey] = [
     Journey("kiosk", KIOSK, kiosk),
     Journey("display", TV, display),
@@ -219,4 +239,5 @@ JOURNEYS: list[Journey] = [
     Journey("console", DESKTOP, console),
     Journey("reports", DESKTOP, reports),
     Journey("admin", DESKTOP, admin),
+    Journey("status", PHONE, status),
 ]
