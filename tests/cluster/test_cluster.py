@@ -218,10 +218,21 @@ def stored_below(threshold: int, via: ServerProcess) -> dict[str, int]:
     return counts
 
 
-def test_a_schema_upgraded_under_running_processes_is_refused_clearly(cluster: Cluster) -> None:
-    """(Last: the processes refuse every change from then on.) A newer version's migration
-    as the running processes see it: changes refused 503 `schema_changed`, not ready; and a
-    process of this version will not start on it."""
+@pytest.fixture
+def own_cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """A cluster of its own, for a test after which its processes refuse every change (the
+    module's cluster is shared by tests that pytest-xdist may run in any order)."""
+    made = Cluster(tmp_path / "cluster", SITES, cuttable=True).start()
+    yield made
+    made.stop()
+
+
+def test_a_schema_upgraded_under_running_processes_is_refused_clearly(
+    own_cluster: Cluster,
+) -> None:
+    """A newer version's migration as the running processes see it: changes refused 503
+    `schema_changed`, not ready; and a process of this version will not start on it."""
+    cluster = own_cluster
     with psycopg.connect(pg.url(cluster.name).replace("+psycopg", ""), autocommit=True) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
     alive = [p for p in cluster.processes if p.proc is not None and p.proc.poll() is None]
