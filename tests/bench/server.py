@@ -112,9 +112,9 @@ from server.store import repository
 _write = getattr(repository, "write_batch", None)
 _commits = []
 
-def _counted(where, batch):
+def _counted(where, batch, *rest):  # rest: the fence of a cluster's store, if any
     started, cpu = time.monotonic(), time.thread_time()
-    _write(where, batch)
+    _write(where, batch, *rest)
     _commits.append((started, time.monotonic() - started, time.thread_time() - cpu,
                      len(batch.commands), len(batch.events)))
 
