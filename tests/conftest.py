@@ -6,6 +6,7 @@ A module marked `both_stores` runs its tests that use a server or the app (throu
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,13 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.harness import ServerProcess
 
 BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers a core. Most tests spend their time waiting on a server, a
+    browser, a printer's line or PostgreSQL, not computing: with one worker a core, the suite
+    kept the 2 cores half idle (5 min 52 s on a fresh clone; 4 min 27 s with four workers)."""
+    return 2 * len(os.sched_getaffinity(0))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

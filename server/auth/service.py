@@ -8,6 +8,7 @@ serving the queue meanwhile.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -42,6 +43,8 @@ Offload = Callable[[Callable[[], Any]], Any]
 ADDRESS_FACTOR = 4
 ACCOUNT_FACTOR = 20
 MAX_CHECKS_PER_ADDRESS = 4  # passwords checked at once for one address
+MAX_WAITING_PER_NAME = 3  # logins of one name at one address waiting behind the one checked
+CHECK_WAIT_SECONDS = 10.0  # the longest a login waits for its turn
 LOCKS = {  # which lock refused a login: what the person is told
     "account": "This account is locked for {seconds} s after many failed logins from several "
     "addresses; an administrator can lift the lock (the admin page, "
@@ -51,6 +54,14 @@ LOCKS = {  # which lock refused a login: what the person is told
     "address": "Too many failed logins from this address: its logins are refused for "
     "{seconds} s.",
 }
+
+
+class _Turn:
+    """The logins of one name at one address: the one being checked holds the lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
 
 
 class AuthService:
@@ -80,7 +91,8 @@ class AuthService:
         self._unlocks_seen: dict[str, datetime] = {}  # user name -> the unlock applied
         self.pairings = Pairings(settings.pairing_minutes)
         self.session_length = timedelta(hours=settings.session_hours)
-        self._checking: dict[str, int] = {}  # passwords being checked, per user and address
+        self._checking: dict[str, int] = {}  # passwords being checked, per address
+        self._turns: dict[str, _Turn] = {}  # "<name> <address>" -> its checks, one at a time
 
     # ---- logging in and out --------------------------------------------------------------
 
@@ -95,28 +107,28 @@ class AuthService:
         self._apply_unlock(name, account)
         self._refuse_if_throttled(name, where, pair)
         stored = account.password_hash if account is not None and account.active else None
-        with self._checking_password(pair, where):
+        with self._turn_to_check(name, where, pair):
             matches = self.offload(lambda: verify_password(password, stored or decoy_hash()))
-        now = self.clock.now()
-        if account is None or stored is None or not matches:
-            locked = max(self.at_address.failed(pair), self.addresses.failed(where),
-                         self.accounts.failed(name))
-            row = audit_row(
-                now,
-                name,
-                "user",
-                account.role if account else None,
-                account.site_id if account else None,
-                "login_failed",
-                401,
-                f"account:{name}",
-                {"locked_for_seconds": locked} if locked else {},
-                address,
-            )
-            self.defer_audit([row])  # a failure changes no table: no commit of its own
-            raise InvalidCredentials("The user name or the password is wrong.")
-        self.at_address.succeeded(pair)
-        self.accounts.succeeded(name)
+            now = self.clock.now()
+            if account is None or stored is None or not matches:
+                locked = max(self.at_address.failed(pair), self.addresses.failed(where),
+                             self.accounts.failed(name))
+                row = audit_row(
+                    now,
+                    name,
+                    "user",
+                    account.role if account else None,
+                    account.site_id if account else None,
+                    "login_failed",
+                    401,
+                    f"account:{name}",
+                    {"locked_for_seconds": locked} if locked else {},
+                    address,
+                )
+                self.defer_audit([row])  # a failure changes no table: no commit of its own
+                raise InvalidCredentials("The user name or the password is wrong.")
+            self.at_address.succeeded(pair)
+            self.accounts.succeeded(name)
         if needs_rehash(stored):
             account = self._rehash(account, password)
         session_id = secrets.token_urlsafe(32)
@@ -148,19 +160,48 @@ class AuthService:
         return account
 
     def _refuse_if_throttled(self, name: str, where: str, pair: str) -> None:
-        """Refuse while the name, the address or the name at this address is locked, and
-        while a password of the name at this address (or too many of the address) is being
-        checked: guesses sent all at once would otherwise all be checked before the first
-        failure counts. Others' guesses never make the name busy for this address."""
+        """Refuse while the name, the address or the name at this address is locked."""
         for lock, wait in (("account", self.accounts.retry_after(name)),
                            ("account_address", self.at_address.retry_after(pair)),
                            ("address", self.addresses.retry_after(where))):
             if wait:
                 raise TooManyAttempts(LOCKS[lock].format(seconds=wait, username=name),
                                       retry_after=wait, lock=lock)
-        if self._checking.get(pair, 0) or self._checking.get(where, 0) >= MAX_CHECKS_PER_ADDRESS:
-            raise TooManyAttempts(LOCKS["account_address"].format(seconds=1, username=name),
-                                  retry_after=1, lock="account_address")
+
+    @contextmanager
+    def _turn_to_check(self, name: str, where: str, pair: str) -> Iterator[None]:
+        """One password of a name at one address is checked at a time, and its failure
+        counted before the next is checked: guesses sent all at once would otherwise all be
+        checked before the first failure counts. The others wait their turn (a person who
+        pressed ログイン on two screens at once gets in on both), a few at most; the locks are
+        looked at again when the turn comes. An address has a few checks running at once at
+        most. Others' guesses never make the name busy for this address."""
+        turn = self._turns.get(pair)
+        if turn is None:
+            turn = self._turns[pair] = _Turn()
+        if turn.users > MAX_WAITING_PER_NAME:
+            raise self._busy(name)
+        turn.users += 1
+        try:
+            if not turn.lock.acquire(timeout=CHECK_WAIT_SECONDS):
+                raise self._busy(name)
+            try:
+                self._refuse_if_throttled(name, where, pair)
+                if self._checking.get(where, 0) >= MAX_CHECKS_PER_ADDRESS:
+                    raise self._busy(name)
+                with self._checking_password(where):
+                    yield
+            finally:
+                turn.lock.release()
+        finally:
+            turn.users -= 1
+            if not turn.users:
+                del self._turns[pair]
+
+    @staticmethod
+    def _busy(name: str) -> TooManyAttempts:
+        return TooManyAttempts(LOCKS["account_address"].format(seconds=1, username=name),
+                               retry_after=1, lock="account_address")
 
     def locked_seconds(self, username: str) -> int:
         """How long the account itself stays locked (0: it is not)."""

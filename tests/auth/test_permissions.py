@@ -3,7 +3,7 @@ anonymous callers, another site's people, revoked tokens and ended logins."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -31,7 +31,8 @@ def call(method: str, path: str, allowed: set[str], body: Any = None, sited: boo
     return Call(method, path, frozenset(allowed), body, sited)
 
 
-# One call of each kind, all aimed at site "a". An allowed caller may still get a 404, 409 or
+# One call of each kind, all aimed at site "a" ({ticket}: a ticket of site "a", see `calls`;
+# the server is shared by the package's tests, so ticket 1 may be another site's). An allowed caller may still get a 404, 409 or
 # 422 (no such pairing code, nobody waiting): what matters is that it gets past the door.
 CALLS = [
     call("GET", "/api/me", EVERYONE, sited=False),
@@ -39,12 +40,12 @@ CALLS = [
     call("GET", "/api/sites/a/snapshot", EVERYONE),
     call("GET", "/api/sites/a/queues", STAFF_ROLES),
     call("GET", "/api/sites/a/events", STAFF_ROLES),
-    call("GET", "/api/tickets/1", STAFF_ROLES),
+    call("GET", "/api/tickets/{ticket}", STAFF_ROLES),
     call("POST", "/api/sites/a/tickets", {"kiosk", *STAFF_ROLES}, {"services": ["search"]}),
     call("POST", "/api/sites/a/alerts", {"kiosk", *STAFF_ROLES}, {"kind": "need_help"}),
     call("POST", "/api/sites/a/counters/a-c4/call-next", STAFF_ROLES, {}),
     call("POST", "/api/sites/a/counters/a-c4/pause", STAFF_ROLES, {}),
-    call("POST", "/api/tickets/1/cancel", STAFF_ROLES, {}),
+    call("POST", "/api/tickets/{ticket}/cancel", STAFF_ROLES, {}),
     call("POST", "/api/sites/a/close-day", READERS, {}),
     call("POST", "/api/clock", {"admin"}, {"advance_seconds": 0}),
     call("GET", "/api/devices?site=a", READERS),
@@ -115,17 +116,29 @@ def expect(reply: Reply, caller: Caller, c: Call) -> None:
         assert reply.status < 500 and reply.status not in (401, 403), where
 
 
-def test_every_device_token_is_held_to_its_role_and_site(auth_server: ServerProcess) -> None:
+@pytest.fixture
+def calls(auth_server: ServerProcess) -> list[Call]:
+    """CALLS, aimed at a ticket of site "a" issued for the test."""
+    issued = auth_server.request(
+        "POST", "/api/sites/a/tickets", token("a", "kiosk"), {"services": ["search"]}
+    )
+    assert issued.status == 201, issued.body
+    return [replace(c, path=c.path.format(ticket=issued.body["id"])) for c in CALLS]
+
+
+def test_every_device_token_is_held_to_its_role_and_site(
+    auth_server: ServerProcess, calls: list[Call]
+) -> None:
     for caller in token_callers():
-        for c in CALLS:
+        for c in calls:
             expect(caller.send(auth_server, c), caller, c)
 
 
 def test_every_role_logged_in_with_a_password_is_held_to_its_role_and_site(
-    auth_server: ServerProcess, people: LogIn
+    auth_server: ServerProcess, people: LogIn, calls: list[Call]
 ) -> None:
     for caller in session_callers(people):
-        for c in CALLS:
+        for c in calls:
             expect(caller.send(auth_server, c), caller, c)
 
 
@@ -143,11 +156,11 @@ def state(server: ServerProcess) -> list[Any]:
 
 
 def test_nobody_anonymous_can_call_anything_but_login_and_pairing(
-    auth_server: ServerProcess, people: LogIn
+    auth_server: ServerProcess, people: LogIn, calls: list[Call]
 ) -> None:
     before = state(auth_server)
     nobody = people()
-    for c in CALLS:
+    for c in calls:
         assert_error(auth_server.request(c.method, c.path, None, c.body), 401, "unauthorized")
         assert_error(nobody.request(c.method, c.path, c.body), 401, "unauthorized")
     for path in ("/api/session", "/api/session/password"):
@@ -160,7 +173,9 @@ def test_nobody_anonymous_can_call_anything_but_login_and_pairing(
     assert state(auth_server) == before
 
 
-def test_a_display_token_cannot_change_anything(auth_server: ServerProcess) -> None:
+def test_a_display_token_cannot_change_anything(
+    auth_server: ServerProcess, calls: list[Call]
+) -> None:
     issued = auth_server.request(
         "POST", "/api/sites/a/tickets", token("a", "kiosk"), {"services": ["job"]}
     )
@@ -169,7 +184,7 @@ def test_a_display_token_cannot_change_anything(auth_server: ServerProcess) -> N
     ticket_id = issued.body["id"]
     for display in ("display", "display-c1", "display-welfare"):
         for c in [
-            *CALLS,
+            *calls,
             call("POST", f"/api/tickets/{ticket_id}/recall", STAFF_ROLES, {}),
             call("POST", "/api/sites/a/counters/a-c1/call", STAFF_ROLES, {"ticket": ticket_id}),
         ]:

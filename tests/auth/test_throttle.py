@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -154,6 +155,42 @@ def test_failures_from_one_address_do_not_lock_the_account_out_elsewhere(
     refused, _ = attempt_from("127.0.0.2", server, "someone", "x")
     assert_error(refused, 429, "too_many_attempts")
     assert refused.body["lock"] == "address"
+
+
+def at_once(count: int, server: ServerProcess, address: str, password: str) -> list[Reply]:
+    """`count` logins of kita.lead from `address`, sent together."""
+    start = threading.Barrier(count)
+    replies: list[Reply] = []
+
+    def one() -> None:
+        start.wait()
+        replies.append(attempt_from(address, server, "kita.lead", password)[0])
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return replies
+
+
+def test_logins_sent_at_once_are_checked_one_after_the_other(
+    own_server: Callable[..., ServerProcess],
+) -> None:
+    """One person pressing ログイン on two consoles at once got in on one and was refused
+    (429, "wait a second") on the other while the first password was being checked. Both
+    get in now; guesses sent at once are still checked one at a time, each failure counted
+    before the next is tried, so no more than the limit are tried before the lock."""
+    server = own_server(MADOGUCHI_LOGIN_ATTEMPTS="3", MADOGUCHI_LOGIN_LOCK_SECONDS="600")
+    make_lead(server)
+    assert [reply.status for reply in at_once(2, server, "127.0.0.4", PASSWORD)] == [200, 200]
+
+    statuses = [reply.status for reply in at_once(8, server, "127.0.0.2", "guess")]
+    assert set(statuses) <= {401, 429}, statuses
+    assert 1 <= statuses.count(401) <= 3, statuses
+    refused, _ = attempt_from("127.0.0.2", server, "kita.lead", PASSWORD)
+    assert_error(refused, 429, "too_many_attempts")
+    assert refused.body["lock"] == "account_address"
 
 
 def test_the_account_itself_locks_only_after_many_failures_and_an_admin_lifts_it(
