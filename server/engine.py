@@ -178,6 +178,29 @@ class Engine:
         self.owned[site_id] = epoch
         self.queues[site_id] = queue
 
+    def hand_over(self, site_id: str) -> None:
+        """Stop serving a site before its lease is given up (a cluster's balancing): new
+        operations for it meet Elsewhere (passed on to its next owner), and those already made
+        are stored first, under the lease still held. If they cannot be stored, the site is
+        kept (reloaded with the rest) and the error raised."""
+        assert self.owned is not None
+        self.queues.pop(site_id, None)
+        try:
+            self.settle()
+        except Exception:
+            if not self.reloading and site_id in self.owned and site_id not in self.queues:
+                self.queues[site_id] = self._load_site(site_id)
+            raise
+        self.owned.pop(site_id, None)
+
+    def settle(self) -> None:
+        """Wait until everything queued for the store so far is stored (commits go in
+        order)."""
+        pending = _Pending(Batch([], [], [], [], [], []), AsyncResult())
+        self._pending.append(pending)
+        self._wake.set()
+        pending.done.get()
+
     def drop(self, site_id: str) -> None:
         """Stop serving a site whose lease is lost: its requests go to its new owner."""
         if self.owned is not None:

@@ -2,9 +2,11 @@
 
 A handler that needs a site's live queue meets `Elsewhere` before it changes anything; the
 app answers it by forwarding the request, unchanged (method, path, body, credentials,
-idempotency key), to the owner's address from the site's lease. A request that was forwarded
-already is never forwarded again: a site between owners is answered 503 `site_moving`, and
-the client retries (with the same idempotency key, so a retry never makes a second ticket).
+idempotency key), to the owner's address from the site's lease. A site between owners (handed
+over, or its owner stopped) is waited for, up to TIMEOUT; a request whose owner loses the site
+while it is asked is asked of the next owner, or run here if the site came here (see
+`Forwarder.forward` for when that is safe). A request that was forwarded already is never
+forwarded again: it is answered 503 `site_moving`, and the forwarding process asks again.
 
 Connections to the other processes are kept alive, a few per owner, over gevent's sockets.
 """
@@ -15,9 +17,11 @@ import http.client
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import gevent
 from flask import Request, Response
 from sqlalchemy import Engine
 
@@ -33,45 +37,98 @@ DROPPED = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "ho
            "content-length", "proxy-connection", "trailer"}
 
 
+HERE = object()  # forward's answer when the site came to this process meanwhile: run it here
+WATCH = 0.1  # seconds between looks at whether the site moved while its owner is asked
+
+
 class Forwarder:
     """Finds a site's owner and passes it requests."""
 
-    def __init__(self, reader: Engine, me: str, address: str) -> None:
+    def __init__(self, reader: Engine, me: str, address: str,
+                 owns: Callable[[str], bool] = lambda site_id: False) -> None:
         self.reader = reader
         self.me = me
         self.address = address
+        self.owns = owns  # whether this process serves the site now
         self._owners: dict[str, str] = {}
         self._looked = 0.0
+        self._looking = False
         self._idle: dict[str, list[http.client.HTTPConnection]] = defaultdict(list)
 
     def owner_of(self, site_id: str, fresh: bool = False) -> str | None:
         """The address of the process holding the site's live lease, or None."""
-        if fresh or time.monotonic() - self._looked > OWNERS_FRESH:
-            self._owners = {lease.site_id: lease.address
-                            for lease in lease_store.leases(self.reader)
-                            if lease.live and lease.owner}
+        if fresh or (time.monotonic() - self._looked > OWNERS_FRESH and not self._looking):
+            self._looking = True  # one look at a time; the others use the last one meanwhile
+            try:
+                found = {lease.site_id: lease.address
+                         for lease in lease_store.leases(self.reader)
+                         if lease.live and lease.owner}
+            finally:
+                self._looking = False
+            self._owners = found
             self._looked = time.monotonic()
         return self._owners.get(site_id)
 
-    def forward(self, request: Request, site_id: str) -> Response | None:
-        """The owner's answer to `request`, or None if it cannot be had (no owner, or the
-        owner is this process or did not answer): the caller answers 503 then."""
+    def forget(self, site_id: str = "") -> None:
+        """A site came to or left this process: the next look reads the leases again."""
+        self._looked = 0.0
+
+    def forward(self, request: Request, site_id: str) -> Response | object | None:
+        """The owner's answer to `request`; HERE if the site came to this process meanwhile
+        (run the request here); or None if it cannot be had (no owner within TIMEOUT, or the
+        owner did not answer a request that may not be sent twice): the caller answers 503.
+
+        A request sent to an owner that loses the site while it is asked (it was frozen or
+        cut off past its lease) is given up and sent to the next owner, if it may be sent
+        twice: a GET, or a change with an Idempotency-Key (the owner that lost the lease
+        could not store it after that, and if it stored it before, the next owner finds the
+        first answer under the key)."""
         if request.headers.get(FORWARDED):
             return None
-        for attempt in range(2):
+        again = request.method in ("GET", "HEAD") or bool(request.headers.get("Idempotency-Key"))
+        deadline = time.monotonic() + TIMEOUT
+        asked = False
+        while time.monotonic() < deadline:
             try:
-                address = self.owner_of(site_id, fresh=attempt > 0)
+                address = self.owner_of(site_id, fresh=asked)
             except Exception:  # the database is lost too: the caller answers 503
                 log.warning("the owner of site %s cannot be looked up", site_id)
                 return None
+            if address == self.address and self.owns(site_id):
+                return HERE
             if address is None or address == self.address:
+                gevent.sleep(WATCH)  # between owners (or being handed over from here)
                 continue
+            if asked and not again:
+                return None  # it may have been done: only the client may try again
+            asked = True
+            answer = self._ask(address, request._get_current_object(),  # type: ignore[attr-defined]
+                               site_id, deadline)
+            if answer is not None and not (again and moving(answer)):
+                return answer
+        return None
+
+    def _ask(self, address: str, request: Request, site_id: str,
+             deadline: float) -> Response | None:
+        """The answer of `address`, or None if it failed or the site left it meanwhile."""
+        sending = gevent.spawn(self._send, address, request)
+        while not sending.ready():
+            sending.join(WATCH)
+            if sending.ready():
+                break
             try:
-                return self._send(address, request)
-            except (OSError, http.client.HTTPException) as exc:
-                log.warning("forwarding to %s (site %s) failed: %s", address, site_id, exc)
-                if request.method != "GET" and not request.headers.get("Idempotency-Key"):
-                    return None  # it may have been done: only the client may try again
+                moved = self.owner_of(site_id) != address
+            except Exception:
+                moved = False
+            if moved or time.monotonic() > deadline:
+                sending.kill()  # its connection is closed, not given back
+                log.warning("site %s left %s while it was asked; asking again", site_id,
+                            address)
+                return None
+        if sending.successful():
+            return sending.value  # type: ignore[no-any-return]
+        log.warning("forwarding to %s (site %s) failed: %s", address, site_id,
+                    sending.exception)
         return None
 
     def _send(self, address: str, request: Request) -> Response:
@@ -115,3 +172,8 @@ class Forwarder:
             idle.append(conn)
         else:
             conn.close()
+
+
+def moving(answer: Response) -> bool:
+    """Whether the owner asked answered that the site is moving (it has just lost it)."""
+    return answer.status_code == 503 and b'"site_moving"' in answer.get_data()

@@ -18,6 +18,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+import gevent
 from flask import Blueprint, abort, current_app, request
 
 from ..catchup import catch_up, to_client, views_for
@@ -55,6 +56,47 @@ def join() -> Any:
     missed = catch_up(server, device, site_id, since) if isinstance(since, int) else None
     snapshot = server.snapshots.for_screen(device, site_id)
     return {"replay": missed, "snapshot": snapshot}
+
+
+@bp.post("/internal/nudge")
+def nudge() -> Any:
+    """Another process gave a site up: look at the leases now rather than at the next
+    round."""
+    body = request.get_data()
+    if not hmac.compare_digest(_signature(_key(), body), request.headers.get(SIGNATURE, "")):
+        abort(403)
+    cluster = services().cluster
+    if cluster is not None:
+        cluster.member.nudge()
+    return {"ok": True}
+
+
+def _key() -> bytes:
+    key = current_app.secret_key
+    assert isinstance(key, str | bytes)
+    return key.encode() if isinstance(key, str) else key
+
+
+def tell(key: str | bytes, me: str, addresses: list[str]) -> None:
+    """Nudge the processes at `addresses` (each in a greenlet of its own: one that does not
+    answer delays nobody)."""
+    body = json.dumps({"from": me}).encode()
+    signature = _signature(key.encode() if isinstance(key, str) else key, body)
+
+    def one(address: str) -> None:
+        parts = urlsplit(address)
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=2)
+        try:
+            conn.request("POST", "/internal/nudge", body=body, headers={
+                "Content-Type": "application/json", SIGNATURE: signature, FORWARDED: "nudge"})
+            conn.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            pass  # it looks by itself at its next round
+        finally:
+            conn.close()
+
+    for address in addresses:
+        gevent.spawn(one, address)
 
 
 def ask_owner(server: Services, address: str, device: Device, site_id: str,

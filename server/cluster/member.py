@@ -1,11 +1,22 @@
-"""One process of a cluster: holds the leases of its sites, renews them, and takes over the
-sites nobody holds (a process that stopped, or was killed or cut off past its lease).
+"""One process of a cluster: holds the leases of its sites, renews them, takes over the sites
+nobody serves any longer, and shares the sites fairly with the other live processes.
 
-Every `lease_seconds / 3` the process says it is alive, renews its leases (a lease it no
-longer holds is dropped: its site is served by whoever took it), and takes free sites up to
-its share (the sites divided by the live processes). A site taken is loaded from the store
-as its last owner left it, after the process took a new id generation, so that its tickets
-and events are numbered after every number its last owner could have used.
+Every `lease_seconds / 3` (sooner when another process's lease is about to run out, so that a
+site left by a process that stopped is taken the moment its lease ends) the process says it is
+alive, renews its leases (a lease it no longer holds is dropped: its site is served by whoever
+took it), then:
+
+- takes every orphaned site (its owner stopped renewing: killed, frozen or cut off), whatever
+  its share: a site nobody serves is worse than an uneven spread;
+- takes free sites (never held, or given up) up to its fair share, the sites divided by the
+  live processes, rounded up; a free site nobody took for a round is taken by anyone;
+- hands sites over when it holds more than its share (or more than the least share while
+  another process holds less): it stops serving the site, stores what was already done for it
+  under the lease it still holds, gives the lease up and tells the others to look.
+
+A site taken is loaded from the store as its last owner left it, after the process took a new
+id generation, so that its tickets and events are numbered after every number its last owner
+could have used.
 """
 
 from __future__ import annotations
@@ -17,9 +28,11 @@ import socket
 import time
 import uuid
 import zlib
+from collections import Counter
 from collections.abc import Callable
 
 import gevent
+from gevent.event import Event as Signal
 from sqlalchemy import Engine as SqlEngine
 
 from ..engine import Engine
@@ -27,6 +40,8 @@ from ..store import db as store_db
 from ..store import leases as lease_store
 
 log = logging.getLogger(__name__)
+SOONEST = 0.05  # seconds: the shortest wait between rounds
+LATE = 0.02  # seconds after a lease's end at which the round that may take it runs
 
 
 def member_id() -> str:
@@ -44,11 +59,19 @@ class ClusterMember:
         self.address = address
         self.lease_seconds = lease_seconds
         self.adopted = adopted
+        # Tells the processes at these addresses to look at the leases now (server/cluster/
+        # join.py), once a site was given up; set when the app is made.
+        self.tell: Callable[[list[str]], None] = lambda addresses: None
+        # Called when this process took or left a site (the forwarder looks again).
+        self.moved: Callable[[str], None] = lambda site_id: None
         self.me = me
         self.members = 1
         self.healthy = False  # the last round reached the database
         self.schema = store_db.head_revision()
         self._loop: gevent.Greenlet | None = None
+        self._wake = Signal()
+        self._wait = self.every
+        self._given: dict[str, float] = {}  # site -> when this process gave it up
         engine.owned = {}
         engine.fence = lambda conn, epochs: lease_store.fence(conn, self.me, epochs)
 
@@ -72,16 +95,25 @@ class ClusterMember:
             self.engine.drop(site_id)
         try:
             lease_store.release(self.db, self.me, owned)
+            lease_store.leave(self.db, self.me)
+            others = [m.address for m in lease_store.members(self.db) if m.owner != self.me]
+            self.tell(others)
         except Exception:  # they expire by themselves
             log.exception("could not give the leases up")
 
+    def nudge(self) -> None:
+        """Look at the leases now (another process gave a site up)."""
+        self._wake.set()
+
     def _keep(self) -> None:
         while True:
-            gevent.sleep(self.every)
+            self._wake.wait(self._wait)
+            self._wake.clear()
             try:
                 self.round()
             except Exception:
                 self.healthy = False
+                self._wait = self.every
                 log.exception("lease round failed")
 
     def round(self) -> None:
@@ -93,34 +125,56 @@ class ClusterMember:
                       "new version of madoguchi")
             return
         owned = dict(self.engine.owned or {})
+        # As long as a lease: a process that stops renewing leaves the count when its leases
+        # end, not later (nothing is handed over to it then).
         self.members = lease_store.heartbeat(self.db, self.me, self.address,
-                                             self.lease_seconds * 2)
+                                             self.lease_seconds)
         held = lease_store.renew(self.db, self.me, owned, self.lease_seconds)
         for site_id in set(owned) - held:
             log.warning("lost the lease of site %s: another process serves it now", site_id)
             self.engine.drop(site_id)
+            self.moved(site_id)
         self.healthy = True
-        self._take_free_sites()
+        leases = {lease.site_id: lease for lease in lease_store.leases(self.db)}
+        took = self._take(leases)
+        if not took:
+            self._give(leases)
+        # The next round: when the first of the others' leases runs out, if that is sooner.
+        ending = [lease.left for lease in leases.values()
+                  if lease.live and lease.owner and lease.owner != self.me]
+        self._wait = max(SOONEST, min([self.every] + [left + LATE for left in ending]))
 
-    def _take_free_sites(self) -> None:
-        sites = list(self.engine.sites)
-        share = math.ceil(len(sites) / max(1, self.members))
+    # ---- taking --------------------------------------------------------------------------
+
+    def share(self) -> int:
+        """The most sites this process takes while the others are alive."""
+        return math.ceil(len(self.engine.sites) / max(1, self.members))
+
+    def _take(self, leases: dict[str, lease_store.Lease]) -> bool:
+        """Take orphaned sites, and free ones as the module's docstring says; whether any
+        was taken."""
         owned = self.engine.owned or {}
-        if len(owned) >= share:
-            return
-        taken = {lease.site_id for lease in lease_store.leases(self.db)
-                 if lease.live and lease.owner}
-        free = [s for s in sites if s not in taken and s not in owned]
+        now = time.monotonic()
+        anyway, shared = [], []  # taken whatever the share / up to it
+        for site_id in self.engine.sites:
+            lease = leases.get(site_id)
+            if site_id in owned or (lease is not None and lease.live):
+                continue
+            if lease is None or lease.orphaned or -lease.left > self.every * 1.5:
+                anyway.append(site_id)  # nobody serves it, or nobody took it for a round
+            elif now - self._given.get(site_id, -1e9) > self.lease_seconds * 3:
+                shared.append(site_id)  # just given up by another process
         # Each process starts looking at a different place, so that they spread out.
-        start = zlib.crc32(self.me.encode()) % len(free) if free else 0
+        start = zlib.crc32(self.me.encode()) % len(shared) if shared else 0
+        took = False
         renewed = time.monotonic()
-        for site_id in free[start:] + free[:start]:
+        for site_id in anyway + shared[start:] + shared[:start]:
             if time.monotonic() - renewed > self.every:  # loading sites takes its time
                 lease_store.renew(self.db, self.me, dict(self.engine.owned or {}),
                                   self.lease_seconds)
                 renewed = time.monotonic()
-            if len(self.engine.owned or {}) >= share:
-                return
+            if site_id not in anyway and len(self.engine.owned or {}) >= self.share():
+                continue
             epoch = lease_store.acquire(self.db, self.me, self.address, site_id,
                                         self.lease_seconds)
             if epoch is None:
@@ -128,5 +182,49 @@ class ClusterMember:
             self.engine.renumber(lease_store.new_generation(self.db, self.me),
                                  lease_store.GENERATION_BITS)
             self.engine.adopt(site_id, epoch)
+            took = True
             log.info("took site %s (epoch %d)", site_id, epoch)
+            self.moved(site_id)
             self.adopted(site_id)
+        return took
+
+    # ---- giving --------------------------------------------------------------------------
+
+    def _give(self, leases: dict[str, lease_store.Lease]) -> None:
+        if any(not lease.live for site_id, lease in leases.items()
+               if site_id in self.engine.sites) or len(leases) < len(self.engine.sites):
+            return  # sites wait for a taker: give nothing before they are served
+        alive = lease_store.members(self.db)
+        if len(alive) < 2:
+            return
+        counts = Counter(lease.owner for lease in leases.values() if lease.live)
+        total, size = len(self.engine.sites), len(alive)
+        most, least = math.ceil(total / size), total // size
+        mine = len(self.engine.owned or {})
+        others = [m for m in alive if m.owner != self.me]
+        if mine > most:
+            giving = mine - most
+        elif mine > least and any(counts[m.owner] < least for m in others):
+            giving = 1
+        else:
+            return
+        # The sites given are the last this process took.
+        owned = list(self.engine.owned or {})
+        given = []
+        for site_id in owned[-giving:]:
+            try:
+                self.engine.hand_over(site_id)
+            except Exception:
+                log.exception("site %s could not be handed over; kept", site_id)
+                break
+            given.append(site_id)
+        if not given:
+            return
+        lease_store.release(self.db, self.me, given)
+        now = time.monotonic()
+        for site_id in given:
+            self._given[site_id] = now
+            self.moved(site_id)
+        log.info("gave site(s) %s up for the others (%d process(es), %d site(s))",
+                 ", ".join(given), size, total)
+        self.tell([m.address for m in others if counts[m.owner] < most])

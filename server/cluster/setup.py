@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, g, request
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.engine import make_url
 
@@ -13,8 +13,9 @@ from ..engine import Engine
 from ..settings import Settings
 from ..store import db as store_db
 from .fanout import ClusterManager
-from .forward import Forwarder
+from .forward import HERE, Forwarder
 from .join import bp as internal_bp
+from .join import tell
 from .member import ClusterMember
 from .parts import Cluster
 
@@ -52,15 +53,29 @@ def prepare(settings: Settings, engine: Engine, writer: SqlEngine, reader: SqlEn
     check(settings)
     address = address_of(settings)
     member = ClusterMember(engine, writer, address, settings.lease_seconds, me)
-    return Cluster(member, Forwarder(reader, member.me, address), manager)
+    forwarder = Forwarder(reader, member.me, address, owns=engine.owns)
+    member.moved = forwarder.forget
+    return Cluster(member, forwarder, manager)
 
 
 def serve_elsewhere(app: Flask, cluster: Cluster, refused: Any) -> None:
     """A request for a site another process owns is answered by that process."""
     app.register_blueprint(internal_bp)
+    key = app.secret_key
+    assert isinstance(key, str | bytes)
+    cluster.member.tell = lambda addresses: tell(key, cluster.member.me, addresses)
 
     def elsewhere(exc: Elsewhere) -> Any:
         forwarded = cluster.forwarder.forward(request, exc.site_id)
-        return forwarded if forwarded is not None else refused(exc)
+        if forwarded is HERE and not g.get("ran_here"):
+            # The site came to this process while its owner was asked: the request runs
+            # here, once (its checks before the handler ran already).
+            g.ran_here = True
+            try:
+                return app.ensure_sync(app.view_functions[request.endpoint])(  # type: ignore[index]
+                    **(request.view_args or {}))
+            except Exception as again:  # noqa: BLE001 - answered as the first time would be
+                return app.handle_user_exception(again)
+        return forwarded if isinstance(forwarded, Response) else refused(exc)
 
     app.register_error_handler(Elsewhere, elsewhere)

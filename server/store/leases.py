@@ -37,6 +37,19 @@ class Lease:
     epoch: int
     expires_at: datetime
     live: bool  # not expired (by the database's clock)
+    left: float = 0.0  # seconds until it expires (negative: it expired that long ago)
+
+    @property
+    def orphaned(self) -> bool:
+        """Expired while a process held it: that process stopped renewing (it died, froze or
+        was cut off). A lease given up has no owner."""
+        return not self.live and bool(self.owner)
+
+
+@dataclass(frozen=True)
+class Member:
+    owner: str
+    address: str
 
 
 def fence(conn: Connection, owner: str, epochs: dict[str, int]) -> None:
@@ -132,14 +145,28 @@ def _acquire(engine: Engine, owner: str, address: str, site_id: str,
 
 
 def release(engine: Engine, owner: str, sites: Iterable[str]) -> None:
-    """Give sites up at once (a clean stop): another process may take them straight away."""
+    """Give sites up at once (a hand-over, or a clean stop): another process may take them
+    straight away. Their `expires_at` says since when they are free."""
     with engine.begin() as conn:
         conn.execute(text(
-            "UPDATE site_leases SET owner = '', expires_at = '1970-01-01T00:00:00Z' "
+            "UPDATE site_leases SET owner = '', expires_at = clock_timestamp() "
             "WHERE site_id = ANY(:sites) AND owner = :owner"),
             {"sites": list(sites), "owner": owner})
+
+
+def leave(engine: Engine, owner: str) -> None:
+    """This process is no longer one of the cluster's (a clean stop)."""
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM cluster_members WHERE owner = :owner"), {"owner": owner})
+
+
+def members(engine: Engine) -> list[Member]:
+    """The live processes of the cluster."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT owner, address FROM cluster_members WHERE expires_at > now() "
+            "ORDER BY owner")).all()
+    return [Member(r.owner, r.address) for r in rows]
 
 
 def leases(engine: Engine) -> list[Lease]:
@@ -147,6 +174,8 @@ def leases(engine: Engine) -> list[Lease]:
     with engine.connect() as conn:
         rows = conn.execute(text(
             "SELECT site_id, owner, address, epoch, expires_at, "
-            "expires_at > clock_timestamp() AS live FROM site_leases ORDER BY site_id")).all()
-    return [Lease(r.site_id, r.owner, r.address, r.epoch, r.expires_at, bool(r.live))
-            for r in rows]
+            "expires_at > clock_timestamp() AS live, "
+            "extract(epoch FROM expires_at - clock_timestamp()) AS left_s "
+            "FROM site_leases ORDER BY site_id")).all()
+    return [Lease(r.site_id, r.owner, r.address, r.epoch, r.expires_at, bool(r.live),
+                  float(r.left_s)) for r in rows]

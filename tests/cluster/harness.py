@@ -46,6 +46,7 @@ class Cluster:
             "MADOGUCHI_SECRET_KEY_FILE": str(workdir / "madoguchi.secret"),
             **(env or {}),
         }
+        self.site_ids = list(site_ids)
         self.processes: list[ServerProcess] = []
         for n in range(size):
             folder = workdir / f"process{n}"
@@ -60,17 +61,51 @@ class Cluster:
         for proc in self.processes:
             proc.start()
             proc.env["MADOGUCHI_ADVERTISE_URL"] = proc.url  # it may have moved port
+        self.settle()
         return self
+
+    def alive(self) -> list[ServerProcess]:
+        return [p for p in self.processes if p.proc is not None and p.proc.poll() is None]
+
+    def spread(self, via: ServerProcess | None = None) -> dict[str, list[str]]:
+        """process address -> the sites it serves (loaded and ready), for the live ones."""
+        found = {}
+        for proc in self.alive() if via is None else [via]:
+            ready = proc.request("GET", "/api/ready")
+            found[proc.url] = sorted(ready.body["sites"]) if ready.status == 200 else []
+        return found
+
+    def settle(self, timeout: float = 30) -> dict[str, list[str]]:
+        """Wait until the live processes share the sites fairly (as server/cluster/member.py
+        spreads them), each site served by the holder of its live lease; the spread."""
+        deadline = time.monotonic() + timeout
+        while True:
+            spread = self.spread()
+            owners = self.owners()
+            counts = [len(sites) for sites in spread.values()]
+            total = len(self.site_ids)
+            fair = -(-total // len(spread))
+            if (sorted(s for sites in spread.values() for s in sites) == sorted(self.site_ids)
+                    and max(counts) <= fair and min(counts) >= total // len(spread)
+                    and all(owners.get(s) == url for url, sites in spread.items()
+                            for s in sites)):
+                return spread
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the sites were not shared out in {timeout} s: {spread}"
+                                     f"\n{self.logs()}")
+            time.sleep(0.1)
 
     def owners(self, via: ServerProcess | None = None) -> dict[str, str]:
         """site -> the address of the process holding its live lease."""
-        asked = via or next(p for p in self.processes if p.proc and p.proc.poll() is None)
+        asked = via or self.alive()[0]
         found = asked.request("GET", "/api/cluster", ADMIN)
         assert found.status == 200, found.body
         return {s["site"]: s["address"] for s in found.body["sites"] if s["live"]}
 
     def owner_of(self, site: str) -> ServerProcess:
-        address = self.owners()[site]
+        """The process holding the site's live lease (waited for while it moves)."""
+        address = eventually(lambda: self.owners().get(site), timeout=30)
+        assert address, f"nobody holds {site}'s lease\n{self.logs()}"
         return next(p for p in self.processes if p.url == address)
 
     def others(self, proc: ServerProcess) -> list[ServerProcess]:

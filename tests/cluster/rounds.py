@@ -35,8 +35,13 @@ class Round:
     site: str
     acknowledged: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> answer
     called: list[int] = field(default_factory=list)
-    first_after: float | None = None  # monotonic time of the first ticket after the failure
+    # Monotonic times: the first ticket the site's next owner issued, acknowledged; the first
+    # ticket asked for after the failure, acknowledged (it also counts the clients' own time
+    # lost on the failed process: their timeouts).
+    first_after: float | None = None
+    first_asked_after: float | None = None
     failed_at: float | None = None
+    generation_before: int = 0  # the newest id generation acknowledged before the failure
     refusals: Counter[str] = field(default_factory=Counter)
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -86,10 +91,16 @@ class Round:
                 with self.lock:
                     self.acknowledged[answer["key"]] = {"id": answer["id"],
                                                         "label": answer["label"]}
-                    # The first ticket asked for after the failure and acknowledged.
+                    now = time.monotonic()
+                    if self.failed_at is None:
+                        self.generation_before = max(self.generation_before,
+                                                     answer["id"] >> 24)
+                    elif self.first_after is None and answer["id"] >> 24 > \
+                            self.generation_before:
+                        self.first_after = now  # issued by the next owner (a new generation)
                     if (self.failed_at is not None and began > self.failed_at
-                            and self.first_after is None):
-                        self.first_after = time.monotonic()
+                            and self.first_asked_after is None):
+                        self.first_asked_after = now
 
     def counter(self, counter: str, staff: str) -> None:
         path = f"/api/sites/{self.site}/counters/{self.site}-{counter}/call-next"
@@ -133,7 +144,8 @@ class Round:
     def run(self, fail: Any, after_failure: float = 1.0) -> float:
         """Work; call `fail()` once work is under way; go on until the site has been served
         again for `after_failure` seconds. The seconds from the failure to the first ticket
-        acknowledged after it."""
+        its next owner issued, acknowledged (a ticket of a newer id generation: every number
+        the failed owner could use is older)."""
         workers = [threading.Thread(target=self.kiosk, args=(n,)) for n in range(KIOSKS)]
         workers += [threading.Thread(target=self.counter, args=c) for c in COUNTERS]
         for w in workers:
@@ -148,6 +160,8 @@ class Round:
             recovery = self.first_after - self.failed_at
             served = len(self.acknowledged)
             self._wait(lambda: len(self.acknowledged) >= served + 20, 60, "service going on")
+            self._wait(lambda: self.first_asked_after is not None, 60,
+                       "a ticket asked for after the failure")
         finally:
             self.stop.set()
             for w in workers:
