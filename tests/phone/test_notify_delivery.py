@@ -9,10 +9,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.fakes.push_service import PushService, b64, push_service
 from tests.fakes.smtp import Inbox, smtp_server
@@ -20,6 +22,7 @@ from tests.fakes.tls import Certificates, make_certificates
 from tests.harness import ServerProcess, site_file
 
 SITE = "n1"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +83,11 @@ def targets(server: ServerProcess) -> int:
 
 
 def issue(server: ServerProcess, language: str | None = None) -> dict[str, Any]:
-    answer = server.issue(SITE, ["job"], language=language)
+    return issue_for(server, "job", language)
+
+
+def issue_for(server: ServerProcess, desk: str, language: str | None = None) -> dict[str, Any]:
+    answer = server.issue(SITE, [desk], language=language)
     assert answer.status == 201, answer.body
     return dict(answer.body)
 
@@ -284,3 +291,106 @@ def test_oversized_and_malformed_addresses_are_refused_and_nothing_is_stored(
     assert too_big.status_code == 422 and too_big.json()["error"] == "invalid_field"
     assert targets(server) == before
     server.act(SITE, mine["id"], "cancel")
+
+
+# Chromium's DevTools hand a push message to a service worker as its push service would (the
+# payload already decrypted: the stand-in decrypted the server's, with the subscription's keys).
+SHOWN = """async () => {
+  const registration = await navigator.serviceWorker.getRegistration('/t/');
+  const shown = await registration.getNotifications();
+  return shown.map((n) => ({ title: n.title, body: n.body, lang: n.lang, tag: n.tag,
+                             url: n.data && n.data.url, sticky: n.requireInteraction }));
+}"""
+
+
+def test_the_service_worker_shows_the_pushed_notices_in_the_visitors_language(
+    server: ServerProcess, stand_in: PushService, phone_browser: Any
+) -> None:
+    """A welfare visitor reading Vietnamese turns notifications on from the page; the server's
+    "near" and "called" pushes, as the stand-in decrypted them, are delivered to the page's
+    service worker through the DevTools protocol, which shows them: in Vietnamese, the
+    "called" one replacing the "near" one (one notice per ticket), and neither naming the
+    desk nor anything else about the visit beyond its number and counter."""
+    words = json.loads((ROOT / "server/phone/i18n/vi.json").read_text(encoding="utf-8"))
+    while (ahead := server.call_next(SITE, "c3")).status == 200:  # the welfare line empty
+        server.act(SITE, ahead.body["ticket"]["id"], "cancel")
+    mine = issue_for(server, "welfare", "vi")
+    browser_side = stand_in.subscribe()
+    sent: list[Any] = []
+
+    def scenario(browser: Any) -> list[list[dict[str, Any]]]:
+        context = browser.new_context(locale="vi-VN", service_workers="allow")
+        context.grant_permissions(["notifications"], origin=server.url)
+        try:
+            page = context.new_page()
+            page.add_init_script(f"({STAND_IN_PUSH})({json.dumps(browser_side.json())})")
+            page.goto(f"{server.url}/t/{mine['public_token']}")
+            page.click("#notify-on")
+            expect(page.locator("#notify-state")).to_have_text(words["notify_on"])
+            worker = context.new_cdp_session(page)
+            registrations: list[dict[str, Any]] = []
+            worker.on(
+                "ServiceWorker.workerRegistrationUpdated",
+                lambda found: registrations.extend(found["registrations"]),
+            )
+            worker.send("ServiceWorker.enable")
+            deadline = time.monotonic() + 10
+            while not any(r["scopeURL"] == f"{server.url}/t/" for r in registrations):
+                assert time.monotonic() < deadline, registrations
+                page.wait_for_timeout(50)  # the protocol's events arrive on this thread
+            registration = next(r for r in registrations if r["scopeURL"] == f"{server.url}/t/")
+            near = stand_in.wait_for(1, browser_side.endpoint)[0]  # sent once subscribed
+            called = server.call_next(SITE, "c3")
+            assert called.body["ticket"]["id"] == mine["id"], called.body
+            pushed = stand_in.wait_for(2, browser_side.endpoint)[1]
+            shown = []
+            for push in (near, pushed):
+                sent.append(push.payload)
+                worker.send(
+                    "ServiceWorker.deliverPushMessage",
+                    {
+                        "origin": server.url,
+                        "registrationId": registration["registrationId"],
+                        "data": json.dumps(push.payload),
+                    },
+                )
+                page.wait_for_function(
+                    f"""async () => (await ({SHOWN})()).some(
+                        (n) => n.title === {json.dumps(push.payload["title"])})"""
+                )
+                shown.append(page.evaluate(SHOWN))
+            return shown
+        finally:
+            context.close()
+
+    after_near, after_called = phone_browser.run(scenario)
+    assert [p["kind"] for p in sent] == ["near", "called"]
+    label, place = mine["label"], "テスト会場 n1"
+    assert after_near == [
+        {
+            "title": words["notify_near_title"],
+            "body": words["notify_near_body"].format(label=label, n=0) + "\n" + place,
+            "lang": "vi",
+            "tag": f"madoguchi-{label}",
+            "url": f"{server.url}/t/{mine['public_token']}",
+            "sticky": False,
+        }
+    ]
+    counter = words["counter"].format(n=3)
+    assert after_called == [  # the same tag: the call replaces the notice that it was near
+        {
+            "title": words["notify_called_title"],
+            "body": words["notify_called_body"].format(label=label, counter=counter)
+            + "\n"
+            + place,
+            "lang": "vi",
+            "tag": f"madoguchi-{label}",
+            "url": f"{server.url}/t/{mine['public_token']}",
+            "sticky": True,  # stays until the visitor sees it
+        }
+    ]
+    told = json.dumps(after_near + after_called, ensure_ascii=False)
+    for secret in ("生活・福祉の相談", "相談窓口", "welfare", "生活", "福祉"):
+        assert secret not in told
+    server.act(SITE, mine["id"], "cancel")
+    eventually(lambda: targets(server) == 0)
