@@ -2,7 +2,10 @@
 
 It listens to the engine like the screens do, after each commit, and only decides: a notice
 goes into a queue that a few worker greenlets empty, so a slow push service or mail server
-never holds a call back. A ticket's targets are personal data: kept while its visit lasts,
+never holds a call back. Nor does the store: the listener runs on the engine's writer
+greenlet, so the targets of visits that ended are dropped from memory at once and deleted
+from the store by a greenlet of their own, together, within FORGET_EVERY (a deletion waited
+for there held the next group commit, and every call in it, for a transaction of its own). A ticket's targets are personal data: kept while its visit lasts,
 deleted with it (and at start-up for any visit that ended while the server was down).
 """
 
@@ -28,6 +31,7 @@ from .channel import Channel, DeliveryFailed, Gone, Notice
 log = logging.getLogger(__name__)
 WORKERS = 16  # deliveries at once: each mostly waits for a push service or mail server
 CALLS = frozenset({EventKind.CALLED, EventKind.RECALLED})
+FORGET_EVERY = 0.5  # seconds: ended visits' targets are deleted from the store together
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class Notifier:
         self.delivered = 0
         self.on_delivered: Callable[[Delivery], None] | None = None  # for the benchmark
         self.on_change: Callable[[str], None] = lambda site_id: None  # tells the consoles
+        self._ended_ids: list[int] = []  # stored targets to delete (their visits ended)
+        self._deleter: gevent.Greenlet | None = None
 
     # ---- at start ----------------------------------------------------------------------
 
@@ -109,12 +115,36 @@ class Notifier:
         return stored
 
     def unsubscribe(self, site_id: str, ticket_id: int) -> None:
+        """The visitor turned notices off: forgotten, and deleted before the answer."""
+        ids = self._drop(site_id, ticket_id)
+        if ids:
+            self.offload(lambda: store.delete_ids(self.engine.db, ids))
+
+    def _drop(self, site_id: str, ticket_id: int) -> list[int]:
+        """Forget a ticket's targets (no notice goes out from now); their stored ids."""
         found = self.targets.pop((site_id, ticket_id), {})
         self.near_sent.pop((site_id, ticket_id), None)
         if found:
-            ids = [t.id for t in found.values()]
             self.on_change(site_id)
-            self.offload(lambda: store.delete_ids(self.engine.db, ids))
+        return [t.id for t in found.values()]
+
+    def _delete_later(self, ids: list[int]) -> None:
+        self._ended_ids += ids
+        if ids and (self._deleter is None or self._deleter.dead):
+            self._deleter = gevent.spawn(self._delete_ended)
+
+    def _delete_ended(self) -> None:
+        """Delete what _delete_later gathered, in one transaction per FORGET_EVERY. What a
+        failure leaves (the store gone for a while) is tried again; a restart deletes the
+        targets of ended visits anyway (start)."""
+        while self._ended_ids:
+            ids, self._ended_ids = self._ended_ids, []
+            try:
+                self.offload(lambda: store.delete_ids(self.engine.db, ids))
+            except Exception:
+                log.exception("ended visits' notification targets not deleted; trying again")
+                self._ended_ids += ids
+            gevent.sleep(FORGET_EVERY)
 
     def channels_of(self, site_id: str, ticket_id: int) -> list[str]:
         return sorted(self.targets.get((site_id, ticket_id), {}))
@@ -148,7 +178,7 @@ class Notifier:
                 self._send(key, "called", ticket, {"counter": event.counter_id})
             touched.setdefault(event.site_id, set())
         for key in ended:
-            self.unsubscribe(*key)
+            self._delete_later(self._drop(*key))
         for site_id in touched:
             self._check_near(site_id, None)
 
@@ -230,4 +260,4 @@ class Notifier:
             if not mine:
                 self.targets.pop(key, None)
                 self.on_change(target.site_id)
-        self.offload(lambda: store.delete_ids(self.engine.db, [target.id]))
+        self._delete_later([target.id])
