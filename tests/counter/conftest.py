@@ -7,7 +7,8 @@ administrator; site "b" is another site (its staff alerts go to counter 1 and es
 5 s); site "f" is for the figures' own test. The clock
 is simulated, so the figures' waits and service times are exact. Each test starts with
 site "a" emptied by an end-of-day close (history is kept, which is why tests compare
-figures with what the server says rather than with fixed numbers).
+figures with what the server says rather than with fixed numbers). Visitors' Web Push goes
+to a push-service stand-in (tests/fakes/push_service.py), so a ticket can be notified.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import pytest
 from playwright.sync_api import Browser, ViewportSize
 
 from tests.counter.console_page import PASSWORD, ConsolePage
+from tests.fakes.push_service import PushService, push_service
+from tests.fakes.tls import Certificates, make_certificates
 from tests.harness import ADMIN, ServerProcess, site_file
 
 DESKTOP: ViewportSize = {"width": 1366, "height": 768}
@@ -38,14 +41,33 @@ ACCOUNTS = {  # username: the rest of `madoguchi user add`
 
 
 @pytest.fixture(scope="package")
-def counter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def push_certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    return make_certificates(tmp_path_factory.mktemp("counter-tls"))
+
+
+@pytest.fixture(scope="package")
+def push_stand_in(push_certificates: Certificates) -> Iterator[PushService]:
+    with push_service(push_certificates) as service:
+        yield service
+
+
+@pytest.fixture(scope="package")
+def counter_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    push_certificates: Certificates,
+    push_stand_in: PushService,
+) -> Iterator[ServerProcess]:
     sites = ["a", "b", "f"]
     # Site "b" shows staff alerts on counter 1's console only, until one escalates (5 s).
     alerts = 'alert_escalate_seconds = 5\nreception_counters = ["b-c1"]'
     proc = ServerProcess(
         tmp_path_factory.mktemp("counter"),
         sites,
-        env={"MADOGUCHI_CLOCK": "simulated"},
+        env={
+            "MADOGUCHI_CLOCK": "simulated",
+            "MADOGUCHI_PUSH_HOSTS": "localhost",
+            "MADOGUCHI_PUSH_CA_FILE": str(push_certificates.ca_file),
+        },
         sites_text=site_file(sites, extra={"b": alerts}, printers={"a": "memory://a"}),
     )
     proc.init(ACCOUNTS, PASSWORD)
