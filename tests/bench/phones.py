@@ -77,6 +77,16 @@ phone_worker(sys.argv[2], sys.argv[3:])
 """
 
 
+SERVER_LAUNCHER = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+import server.cli  # gevent patches the standard library on this import
+from tests.bench import phones_trace
+phones_trace.install()
+sys.argv[0] = "madoguchi"
+server.cli.main()
+"""
+
 CONNECTING = 20  # connections a phone process opens at once
 
 
@@ -232,6 +242,16 @@ def deltas(receipts: list[tuple[str, float]], sends: dict[str, float],
     return found
 
 
+def lag_figures(lags: list[tuple[float, float]]) -> dict[str, Any]:
+    """The loop's lag, and of the late wake-ups (over 10 ms) how many had the loop's thread
+    busy most of the time (its own work) or mostly off the CPU (waiting for a core)."""
+    late = [(ms, cpu) for ms, cpu in lags if ms > 10]
+    busy = sum(cpu > 0.7 * (ms + 5) for ms, cpu in late)
+    return {**spread([ms for ms, _ in lags]), "over_10": len(late),
+            "over_25": sum(ms > 25 for ms, _ in late), "over_10_loop_busy": busy,
+            "over_10_waiting_for_cpu": len(late) - busy}
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--phones", type=int, default=2000)
@@ -267,7 +287,9 @@ def main() -> int:
             "MADOGUCHI_PUSH_CA_FILE": str(certificates.ca_file)})
         try:
             proc.init()
-            pid = start_server(proc, True, work / "commits.json")
+            trace_file = work / "trace.json"
+            pid = start_server(proc, False, work / "commits.json", SERVER_LAUNCHER,
+                               {"MADOGUCHI_BENCH_TRACE": str(trace_file)})
             say(args, f"server pid {pid}; issuing {args.phones} tickets")
             tickets = issue_tickets(proc.port, args.phones, args.desks)
             subscribed = 0
@@ -286,7 +308,7 @@ def main() -> int:
             called = counters_calling(args, proc.port, pid)
             time.sleep(3.0)  # the last pushes and messages arrive
             phone_receipts, phone_messages, phone_cpu = phones.finish()
-            display_receipts, display_messages, _ = displays.finish()
+            display_receipts, display_messages, display_cpu = displays.finish()
             rss = peak_rss_mb(pid)
         finally:
             proc.stop()
@@ -299,6 +321,18 @@ def main() -> int:
     to_phone = deltas(phone_receipts, sends, window)
     to_display = deltas([(label, at) for _, label, at in display_receipts], sends, window)
     to_push = deltas(pushes, sends, window)
+    trace = json.loads(trace_file.read_text()) if trace_file.is_file() else {}
+    left_display = deltas(trace.get("frames", []), sends, window)
+    left_phone = deltas(trace.get("phone_frames", []), sends, window)
+    lags = [(ms, cpu) for at, ms, cpu in trace.get("lag", []) if window[0] <= at < window[1]]
+    published = [(labels, at, spent) for labels, at, spent in trace.get("published", [])
+                 if window[0] <= at < window[1]]
+    to_publish = deltas([(label, at) for labels, at, _ in published for label in labels],
+                        sends, window)
+    listeners: dict[str, list[float]] = {}
+    for _, _, spent in published:
+        for name, ms in spent:
+            listeners.setdefault(name, []).append(ms)
     result = {
         "call_to_phone_p50_ms": pct(to_phone, 50), "call_to_phone_p99_ms": pct(to_phone, 99),
         "call_to_display_p50_ms": pct(to_display, 50),
@@ -313,7 +347,18 @@ def main() -> int:
                    "messages": phone_messages, "client_cpu_s": round(phone_cpu, 1),
                    "call_to_phone_ms": spread(to_phone)},
         "displays": {"connected": displays.connected, "errors": displays.errors,
-                     "messages": display_messages, "call_to_display_ms": spread(to_display)},
+                     "messages": display_messages,
+                     "client_cpu_s": round(display_cpu, 1),
+                     "call_to_display_ms": spread(to_display)},
+        "server_side": {
+            "what": "from the same sends: when the frame left the server (handed to the "
+                    "kernel, tests/bench/phones_trace.py), and the server's event-loop lag "
+                    "(a greenlet sleeping 5 ms: how much later it woke)",
+            "call_to_publish_ms": spread(to_publish),
+            "call_to_display_frame_ms": spread(left_display),
+            "call_to_phone_frame_ms": spread(left_phone),
+            "listener_ms": {name: spread(ms) for name, ms in listeners.items()},
+            "event_loop_lag_ms": lag_figures(lags)},
         "push": {"subscribed": subscribed, "called_pushes": len(pushes),
                  "refused_by_stand_in": refused, "call_to_push_ms": spread(to_push)},
         "statuses": dict(called["statuses"]),

@@ -186,13 +186,15 @@ def site_block(site: str, ids: list[str], counters: int, printer_url: str | None
     return "".join(text)
 
 
-def start_server(proc: ServerProcess, plain: bool, commits_file: Path) -> int:
-    """Start `serve` on proc's port, wait (at most 30 s) for /api/health; the server's pid."""
+def start_server(proc: ServerProcess, plain: bool, commits_file: Path,
+                 launcher: str = LAUNCHER, env: dict[str, str] | None = None) -> int:
+    """Start `serve` on proc's port (through `launcher` unless `plain`), wait (at most 30 s)
+    for /api/health; the server's pid."""
     if plain:
         command = [sys.executable, "-m", "server.cli", "serve", "--port", str(proc.port)]
     else:
-        command = [sys.executable, "-c", LAUNCHER, "serve", "--port", str(proc.port)]
-    env = {**proc.env, "MADOGUCHI_BENCH_COMMITS": str(commits_file)}
+        command = [sys.executable, "-c", launcher, "serve", "--port", str(proc.port)]
+    env = {**proc.env, "MADOGUCHI_BENCH_COMMITS": str(commits_file), **(env or {})}
     with open(proc.log, "a") as log:
         proc.proc = subprocess.Popen(command, env=env, cwd=proc.workdir, stdout=log,
                                      stderr=subprocess.STDOUT, text=True)
