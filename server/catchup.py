@@ -12,6 +12,7 @@ from .domain.events import Event
 from .domain.model import Site
 from .presenters import kiosk_event_views, public_event_view, staff_event_view
 from .services import Services
+from .snapshots import hidden_for
 from .store import repository
 from .store.devices import Device
 
@@ -71,9 +72,11 @@ def missed_events(services: Services, device: Device, site_id: str,
 
 
 def views_for(site: Site, device: Device, events: list[Event]) -> list[dict[str, Any]]:
-    """`events` as `device` may see them: in full for staff, else filtered public views."""
+    """`events` as `device` may see them: staff as their organisations and counter see them
+    (presenters.staff_event_view), others as filtered public views."""
     if device.role in ("staff", "manager", "admin"):
-        return [staff_event_view(site, e) for e in events]
+        hidden = hidden_for(site, device)
+        return [staff_event_view(site, e, hidden) for e in events]
     views = [v for v in (public_event_view(site, e) for e in events) if v is not None]
     if device.role == "display" and device.counter_id:
         return [v for v in views if v.get("counter") == device.counter_id]

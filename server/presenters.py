@@ -43,14 +43,22 @@ def people_ahead(queue: SiteQueue, ticket: Ticket) -> int:
 
 
 # How staff see a stage of the visit at a desk of another organisation: 「他の窓口」. A Hello
-# Work counter is not told that its visitor also came for the city's welfare desk.
+# Work counter is not told that its visitor also came for the city's welfare desk. This is the
+# one home of that rule: REST answers, snapshots and the live pushes all mask through it.
 OTHER_DESK = "other"
 OTHER_DESK_NAME = "他の窓口"
 
 
-def hidden_desks(site: Site, organisations: Collection[str]) -> frozenset[str]:
-    """The desks whose part in a visit staff of `organisations` do not see."""
-    return frozenset(s.id for s in site.services if s.organisation.value not in organisations)
+def hidden_desks(site: Site, organisations: Collection[str],
+                 counter_id: str | None = None) -> frozenset[str]:
+    """The desks whose part in a visit staff of `organisations` do not see: the other
+    organisation's, but for the desks of the counter they work (`counter_id`) if it serves a
+    desk of theirs too. A counter serving both organisations' desks sees what it serves."""
+    hidden = {s.id for s in site.services if s.organisation.value not in organisations}
+    counter = site.counter(counter_id) if counter_id else None
+    if counter is not None and any(s not in hidden for s in counter.services):
+        hidden.difference_update(counter.services)
+    return frozenset(hidden)
 
 
 def _desk(service_id: str | None, hidden: frozenset[str]) -> str | None:
@@ -59,19 +67,18 @@ def _desk(service_id: str | None, hidden: frozenset[str]) -> str | None:
 
 def ticket_view(queue: SiteQueue, t: Ticket, hidden: frozenset[str] = frozenset()
                 ) -> dict[str, Any]:
-    """A ticket as staff see it. Its stages at `hidden` desks are OTHER_DESK, but for the one
-    it is at while a counter holds it (called or served there: that counter's staff)."""
+    """A ticket as staff see it; its stages at `hidden` desks as OTHER_DESK. (Staff are given
+    whole tickets at a hidden desk only as a stage of a visit they see part of.)"""
     site = queue.site
     service = queue.services.get(t.service_id)  # a closed day's desk may be gone since
     counter = site.counter(t.counter_id) if t.counter_id else None
-    masked = t.service_id in hidden and t.counter_id is None
+    masked = t.service_id in hidden
     return {
         "id": t.id, "site": t.site_id, "label": t.label, "number": t.number,
         "status": t.status.value, "service": OTHER_DESK if masked else t.service_id,
         "service_name": OTHER_DESK_NAME if masked else
         service.name if service else t.service_id,
-        "purposes": [p if i == t.purpose_index and not masked else _desk(p, hidden)
-                     for i, p in enumerate(t.purposes)],
+        "purposes": [_desk(p, hidden) for p in t.purposes],
         "purpose_index": t.purpose_index, "stage": t.stage,
         "priority": t.priority, "language": t.language,
         "issued_at": local_iso(site, t.issued_at), "rank_at": local_iso(site, t.rank_at),
@@ -79,7 +86,7 @@ def ticket_view(queue: SiteQueue, t: Ticket, hidden: frozenset[str] = frozenset(
         "counter": t.counter_id, "counter_number": counter.number if counter else None,
         "staff": t.staff, "called_at": local_iso(site, t.called_at), "calls": t.calls,
         "requeues": t.requeues, "transferred_from": _desk(t.transferred_from, hidden),
-        "note": t.note,
+        "note": None if masked else t.note,
         "people_ahead": people_ahead(queue, t), "closed_reason": t.closed_reason,
         "slot_at": local_iso(site, t.slot_at),
     }
@@ -100,6 +107,8 @@ def visitor_ticket_view(queue: SiteQueue, t: Ticket) -> dict[str, Any]:
 
 def counter_view(queue: SiteQueue, counter_id: str, hidden: frozenset[str] = frozenset()
                  ) -> dict[str, Any]:
+    """A counter and the ticket it holds; a ticket at a `hidden` desk is not shown (which
+    number another organisation's counter serves would tell what the visitor came for)."""
     counter = queue.site.counter(counter_id)
     assert counter is not None
     state = queue.counters[counter_id]
@@ -108,7 +117,8 @@ def counter_view(queue: SiteQueue, counter_id: str, hidden: frozenset[str] = fro
         "id": counter.id, "name": counter.name, "number": counter.number, "area": counter.area,
         "services": list(counter.services), "mode": counter.mode.value,
         "status": state.status, "staff": state.staff,
-        "ticket": ticket_view(queue, held, hidden) if held else None,
+        "ticket": ticket_view(queue, held, hidden)
+        if held and held.service_id not in hidden else None,
     }
 
 
@@ -119,8 +129,8 @@ def waiting_counts(queue: SiteQueue, public: bool) -> dict[str, int]:
 
 def staff_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool,
                    hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Everything live at the site for staff (the tickets' stages at `hidden` desks not
-    named)."""
+    """Everything live at the site for staff. Of a `hidden` desk only its length: not its
+    tickets, nor the parked ones, nor what its counters hold."""
     site = queue.site
     return {
         "site": site.id, "name": site.name, "seq": seq, "now": local_iso(site, now),
@@ -128,13 +138,14 @@ def staff_snapshot(queue: SiteQueue, seq: int, now: datetime, is_open: bool,
         "services": [
             {"id": s.id, "name": s.name, "public_label": s.public_label,
              "organisation": s.organisation.value, "sensitive": s.sensitive,
-             "target_wait_min": s.target_wait_min,
-             "waiting": [ticket_view(queue, t, hidden) for t in queue.waiting(s.id)]}
+             "target_wait_min": s.target_wait_min, "waiting_count": len(queue.lines[s.id]),
+             "waiting": [] if s.id in hidden else
+             [ticket_view(queue, t, hidden) for t in queue.waiting(s.id)]}
             for s in site.services
         ],
         "counters": [counter_view(queue, c.id, hidden) for c in site.counters],
         "parked": [ticket_view(queue, t, hidden) for t in queue.tickets.values()
-                   if t.status is TicketStatus.PARKED],
+                   if t.status is TicketStatus.PARKED and t.service_id not in hidden],
         "alerts": alerts_view(queue),
     }
 
@@ -205,18 +216,28 @@ def kiosk_event_views(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def staff_event_view(site: Site, e: Event, hidden: frozenset[str] = frozenset()
                      ) -> dict[str, Any]:
-    """An event as staff see it: of a stage at a `hidden` desk, only that it happened (its
-    reason, outcome or note could name the desk)."""
+    """An event as staff see it. Of a stage at a `hidden` desk only that it happened, at
+    OTHER_DESK: not its number, counter, staff, reason, outcome or note, any of which could tell
+    the desk; but of a transfer out of a desk they see, the number and where it came from (they
+    sent it). Elsewhere a hidden desk in the data is OTHER_DESK, and a transfer from one does not
+    name its counter."""
     data = e.data
+    counter, staff = e.counter_id, e.staff
     if e.service_id in hidden:
-        data = {k: v for k, v in data.items() if k in ("label", "calls")}
+        counter = None
+        if e.kind is EventKind.TRANSFERRED and data.get("from_service") not in hidden:
+            data = {k: data.get(k) for k in ("label", "from_service", "from_counter")}
+        else:
+            data, staff = {}, None
     elif hidden:
         data = {k: _desk(v, hidden) if k.endswith("service") else v for k, v in data.items()}
         if isinstance(data.get("purposes"), list):
             data["purposes"] = [_desk(p, hidden) for p in data["purposes"]]
+        if data.get("from_service") == OTHER_DESK:
+            data.pop("from_counter", None)
     return {"seq": e.seq, "kind": e.kind.value, "site": e.site_id,
             "at": local_iso(site, e.at), "ticket": e.ticket_id, "stage": e.stage,
-            "service": _desk(e.service_id, hidden), "counter": e.counter_id, "staff": e.staff,
+            "service": _desk(e.service_id, hidden), "counter": counter, "staff": staff,
             "data": data}
 
 

@@ -1,7 +1,10 @@
 """Socket.IO push: every stored event to the rooms that may see it, the displays' wait
 estimates, and the snapshot a device is shown.
 
-Rooms: `staff:<site>` (consoles, managers: every event in full), `public:<site>` (kiosks:
+Rooms: `staff:<site>` (every console and manager: what is the same for all staff: prints,
+printers, notices, settings), `staff-view:<site>:…` (consoles and managers by organisation and
+counter: the events, each organisation's part of a visit in full and the other's as
+「他の窓口」, server/staff_rooms.py), `public:<site>` (kiosks:
 the close of a day and their tickets' printing, nothing of the calls),
 `display:<site>:<area>` (waiting-room displays of one area) and `counter:<site>:<counter>`
 (the small screen above one window). Every event carries the global sequence number `seq`.
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
+import socketio as python_socketio
 from flask_socketio import SocketIO
 
 from .alerts import device_room
@@ -31,6 +35,7 @@ from .presenters import (
     waiting_counts,
 )
 from .snapshots import RecentCalls, Snapshots
+from .staff_rooms import every_room, rooms_by_view, view_room
 from .store.devices import Device
 
 log = logging.getLogger(__name__)
@@ -71,10 +76,11 @@ class Publisher:
     def _push_site(self, site_id: str, events: list[Event]) -> None:
         site = self.sites[site_id]
         queue = self.engine.queue(site_id)
-        staff = [staff_event_view(site, e) for e in events]
-        self.socketio.emit("events", {"site": site_id, "events": staff,
-                                      "waiting": waiting_counts(queue, public=False)},
-                           to=f"staff:{site_id}")
+        waiting = waiting_counts(queue, public=False)
+        for hidden, rooms in self.staff_views(site).items():
+            staff = [staff_event_view(site, e, hidden) for e in events]
+            self.socketio.emit("events", {"site": site_id, "events": staff, "waiting": waiting},
+                               to=rooms)
         public = [v for v in (public_event_view(site, e) for e in events) if v is not None]
         if not public:
             return
@@ -102,6 +108,14 @@ class Publisher:
         for counter_id, views in by_counter.items():
             self.socketio.emit("events", {"site": site_id, "events": views},
                                to=f"counter:{site_id}:{counter_id}")
+
+    def staff_views(self, site: Site) -> dict[frozenset[str], list[str]]:
+        """The site's staff rooms, by the desks hidden from them: in one process only those
+        with someone in them; through a cluster's message queue all that can be."""
+        manager = self.socketio.server.manager
+        if isinstance(manager, python_socketio.PubSubManager):
+            return rooms_by_view(site, every_room(site))
+        return rooms_by_view(site, list(manager.rooms.get("/", {})))
 
     def _refresh_later(self, site_id: str) -> None:
         if site_id in self._refreshing:
@@ -145,7 +159,9 @@ class Publisher:
         """The site itself was changed (its desks, counters, hours…): every screen of it gets
         a fresh snapshot at once, and the staff screens the site's settings (`settings`)."""
         site = self.sites[site_id]
-        screens = [Device("site", "staff", site_id, ""), Device("site", "kiosk", site_id, "")]
+        for hidden, rooms in self.staff_views(site).items():
+            self.socketio.emit("snapshot", self.snapshots.staff(site_id, hidden), to=rooms)
+        screens = [Device("site", "kiosk", site_id, "")]
         screens += [Device("site", "display", site_id, "", area=area) for area in site.areas]
         screens += [Device("site", "display", site_id, "", area=c.area, counter_id=c.id)
                     for c in site.counters]
@@ -188,4 +204,4 @@ def rooms_for(device: Device, site_id: str) -> list[str]:
         if device.counter_id:
             return [f"counter:{site_id}:{device.counter_id}", own]
         return [f"display:{site_id}:{device.area or 'main'}", own]
-    return [f"staff:{site_id}"]
+    return [f"staff:{site_id}", view_room(site_id, device.organisations, device.counter_id)]

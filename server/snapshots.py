@@ -43,6 +43,12 @@ class RecentCalls:
                         self.by_site[site_id].appendleft(view)
 
 
+def hidden_for(site: Site, device: Device) -> frozenset[str]:
+    """The desks whose part in a visit `device` does not see: those of the organisations it is
+    not of, but for its counter's (presenters.hidden_desks)."""
+    return hidden_desks(site, device.organisations, device.counter_id)
+
+
 class Snapshots:
     """Builds the snapshot each kind of screen is sent, from the live queues."""
 
@@ -67,14 +73,10 @@ class Snapshots:
         """What `device` may see of the site: everything for staff, else the public view."""
         queue = self.engine.queue(site_id)
         site = queue.site
+        if device.role in ("staff", "manager", "admin"):
+            return self.staff(site_id, hidden_for(site, device))
         now = self.clock.now()
         seq = self.engine.committed_seq
-        if device.role in ("staff", "manager", "admin"):
-            snap = staff_snapshot(queue, seq, now, self.is_open(site),
-                                  hidden_desks(site, device.organisations))
-            snap["printers"] = self.printing.site_printers(site_id)
-            snap["notified"] = self.notified(site_id)
-            return snap
         recent = list(self.recent[site_id])
         area = device.area or "main" if device.role == "display" else None
         snap = public_snapshot(queue, seq, now, self.is_open(site), recent, area)
@@ -83,6 +85,15 @@ class Snapshots:
             snap["counters"], snap["recent_calls"] = [], []
         if device.role == "display" and device.counter_id:
             snap["counters"] = [c for c in snap["counters"] if c["counter"] == device.counter_id]
+        return snap
+
+    def staff(self, site_id: str, hidden: frozenset[str]) -> dict[str, Any]:
+        """The staff snapshot, the `hidden` desks' part in each visit left out."""
+        queue = self.engine.queue(site_id)
+        snap = staff_snapshot(queue, self.engine.committed_seq, self.clock.now(),
+                              self.is_open(queue.site), hidden)
+        snap["printers"] = self.printing.site_printers(site_id)
+        snap["notified"] = self.notified(site_id)
         return snap
 
     def for_screen(self, device: Device, site_id: str) -> dict[str, Any]:

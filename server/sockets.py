@@ -8,6 +8,7 @@ events after a sequence number at any time.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import request, session
@@ -19,6 +20,8 @@ from .services import Services
 from .store import repository
 from .store.accounts import session_hash
 from .store.devices import Device, token_hash
+
+STAFF_ROLES = ("staff", "manager", "admin")
 
 
 def register_socket_handlers(socketio: SocketIO, services: Services) -> None:
@@ -34,6 +37,7 @@ def register_socket_handlers(socketio: SocketIO, services: Services) -> None:
         site_id = device.site_id or wanted
         if site_id not in services.sites:
             raise ConnectionRefusedError("unknown_site")
+        device = _working_at(services, device, site_id, auth.get("counter"))
         # Remembered so that revoking the token or ending the login disconnects it.
         services.auth.credentials.track(request.sid, *tracked)  # type: ignore[attr-defined]
         since = auth.get("since")
@@ -75,6 +79,16 @@ def register_socket_handlers(socketio: SocketIO, services: Services) -> None:
         if missed is None:
             return {"ok": True, "snapshot": services.snapshots.for_screen(device, site_id)}
         return {"ok": True, "events": missed, "seq": published}
+
+
+def _working_at(services: Services, device: Device, site_id: str, counter: Any) -> Device:
+    """A person's console says which counter it works (`auth.counter`): they see its desks'
+    part in a visit too (presenters.hidden_desks). A device bound to a counter keeps its own."""
+    if counter is None or device.counter_id is not None or device.role not in STAFF_ROLES:
+        return device
+    if not isinstance(counter, str) or services.sites[site_id].counter(counter) is None:
+        raise ConnectionRefusedError("unknown_counter")
+    return dataclasses.replace(device, counter_id=counter)
 
 
 def _seen(services: Services, device: Device, connected: bool) -> None:

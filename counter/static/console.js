@@ -53,6 +53,11 @@ function counterState() {
   return live || { status: "closed", ticket: null, staff: null };
 }
 
+/** `?counter=`: staff see their own organisation's part of a visit, and their counter's. */
+function counterQuery() {
+  return state.counterId ? "?counter=" + encodeURIComponent(state.counterId) : "";
+}
+
 export function inHand() {
   return counterState().ticket || null;
 }
@@ -129,7 +134,8 @@ export function refresh() {
       refreshAgain = false;
       const epoch = state.epoch;
       const siteId = state.siteId;
-      const reply = await read("/api/sites/" + encodeURIComponent(siteId) + "/snapshot");
+      const reply = await read("/api/sites/" + encodeURIComponent(siteId) + "/snapshot" +
+                               counterQuery());
       if (siteId !== state.siteId) break;
       if (reply.status === 200) {
         // While an action is in flight the screen waits for its answer (which fetches
@@ -167,7 +173,7 @@ export function scheduleFigures() {
 export async function loadJourney(ticketId) {
   state.journey = { ticket: ticketId, events: (state.journey && state.journey.ticket === ticketId)
     ? state.journey.events : [] };
-  const reply = await read("/api/tickets/" + ticketId);
+  const reply = await read("/api/tickets/" + ticketId + counterQuery());
   if (reply.status !== 200 || !state.journey || state.journey.ticket !== ticketId) return;
   state.journey.events = reply.body.journey || [];
   // After a reload the reason of the call comes from the log.
@@ -268,6 +274,7 @@ export function startLive() {
     onRefused: onRefused,
   };
   if (state.user.role === "admin") options.site = state.siteId;  // admins name the site
+  options.counter = state.counterId;
   if (window.MadoguchiRealtime) {
     state.live = window.MadoguchiRealtime.connect(options);
     state.live.on("print", onPrint);

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,9 +57,32 @@ def _staff_name(device: Device) -> str:
     return device.id
 
 
-def _hidden(device: Device, queue: SiteQueue) -> frozenset[str]:
-    """The desks whose part in a visit this caller's organisations do not see."""
-    return hidden_desks(queue.site, device.organisations)
+def _hidden(device: Device, queue: SiteQueue, counter_id: str | None = None) -> frozenset[str]:
+    """The desks whose part in a visit this caller does not see: another organisation's, but
+    for those of the counter it works (`counter_id`: the one acted at, else the `counter` of
+    the query a console sends, else a device's own)."""
+    counter_id = counter_id or _queried_counter(queue) or device.counter_id
+    return hidden_desks(queue.site, device.organisations, counter_id)
+
+
+def _queried_counter(queue: SiteQueue) -> str | None:
+    """`?counter=`: the counter a person's console works (their account is not bound to one)."""
+    counter_id = request.args.get("counter")
+    if counter_id is not None and queue.site.counter(counter_id) is None:
+        raise unknown_counter(queue.site.id, counter_id)
+    return counter_id
+
+
+def _working(device: Device, queue: SiteQueue) -> Device:
+    """The caller as working the counter of `?counter=` (a device bound to one keeps it)."""
+    counter_id = _queried_counter(queue)
+    if counter_id is None or device.counter_id is not None or device.role not in STAFF_ROLES:
+        return device
+    return replace(device, counter_id=counter_id)
+
+
+# What a console names to be shown its counter's desks (a person's login is not bound to one).
+COUNTER_QUERY = {"counter": string(64)}
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -120,25 +143,32 @@ def get_site(device: Device, body: dict[str, Any], site_id: str) -> dict[str, An
 
 @endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/snapshot",
                            "Everything live at a site: staff get the full view, displays and "
-                           "kiosks the public one", ("kiosk", "display", *STAFF_ROLES),
-                           errors=("unknown_site",)))
+                           "kiosks the public one; staff see another organisation's part "
+                           "of a visit as 'other', but for the desks of `counter`",
+                           ("kiosk", "display", *STAFF_ROLES), query=COUNTER_QUERY,
+                           errors=("unknown_site", "unknown_counter")))
 def snapshot(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
-    return services().snapshots.of(device, site_id)
+    queue = services().engine.queue(site_id)
+    return services().snapshots.of(_working(device, queue), site_id)
 
 
-@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/queues", "Who is waiting, per desk",
-                           STAFF_ROLES, errors=("unknown_site",)))
+@endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/queues", "Who is waiting, per desk (of "
+                           "another organisation's desks, but for `counter`'s, only how many)",
+                           STAFF_ROLES, query=COUNTER_QUERY,
+                           errors=("unknown_site", "unknown_counter")))
 def queues(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
     queue = services().engine.queue(site_id)
     hidden = _hidden(device, queue)
     return {"site": site_id, "queues": [
-        {"service": s.id, "name": s.name,
-         "waiting": [ticket_view(queue, t, hidden) for t in queue.waiting(s.id)]}
+        {"service": s.id, "name": s.name, "waiting_count": len(queue.lines[s.id]),
+         "waiting": [] if s.id in hidden else
+         [ticket_view(queue, t, hidden) for t in queue.waiting(s.id)]}
         for s in queue.site.services]}
 
 
 @endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/counters", "Counters and whom they serve",
-                           STAFF_ROLES, errors=("unknown_site",)))
+                           STAFF_ROLES, query=COUNTER_QUERY,
+                           errors=("unknown_site", "unknown_counter")))
 def counters(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
     queue = services().engine.queue(site_id)
     hidden = _hidden(device, queue)
@@ -240,8 +270,9 @@ def _mean(seconds: list[float]) -> int | None:
 
 @endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/events",
                            "The event log after a sequence number (what a client missed)",
-                           STAFF_ROLES, query={"since": integer(), "limit": integer(1, 5000)},
-                           errors=("unknown_site", "invalid_field")))
+                           STAFF_ROLES, query={"since": integer(), "limit": integer(1, 5000),
+                                               **COUNTER_QUERY},
+                           errors=("unknown_site", "invalid_field", "unknown_counter")))
 def events(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
     server = services()
     queue = server.engine.queue(site_id)
@@ -267,7 +298,8 @@ def _query_int(name: str, default: int, low: int, high: int) -> int:
 
 
 @endpoint(bp, EndpointSpec("GET", "/tickets/{ticket_id}", "A ticket and its journey so far",
-                           STAFF_ROLES, errors=("unknown_ticket",), tag="tickets"))
+                           STAFF_ROLES, query=COUNTER_QUERY,
+                           errors=("unknown_ticket", "unknown_counter"), tag="tickets"))
 def get_ticket(device: Device, body: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     server = services()
     engine = server.engine
@@ -355,7 +387,7 @@ def issue(device: Device, body: dict[str, Any], site_id: str) -> tuple[int, dict
 
 def _called(choice: Any, queue: SiteQueue, device: Device) -> tuple[int, dict[str, Any]]:
     ticket = queue.ticket(choice.ticket_id)
-    return 200, {"ticket": ticket_view(queue, ticket, _hidden(device, queue)),
+    return 200, {"ticket": ticket_view(queue, ticket, _hidden(device, queue, ticket.counter_id)),
                  "reason": choice.reason,
                  "reason_code": choice.reason_code}
 
@@ -412,7 +444,8 @@ def _counter_status(name: str, status: str, summary: str) -> None:
         queue = services().engine.queue(site_id)
         return _run(device, body, site_id,
                     lambda q, now: q.set_counter(counter_id, status, now, _staff_name(device)),
-                    lambda state: (200, counter_view(queue, counter_id, _hidden(device, queue))))
+                    lambda state: (200, counter_view(queue, counter_id,
+                                                     _hidden(device, queue, counter_id))))
 
     change.__name__ = f"counter_{name}"
 
@@ -446,8 +479,8 @@ def _ticket_action(name: str, summary: str, body_schema: Any, action: Any,
         staff = _staff_name(device)
         return _run(device, body, site_id,
                     lambda q, now: action(q, ticket_id, now, body, staff),
-                    lambda ticket: (200, {"ticket": ticket_view(queue, ticket,
-                                                                _hidden(device, queue))}))
+                    lambda ticket: (200, {"ticket": ticket_view(
+                        queue, ticket, _hidden(device, queue, body.get("counter")))}))
 
     act.__name__ = f"ticket_{name.replace('-', '_')}"
 

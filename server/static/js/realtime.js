@@ -4,6 +4,8 @@
  *     token,                         // the device token (also the socket's credential);
  *                                    // none: the login cookie goes with the handshake
  *     site,                          // optional: the site an administrator's login watches
+ *     counter,                       // optional: the counter a person's console works (its
+ *                                    // desks are shown even if another organisation's)
  *     onSnapshot(snapshot) {},       // the full state: on every (re)connect and after a resync
  *     onEvents(events, message) {},  // new events only, in order; message.waiting has counts
  *     onStatus(connected, reason) {},
@@ -96,6 +98,7 @@
       auth: function (cb) {
         const auth = { token: opts.token };
         if (opts.site) auth.site = opts.site;
+        if (opts.counter) auth.counter = opts.counter;
         if (lastSeq !== null) auth.since = lastSeq;
         cb(auth);
       },
