@@ -5,6 +5,7 @@ Hello Work stage the same way, until the visit is sent on to them."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from playwright.sync_api import Response, expect
@@ -68,3 +69,45 @@ def test_staff_see_another_organisations_stage_only_as_another_desk(
     city.press("call-next")
     city.expect_in_hand(ticket["label"], "called")
     assert chips(city) == ["他の窓口", "生活・福祉の相談"]
+
+
+def test_a_visit_the_city_sends_to_hello_work_arrives_live_with_its_welfare_stage_unnamed(
+    open_console: OpenConsole,
+) -> None:
+    hellowork = open_console("suzuki", "a-c1")  # 職業相談: Hello Work's desk only
+    server = hellowork.server
+    ticket = issue(server, ["welfare"])
+    # The city's counter (its site-file console) calls it and sends it on, with a note.
+    assert server.call_next("a", "c3", "staff3").status == 200
+    note = "家賃の相談は済み。求人の紹介を希望"
+    sent = server.request(
+        "POST",
+        f"/api/tickets/{ticket['id']}/transfer",
+        "token-a-staff3",
+        {"service": "job", "note": note, "counter": "a-c3"},
+        key=uuid.uuid4().hex,
+    )
+    assert sent.status == 200, sent.body
+    row = hellowork.row(ticket["label"], "job")
+    expect(row).to_contain_text(ui("queues.transferred", desk="他の窓口"))  # pushed live
+    hellowork.press("call-next")
+    hellowork.expect_in_hand(ticket["label"], "called")
+    assert chips(hellowork) == ["他の窓口", "職業相談・職業紹介"]  # 今回の用件
+    expect(hellowork.page.locator("#hand-from")).to_have_text("他の窓口")
+    expect(hellowork.page.locator("#hand-note")).to_have_text(note)
+    expect(hellowork.page.locator("#journey li").first).to_be_visible()
+    for part in ("#in-hand", "#journey"):
+        expect(hellowork.page.locator(part)).not_to_contain_text("生活・福祉")
+    hellowork.screenshot("organisations-transferred")
+
+
+def test_a_hello_work_person_at_a_counter_for_both_organisations_serves_the_city_desk_too(
+    open_console: OpenConsole,
+) -> None:
+    mixed = open_console("suzuki", "a-c2")  # 職業相談・キャリア: job and career
+    ticket = issue(mixed.server, ["career", "welfare"])
+    expect(mixed.row(ticket["label"], "career")).to_be_visible()
+    mixed.press("call-next")
+    mixed.expect_in_hand(ticket["label"], "called")
+    assert chips(mixed) == ["キャリア・カウンセリング", "他の窓口"]
+    expect(mixed.page.locator("#hand-desk")).to_have_text("キャリア・カウンセリング")
