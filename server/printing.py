@@ -39,6 +39,7 @@ from .forecasting import Forecasting
 from .presenters import people_ahead
 from .printer_events import LastOutcome, PrinterEvent, PrinterEvents
 from .siteconfig import SiteConfig
+from .staff_rooms import rooms_seeing
 
 log = logging.getLogger(__name__)
 Offload = Callable[[Callable[[], bytes]], bytes]
@@ -237,6 +238,12 @@ class PrintService:
         self._finish(request, routed)
         return routed
 
+    def _staff_seeing(self, request: PrintRequest) -> list[str]:
+        queue = self.engine.queue(request.site_id)
+        ticket = queue.tickets.get(request.ticket_id)
+        return rooms_seeing(self.socketio.server, queue.site,
+                            ticket.service_id if ticket else None)
+
     def _label(self, request: PrintRequest) -> str:
         try:
             label: str = self.engine.queue(request.site_id).ticket(request.ticket_id).label
@@ -292,7 +299,11 @@ class PrintService:
         message = {"ticket": request.ticket_id, "state": state, "label": label, "late": late,
                    "outcome": outcome, "printer": printer, "reissue": request.reissue}
         self.socketio.emit("print", message, to=f"public:{request.site_id}")
-        self.socketio.emit("print", message, to=f"staff:{request.site_id}")
+        # Staff are told of it if they see the ticket's desk: another organisation's number
+        # is not theirs to know.
+        staff = self._staff_seeing(request)
+        if staff:  # (an empty list would send it to everyone)
+            self.socketio.emit("print", message, to=staff)
         try:
             engine.run(request.site_id, record, lambda _: (200, {}))
         except Exception:

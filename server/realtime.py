@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
-import socketio as python_socketio
 from flask_socketio import SocketIO
 
 from .alerts import device_room
@@ -35,7 +34,7 @@ from .presenters import (
     waiting_counts,
 )
 from .snapshots import RecentCalls, Snapshots
-from .staff_rooms import every_room, rooms_by_view, view_room
+from .staff_rooms import staff_views, view_room
 from .store.devices import Device
 
 log = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ class Publisher:
         site = self.sites[site_id]
         queue = self.engine.queue(site_id)
         waiting = waiting_counts(queue, public=False)
-        for hidden, rooms in self.staff_views(site).items():
+        for hidden, rooms in staff_views(self.socketio.server, site).items():
             staff = [staff_event_view(site, e, hidden) for e in events]
             self.socketio.emit("events", {"site": site_id, "events": staff, "waiting": waiting},
                                to=rooms)
@@ -108,14 +107,6 @@ class Publisher:
         for counter_id, views in by_counter.items():
             self.socketio.emit("events", {"site": site_id, "events": views},
                                to=f"counter:{site_id}:{counter_id}")
-
-    def staff_views(self, site: Site) -> dict[frozenset[str], list[str]]:
-        """The site's staff rooms, by the desks hidden from them: in one process only those
-        with someone in them; through a cluster's message queue all that can be."""
-        manager = self.socketio.server.manager
-        if isinstance(manager, python_socketio.PubSubManager):
-            return rooms_by_view(site, every_room(site))
-        return rooms_by_view(site, list(manager.rooms.get("/", {})))
 
     def _refresh_later(self, site_id: str) -> None:
         if site_id in self._refreshing:
@@ -159,7 +150,7 @@ class Publisher:
         """The site itself was changed (its desks, counters, hours…): every screen of it gets
         a fresh snapshot at once, and the staff screens the site's settings (`settings`)."""
         site = self.sites[site_id]
-        for hidden, rooms in self.staff_views(site).items():
+        for hidden, rooms in staff_views(self.socketio.server, site).items():
             self.socketio.emit("snapshot", self.snapshots.staff(site_id, hidden), to=rooms)
         screens = [Device("site", "kiosk", site_id, "")]
         screens += [Device("site", "display", site_id, "", area=area) for area in site.areas]

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from typing import Any
+
+import socketio
 
 from .domain.model import Organisation, Site
 from .presenters import hidden_desks
@@ -54,3 +57,19 @@ def rooms_by_view(site: Site, rooms: Iterable[object]) -> dict[frozenset[str], l
         if viewer is not None:
             grouped[hidden_desks(site, *viewer)].append(room)
     return grouped
+
+
+def staff_views(server: Any, site: Site) -> dict[frozenset[str], list[str]]:
+    """The rooms of `site`'s staff screens, by the desks hidden from them: in one process
+    those with someone in them; through a cluster's message queue every one that can be.
+    (`server`: the python-socketio server.)"""
+    manager = server.manager
+    if isinstance(manager, socketio.PubSubManager):
+        return rooms_by_view(site, every_room(site))
+    return rooms_by_view(site, list(manager.rooms.get("/", {})))
+
+
+def rooms_seeing(server: Any, site: Site, service_id: str | None) -> list[str]:
+    """The staff rooms that see a visit's stage at `service_id` (None: every staff room)."""
+    return [room for hidden, rooms in staff_views(server, site).items()
+            if service_id not in hidden for room in rooms]

@@ -10,8 +10,11 @@ from typing import Any
 
 from playwright.sync_api import Response, expect
 
+from tests.auth.people import Person
 from tests.counter.conftest import OpenConsole
 from tests.counter.console_page import ConsolePage, issue, ui
+from tests.harness import ServerProcess
+from tests.realtime.test_organisations import PersonClient
 
 
 def chips(console: ConsolePage) -> list[str]:
@@ -111,3 +114,25 @@ def test_a_hello_work_person_at_a_counter_for_both_organisations_serves_the_city
     mixed.expect_in_hand(ticket["label"], "called")
     assert chips(mixed) == ["キャリア・カウンセリング", "他の窓口"]
     expect(mixed.page.locator("#hand-desk")).to_have_text("キャリア・カウンセリング")
+
+
+def test_a_hello_work_console_is_not_told_how_a_welfare_ticket_printed(
+    server: ServerProcess,
+) -> None:
+    consoles = []
+    for username, counter in (("suzuki", "a-c1"), ("sato", "a-c3")):
+        person = Person(server)
+        assert person.login(username).status == 200
+        consoles.append(PersonClient(person, counter).open())
+    hellowork, city = consoles
+    try:
+        welfare = issue(server, ["welfare"])  # site "a" prints on its (memory) printer
+        job = issue(server, ["job"])
+        city.wait_for(lambda c: any(m["ticket"] == welfare["id"] for m in c.prints()))
+        hellowork.wait_for(lambda c: any(m["ticket"] == job["id"] for m in c.prints()))
+        assert [m["label"] for m in hellowork.prints()] == [job["label"]]
+        assert [m["label"] for m in city.prints()] == [welfare["label"]]
+    finally:
+        for console in consoles:
+            console.close()
+            console.person.close()

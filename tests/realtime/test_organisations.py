@@ -27,6 +27,11 @@ class PersonClient(RecordingClient):
         super().__init__(person.server.url, "")
         self.person = person
         self.counter = counter
+        self.sio.on("print", lambda data: self._record("print", data))
+
+    def prints(self) -> list[dict[str, Any]]:
+        with self._changed:
+            return [data for name, data in self.messages if name == "print"]
 
     def auth(self) -> dict[str, Any]:
         auth: dict[str, Any] = {} if self.counter is None else {"counter": self.counter}
