@@ -142,9 +142,9 @@ def get_site(device: Device, body: dict[str, Any], site_id: str) -> dict[str, An
 
 
 @endpoint(bp, EndpointSpec("GET", "/sites/{site_id}/snapshot",
-                           "Everything live at a site: staff get the full view, displays and "
-                           "kiosks the public one; staff see another organisation's part "
-                           "of a visit as 'other', but for the desks of `counter`",
+                           "Everything live at a site: staff get the staff view (another "
+                           "organisation's part of a visit as 'other', but for the desks of "
+                           "`counter`), displays and kiosks the public one",
                            ("kiosk", "display", *STAFF_ROLES), query=COUNTER_QUERY,
                            errors=("unknown_site", "unknown_counter")))
 def snapshot(device: Device, body: dict[str, Any], site_id: str) -> dict[str, Any]:
