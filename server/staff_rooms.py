@@ -54,7 +54,7 @@ def rooms_by_view(site: Site, rooms: Iterable[object]) -> dict[frozenset[str], l
     grouped: dict[frozenset[str], list[str]] = defaultdict(list)
     for room in rooms:
         viewer = _viewer(site.id, room)
-        if viewer is not None:
+        if viewer is not None and isinstance(room, str):
             grouped[hidden_desks(site, *viewer)].append(room)
     return grouped
 
