@@ -80,8 +80,8 @@ def initialise(settings: Settings, sites_file: str | None, renew_tokens: bool) -
         raise click.ClickException(str(exc)) from None
     now = datetime.now(UTC)
     store_db.save_config(engine, str(path), path.read_text(encoding="utf-8"), now)
-    wanted = [(Device(d.id, d.role, d.site_id, d.name, d.area, d.counter_id), d.token)
-              for d in config.devices]
+    wanted = [(Device(d.id, d.role, d.site_id, d.name, d.area, d.counter_id,
+                      show_sensitive=d.show_sensitive), d.token) for d in config.devices]
     tokens = sync_devices(engine, wanted, now, renew=renew_tokens)
     engine.dispose()
     return config, tokens

@@ -22,6 +22,7 @@ import gevent
 from flask_socketio import SocketIO
 
 from .alerts import device_room
+from .corner_displays import CornerFigures, sensitive_room
 from .domain.events import Event
 from .domain.model import Site
 from .engine import Engine
@@ -64,13 +65,20 @@ class Publisher:
         self.estimates: dict[str, dict[str, dict[str, Any] | None]] = {}  # last pushed
         self._refreshing: dict[str, gevent.Greenlet] = {}
         self._stale: set[str] = set()
+        self.corners = CornerFigures(socketio, engine.queue, estimator)
 
     def __call__(self, events: list[Event]) -> None:
         by_site: dict[str, list[Event]] = defaultdict(list)
         for event in events:
             by_site[event.site_id].append(event)
         for site_id, site_events in by_site.items():
+            refreshing = site_id in self._refreshing
             self._push_site(site_id, site_events)
+            # A sensitive desk's figures, to the corner displays that show it; its estimate
+            # follows with the displays' (a refresh the public pushes may have started).
+            started = not refreshing and site_id in self._refreshing
+            if self.corners.push_counts(self.sites[site_id]) and not started:
+                self._refresh_later(site_id)
 
     def _push_site(self, site_id: str, events: list[Event]) -> None:
         site = self.sites[site_id]
@@ -126,6 +134,8 @@ class Publisher:
                     self.estimator.prepare(site_id, self.offload)
                     estimates, complete = shown_estimates(
                         self.estimator, self.sites[site_id], self.estimates.get(site_id) or {})
+                    if not self.corners.push_estimates(self.sites[site_id]):
+                        complete = False
                     if not complete:  # the queue moved on during the forecast
                         self._stale.add(site_id)
                 except Exception:  # the next change tries again
@@ -160,6 +170,7 @@ class Publisher:
             snapshot = self.snapshots.for_screen(screen, site_id)
             self.socketio.emit("snapshot", snapshot, to=rooms_for(screen, site_id)[0])
         self.socketio.emit("config", {"site": site_id, **settings}, to=f"staff:{site_id}")
+        self.corners.push_all(site)
 
     def reset(self) -> None:
         """After a failed commit the state was reloaded: every client should fetch it again."""
@@ -192,6 +203,9 @@ def rooms_for(device: Device, site_id: str) -> list[str]:
     if device.role == "kiosk":
         return [f"public:{site_id}", own]
     if device.role == "display":
+        corner = [sensitive_room(site_id, d) for d in device.show_sensitive]
+        if corner and not device.counter_id:  # a welfare corner's: its desks' figures too
+            return [f"display:{site_id}:{device.area or 'main'}", *corner, own]
         if device.counter_id:
             return [f"counter:{site_id}:{device.counter_id}", own]
         return [f"display:{site_id}:{device.area or 'main'}", own]

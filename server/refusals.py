@@ -347,6 +347,14 @@ _ENTRIES = (
         "この発券機にはこの会場のプリンターが割り当てられています。"
         "先にプリンターを外してから、ほかの会場へ移してください。",
     ),
+    ErrorCode(
+        "desk_shown_on_display",
+        409,
+        "a sensitive desk is not removed or made public while a display (in a welfare "
+        "corner) shows its waiting figures (`device`, `service`): take it off the display first",
+        "表示盤（{device}）がこの用件の待ち状況を表示しています。"
+        "先に表示盤の設定からこの用件を外してください。",
+    ),
     # ---- what was sent ----
     ErrorCode(
         "invalid_field",
@@ -360,6 +368,21 @@ _ENTRIES = (
         422,
         "the body has a field the call does not know",
         "入力内容を確認してください。",
+    ),
+    ErrorCode(
+        "not_a_display",
+        422,
+        "only a display of an area (not a kiosk, nor a display bound to one counter) shows "
+        "sensitive desks' waiting figures (`show_sensitive`)",
+        "相談窓口の待ち状況を表示できるのは、区域全体を表示する呼出表示盤だけです"
+        "（発券機や、1つの窓口だけを表示する表示盤ではできません）。",
+    ),
+    ErrorCode(
+        "desk_not_sensitive",
+        422,
+        "`show_sensitive` names a desk that is not sensitive (every display shows its figures "
+        "already); `field` names it",
+        "その用件は非公開の用件ではありません（すべての表示盤に表示されています）。",
     ),
     ErrorCode(
         "unknown_outcome",

@@ -28,6 +28,7 @@ from server.domain.model import (
 )
 from server.sitealerts import read_escalation, read_reception
 from server.sitebooking import read_appointments, read_booking
+from server.sitedevices import ROLES, DeviceSpec, read_device
 from server.tomlread import IDENT, ConfigError, Registry, Table, read_toml
 
 __all__ = [
@@ -54,28 +55,12 @@ __all__ = [
     "unoffered",
 ]
 
-ROLES = ("kiosk", "display", "staff", "manager", "admin")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LAST_NUMBER = 9999
 
 _CLOCK = re.compile(r"(\d\d):(\d\d)")
 _PREFIX = re.compile(r"[^\W\d_]{0,3}")  # letters only, so a label splits into prefix + number
-_TOKEN = re.compile(r"\S{8,}")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
-
-
-@dataclass(frozen=True)
-class DeviceSpec:
-    """A credential from the config file: a kiosk, display, staff console, manager or admin."""
-
-    id: str
-    role: str
-    site_id: str | None  # None only for admin (all sites)
-    name: str
-    token: str | None  # None: generated at init
-    area: str | None = None  # displays: the area whose counters they show
-    counter_id: str | None = None  # displays: single-counter mode; staff: home counter
-    printers: tuple[str, ...] = ()  # kiosks: ticket printers in failover order
 
 
 @dataclass(frozen=True)
@@ -392,7 +377,6 @@ def not_offered(service_id: str) -> str:
 
 NOTICE_LENGTH = 80
 _COUNTER_KEYS = tuple(sitekeys.COUNTER)
-_DEVICE_KEYS = tuple(sitekeys.DEVICE)
 _PRINTER_TIMEOUTS = ("connect_timeout", "status_timeout", "confirm_timeout")
 _PRINTER_DEFAULTS = PrinterConfig(id="defaults", url="memory://")
 _PRINTER_KEYS = tuple(sitekeys.PRINTER)
@@ -440,22 +424,6 @@ def read_counter(t: Table, site: Site, registry: Registry) -> Counter:
     )
 
 
-def _device_place(t: Table, role: str, site: Site) -> tuple[str | None, str | None]:
-    """The area and counter a site device is bound to."""
-    counter_id = t.optional_text("counter")
-    counter = site.counter(counter_id) if counter_id else None
-    if counter_id and counter is None:
-        t.fail(f"site '{site.id}' has no counter '{counter_id}'", "counter")
-    if role != "display":
-        return None, counter_id
-    area = t.text("area", counter.area if counter else site.areas[0])
-    if area not in site.areas:
-        t.fail(f"'{area}' is not one of the site's areas {list(site.areas)}", "area")
-    if counter and counter.area != area:
-        t.fail(f"counter '{counter.id}' is in area '{counter.area}', not '{area}'", "counter")
-    return area, counter_id
-
-
 def _seconds(t: Table, key: str, most: float = 60) -> float:
     """A printer timeout: a number of seconds, above zero and at most `most`."""
     value = cast(float | None, t.typed(key, (int, float), "a number of seconds"))
@@ -491,38 +459,6 @@ def read_printer(t: Table, registry: Registry) -> PrinterConfig:
                              job_timeout=_seconds(t, "job_timeout", 600))
     except ValueError as exc:
         t.fail(str(exc), "url")
-
-
-def _read_device(t: Table, site: Site | None, registry: Registry,
-                 site_printers: frozenset[str] = frozenset()) -> DeviceSpec:
-    t.check_keys(_DEVICE_KEYS)
-    registry.claim("device", t.ident("id"), t, "id")
-    role = t.text("role")
-    if role not in ROLES:
-        t.fail(f"must be one of {', '.join(ROLES)}, not '{role}'", "role")
-    if site is None and role != "admin":
-        t.fail(f"a {role} device belongs to a site: declare it in [[sites.devices]]", "role")
-    if site is not None and role == "admin":
-        t.fail("an admin covers all sites: declare it in top-level [[devices]]", "role")
-    if t.has("area") and role != "display":
-        t.fail("only displays have an area", "area")
-    if t.has("counter") and role not in ("display", "staff"):
-        t.fail("only displays and staff consoles have a counter", "counter")
-    printers = t.strings("printers", ())
-    if printers and role != "kiosk":
-        t.fail("only kiosks have printers", "printers")
-    for index, printer_id in enumerate(printers):
-        if site is not None and printer_id not in site_printers:
-            t.fail(f"site '{site.id}' has no printer '{printer_id}'", "printers", index)
-    token = t.optional_text("token")
-    if token is not None:
-        if not _TOKEN.fullmatch(token):
-            t.fail("a token must be at least 8 characters, without spaces", "token")
-        registry.claim("token", token, t, "token", secret=True)
-    area, counter_id = _device_place(t, role, site) if site else (None, None)
-    site_id = site.id if site else None
-    return DeviceSpec(t.ident("id"), role, site_id, t.text("name"), token, area, counter_id,
-                      printers)
 
 
 def _notice(t: Table) -> str:
@@ -567,7 +503,7 @@ def _read_site(
     site = replace(site, counters=counters, reception=read_reception(t, counters))
     printers = [read_printer(p, registry) for p in t.array_of_tables("printers")]
     ids = frozenset(p.id for p in printers)
-    devices = [_read_device(d, site, registry, ids) for d in t.array_of_tables("devices")]
+    devices = [read_device(d, site, registry, ids) for d in t.array_of_tables("devices")]
     return site, devices, printers
 
 
@@ -594,6 +530,6 @@ def _read_config(root: Table) -> SiteConfig:
         printer_sites.extend((p.id, site.id) for p in site_printers)
     if not sites:
         root.fail("no sites: declare at least one [[sites]] table")
-    devices.extend(_read_device(d, None, registry) for d in root.array_of_tables("devices"))
+    devices.extend(read_device(d, None, registry) for d in root.array_of_tables("devices"))
     return SiteConfig(tuple(sites), tuple(devices), tuple(printers), tuple(printer_sites),
                       tuple(targets))

@@ -302,6 +302,12 @@ DEVICE: dict[str, Key] = {
         "kiosks only: the site's printer ids it prints on, in failover order",
         "none: the kiosk prints nothing",
     ),
+    "show_sensitive": Key(
+        "displays of an area only (one in a welfare corner): the site's sensitive desks whose "
+        "waiting figures (people waiting, estimated wait) it shows, under the desk's name; "
+        "no other display is ever sent them",
+        "none: like every display, it shows no sensitive desk",
+    ),
 }
 
 # The tables of the file, in the order the reference shows them: (heading, keys).

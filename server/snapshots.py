@@ -1,5 +1,6 @@
 """What a screen is shown of a site right now: staff the whole of it, kiosks and displays the
-public view with the last calls and, on displays, each desk's estimated wait."""
+public view with the last calls and, on displays, each desk's estimated wait (and on a welfare
+corner's display, its sensitive desks' figures: server/corner_displays.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Any
 
+from .corner_displays import corner_row, shown_sensitive
 from .domain.clock import Clock
 from .domain.events import PUBLIC_CALLS
 from .domain.model import Site
@@ -85,6 +87,9 @@ class Snapshots:
             snap["counters"], snap["recent_calls"] = [], []
         if device.role == "display" and device.counter_id:
             snap["counters"] = [c for c in snap["counters"] if c["counter"] == device.counter_id]
+        if device.role == "display":
+            snap["corner_desks"] = [corner_row(queue.services[d], len(queue.lines[d]), None)
+                                    for d in shown_sensitive(site, device)]
         return snap
 
     def staff(self, site_id: str, hidden: frozenset[str]) -> dict[str, Any]:
@@ -101,13 +106,16 @@ class Snapshots:
         wait."""
         snapshot = self.of(device, site_id)
         if device.role == "display":
-            estimates = self.estimates(site_id)
-            for entry in snapshot.get("services", []):
+            estimates = self.estimates(site_id, shown_sensitive(self.engine.queue(site_id).site,
+                                                                device))
+            for entry in [*snapshot.get("services", []), *snapshot.get("corner_desks", [])]:
                 entry["estimate"] = estimates.get(entry["id"])
         return snapshot
 
-    def estimates(self, site_id: str) -> dict[str, dict[str, Any] | None]:
-        """Per public desk, the wait a visitor taking a number now would be told."""
+    def estimates(self, site_id: str, corner: tuple[str, ...] = ()
+                  ) -> dict[str, dict[str, Any] | None]:
+        """Per public desk (and the `corner` display's sensitive ones), the wait a visitor
+        taking a number now would be told."""
         site = self.engine.queue(site_id).site
         return {s.id: estimate_view(self.estimator.newcomer(site_id, s.id))
-                for s in site.services if not s.sensitive}
+                for s in site.services if not s.sensitive or s.id in corner}

@@ -40,6 +40,7 @@
     counters: new Map(),   // counter id → {counter, counter_number, counter_name, status, label, kind, seq, at}
     recent: [],            // public call events, newest first
     services: [],          // [{id, label, waiting, estimate}]
+    corner: [],            // a welfare corner's display: its sensitive desks, same shape
     fresh: new Map(),      // counter id → {seq, until}
     lostTimer: null, ticking: null,
   };
@@ -151,7 +152,17 @@
       }
     });
     state.services = (snapshot.services || []).map(function (s) { return Object.assign({}, s); });
+    state.corner = (snapshot.corner_desks || []).map(function (s) { return Object.assign({}, s); });
     render();
+  }
+
+  // A welfare corner's display is sent its sensitive desks' rows whole, in a room of their own
+  // (server/corner_displays.py); no other display ever gets them.
+  function takeCorner(rows) {
+    rows.forEach(function (row) {
+      const known = state.corner.find(function (s) { return s.id === row.id; });
+      if (known) Object.assign(known, row); else state.corner.push(Object.assign({}, row));
+    });
   }
 
   function takeEvents(events, message) {
@@ -162,6 +173,7 @@
         if (Object.prototype.hasOwnProperty.call(message.waiting, s.id)) s.waiting = message.waiting[s.id];
       });
     }
+    if (message && message.corner_desks) takeCorner(message.corner_desks);
     if (message && message.estimates) {
       state.services.forEach(function (s) {
         if (Object.prototype.hasOwnProperty.call(message.estimates, s.id)) s.estimate = message.estimates[s.id];
@@ -288,14 +300,16 @@
 
   function renderWaiting() {
     const body = $("waiting");
-    if (body.children.length !== state.services.length) {
-      body.innerHTML = state.services.map(function () {
+    const rows = state.services.concat(state.corner);
+    if (body.children.length !== rows.length) {
+      body.innerHTML = rows.map(function () {
         return '<tr><td class="desk"></td><td class="count"><strong></strong> 人</td><td class="wait"></td></tr>';
       }).join("");
     }
-    state.services.forEach(function (s, i) {
+    rows.forEach(function (s, i) {
       const row = body.children[i];
       row.dataset.service = s.id;
+      row.classList.toggle("corner", i >= state.services.length);
       put(row.querySelector(".desk"), s.label);
       put(row.querySelector(".count strong"), String(s.waiting));
       put(row.querySelector(".wait"), s.waiting > 0 && s.estimate ? s.estimate.text : "—");

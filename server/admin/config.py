@@ -186,11 +186,14 @@ def printer_form() -> dict[str, Any]:
     return _checked(body, PRINTER_BODY)
 
 
-def device_form() -> dict[str, Any]:
+def device_form(site_id: str) -> dict[str, Any]:
     body: dict[str, Any] = {"name": _text("name"), "enabled": request.form.get("enabled") == "on"}
     if "area" in request.form:  # a display: a counter chosen brings its own area
         body["counter"] = _text("counter") or None
         body["area"] = None if body["counter"] else _text("area") or None
+        site = services().sites.get(site_id)
+        if site is not None and any(s.sensitive for s in site.services):  # welfare corner's
+            body["show_sensitive"] = request.form.getlist("show_sensitive")
     if "printers" in request.form:
         body["printers"] = [p.strip() for p in _text("printers").replace("、", ",").split(",")
                             if p.strip()]
@@ -280,7 +283,7 @@ def remove_printer(site_id: str, printer_id: str) -> Response:
 
 @bp.post("/sites/<site_id>/devices/<device_id>")
 def save_device(site_id: str, device_id: str) -> Response:
-    return _change(site_id, lambda ed: device_change(ed, site_id, device_id, device_form()),
+    return _change(site_id, lambda ed: device_change(ed, site_id, device_id, device_form(site_id)),
                    f"端末「{device_id}」を保存しました。接続中の画面はつなぎ直されます。")
 
 

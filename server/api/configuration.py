@@ -82,6 +82,9 @@ DEVICE_BODY = obj(
         "counter": string(64, nullable=True, description="displays: one counter only"),
         "enabled": boolean(),
         "printers": array(string(64), 0, 5),
+        "show_sensitive": {**array(string(64), 0, 20),
+                           "description": "displays of an area (a welfare corner's): the "
+                           "site's sensitive desks whose waiting figures it shows; [] for none"},
     }
 )
 CHANGE_ERRORS = ("unknown_site", "invalid_field")
@@ -149,7 +152,7 @@ def read_configuration(device: Device, body: dict[str, Any], site_id: str) -> An
 @endpoint(bp, EndpointSpec("PUT", "/sites/{site_id}/configuration/services/{service_id}",
                            "Add a desk to the site, or change one (its whole definition)",
                            ADMINS, body=SERVICE_BODY, idempotent=True, tag="configuration",
-                           errors=(*CHANGE_ERRORS, "numbers_in_use")))
+                           errors=(*CHANGE_ERRORS, "numbers_in_use", "desk_shown_on_display")))
 def put_service(device: Device, body: dict[str, Any], site_id: str, service_id: str) -> Any:
     return _apply(device, site_id, changes.put_service(editor(), site_id, service_id, body))
 
@@ -158,7 +161,7 @@ def put_service(device: Device, body: dict[str, Any], site_id: str, service_id: 
                            "Remove a desk: refused while a ticket needs it or a counter serves "
                            "it", ADMINS, tag="configuration",
                            errors=("unknown_site", "unknown_service", "service_has_live_tickets",
-                                   "service_served_by_counter")))
+                                   "service_served_by_counter", "desk_shown_on_display")))
 def delete_service(device: Device, body: dict[str, Any], site_id: str, service_id: str) -> Any:
     return _apply(device, site_id, changes.remove_service(editor(), site_id, service_id))
 
@@ -199,10 +202,13 @@ def delete_printer(device: Device, body: dict[str, Any], site_id: str, printer_i
 
 @endpoint(bp, EndpointSpec("PATCH", "/sites/{site_id}/configuration/devices/{device_id}",
                            "Rename, move (site, area, counter), switch off or on a kiosk or "
-                           "display, or choose a kiosk's printers (in failover order)", ADMINS,
+                           "display, choose a kiosk's printers (in failover order), or the "
+                           "sensitive desks whose waiting figures a display (in a welfare "
+                           "corner) shows", ADMINS,
                            body=DEVICE_BODY, idempotent=True, tag="configuration",
                            errors=(*CHANGE_ERRORS, "unknown_device", "unknown_counter",
-                                   "device_has_printers", "printer_in_use")))
+                                   "device_has_printers", "printer_in_use", "not_a_display",
+                                   "desk_not_sensitive")))
 def patch_device(device: Device, body: dict[str, Any], site_id: str, device_id: str) -> Any:
     return _apply(device, site_id, device_change(editor(), site_id, device_id, body))
 
@@ -213,6 +219,7 @@ def patch_device(device: Device, body: dict[str, Any], site_id: str, device_id: 
                            ADMINS, tag="configuration",
                            errors=("unknown_site", "invalid_field", "service_has_live_tickets",
                                    "service_served_by_counter", "counter_in_use",
-                                   "counter_has_devices", "numbers_in_use", "printer_in_use")))
+                                   "counter_has_devices", "numbers_in_use", "printer_in_use",
+                                   "desk_shown_on_display")))
 def reset_configuration(device: Device, body: dict[str, Any], site_id: str) -> Any:
     return _apply(device, site_id, changes.reset(editor(), site_id))

@@ -301,7 +301,9 @@ def _moved(devices: list[Device], changes: Mapping[str, dict[str, Any]]) -> list
                 continue
             device = replace(device, site_id=values.get("site_id", device.site_id),
                              area=values.get("area", device.area),
-                             counter_id=values.get("counter_id", device.counter_id))
+                             counter_id=values.get("counter_id", device.counter_id),
+                             show_sensitive=tuple(values.get("show_sensitive",
+                                                             device.show_sensitive) or ()))
         found.append(device)
     return found
 

@@ -3,8 +3,9 @@
 Each refusal is a 409 with a stable code: a desk removed while tickets still need it or a
 counter still serves it; a counter removed or changed while it has someone in hand, or
 removed while a console or display is bound to it; a number band or prefix changed so that
-it could hand out a number another desk's live ticket still carries. (A printer a kiosk
-prints on is kept by the editor's first look at the change.)
+it could hand out a number another desk's live ticket still carries; a desk removed or made
+public while a welfare corner's display shows its figures. (A printer a kiosk prints on is
+kept by the editor's first look at the change.)
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def check_change(queue: SiteQueue, old: SiteParts, new: SiteParts,
         before = old.site.service(service.id)
         if before is None or _band(before) != _band(service):
             _check_band_free(queue, service)
-    _check_counters(queue, old, new, [d for d in devices if d.site_id == old.site.id])
+    here = [d for d in devices if d.site_id == old.site.id]
+    _check_counters(queue, old, new, here)
+    _check_shown_desks(new, here)
 
 
 def _band(s: Service) -> tuple[str, int, int]:
@@ -118,3 +121,19 @@ def _check_counters(queue: SiteQueue, old: SiteParts, new: SiteParts,
                 counter=counter.id,
                 device=bound[0].id,
             )
+
+
+def _check_shown_desks(new: SiteParts, devices: list[Device]) -> None:
+    """A display that shows a sensitive desk's figures keeps a sensitive desk to show: the
+    desk is not removed or made public under it (its list is changed first)."""
+    for device in devices:
+        for desk_id in device.show_sensitive:
+            service = new.site.service(desk_id)
+            if service is None or not service.sensitive:
+                raise Conflict(
+                    f"{device.name} ({device.id}) shows the waiting figures of desk "
+                    f"'{desk_id}': take the desk off that display first.",
+                    "desk_shown_on_display",
+                    service=desk_id,
+                    device=device.id,
+                )

@@ -34,6 +34,12 @@ class Device:
     kind: str = "device"  # or "user": a person logged in with a password
     # Whose figures it may see (issue #5). Site-file credentials count for both.
     organisations: tuple[str, ...] = BOTH_ORGANISATIONS
+    # A display in a welfare corner: the sensitive desks whose waiting figures it shows.
+    show_sensitive: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Rebuilt from JSON (a cluster's join), a list comes back: keep it a tuple.
+        object.__setattr__(self, "show_sensitive", tuple(self.show_sensitive))
 
 
 def token_hash(token: str) -> str:
@@ -67,7 +73,8 @@ def sync_devices(
                 token = issued[device.id] = new_token()
             values = {"role": device.role, "site_id": device.site_id, "name": device.name,
                       "area": device.area, "counter_id": device.counter_id, "revoked_at": None,
-                      "source": "config"}
+                      "source": "config",
+                      "show_sensitive": list(device.show_sensitive) or None}
             if token is not None:
                 values["token_hash"] = token_hash(token)
             if row is None:
@@ -85,7 +92,8 @@ def active_devices(engine: Engine) -> dict[str, Device]:
     d = schema.devices
     with engine.connect() as conn:
         rows = conn.execute(select(d).where(d.c.revoked_at.is_(None), d.c.disabled_at.is_(None)))
-        return {r.token_hash: Device(r.id, r.role, r.site_id, r.name, r.area, r.counter_id)
+        return {r.token_hash: Device(r.id, r.role, r.site_id, r.name, r.area, r.counter_id,
+                                     show_sensitive=tuple(r.show_sensitive or ()))
                 for r in rows}
 
 
@@ -132,6 +140,7 @@ def all_devices(engine: Engine, site_id: str | None = None) -> list[dict[str, An
         disabled = as_utc(r.disabled_at)
         out.append({"id": r.id, "role": r.role, "site": r.site_id, "name": r.name,
                     "area": r.area, "counter": r.counter_id, "source": r.source,
+                    "show_sensitive": list(r.show_sensitive or ()),
                     "created_at": created.isoformat() if created else None,
                     "revoked_at": revoked.isoformat() if revoked else None,
                     "disabled_at": disabled.isoformat() if disabled else None})

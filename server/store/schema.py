@@ -45,6 +45,9 @@ devices = Table(
     Column("source", String(16), nullable=False, server_default="config"),  # or "paired"
     # Switched off by an administrator, and back on: unlike a revoked token, it can return.
     Column("disabled_at", DateTime(timezone=True)),  # migration 0004
+    # A display in a welfare corner: the sensitive desks whose waiting figures it shows
+    # (a JSON list of desk ids; NULL: none). Migration 0009.
+    Column("show_sensitive", JSON),
 )
 
 # An administrator's changes to a site's desks, counters and printers (server/siteedit),

@@ -16,7 +16,7 @@ PLAUSIBLE: dict[str, dict[str, Any]] = {
     "printers/{site}-p9": {"kind": "memory", "address": "x", "name": "p", "width": 576,
                            "confirm": "none"},
     "devices/{site}-display": {"name": "表示盤", "area": "main", "counter": None,
-                               "enabled": True, "printers": []},
+                               "enabled": True, "printers": [], "show_sensitive": []},
 }
 
 
