@@ -135,6 +135,17 @@ def display(visit: Visit) -> Iterator[str]:
         if device == "display":
             expect(visit.page.locator("#calls .call").first).to_be_visible()
         yield name
+    # Set to show its own sensitive desks' figures (tests/display/test_corner.py).
+    shown = visit.server.request(
+        "PATCH",
+        f"/api/sites/{visit.site}/configuration/devices/{visit.site}-display-welfare",
+        ADMIN,
+        {"show_sensitive": ["welfare", "housing"]},
+    )
+    assert shown.status == 200, shown.body
+    visit.go(f"/display/?token={token(visit.site, 'display-welfare')}")
+    expect(visit.page.locator("#waiting tr.corner").first).to_be_visible()
+    yield "welfare corner, with its desks' figures"
 
 
 # ---- the phone page -------------------------------------------------------------------------
