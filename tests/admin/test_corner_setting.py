@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from server.siteconfig import ConfigError, parse_sites
 from tests.appclient import InProcessApp
 from tests.auth.people import PASSWORD
-from tests.harness import ADMIN, Reply, site_file, token
+from tests.harness import ADMIN, Reply, ServerProcess, site_file, token
 
 pytestmark = pytest.mark.both_stores
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -176,3 +177,23 @@ def test_the_site_file_gives_a_corner_display_its_desks_and_no_other_device_any(
                          "sites.toml")
     assert {d.id: d.show_sensitive for d in config.devices if d.show_sensitive} == {
         "f-display-welfare": ("housing",)}
+
+
+def test_init_stores_the_site_files_setting_and_the_corner_display_reads_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "init").mkdir()
+    (tmp_path / "app").mkdir()
+    proc = ServerProcess(tmp_path / "init", ["f"], sites_text=with_setting(
+        "display-welfare", 'show_sensitive = ["welfare"]'))
+    proc.init()
+    app = InProcessApp(tmp_path / "app", proc.db)
+    try:
+        assert app.issue("f", ["welfare"]).status == 201
+        corner = app.request("GET", "/api/sites/f/snapshot", token("f", "display-welfare"))
+        assert [(r["id"], r["waiting"]) for r in corner.body["corner_desks"]] == [("welfare", 1)]
+        main = app.request("GET", "/api/sites/f/snapshot", token("f", "display"))
+        assert main.body["corner_desks"] == []
+        assert "welfare" not in repr(main.body)
+    finally:
+        app.close()
