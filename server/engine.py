@@ -93,6 +93,7 @@ class Engine:
         # In a cluster (server/cluster): the sites this process owns, by lease epoch; only
         # they are loaded. None: a single server, which owns every site.
         self.owned: dict[str, int] | None = None
+        self.leaving: set[str] = set()  # being handed over: no new operations (hand_over)
         # Checks the leases inside each write's transaction (server/cluster/leases.fence).
         self.fence: Callable[[Connection, dict[str, int]], None] | None = None
         # Gives the audit row of the request running an operation, stored with its change.
@@ -181,17 +182,17 @@ class Engine:
     def hand_over(self, site_id: str) -> None:
         """Stop serving a site before its lease is given up (a cluster's balancing): new
         operations for it meet Elsewhere (passed on to its next owner), and those already made
-        are stored first, under the lease still held. If they cannot be stored, the site is
-        kept (reloaded with the rest) and the error raised."""
+        are stored first, under the lease still held (their events published from the queue,
+        still there). If they cannot be stored, the site is kept (reloaded with the rest) and
+        the error raised."""
         assert self.owned is not None
-        self.queues.pop(site_id, None)
+        self.leaving.add(site_id)
         try:
             self.settle()
-        except Exception:
-            if not self.reloading and site_id in self.owned and site_id not in self.queues:
-                self.queues[site_id] = self._load_site(site_id)
-            raise
+        finally:
+            self.leaving.discard(site_id)
         self.owned.pop(site_id, None)
+        self.queues.pop(site_id, None)
 
     def settle(self) -> None:
         """Wait until everything queued for the store so far is stored (commits go in
@@ -220,8 +221,14 @@ class Engine:
             raise unknown_site(site_id)
         return queue
 
+    def _changing(self, site_id: str) -> SiteQueue:
+        """The queue an operation is about to change."""
+        if site_id in self.leaving:
+            raise Elsewhere(site_id)  # being handed over: its next owner runs it
+        return self.queue(site_id)
+
     def owns(self, site_id: str) -> bool:
-        return site_id in self.queues
+        return site_id in self.queues and site_id not in self.leaving
 
     def elsewhere(self, ticket_id: int) -> None:
         """In a cluster: Elsewhere if the ticket is stored for a site another process owns."""
@@ -265,7 +272,7 @@ class Engine:
             earlier = self._earlier_answer(key, request_hash)
             if earlier is not None:
                 return earlier
-        queue = self.queue(site_id)
+        queue = self._changing(site_id)
         inflight = AsyncResult() if key is not None else None
         if key is not None:
             self._inflight[key] = inflight  # type: ignore[assignment]
@@ -422,6 +429,10 @@ class Engine:
             self._writing = True
             try:
                 self._offload(lambda batch=merged: self._write(batch))  # type: ignore[misc]
+            except Fenced as exc:  # a failed write publishes nothing
+                self._audit[:0] = deferred  # their requests are answered: keep their rows
+                self._fenced(taken, exc)
+                continue
             except Exception as exc:  # a failed write publishes nothing
                 log.exception("group commit failed; reloading state from the store")
                 self._audit[:0] = deferred  # their requests are answered: keep their rows
@@ -471,6 +482,25 @@ class Engine:
             self._offload(lambda: store_db.checkpoint(self._conn) if self._conn else None)
         except Exception:  # a missed checkpoint only lets the WAL grow until the next one
             log.exception("WAL checkpoint failed")
+
+    def _fenced(self, taken: list[_Pending], exc: Fenced) -> None:
+        """Sites whose leases were lost: their changes are refused (Elsewhere: the request is
+        passed to the new owner, whose store is the truth) and the sites dropped; the other
+        sites' changes are written again, on their own (nothing of theirs is lost, and they
+        need no reload)."""
+        log.warning("%s; leaving them to their new owner", exc)
+        for site_id in exc.sites:
+            self.drop(site_id)
+        kept = []
+        for p in taken:
+            lost = p.batch.site_ids() & exc.sites
+            if lost:
+                p.done.set_exception(Elsewhere(sorted(lost)[0]))
+            else:
+                kept.append(p)
+        self._pending[:0] = kept
+        self._wake.set()
+        self._publish_resync()
 
     def _fail(self, taken: list[_Pending], exc: Exception) -> None:
         failed = taken + self._pending

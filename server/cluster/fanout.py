@@ -10,21 +10,31 @@ Two additions for clients connected to a process that does not own their site:
   relayed event numbered N or below (it has it already), so that it never sees a number twice
   or out of order.
 
+Messages for the other processes are sent by a greenlet of their own, in order, all those
+made meanwhile in one Redis pipeline (one write, one round trip): the engine's writer, which
+publishes after each commit, never waits on Redis, and a burst of commits costs one send.
+
 If Redis is lost, pushes to other processes' clients are lost with it (each process's own
-clients still get theirs); those clients resync when they reconnect. Nothing else waits on it.
+clients still get theirs); those clients resync when they reconnect. Nothing else waits on it:
+the listener tries Redis again every RETRY_MAX seconds at most (python-socketio's own backs off
+to 60 s, so pushes came back up to a minute after Redis did).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
+import gevent
 import socketio
 
 from ..holds import HoldingMixin
 
 log = logging.getLogger(__name__)
+RETRY_MAX = 2.0  # seconds between attempts to listen to a lost Redis again, at most
 
 
 class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
@@ -37,6 +47,56 @@ class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
         self.held = {}
         self.relayed: Counter[str] = Counter()
         self.floors: dict[str, int] = {}
+        self._outbox: list[dict[str, Any]] = []
+        self._sender: gevent.Greenlet | None = None
+
+    def _publish(self, data: dict[str, Any]) -> None:
+        """Queue a message for the other processes (see the module's docstring)."""
+        self._outbox.append(data)
+        if self._sender is None:
+            self._sender = gevent.spawn(self._send_queued)
+
+    def _send_queued(self) -> None:
+        try:
+            while self._outbox:
+                batch, self._outbox = self._outbox, []
+                self._send(batch)
+        finally:
+            self._sender = None
+
+    def _send(self, batch: list[dict[str, Any]]) -> None:
+        for attempt in range(2):
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                pipe = self.redis.pipeline(transaction=False)
+                for message in batch:
+                    pipe.publish(self.channel, self.json.dumps(message))
+                pipe.execute()
+                return
+            except Exception as exc:  # noqa: BLE001 - Redis lost: the pushes are lost
+                self.connected = False
+                if attempt:
+                    log.error("cannot publish %d message(s) to Redis: %s", len(batch), exc)
+
+    def _redis_listen_with_retries(self) -> Iterator[Any]:
+        pause = 0.25
+        subscribed = False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    self.pubsub.subscribe(self.channel)
+                    subscribed = True
+                    if pause > 0.25:
+                        log.warning("listening to Redis again")
+                    pause = 0.25
+                yield from self.pubsub.listen()
+            except Exception as exc:  # noqa: BLE001 - Redis lost: listen again soon
+                log.error("cannot receive from Redis (%s); trying again in %.2f s", exc, pause)
+                subscribed = False
+                time.sleep(pause)
+                pause = min(RETRY_MAX, pause * 2)
 
     def _handle_emit(self, message: dict[str, Any]) -> None:
         data = message.get("data")

@@ -202,16 +202,13 @@ class ClusterMember:
         most, least = math.ceil(total / size), total // size
         mine = len(self.engine.owned or {})
         others = [m for m in alive if m.owner != self.me]
-        if mine > most:
-            giving = mine - most
-        elif mine > least and any(counts[m.owner] < least for m in others):
-            giving = 1
-        else:
+        if not (mine > most or (mine > least and any(counts[m.owner] < least
+                                                      for m in others))):
             return
-        # The sites given are the last this process took.
-        owned = list(self.engine.owned or {})
+        # One site a round (its hand-over waits for the commits queued before it), the last
+        # this process took.
         given = []
-        for site_id in owned[-giving:]:
+        for site_id in list(self.engine.owned or {})[-1:]:
             try:
                 self.engine.hand_over(site_id)
             except Exception:

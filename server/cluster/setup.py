@@ -13,7 +13,7 @@ from ..engine import Engine
 from ..settings import Settings
 from ..store import db as store_db
 from .fanout import ClusterManager
-from .forward import HERE, Forwarder
+from .forward import HERE, PASSED_ON, Forwarder, PassOn
 from .join import bp as internal_bp
 from .join import tell
 from .member import ClusterMember
@@ -65,7 +65,12 @@ def serve_elsewhere(app: Flask, cluster: Cluster, refused: Any) -> None:
     assert isinstance(key, str | bytes)
     cluster.member.tell = lambda addresses: tell(key, cluster.member.me, addresses)
 
+    app.wsgi_app = PassOn(app.wsgi_app, cluster.forwarder,  # type: ignore[method-assign]
+                          cluster.member.engine.sites, app.config["MAX_CONTENT_LENGTH"] or 0)
+
     def elsewhere(exc: Elsewhere) -> Any:
+        if request.environ.get(PASSED_ON):
+            return refused(exc)  # forwarded already (PassOn): nobody answered in time
         forwarded = cluster.forwarder.forward(request, exc.site_id)
         if forwarded is HERE and not g.get("ran_here"):
             # The site came to this process while its owner was asked: the request runs

@@ -75,7 +75,7 @@ class Cluster:
             found[proc.url] = sorted(ready.body["sites"]) if ready.status == 200 else []
         return found
 
-    def settle(self, timeout: float = 30) -> dict[str, list[str]]:
+    def settle(self, timeout: float = 60) -> dict[str, list[str]]:
         """Wait until the live processes share the sites fairly (as server/cluster/member.py
         spreads them), each site served by the holder of its live lease; the spread."""
         deadline = time.monotonic() + timeout

@@ -129,6 +129,49 @@ def test_with_redis_lost_tickets_go_on_and_clients_catch_up_afterwards(cluster: 
         again.close()
 
 
+def test_pushes_through_redis_come_back_within_seconds_of_redis_returning(
+        cluster: Cluster) -> None:
+    """Redis lost long enough for the listeners to fail three times (python-socketio's own
+    back-off had then reached 8 s, up to a minute later): they listen again within a couple
+    of seconds of Redis coming back, and a display left connected to the process that does
+    not own its site gets the next call."""
+    owner = cluster.owner_of("b")
+    other = cluster.others(owner)[0]
+    assert cluster.redis_link is not None
+    display = RecordingClient(other.url, token("b", "display")).connect()
+    try:
+        display.wait_for_snapshots()
+        lost, back = "cannot receive from Redis", "listening to Redis again"
+        before = other.log.read_text().count(back)
+        cluster.redis_link.cut()
+        try:
+            failures = other.log.read_text().count(lost)
+            assert eventually(lambda: other.log.read_text().count(lost) >= failures + 3)
+        finally:
+            cluster.redis_link.mend()
+        mended = time.monotonic()
+        assert eventually(lambda: other.log.read_text().count(back) > before, timeout=10)
+        assert time.monotonic() - mended < 5
+        free(owner, "b", "c4", "staff1")
+        assert owner.issue("b", ["career"]).status == 201
+        called = owner.call_next("b", "c4", staff="staff1")
+        assert called.status == 200, called.body
+        label = called.body["ticket"]["label"]
+        display.wait_for(lambda c: any(e.get("label") == label for e in c.events("called")),
+                         timeout=10)
+    finally:
+        display.close()
+
+
+def free(proc: ServerProcess, site: str, counter: str, staff: str) -> None:
+    """Cancel the ticket a counter holds (left so by an earlier test)."""
+    found = proc.request("GET", f"/api/sites/{site}/counters", token(site, staff))
+    for held in [c["ticket"] for c in found.body["counters"]
+                 if c["id"] == f"{site}-{counter}" and c["ticket"]]:
+        proc.request("POST", f"/api/tickets/{held['id']}/cancel", token(site, staff), {},
+                     key=uuid.uuid4().hex)
+
+
 def test_with_the_database_lost_changes_are_refused_503_and_service_comes_back_by_itself(
         cluster: Cluster) -> None:
     owner = cluster.owner_of("b")

@@ -97,7 +97,7 @@ def test_processes_share_the_sites_hand_them_over_cleanly_and_take_a_killed_ones
                 assert issued.get(ticket) == label, (site, ticket, label)  # none lost
             labels = list(issued.values())
             assert len(labels) == len(set(labels)), site  # no number twice
-        assert set(kiosks.retried) <= {"site_moving"}, kiosks.retried
+        assert set(kiosks.retried) <= {"site_moving"}, (kiosks.retried, cluster.logs())
 
         # The process serving two sites is killed: the two left take them, two each.
         busiest = next(p for p in cluster.processes if len(spread[p.url]) == 2)
