@@ -37,13 +37,14 @@ def read_language(path: Path) -> dict[str, Any]:
     for key in ("name", "lang"):
         if not isinstance(meta.get(key), str) or not meta[key]:
             raise LanguageFileError(f"{path.name}: 'meta.{key}' must be a non-empty string")
-    for section in ("ui", "services"):
-        if not isinstance(data.get(section, {}), dict):
-            raise LanguageFileError(f"{path.name}: '{section}' must be an object")
+    if not isinstance(data.get("ui", {}), dict):
+        raise LanguageFileError(f"{path.name}: 'ui' must be an object")
+    if "services" in data:  # desks' words live in the site file (one home for them)
+        raise LanguageFileError(f"{path.name}: desks' words belong in the site file's "
+                                "[services.<id>.visitor.<language>], not in a language file")
     return {"code": meta["code"], "name": meta["name"], "lang": meta["lang"],
             "dir": meta.get("dir", "ltr"), "order": meta.get("order", 1000),
-            "ruby": bool(meta.get("ruby", False)),
-            "ui": data.get("ui", {}), "services": data.get("services", {})}
+            "ruby": bool(meta.get("ruby", False)), "ui": data.get("ui", {})}
 
 
 def languages() -> list[dict[str, Any]]:

@@ -159,6 +159,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
         )
     source, text = stored
     site_file = parse_sites(text, source)
+    for notice in site_file.notices:
+        log.warning("%s", notice)
     # The administrators' and managers' changes are laid over the site file before anything
     # reads it: the queues are loaded with the sites as they are in effect.
     edits = load_edits(site_file, reader)

@@ -98,6 +98,8 @@ def init(ctx: click.Context, sites_file: str | None, renew_tokens: bool) -> None
     settings = _settings(ctx)
     config, tokens = initialise(settings, sites_file, renew_tokens)
     click.echo(f"database ready: {settings.database}; {len(config.sites)} site(s) loaded")
+    for notice in config.notices:  # loaded all the same: an old form is not an error
+        click.echo(f"note: {notice}", err=True)
     _print_tokens(config, tokens)
 
 

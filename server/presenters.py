@@ -11,6 +11,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+from .desk_words import visitor_words
 from .domain.alerts import Alert
 from .domain.events import PUBLIC_CALLS, Event, EventKind
 from .domain.model import Counter, Site, Ticket, TicketStatus
@@ -100,6 +101,7 @@ def visitor_ticket_view(queue: SiteQueue, t: Ticket) -> dict[str, Any]:
         "number": t.number, "status": t.status.value,
         "desk": queue.services[t.service_id].public_label,
         "desks": [queue.services[s].public_label for s in t.purposes],
+        "services": list(t.purposes),  # the kiosk names them in the visitor's words
         "issued_at": local_iso(site, t.issued_at), "people_ahead": people_ahead(queue, t),
         "language": t.language, "public_token": t.public_token,
     }
@@ -176,7 +178,7 @@ def public_site_view(site: Site, is_open: bool) -> dict[str, Any]:
         "open": is_open,
         "appointments": any(s.booking is not None for s in site.services),
         "services": [{"id": s.id, "name": s.public_label, "public_label": s.public_label,
-                      "description": s.description, "translations": s.translated()}
+                      "description": s.description, "visitor": visitor_words(s)}
                      for s in site.services],
     }
 

@@ -28,6 +28,7 @@ from server.domain.model import (
 )
 from server.sitealerts import read_escalation, read_reception
 from server.sitebooking import read_appointments, read_booking
+from server.sitedesks import is_old_form, old_form_notice, read_names
 from server.sitedevices import ROLES, DeviceSpec, read_device
 from server.tomlread import IDENT, ConfigError, Registry, Table, read_toml
 
@@ -83,6 +84,7 @@ class SiteConfig:
     printers: tuple[PrinterConfig, ...] = ()
     printer_sites: tuple[tuple[str, str], ...] = ()  # (printer id, site id)
     targets: tuple[tuple[str, SiteTargets], ...] = ()  # (site id, targets), sites with some
+    notices: tuple[str, ...] = ()  # what the file still says in an old form (desks' names)
 
 
 def default_sites_path() -> Path:
@@ -230,9 +232,7 @@ def _read_rules(t: Table, base: _Rules) -> _Rules:
 
 # --- desks ------------------------------------------------------------------------------
 
-_SERVICE_KEYS = tuple(sitekeys.SERVICE)
-_TRANSLATION_KEYS = tuple(sitekeys.TRANSLATION)
-_LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
+_SERVICE_KEYS = tuple(sitekeys.SERVICE) + tuple(sitekeys.OLD_SERVICE)
 _OVERRIDE_KEYS = tuple(sitekeys.SERVICE_OVERRIDE)
 
 
@@ -265,13 +265,16 @@ def _band(t: Table, default: tuple[int, int]) -> tuple[int, int]:
 
 
 def read_service(service_id: str, t: Table) -> Service:
+    """A desk in either form: `staff_name` with its `visitor` words, or the old form's
+    `name`, `description` and `translations` (see is_old_form)."""
     t.check_keys(_SERVICE_KEYS)
     if not IDENT.fullmatch(service_id):
         t.fail(f"'{service_id}' is not an id (lower-case letters, digits, '-' and '_')")
     first, last = _band(t, (1, 999))
+    name, words, description = read_names(t)
     return Service(
         id=service_id,
-        name=t.text("name"),
+        name=name,
         organisation=t.choice("organisation", Organisation),
         prefix=_prefix(t, ""),
         first_number=first,
@@ -279,29 +282,19 @@ def read_service(service_id: str, t: Table) -> Service:
         target_wait_min=t.integer("target_wait", 20),
         sensitive=t.boolean("sensitive", False),
         public_name=t.text("public_name", "相談窓口"),
-        description=t.text("description", ""),
-        translations=_translations(t),
+        description=description,
+        translations=words,
         booking=read_booking(t.table("booking"), _weekly),
     )
 
 
-def _translations(t: Table) -> tuple[tuple[str, str, str], ...]:
-    """[services.<id>.translations.<language>] label = "...", description = "..." """
-    found = []
-    for lang, entry in t.subtables("translations"):
-        if not _LANGUAGE.fullmatch(lang):
-            t.fail(f"'{lang}' is not a language code like en, zh or ja-easy",
-                   "translations", lang)
-        entry.check_keys(_TRANSLATION_KEYS)
-        found.append((lang, entry.text("label"), entry.text("description", "")))
-    return tuple(found)
-
-
-def _read_catalogue(root: Table) -> dict[str, Desk]:
+def _read_catalogue(root: Table) -> tuple[dict[str, Desk], tuple[str, ...]]:
+    """The desks, and a notice for each written in the old form."""
     entries = root.subtables("services")
     if not entries:
         root.fail("no desks: declare at least one [services.<id>] table")
-    return {sid: Desk(read_service(sid, t), t, "numbers") for sid, t in entries}
+    desks = {sid: Desk(read_service(sid, t), t, "numbers") for sid, t in entries}
+    return desks, tuple(old_form_notice(sid, t) for sid, t in entries if is_old_form(t))
 
 
 def _override(desk: Desk, t: Table) -> Desk:
@@ -512,7 +505,7 @@ def _read_config(root: Table) -> SiteConfig:
     defaults_table = root.table("defaults") or Table({}, ("defaults",), root.source)
     defaults_table.check_keys(RULE_KEYS)
     defaults = _read_rules(defaults_table, _Rules())
-    catalogue = _read_catalogue(root)
+    catalogue, notices = _read_catalogue(root)
     registry = Registry()
     sites: list[Site] = []
     devices: list[DeviceSpec] = []
@@ -532,4 +525,4 @@ def _read_config(root: Table) -> SiteConfig:
         root.fail("no sites: declare at least one [[sites]] table")
     devices.extend(read_device(d, None, registry) for d in root.array_of_tables("devices"))
     return SiteConfig(tuple(sites), tuple(devices), tuple(printers), tuple(printer_sites),
-                      tuple(targets))
+                      tuple(targets), notices)

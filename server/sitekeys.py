@@ -93,7 +93,13 @@ RULES: dict[str, Key] = {
 }
 
 SERVICE: dict[str, Key] = {
-    "name": Key("the desk's name, as staff see it"),
+    "staff_name": Key("the desk's name as staff see it: consoles, reports, the event log"),
+    "visitor": Key(
+        "the desk as visitors read it, one `[services.<id>.visitor.<language>]` table per "
+        "language (see below): the kiosk's button, the ticket screen, the printed ticket and "
+        "the phone page all say these words; `ja` is required",
+        "required",
+    ),
     "organisation": Key('who staffs it: `"hellowork"` (ハローワーク) or `"city"`'),
     "prefix": Key(
         'up to 3 letters put before the number, e.g. `"A"` gives A12; no digits', "no prefix"
@@ -105,21 +111,37 @@ SERVICE: dict[str, Key] = {
         "`false`",
     ),
     "public_name": Key(
-        "what public screens, tickets and the phone page say for a sensitive desk", '`"相談窓口"`'
+        "a sensitive desk's name on what the whole waiting room shares (displays, the spoken "
+        "call, the public status pages); the visitor's own kiosk, ticket and phone page say "
+        "the visitor label",
+        '`"相談窓口"`',
     ),
-    "description": Key("a short explanation for visitors", "empty"),
     "booking": Key(
         "`[services.<id>.booking]`: the desk takes appointments (予約), with these slots "
         "(see `[services.<id>.booking]` below)",
         "no appointments",
     ),
+}
+
+VISITOR: dict[str, Key] = {
+    "label": Key(
+        "the desk's name in that language, as the kiosk's button says it; `ja-easy` "
+        "(やさしい日本語) puts a reading over kanji, `{漢字\\|かんじ}`, and a space between "
+        "words: a word is never broken across lines"
+    ),
+    "description": Key("one short line under the kiosk's button", "empty"),
+}
+
+# The form site files had before the visitor label: `name` was both the staff's name and,
+# for desks the kiosk's language files did not know, the visitors'. Still read; `init` and
+# the server say which desks use it.
+OLD_SERVICE: dict[str, Key] = {
+    "name": Key("old form of `staff_name`; visitors see it in Japanese too"),
+    "description": Key("old form of `visitor.ja.description`", "empty"),
     "translations": Key(
-        "the desk in the kiosk's other languages, by language code: "
-        '`translations.en = { label = "Pension advice", description = "…" }`; '
-        "`ja-easy` may use ruby markup `{漢字\\|かんじ}`. For a desk the kiosk's "
-        "language files (`kiosk/i18n`) do not know, such as one added on site; "
-        "where both have words, these come first",
-        "the language file's words, else the Japanese name",
+        "old form of `visitor`, for languages other than Japanese: "
+        '`translations.en = { label = "Pension advice", description = "…" }`',
+        "Japanese",
     ),
 }
 
@@ -174,7 +196,7 @@ APPOINTMENTS: dict[str, Key] = {
 }
 
 TRANSLATION: dict[str, Key] = {
-    "label": Key("the desk's name in that language"),
+    "label": Key("the desk's name in that language (old form of `visitor.<language>.label`)"),
     "description": Key("the short explanation in that language", "empty"),
 }
 
@@ -315,6 +337,8 @@ TABLES: dict[str, dict[str, Key]] = {
     "the file": ROOT,
     "[defaults], and the same keys on a site": RULES,
     "[services.<id>]": SERVICE,
+    "[services.<id>.visitor.<language>]": VISITOR,
+    "[services.<id>], the old form": OLD_SERVICE,
     "[services.<id>.translations.<language>]": TRANSLATION,
     "[services.<id>.booking]": BOOKING,
     "appointments = { … }": APPOINTMENTS,

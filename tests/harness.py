@@ -40,46 +40,78 @@ outcomes = [
 ]
 
 [services.job]
-name = "職業相談・職業紹介"
+staff_name = "職業相談・職業紹介"
 organisation = "hellowork"
 numbers = [1, 299]
 target_wait = 20
-description = "仕事の相談、求人の紹介"
+
+[services.job.visitor]
+ja = { label = "職業相談・職業紹介", description = "仕事の相談、求人の紹介" }
+ja-easy = { label = "{仕事|しごと}の {相談|そうだん}" }
+en = { label = "Job advice and referral" }
+zh = { label = "就业咨询·职业介绍" }
+ko = { label = "취업 상담·직업 소개" }
+vi = { label = "Tư vấn và giới thiệu việc làm" }
 
 [services.search]
-name = "求人検索"
+staff_name = "求人検索"
+visitor.ja = { label = "求人検索" }  # no other language: visitors of any see the Japanese
 organisation = "hellowork"
 numbers = [401, 499]
 target_wait = 10
 
 [services.career]
-name = "キャリア・カウンセリング"
+staff_name = "キャリア・カウンセリング"
 organisation = "city"
 numbers = [301, 399]
 target_wait = 30
+
+[services.career.visitor]
+ja = { label = "キャリア・カウンセリング", description = "働き方をカウンセラーと考えます" }
+ja-easy = { label = "{働|はたら}き{方|かた}の {相談|そうだん}" }
+en = { label = "Career counselling" }
+zh = { label = "职业规划咨询" }
+ko = { label = "커리어 상담" }
+vi = { label = "Tư vấn nghề nghiệp" }
 
 [services.career.booking]
 slot_minutes = 30
 per_slot = 2
 
 [services.welfare]
-name = "生活・福祉の相談"
+staff_name = "生活・福祉の相談"
 organisation = "city"
 numbers = [601, 699]
 target_wait = 20
 sensitive = true
 public_name = "相談窓口"
 
+[services.welfare.visitor]
+ja = { label = "暮らし・お金の相談", description = "生活の困りごとや、福祉の制度のご相談" }
+ja-easy = { label = "くらしと お{金|かね}の {相談|そうだん}" }
+en = { label = "Living and money matters" }
+zh = { label = "生活·福利咨询" }
+ko = { label = "생활·복지 상담" }
+vi = { label = "Tư vấn đời sống, phúc lợi" }
+
 [services.welfare.booking]
 slot_minutes = 60
 
 [services.housing]
-name = "住居確保給付金"
+staff_name = "住居確保給付金"
 organisation = "city"
 numbers = [701, 799]
 target_wait = 20
 sensitive = true
 public_name = "相談窓口"
+
+[services.housing.visitor]
+ja = { label = "家賃の支援", description = "家賃が払えないときのご相談と申請" }
+ja-easy = { label = "{家賃|やちん}の {助|たす}け" }
+en = { label = "Help with rent" }
+zh = { label = "房租补助" }
+ko = { label = "월세 지원" }
+vi = { label = "Hỗ trợ tiền nhà" }
 
 [[devices]]
 id = "admin"

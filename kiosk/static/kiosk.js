@@ -62,14 +62,11 @@
     desk: function (id) { return serviceText(serviceById(id)).label; },
   });
 
+  // A desk in the visitor's language: the server's one lookup (server/desk_words.py), the
+  // same words the printed ticket and the phone page say.
   function serviceText(service) {
-    // The site's own translation (an administrator's words for this desk) comes first.
-    const site = (service.translations || {})[state.lang];
-    if (site && site.label) return { label: site.label, description: site.description || "" };
-    const own = (LANGS[state.lang].services || {})[service.id]
-      || (LANGS[DEFAULT].services || {})[service.id];
-    if (own && own.label) return { label: own.label, description: own.description || "" };
-    // A desk no language file knows: the server's own words.
+    const words = (service.visitor || {})[state.lang] || (service.visitor || {})[DEFAULT];
+    if (words && words.label) return { label: words.label, description: words.description || "" };
     return { label: service.name || service.public_label || service.id,
              description: service.description || "" };
   }

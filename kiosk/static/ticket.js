@@ -36,10 +36,11 @@
 
     function render(t, paper, help) {
       $("ticket-number").textContent = t.label != null ? String(t.label) : String(t.number);
-      // The visitor's own choice, by the words of the button they pressed (with ruby);
-      // the server's desk names only for a ticket the kiosk did not choose itself.
-      const chosen = Array.isArray(t.chosen) && t.chosen.length;
-      const desks = chosen ? t.chosen.map(desk)
+      // The desks by the words of the buttons (with ruby), in the visitor's language: the
+      // visitor's own choice, or the ticket's desks (an appointment's, checked in).
+      const ids = Array.isArray(t.chosen) && t.chosen.length ? t.chosen
+        : Array.isArray(t.services) ? t.services : [];
+      const desks = ids.length ? ids.map(desk)
         : Array.isArray(t.desks) && t.desks.length ? t.desks : [t.desk].filter(Boolean);
       const list = $("ticket-desks");
       list.textContent = "";

@@ -132,23 +132,25 @@ def _ident(name: str) -> str:
 
 
 def service_form() -> dict[str, Any]:
+    """A new desk from the admin page, in the site file's form: the staff's name, and the
+    visitors' words (Japanese: the staff's name unless the form gives other words)."""
     body: dict[str, Any] = {
-        "name": _text("name"),
+        "staff_name": _text("name"),
         "organisation": _text("organisation"),
         "numbers": [_whole("first", "numbers"), _whole("last", "numbers")],
         "target_wait": _whole("target_wait"),
         "sensitive": request.form.get("sensitive") == "on",
     }
-    for optional in ("prefix", "public_name", "description"):
+    for optional in ("prefix", "public_name"):
         if _text(optional):
             body[optional] = _text(optional)
-    translations = {}
+    japanese, text = _text("label.ja") or _text("name"), _text("description")
+    visitor = {"ja": {"label": japanese, **({"description": text} if text else {})}}
     for lang in kiosk_languages():
         label, text = _text(f"label.{lang['code']}"), _text(f"description.{lang['code']}")
         if label or text:
-            translations[lang["code"]] = {"label": label, **({"description": text} if text else {})}
-    if translations:
-        body["translations"] = translations
+            visitor[lang["code"]] = {"label": label, **({"description": text} if text else {})}
+    body["visitor"] = visitor
     return _checked(body, SERVICE_BODY)
 
 

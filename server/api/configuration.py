@@ -26,27 +26,28 @@ ADMINS = ("admin",)
 ORGANISATIONS = ["hellowork", "city"]
 PRINTER_KINDS = ["tcp", "network", "usb", "serial", "file", "cups", "memory"]
 TEXT = {"type": "string", "maxLength": 500}
+WORDS = {
+    "type": "object",
+    "maxProperties": 20,
+    "description": "{language code: {label, description}}",
+    "additionalProperties": obj({"label": string(200), "description": TEXT}, required=("label",)),
+}
 SERVICE_BODY = obj(
     {
-        "name": string(200, description="the desk's name (staff screens; public ones too "
-                       "unless sensitive)"),
+        "staff_name": string(200, description="the desk's name as staff see it"),
+        "visitor": {**WORDS, "description": "the desk as visitors read it, by language code "
+                    "(ja required): the kiosk's button, the ticket and the phone page"},
         "organisation": string(16, enum=ORGANISATIONS),
         "prefix": {"type": "string", "maxLength": 3, "description": "up to 3 letters"},
         "numbers": array(integer(1, 9999), 2, 2),
         "target_wait": integer(1, 240, description="minutes"),
-        "sensitive": boolean(description="public screens show public_name instead"),
+        "sensitive": boolean(description="displays and the spoken call say public_name instead"),
         "public_name": string(200),
-        "description": TEXT,
-        "translations": {
-            "type": "object",
-            "maxProperties": 20,
-            "description": "the desk in the kiosk's other languages: "
-                           "{language code: {label, description}}",
-            "additionalProperties": obj(
-                {"label": string(200), "description": TEXT}, required=("label",)),
-        },
+        "name": string(200, description="old form of staff_name"),
+        "description": {**TEXT, "description": "old form of visitor.ja.description"},
+        "translations": {**WORDS, "description": "old form of visitor, other languages"},
     },
-    required=("name", "organisation"),
+    required=("organisation",),
 )
 COUNTER_BODY = obj(
     {

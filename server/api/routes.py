@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from ..desk_words import visitor_words
 from ..domain.away import check_no_show
 from ..domain.clock import SimulatedClock
 from ..domain.errors import Conflict, Invalid, NotFound, unknown_counter, unknown_ticket
@@ -119,7 +120,8 @@ def site_summary(site_id: str, device: Device) -> dict[str, Any]:
         "open": server.is_open(site), "areas": list(site.areas),
         "services": [{"id": s.id, "name": s.name, "public_label": s.public_label,
                       "description": s.description, "translations": s.translated(),
-                      "sensitive": s.sensitive, "organisation": s.organisation.value,
+                      "visitor": visitor_words(s), "sensitive": s.sensitive,
+                      "organisation": s.organisation.value,
                       "target_wait_min": s.target_wait_min,
                       "bookable": s.booking is not None} for s in site.services],
         "counters": [{"id": c.id, "name": c.name, "number": c.number, "area": c.area,

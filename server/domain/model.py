@@ -42,7 +42,12 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Service:
-    """A desk visitors queue for."""
+    """A desk visitors queue for.
+
+    It has two names: `name`, the staff's (consoles, reports), and the visitors' words, one
+    label and description per language (`visitor`), which the kiosk's button, the ticket
+    screen, the printed ticket and the phone page all say. A sensitive desk has a third,
+    `public_name`, for the screens and voice the whole waiting room shares."""
 
     id: str
     name: str
@@ -53,19 +58,30 @@ class Service:
     target_wait_min: int = 20
     sensitive: bool = False
     public_name: str = "相談窓口"
-    description: str = ""
-    # (language code, label, description): the desk in the kiosk's other languages, for
-    # desks the kiosk's language files do not know (a desk added on site, say).
+    description: str = ""  # the visitors' description in Japanese
+    # (language code, label, description): the desk as visitors read it, "ja" among them
+    # (the site file's [services.<id>.visitor]; the old form's translations).
     translations: tuple[tuple[str, str, str], ...] = ()
     booking: BookingRules | None = None  # None: the desk takes no appointments
 
     @property
     def public_label(self) -> str:
-        """What public screens, tickets and voice may say about this desk."""
-        return self.public_name if self.sensitive else self.name
+        """What the screens and voice the whole waiting room shares may say about this desk:
+        the visitors' Japanese label, or for a sensitive desk only its public name."""
+        return self.public_name if self.sensitive else self.visitor("ja")[0]
+
+    def visitor(self, language: str) -> tuple[str, str]:
+        """(label, description) of the desk in `language`, as every surface made for the
+        visitor shows it: that language's words, else its base language's (zh for zh-Hant),
+        else the Japanese ones, else the desk's name (a sensitive desk's public name)."""
+        words = {lang: (label, text) for lang, label, text in self.translations}
+        for code in (language, language.split("-")[0], "ja"):
+            if code in words:
+                return words[code]
+        return (self.public_name if self.sensitive else self.name), self.description
 
     def translated(self) -> dict[str, dict[str, str]]:
-        """{language: {"label", "description"}} of the desk's translations."""
+        """{language: {"label", "description"}} of the desk's own words for visitors."""
         return {lang: {"label": label, "description": text}
                 for lang, label, text in self.translations}
 

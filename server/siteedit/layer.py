@@ -92,19 +92,21 @@ class TakenElsewhere:
 
 
 def service_table(s: Service) -> dict[str, Any]:
+    """A desk as a site-file table, in the form it was written in: the staff's name and the
+    visitors' words per language (`staff_name`, `visitor`), or for a desk that has no
+    Japanese words for visitors, the old form (`name`, `description`, `translations`)."""
+    words = {lang: {"label": label, **({"description": text} if text else {})}
+             for lang, label, text in s.translations}
+    names: dict[str, Any] = {"staff_name": s.name, "visitor": words} if "ja" in words else {
+        "name": s.name, "description": s.description, "translations": words}
     table = {
-        "name": s.name,
+        **names,
         "organisation": s.organisation.value,
         "prefix": s.prefix,
         "numbers": [s.first_number, s.last_number],
         "target_wait": s.target_wait_min,
         "sensitive": s.sensitive,
         "public_name": s.public_name,
-        "description": s.description,
-        "translations": {
-            lang: {"label": label, **({"description": text} if text else {})}
-            for lang, label, text in s.translations
-        },
     }
     if s.booking is not None:
         table["booking"] = booking_table(s.booking)

@@ -34,7 +34,6 @@ bp = Blueprint(
     static_url_path="/status-static",
 )
 I18N = Path(__file__).parent / "i18n"
-KIOSK_I18N = Path(__file__).parents[2] / "kiosk" / "i18n"
 LANGUAGES = ("ja", "ja-easy", "en")
 LANGUAGE_NAMES = {"ja": "日本語", "ja-easy": "やさしい にほんご", "en": "English"}
 MAX_AGE = 15  # seconds a cache may keep the JSON: the page asks again as often
@@ -45,16 +44,6 @@ RUBY = re.compile(r"\{([^|{}]+)\|([^|{}]+)\}")
 def words(language: str) -> dict[str, str]:
     data: dict[str, str] = json.loads((I18N / f"{language}.json").read_text(encoding="utf-8"))
     return data
-
-
-@cache
-def desk_names(language: str) -> dict[str, str]:
-    """The kiosk's names of the desks in `language` (easy Japanese with its readings)."""
-    path = KIOSK_I18N / f"{language}.json"
-    if language == "ja" or not path.is_file():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {key: entry["label"] for key, entry in data.get("services", {}).items()}
 
 
 def ruby(text: str) -> Markup:
@@ -88,9 +77,10 @@ def public_site(site_id: str) -> Site:
     return site
 
 
-def localised(view: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The view with the desks' names in the language and the estimates in words."""
-    text, names = words(lang), desk_names(lang)
+def localised(view: dict[str, Any], lang: str, site: Site) -> dict[str, Any]:
+    """The view with the desks' names in the language (the kiosk's words: the site file's
+    visitor labels, easy Japanese with its readings) and the estimates in words."""
+    text = words(lang)
     desks = []
     for desk in view["desks"]:
         estimate = desk["estimate"]
@@ -102,8 +92,17 @@ def localised(view: dict[str, Any], lang: str) -> dict[str, Any]:
             said = text["estimate_within"].format(high=estimate["high_min"])
         else:
             said = text["estimate_range"].format(low=estimate["low_min"], high=estimate["high_min"])
-        desks.append({**desk, "label": names.get(desk["id"], desk["name"]), "estimate_text": said})
+        desks.append({**desk, "label": desk_label(site, desk["id"], lang, desk["name"]),
+                      "estimate_text": said})
     return {**view, "desks": desks}
+
+
+def desk_label(site: Site, desk_id: str, lang: str, shown: str) -> str:
+    """A desk as the kiosk names it in `lang`; a sensitive one only by its public name."""
+    service = site.service(desk_id)
+    if service is None:
+        return shown
+    return service.public_label if service.sensitive else service.visitor(lang)[0]
 
 
 def cached_json(payload: dict[str, Any]) -> Response:
@@ -138,7 +137,7 @@ def page_context(lang: str) -> dict[str, Any]:
 def index() -> str:
     limited()
     server, lang = services(), language()
-    views = [localised(server.public_status.site(s), lang) for s in server.sites.values()]
+    views = [localised(server.public_status.site(s), lang, s) for s in server.sites.values()]
     return render_template("status/index.html", sites=views, **page_context(lang))
 
 
@@ -147,7 +146,7 @@ def site_page(site_id: str) -> str:
     limited()
     server, lang = services(), language()
     site = public_site(site_id)
-    view = localised(server.public_status.site(site), lang)
+    view = localised(server.public_status.site(site), lang, site)
     usual = server.public_status.usual(site)
     every = request.args.get("every", type=int) or MAX_AGE  # seconds between live updates
     return render_template(

@@ -50,12 +50,16 @@ def test_an_administrator_adds_a_desk_and_a_counter_in_the_browser(
     form.locator("input[name=first]").fill("1")
     form.locator("input[name=last]").fill("99")
     form.locator("input[name=target_wait]").fill("15")
+    form.locator("input[name='label.ja']").fill("年金の相談")
     form.locator("input[name='label.en']").fill("Pension advice")
     form.locator("input[name='description.en']").fill("Questions about your pension")
     form.locator("button[type=submit]").click()
     expect(page.locator(".message.ok")).to_contain_text("用件「pension」を保存しました")
     desk = next(s for s in config(server, site)["services"] if s["id"] == "pension")
-    assert desk["translations"] == {
+    # the staff's name, and the visitors' words: what the kiosk, ticket and phone page say
+    assert desk["staff_name"] == "年金相談"
+    assert desk["visitor"] == {
+        "ja": {"label": "年金の相談"},
         "en": {"label": "Pension advice", "description": "Questions about your pension"}}
     expect(page.locator("#services tbody")).to_contain_text("年金相談")
     ticket = server.issue(site, ["pension"])  # the kiosk offers it at once

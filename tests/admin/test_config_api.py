@@ -100,7 +100,7 @@ def test_a_changed_desk_keeps_what_it_was_in_the_audit_log(
     job = next(s for s in reply.body["services"] if s["id"] == "job")
     assert (job["name"], job["target_wait"]) == ("職業相談", 25)
     row = audit_rows(server, "service_changed", f"service:{site}/job")[0]
-    assert row["detail"]["before"]["name"] == "職業相談・職業紹介"
+    assert row["detail"]["before"]["staff_name"] == "職業相談・職業紹介"
     assert row["detail"]["after"]["target_wait"] == 25
     staff = server.request("GET", f"/api/sites/{site}/snapshot", token(site, "staff1")).body
     assert next(s for s in staff["services"] if s["id"] == "job")["target_wait_min"] == 25

@@ -46,8 +46,15 @@ def test_a_site_describes_its_desks_counters_and_outcomes(server: ServerProcess,
     assert set(public) == {"id", "name", "ward", "timezone", "open", "appointments", "services"}
     seen = {s["id"]: s for s in public["services"]}
     assert list(seen) == list(desks)
-    assert seen["welfare"] == {"id": "welfare", "name": "相談窓口", "public_label": "相談窓口",
-                               "description": "", "translations": {}}
+    # A sensitive desk: 相談窓口 for the room; the kiosk's words for its own visitor.
+    welfare = seen["welfare"]
+    assert set(welfare) == {"id", "name", "public_label", "description", "visitor"}
+    assert welfare["name"] == welfare["public_label"] == "相談窓口"
+    assert welfare["visitor"]["ja"]["label"] == "暮らし・お金の相談"
+    assert welfare["visitor"]["vi"]["label"] == "Tư vấn đời sống, phúc lợi"
+    # every language of the kiosk: a desk without a language's words says its Japanese
+    assert {lang: w["label"] for lang, w in seen["search"]["visitor"].items()} == {
+        lang: "求人検索" for lang in ("en", "ja", "ja-easy", "ko", "vi", "zh")}
     assert seen["job"]["name"] == "職業相談・職業紹介"
     assert seen["job"]["description"] == "仕事の相談、求人の紹介"
 

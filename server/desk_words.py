@@ -1,0 +1,67 @@
+"""A desk in the visitor's language: the one lookup behind the kiosk's buttons and ticket
+screen, the printed ticket and the phone page, so all of them say what the visitor pressed.
+
+The words themselves are the site file's (Service.visitor); this module says them in every
+language the kiosk offers, and takes ruby markup ({漢字|かんじ}) apart for surfaces that draw
+it themselves (the phone page) or cannot (plain text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from .domain.model import Service
+
+KIOSK_LANGUAGES = Path(__file__).resolve().parent.parent / "kiosk" / "i18n"
+RUBY = re.compile(r"\{([^{}|]+)\|([^{}|]*)\}")  # {漢字|かんじ}, as the kiosk's words.js reads it
+
+
+@cache
+def visitor_languages() -> tuple[str, ...]:
+    """The languages a visitor can choose at the kiosk (one file each in kiosk/i18n)."""
+    return tuple(sorted(p.stem for p in KIOSK_LANGUAGES.glob("*.json")))
+
+
+def visitor_words(service: Service) -> dict[str, dict[str, str]]:
+    """{language: {"label", "description"}} for every language the kiosk offers."""
+    words = {}
+    for code in visitor_languages():
+        label, text = service.visitor(code)
+        words[code] = {"label": label, "description": text}
+    return words
+
+
+def plain(text: str) -> str:
+    """The text without its readings: {仕事|しごと}の → 仕事の."""
+    return RUBY.sub(r"\1", text)
+
+
+def ruby_words(text: str) -> list[list[tuple[str, str]]]:
+    """Text with ruby as words (split at spaces, as やさしい日本語 writes them), each a list of
+    (text, reading) pieces with "" where a piece has no reading: a page sets each word whole,
+    so no line breaks inside a word or between a kanji and its reading."""
+    words = []
+    for word in re.split(r"[ \u3000]+", text.strip()):
+        pieces: list[tuple[str, str]] = []
+        last = 0
+        for m in RUBY.finditer(word):
+            if m.start() > last:
+                pieces.append((word[last:m.start()], ""))
+            pieces.append((m.group(1), m.group(2)))
+            last = m.end()
+        if last < len(word):
+            pieces.append((word[last:], ""))
+        if pieces:
+            words.append(pieces)
+    return words
+
+
+def route_text(desks: Sequence[Service], language: str, more: str = "{desk} ほか",
+               ruby: bool = False) -> str:
+    """The desks still ahead of a ticket in one line, in the visitor's words: two as
+    'A → B', more as the first and `more`; plain text, or with its ruby markup if asked."""
+    labels = [d.visitor(language)[0] if ruby else plain(d.visitor(language)[0]) for d in desks]
+    return " → ".join(labels) if len(labels) <= 2 else more.format(desk=labels[0])
