@@ -89,6 +89,22 @@ def font_for_language(language: str, fonts: TicketFonts) -> FontFace | None:
     return None if found is None else FontFace(found.path, found.index, shaped=True)
 
 
+def bold_for_language(language: str, fonts: TicketFonts) -> FontFace | None:
+    """A bold face that covers the language (the desk's name is set in bold), or None when
+    this machine has none: Japanese, Latin and Vietnamese in the ticket's bold; Korean and
+    Chinese in their own face of the bold collection, for their own forms of the glyphs."""
+    code = language.lower()
+    base = code.split("-")[0]
+    if base == "ja":
+        return fonts.bold
+    if base in ("ko", "zh") and fonts.bold.path.suffix.lower() == ".ttc":
+        return FontFace(fonts.bold.path, CJK_FACE.get(code, CJK_FACE[base]))
+    regular = font_for_language(language, fonts)
+    if regular is None:
+        return None
+    return fonts.bold if regular == fonts.regular else regular
+
+
 LATIN_LANGUAGES = frozenset(
     {"en", "vi", "pt", "es", "fr", "de", "id", "tl", "fil", "ms", "it", "nl", "pl"}
 )

@@ -33,9 +33,10 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .fonts import FontFace, TicketFonts, find_fonts, font_for_language
+from .fonts import FontFace, TicketFonts, bold_for_language, find_fonts, font_for_language
 from .model import WIDTHS, TicketSlip
 from .qr import qr_matrix
+from .ruby import has_ruby, ruby_block
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 DESIGN_WIDTH = 576
@@ -53,7 +54,7 @@ LABEL_ISSUED = "発券"
 JAPANESE = {"estimate": LABEL_ESTIMATE, "ahead": LABEL_AHEAD, "issued": LABEL_ISSUED,
             "people": "{n}人", "minutes": "約{low}〜{high}分", "minute": "約{n}分",
             "soon": "まもなく"}
-NO_BREAK_BEFORE = "、。，．）」』】〕ー…・％!?！？,.)"
+NO_BREAK_BEFORE = "、。，．）」』】〕ー…・％!?！？,.)ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ"
 
 Font = ImageFont.FreeTypeFont
 Draw = Callable[[ImageDraw.ImageDraw, int], None]
@@ -114,6 +115,9 @@ def wrap(text: str, font: Font, max_width: int) -> list[str]:
             current = piece
     if current.strip():
         rows.append(current.rstrip())
+    # No character alone on the last line: it takes the one before it along.
+    if len(rows) > 1 and len(rows[-1]) == 1 and " " not in text.strip() and len(rows[-2]) > 2:
+        rows[-2:] = [rows[-2][:-1], rows[-2][-1] + rows[-1]]
     return rows
 
 
@@ -304,9 +308,17 @@ class TicketLayout:
         return Block(height, draw)
 
     def desk(self) -> Block:
+        """The desks as the visitor chose them, in their language and its own face (in
+        Japanese where this machine has no face for it)."""
         s = self.s
-        desk = nfc(self.slip.desk_label)
-        font, lines = fit(desk, self.fonts.bold, s.desk, s.desk_min, self.inner, 2)
+        face = bold_for_language(self.slip.language, self.fonts)
+        desk = nfc(self.slip.desk_label if face else self.slip.desk_fallback or
+                   self.slip.desk_label)
+        if has_ruby(desk):  # やさしい日本語: the readings above their kanji, as on the kiosk
+            height, draw = ruby_block(desk, face or self.fonts.bold, s.desk, s.desk_min,
+                                      self.inner, 2)
+            return Block(height, lambda canvas, top: draw(canvas, top, self.centred))
+        font, lines = fit(desk, face or self.fonts.bold, s.desk, s.desk_min, self.inner, 2)
         return text_block(lines, font, self.centred)
 
     def visitor_line(self) -> Block | None:

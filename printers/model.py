@@ -21,7 +21,7 @@ class TicketSlip:
 
     site_name: str
     label: str  # the number visitors are called by, e.g. "A-023"
-    desk_label: str  # already neutral for sensitive desks: the server decides
+    desk_label: str  # the desks as the visitor chose them, in the visitor's language
     issued_at: datetime  # aware; printed in Asia/Tokyo
     people_ahead: int
     status_url: str  # the phone page; carries an unguessable token, never the number
@@ -34,6 +34,8 @@ class TicketSlip:
     # issued (the labels) and people, minutes, minute, soon (the values' forms); any left
     # out are Japanese (layout.JAPANESE).
     words: tuple[tuple[str, str], ...] = ()
+    # The desks in Japanese, printed instead where this machine has no face for the language.
+    desk_fallback: str = ""
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:

@@ -32,6 +32,7 @@ from printers.render_process import RenderError, RenderProcess
 from printers.router import RoutedPrint, print_with_failover
 from printers.worker import PrinterWorker, run_on_workers
 
+from .desk_words import route_text
 from .domain.estimate import Estimate
 from .domain.model import Ticket
 from .engine import Engine
@@ -255,19 +256,23 @@ class PrintService:
         engine = self.engine
         queue = engine.queue(request.site_id)
         ticket: Ticket = queue.ticket(request.ticket_id)
-        desks = [queue.services[s].public_label for s in ticket.purposes[ticket.purpose_index:]]
+        # The desks as the visitor chose them at the kiosk, in their language (desk_words.py).
+        desks = [queue.services[s] for s in ticket.purposes[ticket.purpose_index:]]
+        words = self.paper_words(ticket.language)
+        more = dict(words).get("more", "{desk} ほか")
         estimate = request.estimate if request.shown else \
             self.estimator.estimate(request.site_id, ticket)
         return TicketSlip(
             site_name=queue.site.name, label=ticket.label,
-            desk_label=" → ".join(desks) if len(desks) <= 2 else f"{desks[0]} ほか",
+            desk_label=route_text(desks, ticket.language, more, ruby=True),
+            desk_fallback=route_text(desks, "ja"),
             issued_at=ticket.issued_at, people_ahead=people_ahead(queue, ticket),
             status_url=request.status_url,
             estimate_low_min=estimate.low_min if estimate else None,
             estimate_high_min=estimate.high_min if estimate else None,
             language=ticket.language,
             translated_line=self.translations(ticket.language),
-            words=self.paper_words(ticket.language),
+            words=words,
             reissue=request.reissue)
 
     def _finish(self, request: PrintRequest, routed: RoutedPrint | None) -> None:

@@ -1,7 +1,8 @@
 """The phone page `/t/<token>`: one ticket's number, place, estimate and call, live.
 
 It needs no login: the token in the QR code is the key, unguessable (128 bits), and the page
-shows nothing about the visit beyond its number and place, and nothing about anyone else.
+shows nothing about the visit beyond its number, the desks as the visitor chose them at the
+kiosk (in their words and language) and its place, and nothing about anyone else.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import qrcode.image.svg
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_socketio import SocketIO
 
+from ..desk_words import RUBY, plain, ruby_words
 from ..domain.estimate import Estimate
 from ..domain.events import Event
-from ..domain.model import Ticket, TicketStatus
+from ..domain.model import Site, Ticket, TicketStatus
 from ..estimates import estimate_view
 from ..services import services
 from ..settings import Settings
@@ -74,7 +76,7 @@ def find(token: str) -> tuple[str, Ticket] | None:
 
 
 def status_view(site_id: str, ticket: Ticket) -> dict[str, Any]:
-    """What the phone may know: its own number, its place and its call. Nothing else."""
+    """What the phone may know: its own number, its desks, its place and its call."""
     server = services()
     site = server.sites[site_id]
     text = strings(ticket.language)
@@ -98,7 +100,21 @@ def status_view(site_id: str, ticket: Ticket) -> dict[str, Any]:
         else None,
         "language": ticket.language if (I18N / f"{ticket.language}.json").is_file()
         else DEFAULT_LANGUAGE,
+        "desks": desks_view(site, ticket),
     }
+
+
+def desks_view(site: Site, ticket: Ticket) -> list[dict[str, Any]]:
+    """The desks the visitor chose, as the kiosk's buttons said them in their language
+    (desk_words.py): plain text, and for text with ruby its words, each a list of
+    (text, reading) pieces, so the page keeps a word whole on one line."""
+    desks = []
+    for service_id in ticket.purposes:
+        service = site.service(service_id)
+        label = service.visitor(ticket.language)[0] if service else service_id
+        desks.append({"text": plain(label),
+                      "words": ruby_words(label) if RUBY.search(label) else None})
+    return desks
 
 
 def localised_estimate(estimate: Estimate | None, text: dict[str, str]) -> dict[str, Any] | None:

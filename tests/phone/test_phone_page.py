@@ -21,6 +21,7 @@ STATUS_KEYS = {
     "estimate",
     "counter_number",
     "language",
+    "desks",
 }
 
 

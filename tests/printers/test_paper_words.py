@@ -41,7 +41,8 @@ def test_every_language_has_the_words_and_a_ticket_within_the_budget(
     fonts: TicketFonts, language: str
 ) -> None:
     words = dict(paper_words(language))
-    assert set(words) == {"estimate", "ahead", "issued", "people", "minutes", "minute", "soon"}
+    assert set(words) == {"estimate", "ahead", "issued", "people", "minutes", "minute", "soon",
+                          "more"}
     line = visitor_line(language)
     slip = make_slip(
         language=language,

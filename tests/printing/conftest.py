@@ -30,6 +30,7 @@ PRINTER_SITES: dict[str, list[dict[str, Any]]] = {
     "preprint": [{}, {}],
     "pstate": [{}],
     "pfile": [{"kind": "file"}],  # a device file: nothing comes back
+    "pwords": [{}],
 }
 # Short enough that a printer that never confirms costs a test about a second.
 TIMEOUTS = "connect_timeout = 1.0\nstatus_timeout = 0.5\nconfirm_timeout = 1.5\n"

@@ -5,8 +5,38 @@
   const token = main.dataset.token;
   const $ = (id) => document.getElementById(id);
 
+  // The desks as the kiosk's buttons said them; text with ruby as whole words (no line
+  // breaks inside a word, nor between a kanji and its reading).
+  function desks(list) {
+    const ol = $("desks");
+    ol.textContent = "";
+    list.forEach((desk) => {
+      const li = document.createElement("li");
+      if (!desk.words) {
+        li.textContent = desk.text;
+      } else {
+        desk.words.forEach((word, n) => {
+          if (n) li.append(" ");
+          const span = document.createElement("span");
+          span.className = "word";
+          word.forEach(([piece, reading]) => {
+            if (!reading) { span.append(piece); return; }
+            const ruby = document.createElement("ruby");
+            const rt = document.createElement("rt");
+            rt.textContent = reading;
+            ruby.append(piece, rt);
+            span.append(ruby);
+          });
+          li.append(span);
+        });
+      }
+      ol.append(li);
+    });
+  }
+
   function show(view) {
     $("number").textContent = view.label;
+    if (Array.isArray(view.desks)) desks(view.desks);
     $("message").textContent = view.message;
     $("ahead").textContent = view.ahead_text || "";
     const estimate = $("estimate");
