@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +34,21 @@ I18N = Path(__file__).parent / "i18n"
 DEFAULT_LANGUAGE = "ja"
 
 
-@cache
+# A ticket's language is what its kiosk sent (any short text): the caches are bounded.
+@lru_cache(maxsize=64)
 def strings(language: str) -> dict[str, str]:
     path = I18N / f"{language}.json"
     if not path.is_file():
         path = I18N / f"{DEFAULT_LANGUAGE}.json"
     data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+@lru_cache(maxsize=64)
+def page_language(language: str) -> str:
+    """The language the page is in: the ticket's if the page has its words (asked for every
+    phone at every place refresh: a file system look-up once per language, not per phone)."""
+    return language if (I18N / f"{language}.json").is_file() else DEFAULT_LANGUAGE
 
 
 def visitor_line(language: str) -> str | None:
@@ -98,8 +106,7 @@ def status_view(site_id: str, ticket: Ticket) -> dict[str, Any]:
         "estimate": localised_estimate(estimate, text),
         "counter_number": counter.number if counter and ticket.status is TicketStatus.CALLED
         else None,
-        "language": ticket.language if (I18N / f"{ticket.language}.json").is_file()
-        else DEFAULT_LANGUAGE,
+        "language": page_language(ticket.language),
         "desks": desks_view(site, ticket),
     }
 
