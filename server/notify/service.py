@@ -197,8 +197,10 @@ class Notifier:
             if line is None:
                 continue
             ahead = line.ahead_of(ticket.rank_at, ticket.id)
+            if ahead > threshold:  # most of them, after every commit: nothing more to do
+                continue
             place = f"{ticket.service_id}@{ticket.rank_at.isoformat()}"
-            if ahead <= threshold and self.near_sent.get((site_id, ticket_id)) != place:
+            if self.near_sent.get((site_id, ticket_id)) != place:
                 self.near_sent[(site_id, ticket_id)] = place
                 self._send((site_id, ticket_id), "near", ticket, {"ahead": ahead})
 
