@@ -70,10 +70,11 @@ from tests.harness import ServerProcess  # noqa: E402
 PHONE_LAUNCHER = """
 from gevent import monkey
 monkey.patch_all()
-import sys
+import os, sys
+os.nice(int(sys.argv[2]))
 sys.path.insert(0, sys.argv[1])
 from tests.bench.phones import phone_worker
-phone_worker(sys.argv[2], sys.argv[3:])
+phone_worker(sys.argv[3], sys.argv[4:])
 """
 
 
@@ -135,10 +136,10 @@ def phone_worker(url: str, tokens: list[str]) -> None:
 
 
 class Phones:
-    def __init__(self, url: str, tokens: list[str], procs: int) -> None:
+    def __init__(self, url: str, tokens: list[str], procs: int, nice: int) -> None:
         shares = [tokens[i::procs] for i in range(procs)]
         self.workers = [subprocess.Popen(
-            [sys.executable, "-c", PHONE_LAUNCHER, str(ROOT), url, *share],
+            [sys.executable, "-c", PHONE_LAUNCHER, str(ROOT), str(nice), url, *share],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
             for share in shares if share]
         self.connected = self.errors = 0
@@ -264,6 +265,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--push-every", type=int, default=4)
     parser.add_argument("--phone-procs", type=int, default=8)
     parser.add_argument("--display-procs", type=int, default=2)
+    parser.add_argument("--phone-nice", type=int, default=0,
+                        help="the phone processes' niceness (0 to 19): how far behind the "
+                             "server and the displays they come for a core")
+    parser.add_argument("--trace-out", type=Path,
+                        help="write the sends, receipts and the server's trace here (JSON)")
     parser.add_argument("--json-only", action="store_true")
     return parser.parse_args()
 
@@ -299,7 +305,8 @@ def main() -> int:
                                        json=stand_in.subscribe().json(), timeout=30)
                     subscribed += answer.status_code == 201
             say(args, f"{subscribed} push subscriptions; connecting phones and displays")
-            phones = Phones(proc.url, [t["public_token"] for t in tickets], args.phone_procs)
+            phones = Phones(proc.url, [t["public_token"] for t in tickets], args.phone_procs,
+                            args.phone_nice)
             displays = Displays(args, proc.port)
             displays.start()
             rss_idle = peak_rss_mb(pid)
@@ -329,6 +336,14 @@ def main() -> int:
                  if window[0] <= at < window[1]]
     to_publish = deltas([(label, at) for labels, at, _ in published for label in labels],
                         sends, window)
+    flushes = [(a, b) for a, b in trace.get("flushes", []) if window[0] <= a < window[1]]
+
+    def flushing(label: str) -> bool:
+        sent = sends.get(label, 0.0)
+        return any(a - 0.05 <= sent <= b for a, b in flushes)
+
+    display_in_flush = deltas([f for f in trace.get("frames", []) if flushing(f[0])],
+                              sends, window)
     listeners: dict[str, list[float]] = {}
     for _, _, spent in published:
         for name, ms in spent:
@@ -357,6 +372,8 @@ def main() -> int:
             "call_to_publish_ms": spread(to_publish),
             "call_to_display_frame_ms": spread(left_display),
             "call_to_phone_frame_ms": spread(left_phone),
+            "call_to_display_frame_ms_calls_during_place_refresh": spread(display_in_flush),
+            "place_refresh_ms": spread([(b - a) * 1000 for a, b in flushes]),
             "listener_ms": {name: spread(ms) for name, ms in listeners.items()},
             "event_loop_lag_ms": lag_figures(lags)},
         "push": {"subscribed": subscribed, "called_pushes": len(pushes),
@@ -370,8 +387,13 @@ def main() -> int:
                                        "50 ms (tests/bench/machine.py)",
                               "calls": probe.figures(*window)},
         "loadavg_1min": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
-        "setup": {k: v for k, v in vars(args).items() if k != "json_only"},
+        "setup": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+                  if k != "json_only"},
     }
+    if args.trace_out is not None:
+        args.trace_out.write_text(json.dumps({
+            "sends": sends, "window": window, "phones": phone_receipts,
+            "displays": display_receipts, "pushes": pushes, "server": trace}))
     print(json.dumps(result, ensure_ascii=False, indent=None if args.json_only else 2))
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -12,6 +12,9 @@ every process of the machine, as the bench's own):
 - `published`: (labels called, at, [(listener, ms)]) for each group commit's events handed to
   the engine's listeners (displays' Publisher first, then the phones' and the notifier's):
   when, and how long each listener held the loop;
+- `flushes`: (start, end) of each refresh of the other phones' places (PhonePusher._flush,
+  every PLACE_REFRESH_SECONDS while the queue moves), so that calls made during one can be
+  told apart;
 - `lag`: (at, ms, cpu ms) for each wake-up of a greenlet that sleeps LAG_PERIOD: how much
   later than asked it ran, which is how long anything else (a call, a display's send) would
   have waited for the loop then; and the CPU the loop's thread used meanwhile. A late wake-up
@@ -37,6 +40,7 @@ frames: list[tuple[str, float]] = []
 phone_frames: list[tuple[str, float]] = []
 lag: list[tuple[float, float, float]] = []
 published: list[tuple[list[str], float, list[tuple[str, float]]]] = []
+flushes: list[tuple[float, float]] = []
 _labels: dict[str, list[str]] = {}  # a display message's text -> the labels it calls
 
 
@@ -58,6 +62,7 @@ def _called_labels(text: str) -> list[str]:
 def install() -> None:
     _trace_frames()
     _trace_listeners()
+    _trace_flushes()
     import gevent
 
     gevent.spawn(_probe_lag)
@@ -66,7 +71,7 @@ def install() -> None:
     def dump() -> None:
         with open(os.environ["MADOGUCHI_BENCH_TRACE"], "w") as out:
             json.dump({"frames": frames, "phone_frames": phone_frames, "lag": lag,
-                       "published": published}, out)
+                       "published": published, "flushes": flushes}, out)
 
 
 def _trace_frames() -> None:
@@ -112,6 +117,21 @@ def _trace_listeners() -> None:
         published.append((labels, started, spent))
 
     Engine._publish = traced_publish
+
+
+def _trace_flushes() -> None:
+    from server.phone.views import PhonePusher
+
+    flush = PhonePusher._flush
+
+    def traced_flush(self: Any) -> None:
+        started = time.monotonic()
+        try:
+            flush(self)
+        finally:
+            flushes.append((started, time.monotonic()))
+
+    PhonePusher._flush = traced_flush
 
 
 def _probe_lag() -> None:
