@@ -9,6 +9,7 @@ it out for a while (`too_many_attempts`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +39,7 @@ from .domain.model import Site, Ticket
 from .store import bookings as store
 
 CODE_FAILURES = 10  # failed look-ups from one client before it waits
+UPCOMING_FRESH = 60.0  # seconds a site's day of appointments is trusted without a change here
 CODE_LOCK_SECONDS = 60  # doubled for each lock since its last success, up to an hour
 
 
@@ -60,8 +62,11 @@ class BookingService:
         self.clock = clock
         self.offload = offload
         self.throttle = Throttle(CODE_FAILURES, CODE_LOCK_SECONDS)
-        # Each site's appointments booked for a day and not yet come, read once per change.
+        # Each site's appointments booked for a day and not yet come, read once per change
+        # made here, and again once UPCOMING_FRESH old (in a cluster another process may
+        # have booked: its change is not seen here otherwise).
         self._upcoming: dict[tuple[str, date], tuple[tuple[datetime, str], ...]] = {}
+        self._read_at: dict[tuple[str, date], float] = {}
         self._filling: set[tuple[str, date]] = set()
 
     # ---- reading -------------------------------------------------------------------------
@@ -134,12 +139,13 @@ class BookingService:
             return ()
         day = now.astimezone(site.tz).date()
         found = self._upcoming.get((site_id, day))
-        if found is None:
+        stale = time.monotonic() - self._read_at.get((site_id, day), -1e9) > UPCOMING_FRESH
+        if (found is None or stale) and (site_id, day) not in self._filling:
             # Never read the store here: the displays' estimates are made without yielding.
             # The day's bookings are read in the background, for the next estimate.
-            if (site_id, day) not in self._filling:
-                self._filling.add((site_id, day))
-                gevent.spawn(self._refill, site_id, day)
+            self._filling.add((site_id, day))
+            gevent.spawn(self._refill, site_id, day)
+        if found is None:
             return ()
         latest = now - timedelta(minutes=site.appointments.grace_min)
         return tuple(item for item in found if item[0] >= latest)
@@ -150,6 +156,8 @@ class BookingService:
             self._upcoming = {k: v for k, v in self._upcoming.items() if k[1] >= day}
             self._upcoming[(site_id, day)] = tuple(
                 (b.slot_at, b.service_id) for b in rows if b.status is BookingStatus.BOOKED)
+            self._read_at = {k: v for k, v in self._read_at.items() if k[1] >= day}
+            self._read_at[(site_id, day)] = time.monotonic()
         finally:
             self._filling.discard((site_id, day))
 

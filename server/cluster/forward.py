@@ -13,6 +13,8 @@ Connections to the other processes are kept alive, a few per owner, over gevent'
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import http.client
 import io
 import logging
@@ -40,7 +42,9 @@ DROPPED = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "ho
            "content-length", "proxy-connection", "trailer"}
 
 
-SITE_CHANGE = re.compile(r"/api/sites/([^/]+)/")
+CLIENT = "X-Madoguchi-Client"  # the address the forwarding process was asked from
+CLIENT_SIGNATURE = "X-Madoguchi-Client-Signature"
+SITE_CHANGE = re.compile(r"/api/(?:public/)?sites/([^/]+)/")
 PASSED_ON = "madoguchi.passed_on"  # in the WSGI environ: forwarding was tried, none answered
 HERE = object()  # forward's answer when the site came to this process meanwhile: run it here
 WATCH = 0.1  # seconds between looks at whether the site moved while its owner is asked
@@ -55,6 +59,7 @@ class Forwarder:
         self.me = me
         self.address = address
         self.owns = owns  # whether this process serves the site now
+        self.key = b""  # the login key all the processes share: signs the client's address
         self._owners: dict[str, str] = {}
         self._looked = 0.0
         self._looking = False
@@ -139,9 +144,8 @@ class Forwarder:
     def _send(self, address: str, request: Request) -> Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in DROPPED}
         headers[FORWARDED] = self.me
-        peer = request.remote_addr or ""
-        given = request.headers.get("X-Forwarded-For")
-        headers["X-Forwarded-For"] = f"{given}, {peer}" if given else peer
+        headers.update(client_headers(self.key, request.remote_addr or "", request.method,
+                                      request.path))
         body = request.get_data()
         path = request.full_path if request.query_string else request.path
         conn = self._connection(address)
@@ -185,7 +189,8 @@ def moving(answer: Response) -> bool:
 
 
 class PassOn:
-    """WSGI middleware: a change under /api/sites/<site>/ for a site another process owns is
+    """WSGI middleware: a change under /api/sites/<site>/ (or /api/public/sites/<site>/: a
+    booking, whose owner's wait estimates must know it at once) for a site another process owns is
     passed to the owner before the app parses it (its owner authenticates, checks and audits
     it, as for any forwarded request): the hop then costs the forwarding process little more
     than the HTTP. Anything else, or a change no owner answered, goes to the app."""
@@ -197,6 +202,7 @@ class PassOn:
         self.limit = limit
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        take_client_address(environ, self.forwarder.key)
         found = SITE_CHANGE.match(environ.get("PATH_INFO", ""))
         if (found is not None and environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
                 and found.group(1) in self.sites and not self.forwarder.owns(found.group(1))
@@ -215,3 +221,30 @@ class PassOn:
                 if answer is None:
                     environ[PASSED_ON] = True
         return self.app(environ, start_response)
+
+
+def _client_signature(key: bytes, address: str, method: str, path: str) -> str:
+    return hmac.new(key, f"{address}\n{method}\n{path}".encode(), hashlib.sha256).hexdigest()
+
+
+def client_headers(key: bytes, address: str, method: str, path: str) -> dict[str, str]:
+    """The headers that carry the client's address to the owner, signed with the key only
+    the processes hold (a client cannot make them)."""
+    return {CLIENT: address, CLIENT_SIGNATURE: _client_signature(key, address, method, path)}
+
+
+def take_client_address(environ: dict[str, Any], key: bytes) -> None:
+    """A request forwarded by another process of the cluster: its client's address, if the
+    signature is good, becomes this request's (throttling and the audit log see the visitor,
+    not the forwarding process). The headers are removed either way: anything else has only
+    the address it came from."""
+    address = environ.pop("HTTP_X_MADOGUCHI_CLIENT", None)
+    signature = environ.pop("HTTP_X_MADOGUCHI_CLIENT_SIGNATURE", None)
+    if address is None or signature is None or not key:
+        return
+    good = _client_signature(key, address, environ.get("REQUEST_METHOD", ""),
+                             environ.get("PATH_INFO", ""))
+    if hmac.compare_digest(good, signature):
+        environ["REMOTE_ADDR"] = address
+    else:
+        log.warning("a request came with a client address not signed by this cluster")

@@ -64,6 +64,7 @@ def serve_elsewhere(app: Flask, cluster: Cluster, refused: Any) -> None:
     key = app.secret_key
     assert isinstance(key, str | bytes)
     cluster.member.tell = lambda addresses: tell(key, cluster.member.me, addresses)
+    cluster.forwarder.key = key.encode() if isinstance(key, str) else key
 
     app.wsgi_app = PassOn(app.wsgi_app, cluster.forwarder,  # type: ignore[method-assign]
                           cluster.member.engine.sites, app.config["MAX_CONTENT_LENGTH"] or 0)

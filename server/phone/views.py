@@ -20,6 +20,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_socketio import SocketIO
 
 from ..desk_words import RUBY, plain, ruby_words
+from ..domain.errors import Elsewhere
 from ..domain.estimate import Estimate
 from ..domain.events import Event
 from ..domain.model import Site, Ticket, TicketStatus
@@ -158,6 +159,7 @@ def page(token: str) -> Any:
     if found is None:
         return render_template("phone/ticket.html", view=None, text=strings(DEFAULT_LANGUAGE),
                                token=token), 404
+    owner_answers(*found)
     view = status_view(*found)
     return render_template("phone/ticket.html", view=view, text=strings(view["language"]),
                            token=token, notify=notify_view(*found))
@@ -180,7 +182,25 @@ def status(token: str) -> Any:
         response = jsonify({"error": "unknown_ticket", "message": "This ticket was not found."})
         response.status_code = 404
         return response
+    owner_answers(*found)
     return jsonify(status_view(*found))
+
+
+def owner_answers(site_id: str, ticket: Ticket) -> None:
+    """In a cluster: a live ticket of a site another process owns is shown by its owner, which
+    holds the queue its place and estimate come from (Elsewhere: the request is passed on).
+    If no owner is known just now, or the request was passed on already, it is shown from
+    the store here, without them."""
+    server = services()
+    if server.cluster is None or not ticket.live or server.engine.owns(site_id) or (
+            request.headers.get("X-Madoguchi-Forwarded")):
+        return
+    try:
+        owner = server.cluster.forwarder.owner_of(site_id)
+    except Exception:  # noqa: BLE001 - the database is lost: shown without the estimate
+        return
+    if owner is not None and owner != server.cluster.forwarder.address:
+        raise Elsewhere(site_id)
 
 
 @bp.get("/t/<token>/qr.svg")

@@ -3,11 +3,13 @@ pushes reach clients wherever they are connected, and a site survives the loss o
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -75,6 +77,50 @@ def test_any_process_serves_any_site_and_pushes_reach_every_process(cluster: Clu
     ready = [p.request("GET", "/api/ready") for p in cluster.processes]
     assert all(r.status == 200 for r in ready), [r.body for r in ready]
     assert sorted(s for r in ready for s in r.body["sites"]) == SITES
+
+
+def test_the_owner_sees_the_visitors_address_and_a_client_cannot_claim_another(
+        cluster: Cluster) -> None:
+    """A request passed on to the site's owner is audited (and throttled) with the address of
+    the visitor who made it, carried signed between the processes; the same header from a
+    client is not believed."""
+    owner = cluster.owner_of("b")
+    other = cluster.others(owner)[0]
+    since = owner.request("GET", "/api/audit?since=0&limit=1", ADMIN).body
+    last = max([0] + [e["seq"] for e in owner.request(
+        "GET", f"/api/audit?since={since['last']}&limit=1000", ADMIN).body["entries"]])
+    spoofed = {"X-Madoguchi-Client": "203.0.113.7", "X-Madoguchi-Client-Signature": "0" * 64}
+    for proc in (other, owner):  # passed on to the owner; straight to the owner
+        port = urlsplit(proc.url).port
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30,
+                                          source_address=("127.0.0.2", 0))  # the visitor
+        try:
+            conn.request("POST", "/api/sites/b/counters/b-c2/call-next", body=b"{}", headers={
+                "Authorization": f"Bearer {token('b', 'staff2')}", **spoofed,
+                "Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+            answer = conn.getresponse()
+            assert answer.status in (200, 409), answer.read()  # nobody waiting: 409
+        finally:
+            conn.close()
+    entries = [e for e in owner.request("GET", f"/api/audit?since={last}&limit=1000",
+                                        ADMIN).body["entries"]
+               if e["action"] and "call" in e["action"] and e["site"] == "b"]
+    assert [e["address"] for e in entries] == ["127.0.0.2", "127.0.0.2"], entries
+
+
+def test_a_phone_asking_either_process_sees_its_place_and_estimate(cluster: Cluster) -> None:
+    """The phone page of a ticket of a site owned by the other process shows what its owner
+    knows: the place and the estimate (the process asked holds no queue for the site)."""
+    owner = cluster.owner_of("b")
+    other = cluster.others(owner)[0]
+    issued = other.issue("b", ["career"])
+    assert issued.status == 201, issued.body
+    path = urlsplit(issued.body["status_url"]).path
+    shown = [proc.request("GET", f"{path}/status").body for proc in (owner, other)]
+    assert shown[0]["ahead"] is not None and shown[0]["estimate"] is not None, shown
+    assert shown[1] == shown[0]
+    page = other.request("GET", path)
+    assert page.status == 200 and shown[0]["ahead_text"] in page.body
 
 
 def test_the_shipped_nginx_configuration_serves_the_cluster(
