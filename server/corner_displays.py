@@ -21,6 +21,7 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
+from .desk_words import plain
 from .domain.model import Service, Site
 from .estimates import estimate_view
 from .forecasting import Forecasting, NotReady
@@ -43,9 +44,12 @@ def shown_sensitive(site: Site, device: Device) -> tuple[str, ...]:
 
 
 def corner_label(service: Service) -> str:
-    """How the corner's display names a desk of its own: by its name (its public name,
-    「相談窓口」, is the same for every sensitive desk and would tell them apart by nothing)."""
-    return service.name
+    """How the corner's display names a desk of its own: as the visitor chose it at the
+    kiosk, in Japanese (暮らし・お金の相談), else by the staff's name; never by its public
+    name, 「相談窓口」, the same for every sensitive desk, which would tell them apart by
+    nothing."""
+    words = {lang: label for lang, label, _ in service.translations}
+    return plain(words["ja"]) if "ja" in words else service.name
 
 
 def corner_row(service: Service, waiting: int, estimate: dict[str, Any] | None) -> Row:

@@ -326,8 +326,8 @@ DEVICE: dict[str, Key] = {
     ),
     "show_sensitive": Key(
         "displays of an area only (one in a welfare corner): the site's sensitive desks whose "
-        "waiting figures (people waiting, estimated wait) it shows, under the desk's name; "
-        "no other display is ever sent them",
+        "waiting figures (people waiting, estimated wait) it shows, under the desks' Japanese "
+        "labels for visitors; no other display is ever sent them",
         "none: like every display, it shows no sensitive desk",
     ),
 }

@@ -61,12 +61,13 @@ def test_the_corner_display_reads_its_desks_figures_and_the_main_hall_display_no
     assert shown(app)[CORNER] == ["housing", "welfare"]
     corner = snapshot(app, "display-welfare")
     assert [(r["id"], r["label"], r["waiting"]) for r in corner["corner_desks"]] == [
-        ("housing", "住居確保給付金", 1), ("welfare", "生活・福祉の相談", 1)]
+        ("housing", "家賃の支援", 1), ("welfare", "暮らし・お金の相談", 1)]
     assert [s["id"] for s in corner["services"]] == ["job", "search", "career"]
     for device in ("display", "display-c1", "kiosk"):
         other = snapshot(app, device)
         assert other.get("corner_desks", []) == []
-        for word in ("welfare", "housing", "生活・福祉の相談", "住居確保給付金"):
+        for word in ("welfare", "housing", "生活・福祉の相談", "住居確保給付金",
+                     "暮らし・お金の相談", "家賃の支援"):
             assert word not in repr(other), (device, word)
 
     audit = app.request("GET", f"/api/audit?site={SITE}", ADMIN).body

@@ -18,6 +18,9 @@ NOT_AT_A_CONSOLE = {
     "counter_has_devices",
     "counter_in_use",
     "device_has_printers",
+    "desk_shown_on_display",  # a welfare corner's display (show_sensitive): admin page only
+    "desk_not_sensitive",
+    "not_a_display",
     "numbers_in_use",
     "printer_in_use",
     "service_has_live_tickets",

@@ -15,7 +15,7 @@ from tests.realtime.conftest import Connect
 from tests.realtime.test_public_devices import walk
 
 SENSITIVE = ("welfare", "housing")
-SENSITIVE_NAMES = ("生活・福祉の相談", "住居確保給付金")
+SENSITIVE_NAMES = ("生活・福祉の相談", "住居確保給付金", "暮らし・お金の相談", "家賃の支援")
 
 
 def corner_rows(client: RecordingClient) -> list[dict[str, Any]]:
@@ -61,7 +61,7 @@ def test_the_corner_display_gets_its_desks_figures_live_and_no_other_display_any
               for device in ("display", "display-c1", "kiosk")}
     corner.wait_for_snapshots()
     snapshot = corner.snapshots()[0]
-    assert snapshot["corner_desks"] == [{"id": "welfare", "label": "生活・福祉の相談",
+    assert snapshot["corner_desks"] == [{"id": "welfare", "label": "暮らし・お金の相談",
                                          "waiting": 0, "estimate": None}]
     assert [s["id"] for s in snapshot["services"]] == ["job", "search", "career"]
 
@@ -74,7 +74,7 @@ def test_the_corner_display_gets_its_desks_figures_live_and_no_other_display_any
     corner.wait_for(lambda c: last_waiting(c, "welfare") == left and any(
         r["estimate"] is not None for r in corner_rows(c) if r["waiting"] == left))
     assert {r["id"] for r in corner_rows(corner)} == {"welfare"}  # never housing
-    assert all(r["label"] == "生活・福祉の相談" for r in corner_rows(corner))
+    assert all(r["label"] == "暮らし・お金の相談" for r in corner_rows(corner))
 
     # The last change everyone is told of: once it has arrived, so has all that came before.
     assert server.issue(site, ["job"]).status == 201
