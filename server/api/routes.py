@@ -317,8 +317,10 @@ def get_ticket(device: Device, body: dict[str, Any], ticket_id: int) -> dict[str
             raise Denied("This ticket belongs to another site.", "forbidden_site") from None
         site_id, found = stored.site_id, stored
     queue = engine.queue(site_id)
-    journey = repository.ticket_events(engine.reader, ticket_id)
     hidden = _hidden(device, queue)
+    if all(p in hidden for p in found.purposes):  # a visit wholly another organisation's
+        raise unknown_ticket(ticket_id)
+    journey = repository.ticket_events(engine.reader, ticket_id)
     return {"ticket": ticket_view(queue, found, hidden),
             "journey": [staff_event_view(queue.site, e, hidden) for e in journey]}
 

@@ -125,6 +125,11 @@ def test_a_hello_work_console_sees_the_welfare_stage_only_as_another_desk_until_
     assert not any(t["label"] == welfare["label"]
                    for t in tickets_in([data for _, data in hellowork.messages]))
 
+    # A visit wholly the city's is not Hello Work's to read, even by its ticket id.
+    path = f"/api/tickets/{welfare['id']}?counter={site}-c1"
+    assert hellowork.person.request("GET", path).body["error"] == "unknown_ticket"
+    assert city.person.request("GET", path.replace("-c1", "-c3")).status == 200
+
     # Sent on to Hello Work's desk: from then on it is theirs, its welfare stage still not.
     sent = server.act(site, welfare["id"], "transfer",
                       {"service": "job", "note": NOTE, "counter": f"{site}-c3"}, "staff3")
@@ -138,6 +143,10 @@ def test_a_hello_work_console_sees_the_welfare_stage_only_as_another_desk_until_
     assert called.body["ticket"]["label"] == welfare["label"]
     assert called.body["ticket"]["purposes"] == ["other", "job"]
     assert called.body["ticket"]["transferred_from"] == "other"
+    journey = hellowork.person.request("GET", path).body["journey"]
+    assert [(e["kind"], e["service"]) for e in journey if e["kind"] != "printed"] == [
+        ("issued", "other"), ("called", "other"), ("transferred", "job"), ("called", "job")]
+    assert "生活・福祉" not in json.dumps(journey, ensure_ascii=False)
     told = hellowork.wait_for_event(lambda e: e["kind"] == "called" and e["service"] == "job")
     assert told["data"]["label"] == welfare["label"]
     assert told["counter"] == f"{site}-c1"
