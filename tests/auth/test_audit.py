@@ -56,7 +56,7 @@ def test_staff_actions_are_written_and_reads_are_not(
         "/api/sites/a/queues",
         "/api/sites/a/snapshot",
         "/api/sites/a/events",
-        f"/api/tickets/{ticket_id}",
+        f"/api/tickets/{ticket_id}?counter=a-c4",  # a career visit: Hello Work's at a-c4 only
         "/api/session",
         "/api/me",
         "/api/sites",
