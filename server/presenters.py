@@ -53,11 +53,12 @@ OTHER_DESK_NAME = "他の窓口"
 def hidden_desks(site: Site, organisations: Collection[str],
                  counter_id: str | None = None) -> frozenset[str]:
     """The desks whose part in a visit staff of `organisations` do not see: the other
-    organisation's, but for the desks of the counter they work (`counter_id`) if it serves a
-    desk of theirs too. A counter serving both organisations' desks sees what it serves."""
+    organisation's, but for the desks of the counter they work (`counter_id`): whoever works a
+    counter sees what it serves (one serving both organisations' desks, or a colleague of the
+    other organisation standing in at it)."""
     hidden = {s.id for s in site.services if s.organisation.value not in organisations}
     counter = site.counter(counter_id) if counter_id else None
-    if counter is not None and any(s not in hidden for s in counter.services):
+    if counter is not None:
         hidden.difference_update(counter.services)
     return frozenset(hidden)
 
