@@ -56,8 +56,10 @@ class Cluster:
             proc.env["MADOGUCHI_ADVERTISE_URL"] = proc.url
             self.processes.append(proc)
 
-    def start(self) -> Cluster:
-        self.processes[0].init()
+    def start(self, accounts: dict[str, list[str]] | None = None, password: str = "") -> Cluster:
+        """`madoguchi init` (with `accounts`, as ServerProcess.init makes them), then every
+        process, and the sites shared out among them."""
+        self.processes[0].init(accounts, password)
         for proc in self.processes:
             proc.start()
             proc.env["MADOGUCHI_ADVERTISE_URL"] = proc.url  # it may have moved port

@@ -4,6 +4,7 @@ pushes reach clients wherever they are connected, and a site survives the loss o
 from __future__ import annotations
 
 import http.client
+import re
 import threading
 import time
 import uuid
@@ -23,13 +24,15 @@ from tests.harness import ADMIN, ServerProcess, token
 from tests.realtime.clients import RecordingClient
 
 SITES = ["a", "b"]
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """One cluster for the module (its start costs seconds): the first test works at site b,
     the failover rounds at site a."""
-    made = Cluster(tmp_path_factory.mktemp("cluster"), SITES, cuttable=True).start()
+    made = Cluster(tmp_path_factory.mktemp("cluster"), SITES, cuttable=True).start(
+        {"root": ["--role", "admin", "--name", "管理 太郎"]}, PASSWORD)
     yield made
     made.stop()
 
@@ -129,6 +132,35 @@ def test_a_phone_asking_either_process_sees_its_place_and_estimate(cluster: Clus
     assert shown[1] == shown[0]
     page = other.request("GET", path)
     assert page.status == 200 and shown[0]["ahead_text"] in page.body
+
+
+def test_the_admin_page_shows_which_process_serves_which_site(cluster: Cluster) -> None:
+    """An administrator's admin page, asked of either process, lists every site with the
+    process that owns it and its address, as the leases have them."""
+    owners = cluster.owners()
+    for proc in cluster.alive():
+        page = admin_page(proc, "root", PASSWORD)
+        assert page, proc.log.read_text()[-3000:]
+        section = page[page.index('id="cluster"'):]
+        section = section[:section.index("</section>")]
+        me = proc.request("GET", "/api/ready").body["process"]
+        assert f"この画面を表示したプロセス: <code>{me}</code>" in section
+        rows = re.findall(r"<tr><td>([^<]+)</td>\s*<td><code>([^<]+)</code></td><td>([^<]+)"
+                          r"</td>\s*<td>(\d+)</td><td>([^<]+)</td></tr>", section)
+        assert sorted((name, address, state) for name, _, address, _, state in rows) == sorted(
+            (f"テスト会場 {site}", owners[site], "受け持ち中") for site in SITES), section
+
+
+def admin_page(proc: ServerProcess, username: str, password: str) -> str | None:
+    """The admin page once logged in, or None if the login was refused."""
+    with requests.Session() as http:
+        form = http.get(proc.url + "/admin/", timeout=30).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert csrf is not None, form
+        http.post(proc.url + "/admin/login", timeout=30, data={
+            "username": username, "password": password, "csrf_token": csrf[1]})
+        page = http.get(proc.url + "/admin/", timeout=30).text
+    return page if 'id="cluster"' in page else None
 
 
 def test_the_shipped_nginx_configuration_serves_the_cluster(
