@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
@@ -135,12 +135,14 @@ def _revisions() -> tuple[set[str], set[str]]:
 
 
 def stored_revision(engine: Engine) -> str | None:
-    """The migration the database is at, or None (new, or never migrated)."""
+    """The migration the database is at, or None (new, or never migrated). A database that
+    cannot be read raises: it is not taken for a new one (a cluster process that lost its
+    connection mid-query took that None for "upgraded by a newer version" and refused every
+    change until restarted)."""
     with engine.connect() as conn:
-        try:
-            return conn.execute(sql_text("SELECT version_num FROM alembic_version")).scalar()
-        except Exception:  # no such table yet
+        if not inspect(conn).has_table("alembic_version"):
             return None
+        return conn.execute(sql_text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def migrate(engine: Engine) -> None:
