@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import psycopg
+import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
