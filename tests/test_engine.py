@@ -89,3 +89,48 @@ def test_an_idempotency_key_holds_across_the_day_and_is_forgotten_after_its_ttl(
         engine.stop()
         writer.dispose()
         reader.dispose()
+
+
+def test_a_commit_fenced_for_one_site_refuses_its_change_and_stores_the_others(
+        url: str) -> None:
+    """In a cluster, a group commit that meets a lost lease (server/store/leases.fence)
+    refuses only the changes of the lost site (Elsewhere: its new owner serves them) and
+    stores the others' in a commit of their own, without reloading every queue."""
+    from gevent import joinall, spawn
+
+    from server.domain.errors import Elsewhere
+    from server.store import repository
+    from server.store.leases import Fenced
+
+    writer = store_db.open_engine(url)
+    store_db.migrate(writer)
+    reader = store_db.open_engine(url, writer=False)
+    sites = {s.id: s for s in parse_sites(site_file(["a", "b"])).sites}
+    engine = Engine(writer, reader, sites,
+                    SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
+    engine.owned = {"a": 1, "b": 1}
+
+    def fence(conn: Any, epochs: dict[str, int]) -> None:
+        if "b" in epochs:
+            raise Fenced({"b"})  # another process took site b's lease
+
+    engine.fence = fence
+    engine.start()
+    try:
+        def issue(queue: Any, now: datetime) -> Any:
+            return queue.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token())
+
+        def render(ticket: Any) -> tuple[int, dict[str, Any]]:
+            return 201, {"id": ticket.id}
+
+        runs = [spawn(engine.run, site, issue, render) for site in ("a", "b", "a")]
+        joinall(runs)
+        assert isinstance(runs[1].exception, Elsewhere) and runs[1].exception.site_id == "b"
+        stored = [repository.find_ticket(reader, run.value[1]["id"]) for run in (runs[0], runs[2])]
+        assert [t.site_id for t in stored if t is not None] == ["a", "a"]
+        assert not engine.owns("b") and engine.owns("a") and not engine.reloading
+        assert engine.run("a", issue, render)[0] == 201
+    finally:
+        engine.stop()
+        writer.dispose()
+        reader.dispose()
