@@ -22,7 +22,9 @@ over TLS, checking VAPID and decrypting every payload) allowed by `push_hosts`. 
 Figures (the warm-up left out): call -> phone (the ticket's own phone receives status
 "called"), call -> display, call -> push request at the stand-in (the request has left the
 server: same machine, loopback), each from just before call-next was sent; the server's peak
-RSS (VmHWM) and CPU; and the CPU probe before and after. One JSON object goes to stdout.
+RSS (VmHWM) and CPU; and the CPU probe before and after. `server_side` gives the same calls
+seen from inside the server (tests/bench/phones_trace.py): when their frames left it, how
+long each listener held the writer, and the event loop's lag. One JSON object goes to stdout.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 event loop runs, so that a slow call -> display can be laid at the server's door or the clients'.
 
 Installed by the bench's launcher before `server.cli.main()`; written out as JSON at exit (the
-bench stops the server with SIGTERM). Three records, all on `time.monotonic()` (one clock for
+bench stops the server with SIGTERM). Its records, all on `time.monotonic()` (one clock for
 every process of the machine, as the bench's own):
 
 - `frames`: (label, at) each time a websocket frame carrying a display's "called" event, or a
