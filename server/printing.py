@@ -260,11 +260,12 @@ class PrintService:
         desks = [queue.services[s] for s in ticket.purposes[ticket.purpose_index:]]
         words = self.paper_words(ticket.language)
         more = dict(words).get("more", "{desk} ほか")
+        neutral = dict(words).get("private_desk")  # a sensitive desk's name (ja: public_name)
         estimate = request.estimate if request.shown else \
             self.estimator.estimate(request.site_id, ticket)
         return TicketSlip(
             site_name=queue.site.name, label=ticket.label,
-            desk_label=route_text(desks, ticket.language, more, ruby=True),
+            desk_label=route_text(desks, ticket.language, more, ruby=True, neutral=neutral),
             desk_fallback=route_text(desks, "ja"),
             issued_at=ticket.issued_at, people_ahead=people_ahead(queue, ticket),
             status_url=request.status_url,

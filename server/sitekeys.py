@@ -112,8 +112,9 @@ SERVICE: dict[str, Key] = {
     ),
     "public_name": Key(
         "a sensitive desk's name on what the whole waiting room shares (displays, the spoken "
-        "call, the public status pages); the visitor's own kiosk, ticket and phone page say "
-        "the visitor label",
+        "call, the public status pages) and on a Japanese printed ticket (other languages: "
+        "the paper's neutral word); the phone page leaves a sensitive desk out; only the "
+        "kiosk's buttons and ticket screen say its visitor label",
         '`"相談窓口"`',
     ),
     "booking": Key(

@@ -115,10 +115,14 @@ def status_view(site_id: str, ticket: Ticket) -> dict[str, Any]:
 def desks_view(site: Site, ticket: Ticket) -> list[dict[str, Any]]:
     """The desks the visitor chose, as the kiosk's buttons said them in their language
     (desk_words.py): plain text, and for text with ruby its words, each a list of
-    (text, reading) pieces, so the page keeps a word whole on one line."""
+    (text, reading) pieces, so the page keeps a word whole on one line. A sensitive desk is
+    left out: whoever holds the page's address (a ticket found, a screen seen over a
+    shoulder) learns nothing of it."""
     desks = []
     for service_id in ticket.purposes:
         service = site.service(service_id)
+        if service is not None and service.sensitive:
+            continue
         label = service.visitor(ticket.language)[0] if service else service_id
         desks.append({"text": plain(label),
                       "words": ruby_words(label) if RUBY.search(label) else None})

@@ -42,7 +42,7 @@ def test_every_language_has_the_words_and_a_ticket_within_the_budget(
 ) -> None:
     words = dict(paper_words(language))
     assert set(words) == {"estimate", "ahead", "issued", "people", "minutes", "minute", "soon",
-                          "more"}
+                          "more", "private_desk"}
     line = visitor_line(language)
     slip = make_slip(
         language=language,
