@@ -32,8 +32,9 @@ def call(method: str, path: str, allowed: set[str], body: Any = None, sited: boo
 
 
 # One call of each kind, all aimed at site "a" ({ticket}: a ticket of site "a", see `calls`;
-# the server is shared by the package's tests, so ticket 1 may be another site's). An allowed caller may still get a 404, 409 or
-# 422 (no such pairing code, nobody waiting): what matters is that it gets past the door.
+# the server is shared by the package's tests, so ticket 1 may be another site's). An allowed
+# caller may still get a 404, 409 or 422 (no such pairing code, nobody waiting): what matters
+# is that it gets past the door.
 CALLS = [
     call("GET", "/api/me", EVERYONE, sited=False),
     call("GET", "/api/sites/a", EVERYONE),
