@@ -221,9 +221,9 @@ function queueRow(view, ticket) {
   // An appointment, discreetly like priority: its slot's time.
   if (ticket.slot_at) marks.appendChild(el("span", "q-appt", t("appt.mark", { time: ticket.slot_at.slice(11, 16) })));
   if (isNotified(view, ticket)) {
-    const away = el("span", "q-away", "📱");
+    // Words, not an emoji: a staff PC without an emoji font draws 📱 as an empty box.
+    const away = el("span", "q-tag q-away", t("hand.notified"));
     away.title = t("queues.notified");
-    away.setAttribute("aria-label", t("queues.notified"));
     marks.appendChild(away);
   }
   row.appendChild(marks);

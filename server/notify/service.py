@@ -5,8 +5,9 @@ goes into a queue that a few worker greenlets empty, so a slow push service or m
 never holds a call back. Nor does the store: the listener runs on the engine's writer
 greenlet, so the targets of visits that ended are dropped from memory at once and deleted
 from the store by a greenlet of their own, together, within FORGET_EVERY (a deletion waited
-for there held the next group commit, and every call in it, for a transaction of its own). A ticket's targets are personal data: kept while its visit lasts,
-deleted with it (and at start-up for any visit that ended while the server was down).
+for there held the next group commit, and every call in it, for a transaction of its own).
+A ticket's targets are personal data: kept while its visit lasts, deleted with it (and at
+start-up for any visit that ended while the server was down).
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ class Notifier:
         while self._ended_ids:
             ids, self._ended_ids = self._ended_ids, []
             try:
-                self.offload(lambda: store.delete_ids(self.engine.db, ids))
+                self.offload(lambda ids=ids: store.delete_ids(self.engine.db, ids))
             except Exception:
                 log.exception("ended visits' notification targets not deleted; trying again")
                 self._ended_ids += ids

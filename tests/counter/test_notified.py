@@ -1,4 +1,4 @@
-"""A visitor told of their call on their phone, on the console: marked 📱 in the queue (they
+"""A visitor told of their call on their phone, on the console: marked スマホ通知 in the queue (they
 may be away from the waiting room) and in hand, and their 不在 (no-show) refused until the
 site's grace time has passed since the call, for someone walking back."""
 
@@ -37,8 +37,7 @@ def test_a_notified_visitor_is_marked_and_their_no_show_waits_the_grace_time(
         f"{server.url}/t/{notified['public_token']}/notify/push", json=phone.json(), timeout=30
     )
     assert answer.status_code == 201, answer.text
-    expect(mark).to_have_text("📱")  # pushed to the open console
-    expect(mark).to_have_attribute("aria-label", ui("queues.notified"))
+    expect(mark).to_have_text(ui("hand.notified"))  # pushed to the open console
     expect(mark).to_have_attribute("title", ui("queues.notified"))
     expect(console.row(plain["label"]).locator(".q-away")).to_have_count(0)
 
@@ -56,7 +55,7 @@ def test_a_notified_visitor_is_marked_and_their_no_show_waits_the_grace_time(
     assert moved.status == 200, moved.body
     no_show(console)
     console.expect_ack(ui("ack.no-show_requeued", label=notified["label"]))
-    expect(mark).to_have_text("📱")  # back in the queue once, still notified
+    expect(mark).to_have_text(ui("hand.notified"))  # back in the queue once, still notified
     console.screenshot("notified")
 
     console.press("call-next")  # the visitor without notices: no grace time
