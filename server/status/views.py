@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import qrcode.image.svg
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
+from ..desk_words import RUBY, ruby_words
 from ..domain.errors import unknown_site
 from ..domain.model import Site
 from ..phone.views import public_base
@@ -37,7 +37,6 @@ I18N = Path(__file__).parent / "i18n"
 LANGUAGES = ("ja", "ja-easy", "en")
 LANGUAGE_NAMES = {"ja": "日本語", "ja-easy": "やさしい にほんご", "en": "English"}
 MAX_AGE = 15  # seconds a cache may keep the JSON: the page asks again as often
-RUBY = re.compile(r"\{([^|{}]+)\|([^|{}]+)\}")
 
 
 @cache
@@ -47,13 +46,19 @@ def words(language: str) -> dict[str, str]:
 
 
 def ruby(text: str) -> Markup:
-    """{漢字|かんじ} as <ruby>: how the kiosk writes easy Japanese."""
-    out, last = Markup(""), 0
-    for match in RUBY.finditer(text):
-        out += escape(text[last : match.start()])
-        out += Markup("<ruby>{}<rt>{}</rt></ruby>").format(match[1], match[2])
-        last = match.end()
-    return out + escape(text[last:])
+    """{漢字|かんじ} as <ruby>: how the kiosk writes easy Japanese. Text with readings is
+    written word by word (やさしい日本語 puts spaces between words), each word kept whole
+    on one line (`.word`), as on the kiosk and the phone page: a line never breaks inside a
+    word or between a kanji and its reading."""
+    if not RUBY.search(text):
+        return Markup(escape(text))
+    words = []
+    for word in ruby_words(text):
+        inner = Markup("").join(
+            Markup("<ruby>{}<rt>{}</rt></ruby>").format(piece, reading) if reading
+            else escape(piece) for piece, reading in word)
+        words.append(Markup('<span class="word">{}</span>').format(inner))
+    return Markup(" ").join(words)
 
 
 def plain(text: str) -> str:

@@ -71,3 +71,21 @@ def test_the_site_page_updates_itself_when_the_queue_moves(
     )
     called = server.call_next(site, "c1").body["ticket"]
     page.locator("#recent li", has_text=f"{called['label']}番 → 1番窓口").wait_for(timeout=30_000)
+
+
+def test_easy_japanese_keeps_its_words_whole_on_narrow_phones(
+    page: Page, server: ServerProcess, site: str
+) -> None:
+    """The desks and sentences in やさしい日本語 carry readings; at 320 to 240 px with text at
+    150 %, no word is broken across lines (nor a kanji parted from its reading), and no desk
+    name leaves a character alone on a line."""
+    from tests.kiosk.test_wrapping import LONELY, SPLIT_WORDS
+
+    for path in (f"/status/{site}",):
+        page.goto(f"{server.url}{path}?lang=ja-easy")
+        assert page.locator(".word ruby").count() > 0, path
+        for width in (320, 280, 240):
+            page.set_viewport_size({"width": width, "height": 800})
+            page.evaluate("document.documentElement.style.fontSize = '150%'")
+            assert page.evaluate(SPLIT_WORDS) == [], (path, width)
+            assert page.evaluate(LONELY, "tr[data-desk] th") == [], (path, width)
