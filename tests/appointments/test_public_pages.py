@@ -45,7 +45,12 @@ def test_a_visitor_books_moves_and_cancels_on_accessible_pages(
     page.locator("#done").wait_for(state="visible")
     code = page.locator("#code").inner_text()
     assert len(code) == 11
-    assert page.locator("#qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    # The QR code is an image fetched once the booking is shown: wait for it to load (under
+    # load it had not always arrived by the time the code was read).
+    page.wait_for_function(
+        "() => { const img = document.querySelector('#qr');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
     assert violations(page) == []
 
     page.locator("#manage").click()
