@@ -7,16 +7,14 @@ never parted from its reading; each piece takes the width of the wider of the tw
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from PIL import ImageDraw, ImageFont
 
 from .fonts import FontFace
+from .rubytext import RUBY, Piece, ruby_words
 
-RUBY = re.compile(r"\{([^{}|]+)\|([^{}|]*)\}")  # {漢字|かんじ}
 READING_SCALE = 0.5  # a reading's size against its kanji's
-Piece = tuple[str, str]  # (text, reading), "" where the text has none
 Font = ImageFont.FreeTypeFont
 
 
@@ -26,19 +24,7 @@ def has_ruby(text: str) -> bool:
 
 def words(text: str) -> list[list[Piece]]:
     """The text's words, each as its pieces."""
-    found = []
-    for word in text.split():
-        pieces: list[Piece] = []
-        last = 0
-        for m in RUBY.finditer(word):
-            if m.start() > last:
-                pieces.append((word[last : m.start()], ""))
-            pieces.append((m.group(1), m.group(2)))
-            last = m.end()
-        if last < len(word):
-            pieces.append((word[last:], ""))
-        found.append(pieces)
-    return found
+    return ruby_words(text)
 
 
 def _width(word: list[Piece], font: Font, small: Font) -> float:

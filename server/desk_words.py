@@ -10,15 +10,16 @@ it themselves (the phone page) or cannot (plain text).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from printers.rubytext import RUBY
+from printers.rubytext import ruby_words as ruby_words  # the pages read it from here
+
 from .domain.model import Service
 
 KIOSK_LANGUAGES = Path(__file__).resolve().parent.parent / "kiosk" / "i18n"
-RUBY = re.compile(r"\{([^{}|]+)\|([^{}|]*)\}")  # {漢字|かんじ}, as the kiosk's words.js reads it
 
 
 @cache
@@ -39,26 +40,6 @@ def visitor_words(service: Service) -> dict[str, dict[str, str]]:
 def plain(text: str) -> str:
     """The text without its readings: {仕事|しごと}の → 仕事の."""
     return RUBY.sub(r"\1", text)
-
-
-def ruby_words(text: str) -> list[list[tuple[str, str]]]:
-    """Text with ruby as words (split at spaces, as やさしい日本語 writes them), each a list of
-    (text, reading) pieces with "" where a piece has no reading: a page sets each word whole,
-    so no line breaks inside a word or between a kanji and its reading."""
-    words = []
-    for word in re.split(r"[ \u3000]+", text.strip()):
-        pieces: list[tuple[str, str]] = []
-        last = 0
-        for m in RUBY.finditer(word):
-            if m.start() > last:
-                pieces.append((word[last:m.start()], ""))
-            pieces.append((m.group(1), m.group(2)))
-            last = m.end()
-        if last < len(word):
-            pieces.append((word[last:], ""))
-        if pieces:
-            words.append(pieces)
-    return words
 
 
 def route_text(desks: Sequence[Service], language: str, more: str = "{desk} ほか",
