@@ -167,9 +167,11 @@ def _demo_account(settings: Settings) -> str:
     found = account_store.find_account(engine, "demo")
     if found is None:
         account_store.create_account(engine, "demo", "デモ管理者", "admin", None,
-                                     ("hellowork", "city"), hash_password(password), now, [row])
+                                     ("hellowork", "city"), hash_password(password, settings.password_cost),
+                                     now, [row])
     else:
-        account_store.set_password(engine, found.id, hash_password(password), now)
+        account_store.set_password(engine, found.id,
+                                   hash_password(password, settings.password_cost), now)
     engine.dispose()
     return password
 

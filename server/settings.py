@@ -100,6 +100,13 @@ class Settings:
         "How long logins are refused after too many failures, in seconds; each further lock "
         "doubles it, up to an hour.",
     )
+    password_cost: int = _setting(
+        15,
+        "Work of the scrypt password hash, as a power of two: 15 costs each login and each "
+        "new password about a tenth of a second of CPU and 32 MiB, which slows the guessing "
+        "of anyone who copies the database; each step up doubles it. A password is stored "
+        "again at the new cost at its next login. Below 15 only for tests.",
+    )
     pairing_minutes: int = _setting(
         10, "How long the code a new kiosk or display shows for pairing stays valid, in minutes."
     )
@@ -404,6 +411,7 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "session_hours": _at_most(24 * 31, _at_least(1)),
     "login_attempts": _at_least(1),
     "login_lock_seconds": _at_most(3600, _at_least(1)),
+    "password_cost": _at_most(17, _at_least(10)),
     "pairing_minutes": _at_most(24 * 60, _at_least(1)),
     "retention_days": _at_least(0),
     "housekeeping_seconds": _at_most(3600, _at_least(1)),

@@ -57,6 +57,7 @@ class InProcessApp(Shorthands):
             shutil.copyfile(f"{initialised}.secret", f"{self.db}.secret")
         else:
             settings.setdefault("secret_key_file", str(initialised / "madoguchi.secret"))
+        settings.setdefault("password_cost", 10)  # as tests/harness.py: cheap test logins
         self.settings = Settings(
             database=database or f"sqlite:///{self.db}",
             enforce_hours=False,

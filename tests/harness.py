@@ -369,6 +369,10 @@ class ServerProcess(Shorthands):
             "MADOGUCHI_DATABASE": self.database,
             "MADOGUCHI_ENFORCE_HOURS": "false",
             "MADOGUCHI_LOG_LEVEL": "WARNING",
+            # Password hashes at n = 2**10 instead of 2**15: a login costs the tests a few
+            # milliseconds of CPU instead of a tenth of a second (tests/auth/test_passwords.py
+            # checks the real cost).
+            "MADOGUCHI_PASSWORD_COST": "10",
             "MADOGUCHI_PUBLIC_URL": self.url,
             **(env or {}),
         }

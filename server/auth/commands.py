@@ -45,6 +45,11 @@ def _open(ctx: click.Context) -> tuple[Engine, list[str]]:
     return engine, [s.id for s in parse_sites(stored[1], stored[0]).sites]
 
 
+def _cost(ctx: click.Context) -> int:
+    """The `password_cost` setting: how hard new password hashes are to compute."""
+    return int(ctx.obj["settings_of"](ctx).password_cost)
+
+
 def _row(
     action: str,
     outcome: int,
@@ -120,7 +125,8 @@ def add(
         fields = checked_fields(username, name, role, site, organisations, sites)
     except Refusal as exc:
         raise click.ClickException(exc.message) from None
-    hashed = hash_password(_password(password_stdin, fields.username, fields.name, sites))
+    hashed = hash_password(_password(password_stdin, fields.username, fields.name, sites),
+                           _cost(ctx))
     row = _row(
         "account_created",
         201,
@@ -157,7 +163,8 @@ def passwd(ctx: click.Context, username: str, password_stdin: bool) -> None:
     """Set an account's password; its logins end."""
     engine, sites = _open(ctx)
     account = _account(engine, username)
-    hashed = hash_password(_password(password_stdin, account.username, account.name, sites))
+    hashed = hash_password(_password(password_stdin, account.username, account.name, sites),
+                           _cost(ctx))
     row = _row("password_set", 200, f"account:{account.username}", account.site_id)
     account_store.set_password(engine, account.id, hashed, row["at"], [row])
     click.echo(f"password of {account.username} changed; its logins have ended")

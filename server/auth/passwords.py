@@ -3,7 +3,9 @@ password.
 
 A stored hash reads `scrypt:<n>:<r>:<p>$<salt>$<key>`, so stronger parameters can come later
 without breaking the hashes already stored. Hashing takes a tenth of a second of CPU on
-purpose: the server runs it in gevent's thread pool so other requests keep flowing. Hashes
+purpose (the `password_cost` setting: n = 2**15 by default): the server runs it in gevent's
+thread pool so other requests keep flowing. A hash made at another cost still verifies and is
+stored again at the setting's cost at the next login. Hashes
 made before, in madoguchi's own form (`scrypt$<n>$<r>$<p>$<salt>$<key>`, base64), still verify,
 and are stored again in Werkzeug's form at the next login (`needs_rehash`).
 """
@@ -18,14 +20,19 @@ from functools import cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-METHOD = "scrypt:32768:8:1"  # n = 2**15, r = 8, p = 1: 32 MiB and about 0.1 s per hash
+DEFAULT_COST = 15  # n = 2**15, r = 8, p = 1: 32 MiB and about 0.1 s per hash
 LEGACY = "scrypt"  # madoguchi's own form, before Werkzeug's
 MAX_MEMORY = 128 * 1024 * 1024
 # Which passwords are acceptable at all: strength.py.
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=METHOD)
+def method(cost: int = DEFAULT_COST) -> str:
+    """Werkzeug's name for scrypt at n = 2**cost."""
+    return f"scrypt:{2**cost}:8:1"
+
+
+def hash_password(password: str, cost: int = DEFAULT_COST) -> str:
+    return generate_password_hash(password, method=method(cost))
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -38,9 +45,9 @@ def verify_password(password: str, stored: str) -> bool:
         return False
 
 
-def needs_rehash(stored: str) -> bool:
-    """Whether a hash that matched should be stored again, in the current form."""
-    return not stored.startswith(METHOD + "$")
+def needs_rehash(stored: str, cost: int = DEFAULT_COST) -> bool:
+    """Whether a hash that matched should be stored again, in the current form and cost."""
+    return not stored.startswith(method(cost) + "$")
 
 
 def _verify_legacy(password: str, stored: str) -> bool:
@@ -62,6 +69,6 @@ def _verify_legacy(password: str, stored: str) -> bool:
 
 
 @cache
-def decoy_hash() -> str:
+def decoy_hash(cost: int = DEFAULT_COST) -> str:
     """A hash to check against when there is no such user, so the answer takes as long."""
-    return hash_password(secrets.token_urlsafe(16))
+    return hash_password(secrets.token_urlsafe(16), cost)

@@ -91,6 +91,7 @@ class AuthService:
         self._unlocks_seen: dict[str, datetime] = {}  # user name -> the unlock applied
         self.pairings = Pairings(settings.pairing_minutes)
         self.session_length = timedelta(hours=settings.session_hours)
+        self.password_cost = settings.password_cost
         self._checking: dict[str, int] = {}  # passwords being checked, per address
         self._turns: dict[str, _Turn] = {}  # "<name> <address>" -> its checks, one at a time
 
@@ -108,7 +109,8 @@ class AuthService:
         self._refuse_if_throttled(name, where, pair)
         stored = account.password_hash if account is not None and account.active else None
         with self._turn_to_check(name, where, pair):
-            matches = self.offload(lambda: verify_password(password, stored or decoy_hash()))
+            matches = self.offload(lambda: verify_password(
+                password, stored or decoy_hash(self.password_cost)))
             now = self.clock.now()
             if account is None or stored is None or not matches:
                 locked = max(self.at_address.failed(pair), self.addresses.failed(where),
@@ -129,7 +131,7 @@ class AuthService:
                 raise InvalidCredentials("The user name or the password is wrong.")
             self.at_address.succeeded(pair)
             self.accounts.succeeded(name)
-        if needs_rehash(stored):
+        if needs_rehash(stored, self.password_cost):
             account = self._rehash(account, password)
         session_id = secrets.token_urlsafe(32)
         record = SessionRecord(session_hash(session_id), account.id, now, now + self.session_length)
@@ -153,7 +155,7 @@ class AuthService:
     def _rehash(self, account: Account, password: str) -> Account:
         """A password hashed in an older form is stored again in the current one, now that
         it is known to be right."""
-        hashed = self.offload(lambda: hash_password(password))
+        hashed = self.offload(lambda: hash_password(password, self.password_cost))
         self.offload(lambda: account_store.rehash_password(self.writer, account.id, hashed))
         account = replace(account, password_hash=hashed)
         self.credentials.put_account(account)
@@ -324,7 +326,7 @@ class AuthService:
 
         def work() -> str:
             check_strength(password, username, name, context)
-            return hash_password(password)
+            return hash_password(password, self.password_cost)
 
         try:
             return str(self.offload(work))

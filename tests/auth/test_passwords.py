@@ -9,6 +9,7 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+import pytest
 import requests
 
 from server.auth.passwords import hash_password, needs_rehash, verify_password
@@ -63,7 +64,7 @@ def log_in(server: ServerProcess, username: str, password: str) -> int:
 def test_an_account_made_with_an_earlier_hash_logs_in_and_is_hashed_anew(
     tmp_path: Path,
 ) -> None:
-    server = ServerProcess(tmp_path, ["a"])
+    server = ServerProcess(tmp_path, ["a"], env={"MADOGUCHI_PASSWORD_COST": "15"})  # the default
     server.init()
     server.add_account("old-timer", ["--role", "staff", "--site", "a", "--organisation", "city"],
                        "a different one")
@@ -82,3 +83,37 @@ def test_an_account_made_with_an_earlier_hash_logs_in_and_is_hashed_anew(
         assert stored_hash(server.db, "old-timer") == again  # stored once, not at every login
     finally:
         server.stop()
+
+
+def test_a_hash_made_at_another_cost_logs_in_and_is_stored_again_at_the_settings_cost(
+    tmp_path: Path,
+) -> None:
+    """An administrator raises `password_cost`: each password is hashed anew at its next
+    login, at the new cost; a new password is hashed at it straight away."""
+    server = ServerProcess(tmp_path, ["a"], env={"MADOGUCHI_PASSWORD_COST": "10"})
+    server.init({"clerk": ["--role", "staff", "--site", "a", "--organisation", "city"]},
+                PASSWORD)
+    assert stored_hash(server.db, "clerk").startswith("scrypt:1024:8:1$")
+    server.env["MADOGUCHI_PASSWORD_COST"] = "11"
+    server.start()
+    try:
+        assert log_in(server, "clerk", "wrong password") == 401
+        assert stored_hash(server.db, "clerk").startswith("scrypt:1024:8:1$")
+        assert log_in(server, "clerk", PASSWORD) == 200
+        again = stored_hash(server.db, "clerk")
+        assert again.startswith("scrypt:2048:8:1$") and verify_password(PASSWORD, again)
+        server.add_account("newcomer", ["--role", "staff", "--site", "a",
+                                        "--organisation", "city"], PASSWORD)
+        assert stored_hash(server.db, "newcomer").startswith("scrypt:2048:8:1$")
+    finally:
+        server.stop()
+
+
+def test_the_cost_is_a_power_of_two_from_10_to_17_and_15_unless_set() -> None:
+    from server.settings import Settings, SettingsError, load_settings
+
+    assert Settings().password_cost == 15
+    assert load_settings(None, env={"MADOGUCHI_PASSWORD_COST": "12"}).password_cost == 12
+    for wrong in ("9", "18"):
+        with pytest.raises(SettingsError, match="password_cost"):
+            load_settings(None, env={"MADOGUCHI_PASSWORD_COST": wrong})

@@ -196,8 +196,7 @@ def test_logins_sent_at_once_are_checked_one_after_the_other(
 def test_the_account_itself_locks_only_after_many_failures_and_an_admin_lifts_it(
     own_server: Callable[..., ServerProcess],
 ) -> None:
-    # One failure per name and address: the account itself locks after 20 (each a password
-    # check of a tenth of a second of CPU, which four test workers share).
+    # One failure per name and address: the account itself locks after 20.
     server = own_server(MADOGUCHI_LOGIN_ATTEMPTS="1", MADOGUCHI_LOGIN_LOCK_SECONDS="600")
     make_lead(server)
     # Guessing spread over many addresses, each below its own limit: 20 times the limit.
