@@ -79,8 +79,12 @@ class DisplayPage:
         return found
 
     def wait_for_announcements(
-        self, count: int, started: bool = True, timeout: float = 30000
+        self, count: int, started: bool = True, timeout: float = 90000
     ) -> list[dict[str, Any]]:
+        """Wait until `count` calls have started (or ended) being spoken. Each call is made
+        into audio by the server's voice process, which a server just (re)started loads first,
+        and each is spoken whole before the next: seconds on an idle machine, but a run with a
+        CPU hog and other load took more than 30 s."""
         field_ = "start" if started else "end"
         self.page.wait_for_function(
             f"n => (window.__announcements || []).filter(a => a.{field_} !== null).length >= n",
