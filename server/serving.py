@@ -20,6 +20,7 @@ from gevent.event import Event
 from .booking.reminders import remind
 from .connlimits import FILES_KEPT, GuardedServer, TimedInput, raise_open_files_limit
 from .domain.site_queue import SiteQueue
+from .requestheaders import RequestHeaders
 from .services import services_of
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class NoDelayHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
 
     It also sends a response's headers and the start of its body in one send() (gevent
     makes two system calls, and with TCP_NODELAY two packets).
+
+    It reads each request's headers without the email package (requestheaders.py).
 
     It also ends the connection when a WebSocket session ends: the session spoke the
     WebSocket protocol on the raw socket, so what follows is WebSocket frames (the peer's
@@ -86,6 +89,10 @@ class NoDelayHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
             else:
                 super()._sendall(held)
                 super()._sendall(data)
+
+    def MessageClass(self, rfile: Any, *_: Any) -> RequestHeaders:  # noqa: N802 - gevent's
+        """The request's headers, read without the email package (requestheaders.py)."""
+        return RequestHeaders.read(rfile)
 
     def log_request(self) -> None:
         """No access log (the server is made with log=None): gevent would still format a
