@@ -165,13 +165,12 @@ def _demo_account(settings: Settings) -> str:
     now = datetime.now(UTC)
     row = audit_row(now, "demo", "cli", None, None, "account_created", 201, "account:demo", {})
     found = account_store.find_account(engine, "demo")
+    hashed = hash_password(password, settings.password_cost)
     if found is None:
         account_store.create_account(engine, "demo", "デモ管理者", "admin", None,
-                                     ("hellowork", "city"), hash_password(password, settings.password_cost),
-                                     now, [row])
+                                     ("hellowork", "city"), hashed, now, [row])
     else:
-        account_store.set_password(engine, found.id,
-                                   hash_password(password, settings.password_cost), now)
+        account_store.set_password(engine, found.id, hashed, now)
     engine.dispose()
     return password
 

@@ -4,6 +4,7 @@ by a newer version" and refused every change until it was restarted."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import psycopg
@@ -42,5 +43,33 @@ def test_a_query_that_fails_is_not_taken_for_a_new_database() -> None:
         assert store_db.stored_revision(impatient) == store_db.head_revision()
     finally:
         impatient.dispose()
+        engine.dispose()
+        pg.drop_database(name)
+
+
+def test_a_migration_slower_than_the_writers_idle_limit_still_completes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A writer's PostgreSQL session ends a transaction idle for 2 s (so a frozen process
+    cannot hold its row locks). A migration is one transaction, idle while Python loads and
+    runs its next step: on a loaded machine `init` failed with "terminating connection due to
+    idle-in-transaction timeout". Here the limit is 0.1 s and a pause of 0.5 s comes before
+    the steps."""
+    from alembic import command
+
+    monkeypatch.setattr(store_db, "IDLE_IN_TRANSACTION_MS", 100)
+    upgrade = command.upgrade
+
+    def slow_upgrade(*args: object, **kwargs: object) -> None:
+        time.sleep(0.5)  # the pause under test, not a wait for something
+        upgrade(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(command, "upgrade", slow_upgrade)
+    name = pg.create_database()
+    engine = store_db.open_engine(pg.url(name), writer=True)
+    try:
+        store_db.migrate(engine)
+        assert store_db.stored_revision(engine) == store_db.head_revision()
+    finally:
         engine.dispose()
         pg.drop_database(name)

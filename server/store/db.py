@@ -23,6 +23,8 @@ CONNECT_SECONDS = 5  # a PostgreSQL server that does not answer is reported, not
 # A writer's transaction left open (its process frozen, cut off) is ended by PostgreSQL after
 # this long, so that its row locks cannot hold up the process that takes its sites over.
 IDLE_IN_TRANSACTION_MS = 2000
+MIGRATION_IDLE_MS = 120_000  # a migration's pauses between steps (a process frozen longer
+# keeps the others, which wait on MIGRATION_LOCK, waiting no longer than this)
 
 
 class DatabaseUnreachable(RuntimeError):
@@ -166,6 +168,11 @@ def migrate(engine: Engine) -> None:
             # Processes started together migrate one after the other; the later ones find
             # the schema current (PostgreSQL's DDL is transactional: all or nothing).
             conn.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            # A writer's session ends a transaction left idle for 2 s, and a migration's
+            # transaction is idle while Python loads and runs the next step: on a busy
+            # machine that took longer, and the upgrade failed half-way (rolled back).
+            conn.execute(sql_text(
+                f"SET LOCAL idle_in_transaction_session_timeout = {MIGRATION_IDLE_MS}"))
             current = conn.execute(sql_text(
                 "SELECT version_num FROM alembic_version")).scalar() if _has_version_table(
                     conn) else None
