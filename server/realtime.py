@@ -17,7 +17,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import gevent
 from flask_socketio import SocketIO
@@ -39,18 +39,11 @@ from .snapshots import RecentCalls, Snapshots
 from .staff_rooms import staff_views, view_room
 from .store.devices import Device
 
+if TYPE_CHECKING:
+    from .cluster.fanout import ClusterManager
+
 log = logging.getLogger(__name__)
 ESTIMATES_EVERY = 1.0  # seconds: displays' wait estimates are refreshed at most this often
-
-
-class Relay(Protocol):
-    """A cluster's message queue as the publisher uses it (cluster/fanout.ClusterManager)."""
-
-    on_events: Callable[[dict[str, Any]], None] | None
-
-    def publish_events(self, news: dict[str, Any]) -> None: ...
-
-    def deliver(self, event: str, data: Any, to: str | list[str]) -> None: ...
 
 
 class Publisher:
@@ -66,7 +59,7 @@ class Publisher:
     def __init__(self, socketio: SocketIO, sites: dict[str, Site], engine: Engine,
                  estimator: Forecasting, snapshots: Snapshots, recent: RecentCalls,
                  offload: Callable[[Callable[[], Any]], Any] | None = None,
-                 relay: Relay | None = None) -> None:
+                 relay: ClusterManager | None = None) -> None:
         self.socketio = socketio
         self.sites = sites
         self.engine = engine
