@@ -203,8 +203,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     if cluster is not None:  # a site taken over: the last calls its displays showed
         cluster.member.adopted = lambda site_id: recent.load(engine, {site_id: sites[site_id]})
     snapshots = Snapshots(engine, clock, settings.enforce_hours, printing, recent, estimator)
-    publisher = Publisher(socketio, sites, engine, estimator, snapshots, recent, offload,
-                          relay=manager)
+    publisher = Publisher(socketio, sites, engine, estimator, snapshots, recent, offload)
     engine.subscribe(publisher)  # listeners hear each commit in this order
     engine.subscribe(estimator)
     reports = start_reports(settings, config, sites, engine, clock, offload)

@@ -16,15 +16,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gevent
 from flask_socketio import SocketIO
 
 from .alerts import device_room
 from .corner_displays import CornerFigures, sensitive_room
-from .domain.events import Event, EventKind
+from .domain.events import Event
 from .domain.model import Site
 from .engine import Engine
 from .estimates import estimate_view
@@ -38,9 +37,6 @@ from .presenters import (
 from .snapshots import RecentCalls, Snapshots
 from .staff_rooms import staff_views, view_room
 from .store.devices import Device
-
-if TYPE_CHECKING:
-    from .cluster.fanout import ClusterManager
 
 log = logging.getLogger(__name__)
 ESTIMATES_EVERY = 1.0  # seconds: displays' wait estimates are refreshed at most this often
@@ -58,8 +54,7 @@ class Publisher:
 
     def __init__(self, socketio: SocketIO, sites: dict[str, Site], engine: Engine,
                  estimator: Forecasting, snapshots: Snapshots, recent: RecentCalls,
-                 offload: Callable[[Callable[[], Any]], Any] | None = None,
-                 relay: ClusterManager | None = None) -> None:
+                 offload: Callable[[Callable[[], Any]], Any] | None = None) -> None:
         self.socketio = socketio
         self.sites = sites
         self.engine = engine
@@ -71,14 +66,6 @@ class Publisher:
         self._refreshing: dict[str, gevent.Greenlet] = {}
         self._stale: set[str] = set()
         self.corners = CornerFigures(socketio, engine.queue, estimator)
-        # A cluster's message queue (fanout.ClusterManager): one message per push carries the
-        # events to the other processes, and this process's pushes go to its clients only.
-        self.relay = relay
-        if relay is not None:
-            relay.on_events = self.relayed
-            self._emit = relay.deliver
-        else:
-            self._emit = lambda event, data, to: socketio.emit(event, data, to=to)
 
     def __call__(self, events: list[Event]) -> None:
         by_site: dict[str, list[Event]] = defaultdict(list)
@@ -94,62 +81,40 @@ class Publisher:
                 self._refresh_later(site_id)
 
     def _push_site(self, site_id: str, events: list[Event]) -> None:
+        site = self.sites[site_id]
         queue = self.engine.queue(site_id)
-        news = {"site": site_id, "events": events,
-                "waiting": waiting_counts(queue, public=False),
-                "public_waiting": waiting_counts(queue, public=True),
-                "estimates": self.estimates.get(site_id)}
-        if self.relay is not None:  # the other processes make their clients' pushes
-            self.relay.publish_events({**news, "events": [event_wire(e) for e in events]})
-        public = self._deliver(news)
+        waiting = waiting_counts(queue, public=False)
+        for hidden, rooms in staff_views(self.socketio.server, site).items():
+            staff = [staff_event_view(site, e, hidden) for e in events]
+            self.socketio.emit("events", {"site": site_id, "events": staff, "waiting": waiting},
+                               to=rooms)
+        public = [v for v in (public_event_view(site, e) for e in events) if v is not None]
         if not public:
             return
         for view in public:
             if view["kind"] in ("called", "recalled"):
                 self.recent[site_id].appendleft(view)
-        self._refresh_later(site_id)
-
-    def relayed(self, news: dict[str, Any]) -> None:
-        """Another process's push (its `_push_site`): this process's clients get theirs."""
-        site = news.get("site")
-        if site in self.sites:
-            self._deliver({**news, "events": [event_from_wire(e) for e in news["events"]]})
-
-    def _deliver(self, news: dict[str, Any]) -> list[dict[str, Any]]:
-        """A site's new events, to the clients of this process in the rooms that see them
-        (only rooms someone is in: an event's view is made for its audience, if any);
-        also: the public views of the events."""
-        site = self.sites[news["site"]]
-        site_id, events = site.id, news["events"]
-        occupied = self.socketio.server.manager.rooms.get("/", {})
-        for hidden, rooms in staff_views(self.socketio.server, site, here=True).items():
-            staff = [staff_event_view(site, e, hidden) for e in events]
-            self._emit("events", {"site": site_id, "events": staff, "waiting": news["waiting"]},
-                       rooms)
-        public = [v for v in (public_event_view(site, e) for e in events) if v is not None]
-        if not public:
-            return public
+        counts = waiting_counts(queue, public=True)
         kiosks = kiosk_event_views(public)
-        if kiosks and f"public:{site_id}" in occupied:
-            self._emit("events", {"site": site_id, "events": kiosks}, f"public:{site_id}")
-        shown = news.get("estimates")
+        if kiosks:
+            self.socketio.emit("events", {"site": site_id, "events": kiosks},
+                               to=f"public:{site_id}")
+        shown = self.estimates.get(site_id)
         for area in site.areas:
-            room = f"display:{site_id}:{area}"
             mine = [v for v in public if v.get("area") in (area, None)]
-            if mine and room in occupied:
-                message = {"site": site_id, "events": mine, "waiting": news["public_waiting"]}
+            if mine:
+                message = {"site": site_id, "events": mine, "waiting": counts}
                 if shown is not None:
                     message["estimates"] = shown
-                self._emit("events", message, room)
+                self.socketio.emit("events", message, to=f"display:{site_id}:{area}")
+        self._refresh_later(site_id)
         by_counter: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for view in public:
             if view.get("counter"):
                 by_counter[view["counter"]].append(view)
         for counter_id, views in by_counter.items():
-            room = f"counter:{site_id}:{counter_id}"
-            if room in occupied:
-                self._emit("events", {"site": site_id, "events": views}, room)
-        return public
+            self.socketio.emit("events", {"site": site_id, "events": views},
+                               to=f"counter:{site_id}:{counter_id}")
 
     def _refresh_later(self, site_id: str) -> None:
         if site_id in self._refreshing:
@@ -210,19 +175,6 @@ class Publisher:
     def reset(self) -> None:
         """After a failed commit the state was reloaded: every client should fetch it again."""
         self.socketio.emit("resync", {"reason": "state reloaded"})
-
-
-def event_wire(e: Event) -> dict[str, Any]:
-    """An event as a cluster's message queue carries it (JSON)."""
-    return {"kind": e.kind.value, "site": e.site_id, "at": e.at.isoformat(),
-            "ticket": e.ticket_id, "stage": e.stage, "service": e.service_id,
-            "counter": e.counter_id, "staff": e.staff, "data": e.data, "seq": e.seq}
-
-
-def event_from_wire(w: dict[str, Any]) -> Event:
-    return Event(kind=EventKind(w["kind"]), site_id=w["site"], at=datetime.fromisoformat(w["at"]),
-                 ticket_id=w["ticket"], stage=w["stage"], service_id=w["service"],
-                 counter_id=w["counter"], staff=w["staff"], data=w["data"], seq=w["seq"])
 
 
 def shown_estimates(estimator: Forecasting, site: Site,

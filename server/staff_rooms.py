@@ -59,12 +59,12 @@ def rooms_by_view(site: Site, rooms: Iterable[object]) -> dict[frozenset[str], l
     return grouped
 
 
-def staff_views(server: Any, site: Site, here: bool = False) -> dict[frozenset[str], list[str]]:
-    """The rooms of `site`'s staff screens, by the desks hidden from them: in one process (or
-    `here`: this process's clients only) those with someone in them; through a cluster's
-    message queue every one that can be. (`server`: the python-socketio server.)"""
+def staff_views(server: Any, site: Site) -> dict[frozenset[str], list[str]]:
+    """The rooms of `site`'s staff screens, by the desks hidden from them: in one process
+    those with someone in them; through a cluster's message queue every one that can be.
+    (`server`: the python-socketio server.)"""
     manager = server.manager
-    if isinstance(manager, socketio.PubSubManager) and not here:
+    if isinstance(manager, socketio.PubSubManager):
         return rooms_by_view(site, every_room(site))
     return rooms_by_view(site, list(manager.rooms.get("/", {})))
 

@@ -10,12 +10,6 @@ Two additions for clients connected to a process that does not own their site:
   relayed event numbered N or below (it has it already), so that it never sees a number twice
   or out of order.
 
-A site's new events go to the other processes as they are stored, in one message per push
-(`publish_events`), not as the views made for each room: each process makes the views for
-the rooms its own clients are in (realtime.Publisher.relayed). The owner need not make, nor
-send through Redis, the views of rooms nobody is in, and one message, not one per room,
-crosses Redis.
-
 Messages for the other processes are sent by a greenlet of their own, in order, all those
 made meanwhile in one Redis pipeline (one write, one round trip): the engine's writer, which
 publishes after each commit, never waits on Redis, and a burst of commits costs one send.
@@ -31,7 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import gevent
@@ -41,7 +35,6 @@ from ..holds import HoldingMixin
 
 log = logging.getLogger(__name__)
 RETRY_MAX = 2.0  # seconds between attempts to listen to a lost Redis again, at most
-SITE_EVENTS = "site_events"  # the method of a message carrying a site's new events
 
 
 class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
@@ -56,35 +49,6 @@ class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
         self.floors: dict[str, int] = {}
         self._outbox: list[dict[str, Any]] = []
         self._sender: gevent.Greenlet | None = None
-        # Makes this process's pushes from another's events (realtime.Publisher.relayed).
-        self.on_events: Callable[[dict[str, Any]], None] | None = None
-
-    def publish_events(self, news: dict[str, Any]) -> None:
-        """A site's new events (JSON), for the other processes' clients."""
-        self._publish({"method": SITE_EVENTS, "host_id": self.host_id, **news})
-
-    def deliver(self, event: str, data: Any, to: str | list[str]) -> None:
-        """Send to this process's clients in `to` only, as a message from Redis would be
-        (holds and floors apply): the other processes make theirs from `publish_events`."""
-        self._handle_emit({"method": "emit", "event": event, "data": [data], "binary": False,
-                           "namespace": "/", "room": to, "skip_sid": None, "callback": None,
-                           "host_id": self.host_id})
-
-    def _listen(self) -> Iterator[Any]:
-        """The messages from Redis, those carrying another process's events handled here
-        (python-socketio's listener knows only its own methods)."""
-        for raw in super()._listen():
-            try:
-                message = self.json.loads(raw)
-            except ValueError:
-                continue
-            if not isinstance(message, dict) or message.get("method") != SITE_EVENTS:
-                yield message
-            elif message.get("host_id") != self.host_id and self.on_events is not None:
-                try:
-                    self.on_events(message)
-                except Exception:
-                    log.exception("relaying the events of site %s failed", message.get("site"))
 
     def _publish(self, data: dict[str, Any]) -> None:
         """Queue a message for the other processes (see the module's docstring)."""

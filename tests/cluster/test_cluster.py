@@ -21,7 +21,7 @@ from tests.cluster.harness import Cluster, eventually, generation
 from tests.cluster.nginx import Nginx
 from tests.cluster.rounds import Round
 from tests.harness import ADMIN, ServerProcess, token
-from tests.realtime.clients import RecordingClient, newest_seq
+from tests.realtime.clients import RecordingClient
 
 SITES = ["a", "b"]
 PASSWORD = "correct horse battery"
@@ -80,39 +80,6 @@ def test_any_process_serves_any_site_and_pushes_reach_every_process(cluster: Clu
     ready = [p.request("GET", "/api/ready") for p in cluster.processes]
     assert all(r.status == 200 for r in ready), [r.body for r in ready]
     assert sorted(s for r in ready for s in r.body["sites"]) == SITES
-
-
-def test_a_client_of_another_process_is_pushed_what_the_owners_own_clients_are(
-        cluster: Cluster) -> None:
-    """The owner sends a site's events through Redis, not its clients' views: each process
-    makes the views for its own clients, and they are the same as the owner's."""
-    owner = cluster.owner_of("b")
-    other = cluster.others(owner)[0]
-    free(owner, "b", "c1", "staff1")  # left busy by the first test
-    clients = {(proc.url, device): RecordingClient(proc.url, token("b", device)).connect()
-               for proc in (owner, other) for device in ("staff1", "display-c1", "display")}
-    try:
-        for client in clients.values():
-            client.wait_for_snapshots()
-        issued = owner.issue("b", ["job"])
-        assert issued.status == 201, issued.body
-        called = other.call_next("b", "c1")
-        assert called.status == 200, called.body
-        seq = newest_seq(owner, "b")
-        for client in clients.values():
-            client.wait_for(lambda c: c.last_seq == seq)
-        for device in ("staff1", "display-c1", "display"):
-            mine, owners = (
-                [b for b in clients[(proc.url, device)].batches() if b["events"]]
-                for proc in (other, owner))
-            assert mine == owners, device
-    finally:
-        for client in clients.values():
-            client.close()
-    free(owner, "b", "c1", "staff1")  # as the other tests of the module expect it
-    if issued.body["id"] != called.body["ticket"]["id"]:
-        owner.request("POST", f"/api/tickets/{issued.body['id']}/cancel",
-                      token("b", "staff1"), {}, key=uuid.uuid4().hex)
 
 
 def test_the_owner_sees_the_visitors_address_and_a_client_cannot_claim_another(
