@@ -1,11 +1,12 @@
 """A request's header lines, read for gevent's WSGI handler without the email package.
 
 gevent reads them with http.client.parse_headers, which hands the lines to the email
-package's parser: 5-8 % of a cluster's server time on kiosks' tickets, measured. This reads the same lines, with the same limits (a line of at most 65,536 bytes, at
-most 100 lines), into what the handler asks of them (`get`, `del`, `headers`, `typeheader`,
-`getheader`, `status`). A line that is neither a header nor the continuation of one makes the
-request invalid (400), where the email package would quietly have taken it and every line
-after it for a body.
+package's parser: 5-8 % of a cluster's server time on kiosks' tickets, measured. This reads
+the same lines, with the same limits (a line of at most 65,536 bytes, at most 100 lines),
+into what the handler asks of them (`get`, `del`, `headers`, `typeheader`, `getheader`,
+`status`). A line that is neither a header nor the continuation of one makes the request
+invalid (400), where the email package would quietly have taken it and every line after it
+for a body.
 """
 
 from __future__ import annotations
