@@ -44,8 +44,13 @@ class RecordingClient:
     def __init__(self, url: str, token: str, reconnection: bool = False) -> None:
         self.url = url
         self.token = token
+        # request_timeout: engine.io's wait for the server's answer to the handshake, 5 s
+        # unless set; a browser's socket.io client waits 20 s. A cluster's process joining a
+        # display to a site another process owns asks the owner first, which took longer
+        # than 5 s with a CPU hog at load 22 ("Unexpected connection error").
         self.sio = InOrderClient(reconnection=reconnection, reconnection_delay=0.1,
-                                   reconnection_delay_max=0.5, randomization_factor=0.2)
+                                 reconnection_delay_max=0.5, randomization_factor=0.2,
+                                 request_timeout=20)
         self.messages: list[tuple[str, dict[str, Any]]] = []
         self.connects = 0
         self.errors: list[Any] = []
