@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -58,7 +57,7 @@ def _upsert(
     statement = _UPSERTS.get(shape)
     if statement is None:  # built once per table and column set, not once per commit
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(table).inline()  # no RETURNING: in a pipeline nothing is read back
+        stmt = insert(table)
         updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
         statement = _UPSERTS[shape] = stmt.on_conflict_do_update(
             index_elements=list(keys), set_=updates)
@@ -68,43 +67,24 @@ def _upsert(
 def write_batch(conn: Connection, batch: Batch,
                 fence: Callable[[Connection], None] | None = None) -> None:
     """Write one batch in a single short transaction (one fsync for the lot). `fence` runs
-    in the same transaction before it commits, and refuses the lot by raising (a cluster's
-    leases: it locks their rows until the commit, so it may as well come last).
-
-    On PostgreSQL the rows go in one pipeline: every statement is sent before the first
-    answer is awaited, so the transaction takes three round trips (the rows, the fence, the
-    commit) rather than one per statement. Each round trip waits for PostgreSQL to be given
-    a core, and the callers wait for the commit."""
+    first in the same transaction, and refuses the lot by raising (a cluster's leases)."""
     with conn.begin():
-        with _pipeline(conn):
-            _upsert(conn, schema.tickets, [ticket_row(t) for t in batch.tickets], ["id"])
-            _upsert(conn, schema.counter_states,
-                    [counter_row(site, c) for site, c in batch.counters],
-                    ["site_id", "counter_id"])
-            _upsert(conn, schema.band_cursors,
-                    [{"site_id": site, "band": c.key, "day": c.day, "last": c.last}
-                     for site, c in batch.cursors], ["site_id", "band"])
-            if batch.events:
-                conn.execute(schema.events.insert().inline(), [event_row(e) for e in batch.events])
-            if batch.commands:
-                conn.execute(schema.commands.insert().inline(), [
-                    {"key": c.key, "request_hash": c.request_hash, "status": c.status,
-                     "response": c.response, "created_at": at} for c, at in batch.commands])
-            if batch.audit:
-                conn.execute(schema.audit_log.insert().inline(), batch.audit)
         if fence is not None:
             fence(conn)
-
-
-def _pipeline(conn: Connection) -> AbstractContextManager[Any]:
-    """psycopg's pipeline mode on PostgreSQL (its errors come out at the end of the block,
-    where the transaction is then rolled back); nothing on SQLite, whose statements do not
-    cross a network."""
-    if conn.dialect.name != "postgresql":
-        return nullcontext()
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    return driver.pipeline()  # type: ignore[no-any-return]
+        _upsert(conn, schema.tickets, [ticket_row(t) for t in batch.tickets], ["id"])
+        _upsert(conn, schema.counter_states,
+                [counter_row(site, c) for site, c in batch.counters], ["site_id", "counter_id"])
+        _upsert(conn, schema.band_cursors,
+                [{"site_id": site, "band": c.key, "day": c.day, "last": c.last}
+                 for site, c in batch.cursors], ["site_id", "band"])
+        if batch.events:
+            conn.execute(schema.events.insert(), [event_row(e) for e in batch.events])
+        if batch.commands:
+            conn.execute(schema.commands.insert(), [
+                {"key": c.key, "request_hash": c.request_hash, "status": c.status,
+                 "response": c.response, "created_at": at} for c, at in batch.commands])
+        if batch.audit:
+            conn.execute(schema.audit_log.insert(), batch.audit)
 
 
 def ticket_row(t: Ticket) -> dict[str, Any]:
