@@ -8,19 +8,17 @@ while it is asked is asked of the next owner, or run here if the site came here 
 `Forwarder.forward` for when that is safe). A request that was forwarded already is never
 forwarded again: it is answered 503 `site_moving`, and the forwarding process asks again.
 
-Connections to the other processes are kept alive, a few per owner, over gevent's sockets
-(`Link`).
+Connections to the other processes are kept alive, a few per owner, over gevent's sockets.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import io
 import logging
 import re
-import socket
-import ssl
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -37,10 +35,6 @@ from ..store import leases as lease_store
 log = logging.getLogger(__name__)
 FORWARDED = "X-Madoguchi-Forwarded"  # set on a forwarded request: never forwarded again
 KEPT = 8  # idle connections kept per owner
-KEPT_SECONDS = 10.0  # an idle connection older than this is not used again (the owner's
-# header timeout, request_header_seconds, closes it at 20 s by default)
-READ_SIZE = 65536
-HEAD_LIMIT = 65536  # the most an answer's status line and headers may take
 TIMEOUT = 10.0  # an owner this slow is stuck (or frozen): the client tries again
 OWNERS_FRESH = 0.5  # seconds a look at the leases is trusted
 # Hop-by-hop headers, and those the WSGI server sets again.
@@ -69,7 +63,7 @@ class Forwarder:
         self._owners: dict[str, str] = {}
         self._looked = 0.0
         self._looking = False
-        self._idle: dict[str, list[Link]] = defaultdict(list)
+        self._idle: dict[str, list[http.client.HTTPConnection]] = defaultdict(list)
 
     def owner_of(self, site_id: str, fresh: bool = False) -> str | None:
         """The address of the process holding the site's live lease, or None."""
@@ -148,141 +142,45 @@ class Forwarder:
         return None
 
     def _send(self, address: str, request: Request) -> Response:
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in DROPPED]
-        headers.append((FORWARDED, self.me))
-        headers.extend(client_headers(self.key, request.remote_addr or "", request.method,
-                                      request.path).items())
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in DROPPED}
+        headers[FORWARDED] = self.me
+        headers.update(client_headers(self.key, request.remote_addr or "", request.method,
+                                      request.path))
         body = request.get_data()
         path = request.full_path if request.query_string else request.path
-        link = self._connection(address)
+        conn = self._connection(address)
         try:
-            status, answer_headers, data = link.exchange(request.method, path, headers, body)
+            conn.request(request.method, path, body=body or None, headers=headers)
+            answer = conn.getresponse()
+            data = answer.read()
         except BaseException:
-            link.close()
+            conn.close()
             raise
-        if link.reusable:
-            self._give_back(address, link)
+        if answer.will_close:
+            conn.close()
         else:
-            link.close()
-        response = Response(data, status=status)
-        for name, value in answer_headers:
+            self._give_back(address, conn)
+        response = Response(data, status=answer.status)
+        for name, value in answer.getheaders():
             if name.lower() not in DROPPED and name.lower() != "date":
                 response.headers.add(name, value)
         return response
 
-    def _connection(self, address: str) -> Link:
+    def _connection(self, address: str) -> http.client.HTTPConnection:
         idle = self._idle[address]
-        while idle:
-            link = idle.pop()
-            if time.monotonic() - link.used < KEPT_SECONDS:
-                return link
-            link.close()  # the owner may have closed it meanwhile (its idle timeout)
-        return Link(address, TIMEOUT)
+        if idle:
+            return idle.pop()
+        parts = urlsplit(address)
+        kind: Any = (http.client.HTTPSConnection if parts.scheme == "https"
+                     else http.client.HTTPConnection)
+        return kind(parts.hostname, parts.port, timeout=TIMEOUT)  # type: ignore[no-any-return]
 
-    def _give_back(self, address: str, link: Link) -> None:
+    def _give_back(self, address: str, conn: http.client.HTTPConnection) -> None:
         idle = self._idle[address]
         if len(idle) < KEPT:
-            idle.append(link)
+            idle.append(conn)
         else:
-            link.close()
-
-
-class Link:
-    """One kept-alive HTTP/1.1 connection to another process of the cluster.
-
-    The processes talk to each other in a narrow dialect (the owner is this same server), so
-    the exchange is written out rather than made with http.client, whose header parsing (the
-    email package) cost more than the rest of the hop: one send for the request, the answer
-    read into one buffer, its length from Content-Length (or the chunks, or the close)."""
-
-    def __init__(self, address: str, timeout: float) -> None:
-        parts = urlsplit(address)
-        https = parts.scheme == "https"
-        self.host = parts.hostname or "127.0.0.1"
-        self.authority = parts.netloc
-        port = parts.port or (443 if https else 80)
-        sock = socket.create_connection((self.host, port), timeout=timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if https:
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
-        self.sock = sock
-        self.used = time.monotonic()
-        self.reusable = True
-        self._buffer = b""
-
-    def exchange(self, method: str, path: str, headers: list[tuple[str, str]],
-                 body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-        """Send a request, read its answer: (status, headers, body)."""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.authority}"]
-        lines += [f"{name}: {value}" for name, value in headers]
-        if body or method not in ("GET", "HEAD"):
-            lines.append(f"Content-Length: {len(body)}")
-        self.sock.sendall("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + body)
-        head = self._read_until(b"\r\n\r\n")
-        status_line, *header_lines = head.decode("latin-1").split("\r\n")
-        version, status_text = status_line.split(" ", 1)
-        status = int(status_text[:3])
-        answer: list[tuple[str, str]] = []
-        for line in header_lines:
-            name, colon, value = line.partition(":")
-            if not colon:
-                raise ConnectionError(f"a malformed header from the owner: {line!r}")
-            answer.append((name.strip(), value.strip()))
-        found = {name.lower(): value for name, value in answer}
-        self.reusable = version == "HTTP/1.1" and found.get("connection", "").lower() != "close"
-        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
-            data = b""
-        elif "chunked" in found.get("transfer-encoding", "").lower():
-            data = self._read_chunked()
-        elif "content-length" in found:
-            data = self._read_exactly(int(found["content-length"]))
-        else:
-            data = self._read_to_end()
-        self.used = time.monotonic()
-        return status, answer, data
-
-    def _fill(self) -> None:
-        chunk = self.sock.recv(READ_SIZE)
-        if not chunk:
-            raise ConnectionError("the owner closed the connection")
-        self._buffer += chunk
-
-    def _read_until(self, end: bytes) -> bytes:
-        while (at := self._buffer.find(end)) < 0:
-            if len(self._buffer) > HEAD_LIMIT:
-                raise ConnectionError("the owner's answer has too long a head")
-            self._fill()
-        found, self._buffer = self._buffer[:at], self._buffer[at + len(end):]
-        return found
-
-    def _read_exactly(self, size: int) -> bytes:
-        while len(self._buffer) < size:
-            self._fill()
-        found, self._buffer = self._buffer[:size], self._buffer[size:]
-        return found
-
-    def _read_chunked(self) -> bytes:
-        parts = []
-        while True:
-            size = int(self._read_until(b"\r\n").split(b";", 1)[0], 16)
-            if size == 0:
-                while self._read_until(b"\r\n"):  # trailers, up to the empty line
-                    pass
-                return b"".join(parts)
-            parts.append(self._read_exactly(size))
-            self._read_until(b"\r\n")
-
-    def _read_to_end(self) -> bytes:
-        self.reusable = False
-        while True:
-            chunk = self.sock.recv(READ_SIZE)
-            if not chunk:
-                found, self._buffer = self._buffer, b""
-                return found
-            self._buffer += chunk
-
-    def close(self) -> None:
-        self.sock.close()
+            conn.close()
 
 
 def moving(answer: Response) -> bool:
