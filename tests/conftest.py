@@ -22,11 +22,12 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto`: three workers a core. Most tests spend their time waiting on a server, a
+    """`-n auto`: two workers a core. Most tests spend their time waiting on a server, a
     browser, a printer's line or PostgreSQL, not computing: with one worker a core, the suite
-    kept the 2 cores half idle (5 min 52 s on a fresh clone), and with two a core still a
-    third idle (5 min 13-20 s, 6 min 50 s of CPU)."""
-    return 3 * len(os.sched_getaffinity(0))
+    kept the 2 cores half idle (5 min 52 s on a fresh clone; 4 min 27 s with four workers).
+    Three a core were tried (2026-12-07): on one fresh clone, back to back on an idle
+    machine, six workers took 7 min 27 s and four 6 min 47 s."""
+    return 2 * len(os.sched_getaffinity(0))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
