@@ -81,17 +81,17 @@ def sites_text() -> str:
     return text
 
 
-Kiosk = Callable[[int, Client, str, float], list[tuple[float, float, float, int]]]
+Record = tuple[float, float, float, int, int]  # due, sent, answered, status, kiosk
+Kiosk = Callable[[int, Client, str, float], list[Record]]
 
 
-def run_kiosks(urls: list[str], kiosk: Kiosk) -> tuple[list[tuple[float, float, float, int]],
-                                                       float, float]:
+def run_kiosks(urls: list[str], kiosk: Kiosk) -> tuple[list[Record], float, float]:
     """CLIENTS kiosk threads, each with its own kept-alive connection
     (tests/bench/server_load.Client: http.client with TCP_NODELAY, opened before the start)
     to one of `urls` in turn, issuing at one of the sites. `kiosk(n, client, path, t0)` runs
-    from t0, a moment just after the start line, and returns (due, sent, done, status) for
-    each ticket. All the kiosks' records, t0, and this process's CPU seconds meanwhile."""
-    records: list[tuple[float, float, float, int]] = []
+    from t0, a moment just after the start line, and returns a Record for each ticket. All
+    the kiosks' records, t0, and this process's CPU seconds meanwhile."""
+    records: list[Record] = []
     lock = threading.Lock()
     start = threading.Barrier(CLIENTS + 1)
     t0 = [0.0]
@@ -119,19 +119,19 @@ def run_kiosks(urls: list[str], kiosk: Kiosk) -> tuple[list[tuple[float, float, 
     return records, t0[0], time.process_time() - own
 
 
-def paced_phase(urls: list[str], seconds: float, rate: float,
-                warmup: float = 1.0) -> dict[str, Any]:
+def paced_phase(urls: list[str], seconds: float, rate: float, warmup: float = 1.0,
+                direct: set[int] | None = None) -> dict[str, Any]:
     """The kiosks together offer `rate` tickets a second for `warmup` + `seconds`: each sends
     on a fixed schedule of its own (every CLIENTS / rate seconds, the kiosks evenly staggered),
     and a ticket's latency counts from when it was due, not from when it was sent. A kiosk
     still waiting for an answer when its next ticket is due sends that one as soon as the
     answer comes, and the wait is charged to it (no coordinated omission, as wrk2 measures).
     Tickets due in the first `warmup` seconds are not counted. A kiosk that has fallen more
-    than `seconds` behind at the end stops; what it had not sent is `unsent`."""
+    than `seconds` behind at the end stops; what it had not sent is `unsent`. `direct`: the
+    kiosks that ask their site's owner (the others' tickets are passed on to it)."""
     every = CLIENTS / rate
 
-    def kiosk(n: int, client: Client, path: str, t0: float) -> list[tuple[float, float,
-                                                                           float, int]]:
+    def kiosk(n: int, client: Client, path: str, t0: float) -> list[Record]:
         mine = []
         end = t0 + warmup + seconds
         due = t0 + n * every / CLIENTS
@@ -140,7 +140,7 @@ def paced_phase(urls: list[str], seconds: float, rate: float,
             if wait > 0:
                 time.sleep(wait)
             status, _, sent, done = client.post(path, {"services": ["job"]})
-            mine.append((due, sent, done, status))
+            mine.append((due, sent, done, status, n))
             due += every
         return mine
 
@@ -152,7 +152,10 @@ def paced_phase(urls: list[str], seconds: float, rate: float,
     # moment to the last answer (which comes after the window when the servers fall behind).
     took = max((r[2] for r in ok), default=t0 + warmup + seconds) - (t0 + warmup)
     achieved = len(ok) / max(took, seconds)
-    return {"issue_p99_ms": ms(pct(due_to_done(ok), 99)),
+    split = {} if direct is None else {
+        "direct_p99_ms": ms(pct(due_to_done([r for r in ok if r[4] in direct]), 99)),
+        "passed_on_p99_ms": ms(pct(due_to_done([r for r in ok if r[4] not in direct]), 99))}
+    return {**split, "issue_p99_ms": ms(pct(due_to_done(ok), 99)),
             "issue_p50_ms": ms(pct(due_to_done(ok), 50)),
             "issue_max_ms": ms(pct(due_to_done(ok), 100)),
             "issue_per_s": round(achieved, 1), "rate_offered": rate,
@@ -171,12 +174,11 @@ def saturated_phase(urls: list[str], seconds: float) -> dict[str, Any]:
     is answered: the most the servers give. The latency there is the queue of 20 kiosks
     at that throughput (Little's law: mean latency = 20 / tickets a second), not the latency
     at a given rate."""
-    def kiosk(n: int, client: Client, path: str, t0: float) -> list[tuple[float, float,
-                                                                           float, int]]:
+    def kiosk(n: int, client: Client, path: str, t0: float) -> list[Record]:
         mine = []
         while time.monotonic() < t0 + seconds:
             status, _, sent, done = client.post(path, {"services": ["job"]})
-            mine.append((sent, sent, done, status))
+            mine.append((sent, sent, done, status, n))
         return mine
 
     records, t0, cpu = run_kiosks(urls, kiosk)
@@ -189,17 +191,18 @@ def saturated_phase(urls: list[str], seconds: float) -> dict[str, Any]:
             "client_cpu_ms_per_ticket": round(cpu * 1000 / max(1, len(records)), 2)}
 
 
-def due_to_done(records: list[tuple[float, float, float, int]]) -> list[float]:
-    return [(done - due) * 1000 for due, _, done, _ in records]
+def due_to_done(records: list[Record]) -> list[float]:
+    return [(r[2] - r[0]) * 1000 for r in records]
 
 
 def ms(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def issue_figures(urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def issue_figures(urls: list[str], args: argparse.Namespace,
+                  direct: set[int] | None = None) -> dict[str, Any]:
     """The paced phase (the figures), then the saturated one (under `saturated`)."""
-    return {**paced_phase(urls, args.seconds, args.rate),
+    return {**paced_phase(urls, args.seconds, args.rate, direct=direct),
             "saturated": saturated_phase(urls, args.seconds)}
 
 
@@ -250,7 +253,10 @@ def cluster_figures(work: Path, args: argparse.Namespace) -> dict[str, Any]:
                       sites_text=sites_text()).start()
     try:
         urls = [p.url for p in cluster.processes]
-        figures = issue_figures(urls, args)
+        owners = cluster.owners()
+        direct = {n for n in range(CLIENTS)
+                  if owners[SITES[n % len(SITES)]] == urls[n % len(urls)]}
+        figures = issue_figures(urls, args, direct)
         owner = cluster.owner_of("a")
         others = cluster.others(owner)
         # The display on a process that neither owns the site nor is asked to call.
