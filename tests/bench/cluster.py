@@ -18,7 +18,9 @@ tests use them), then:
   moments: "coordinated omission"; `from_send_p99_ms` shows that figure for comparison).
   `issue_per_s` is the rate the servers kept, `rate_kept` false when it fell short of
   `rate_offered` (then the queue grows for the whole phase and the latency with it: the
-  servers cannot carry that rate, and p99 says little more);
+  servers cannot carry that rate, and p99 says little more). `direct_p99_ms` and
+  `passed_on_p99_ms` split the p99 between the kiosks asking their site's owner and those
+  whose tickets another process passes on;
 - issue, saturated (under `saturated`): the same kiosks issue back to back, each its next
   ticket as soon as the last is answered, for `--seconds`: the most the servers give
   (`issue_per_s`). Its latency is 20 kiosks queueing at that throughput (Little's law:
