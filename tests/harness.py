@@ -24,6 +24,13 @@ from typing import Any
 import psutil
 import requests
 
+from tests import forked
+
+# Servers and inits run as children of a fork server (tests/forked.py) that has imported the
+# server once, instead of as new Python processes: tests/conftest.py turns this on for the
+# test suite; the benchmarks start real processes, as an operator would.
+FORK = False
+
 SERVICES = """\
 [defaults]
 timezone = "Asia/Tokyo"
@@ -337,6 +344,18 @@ class Shorthands:
         )
 
 
+def eventually(check: Any, timeout: float = 30.0) -> Any:
+    """`check()` again until it gives something true (then that), or its last answer after
+    `timeout` seconds: for what a server does on its own time (a lease round, a record
+    written after the push that announced it)."""
+    deadline = time.monotonic() + timeout
+    found = check()
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = check()
+    return found
+
+
 class PortTaken(RuntimeError):
     """The server could not listen: another process took its port first."""
 
@@ -431,6 +450,9 @@ class ServerProcess(Shorthands):
             "for args in json.loads(sys.argv[1]):\n"
             "    main(args, standalone_mode=False)\n"
         )
+        if FORK and forked.can_fork(self.env):
+            self._init_forked(commands, f"{password}\n" * len(accounts or {}))
+            return
         done = subprocess.run(
             [sys.executable, "-c", script, json.dumps(commands)],
             input=f"{password}\n" * len(accounts or {}),
@@ -441,6 +463,20 @@ class ServerProcess(Shorthands):
             timeout=60,
         )
         assert done.returncode == 0, done.stderr
+
+    def _init_forked(self, commands: list[list[str]], stdin: str) -> None:
+        """`init`'s commands in a child of the fork server (tests/forked.py)."""
+        given = self.workdir / "init.stdin"
+        output = self.workdir / "init.log"
+        given.write_text(stdin, encoding="utf-8")
+        output.write_bytes(b"")
+        child = forked.fork_server().start(["init"], self.env, self.workdir, output, stdin=given,
+                                           commands=commands)
+        try:
+            code = child.wait(60)
+        finally:
+            given.unlink()
+        assert code == 0, output.read_text(errors="replace")
 
     def start(self, timeout: float = 60) -> ServerProcess:
         for _ in range(5):
@@ -459,6 +495,15 @@ class ServerProcess(Shorthands):
             self.env["MADOGUCHI_PUBLIC_URL"] = self.url
 
     def _start(self, timeout: float) -> ServerProcess:
+        if FORK and forked.can_fork(self.env):
+            self.proc = forked.fork_server().start(  # type: ignore[assignment]
+                ["serve", "--port", str(self.port)], self.env, self.workdir, self.log,
+                open_files=self.open_files)
+        else:
+            self._popen()
+        return self._wait_until_serving(timeout)
+
+    def _popen(self) -> None:
         with open(self.log, "a") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)],
@@ -469,6 +514,9 @@ class ServerProcess(Shorthands):
                 text=True,
                 preexec_fn=None if self.open_files is None else self._limit_open_files,
             )
+
+    def _wait_until_serving(self, timeout: float) -> ServerProcess:
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 
 from tests.api.support import assert_error
 from tests.auth.conftest import LogIn
-from tests.harness import ADMIN, ServerProcess, token
+from tests.harness import ADMIN, ServerProcess, eventually, token
 
 
 def madoguchi(
@@ -25,14 +24,6 @@ def madoguchi(
         timeout=60,
         input=None if password is None else password + "\n",
     )
-
-
-def eventually(check: Callable[[], bool]) -> None:
-    """The server reads command-line changes back every two seconds: wait for it (bounded)."""
-    deadline = time.monotonic() + 10
-    while not check():
-        assert time.monotonic() < deadline, "the server did not pick up the change"
-        time.sleep(0.1)
 
 
 def known(server: ServerProcess, username: str) -> Callable[[], bool]:
@@ -65,7 +56,7 @@ def test_user_add_then_log_in(auth_server: ServerProcess, people: LogIn) -> None
     )
     assert done.returncode == 0, done.stderr
     assert "kita.lead created: manager at a, hellowork and city" in done.stdout
-    eventually(known(auth_server, "kita.lead"))
+    assert eventually(known(auth_server, "kita.lead"))
     person = people()
     assert person.login("kita.lead", "from the shell").status == 200
     assert person.user == {
@@ -126,19 +117,19 @@ def test_user_passwd_and_disable_end_the_logins_of_a_running_server(
         password="first password",
     )
     assert done.returncode == 0, done.stderr
-    eventually(known(auth_server, "temp"))
+    assert eventually(known(auth_server, "temp"))
     person = people()
     assert person.login("temp", "first password").status == 200
     changed = madoguchi(
         auth_server, "user", "passwd", "temp", "--password-stdin", password="second password"
     )
     assert changed.returncode == 0, changed.stderr
-    eventually(lambda: person.request("GET", "/api/sites/b/queues").status == 401)
+    assert eventually(lambda: person.request("GET", "/api/sites/b/queues").status == 401)
     assert_error(people().login("temp", "first password"), 401, "invalid_credentials")
     again = people()
     assert again.login("temp", "second password").status == 200
     assert madoguchi(auth_server, "user", "disable", "temp").returncode == 0
-    eventually(lambda: again.request("GET", "/api/sites/b/queues").status == 401)
+    assert eventually(lambda: again.request("GET", "/api/sites/b/queues").status == 401)
     assert_error(again.login("temp", "second password"), 401, "invalid_credentials")
 
 
@@ -159,13 +150,13 @@ def test_device_revoke_stops_a_token_of_a_running_server_and_init_leaves_paired_
     assert "b-kiosk " in listed and approved.body["device"]["id"] in listed
     kiosk = token("b", "kiosk")
     assert madoguchi(auth_server, "device", "revoke", "b-kiosk").returncode == 0
-    eventually(lambda: auth_server.request("GET", "/api/me", kiosk).status == 401)
+    assert eventually(lambda: auth_server.request("GET", "/api/me", kiosk).status == 401)
     twice = madoguchi(auth_server, "device", "revoke", "b-kiosk")
     assert twice.returncode == 1 and "revoked already" in twice.stderr
     # init brings back what the site file declares, and leaves paired devices be
     init = madoguchi(auth_server, "init", "--config", str(auth_server.sites_path))
     assert init.returncode == 0, init.stderr
-    eventually(lambda: auth_server.request("GET", "/api/me", kiosk).status == 200)
+    assert eventually(lambda: auth_server.request("GET", "/api/me", kiosk).status == 200)
     assert auth_server.request("GET", "/api/me", paired).status == 200
     log = auth_server.request("GET", "/api/audit?site=b&limit=1000", ADMIN).body["entries"]
     revoked = [e for e in log if e["action"] == "device_revoked" and e["actor_kind"] == "cli"]

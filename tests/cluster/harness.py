@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from tests import pg
 from tests.cluster.cut import Cuttable
-from tests.harness import ADMIN, ServerProcess
+from tests.harness import ADMIN, ServerProcess, eventually
 
 REDIS = os.environ.get("MADOGUCHI_TEST_REDIS", "redis://127.0.0.1:6379/0")
 LEASE_SECONDS = 2  # the shortest the settings allow: failover in the tests is quick
@@ -158,13 +158,3 @@ def generation(number: int) -> int:
 def body_of(reply: Any) -> dict[str, Any]:
     return reply.body if isinstance(reply.body, dict) else {"text": reply.body}
 
-
-def eventually(check: Any, timeout: float = 30.0) -> Any:
-    """`check()` again until it gives something true (then that), or the last answer after
-    `timeout` seconds: for what a cluster does on its own time (a lease round)."""
-    deadline = time.monotonic() + timeout
-    found = check()
-    while not found and time.monotonic() < deadline:
-        time.sleep(0.1)
-        found = check()
-    return found

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.fakes.fake_printer import FakePrinter
-from tests.harness import ServerProcess, token
+from tests.harness import ServerProcess, eventually, token
 from tests.kiosk.conftest import PORTRAIT, open_kiosk_page
 from tests.kiosk.kiosk_page import KioskPage, strings
 
@@ -65,7 +65,9 @@ def test_no_paper_is_said_on_screen_and_the_number_stays_up_longer(kiosk: KioskP
     assert kiosk.text_of("#ticket-number") == number
     kiosk.idle(45)
     kiosk.wait_for("start")
-    [alert] = [a for a in alerts(kiosk.server) if a["data"]["label"] == number]
+    # The kiosk heard of the failure first; the alert is stored just after (printing.py).
+    [alert] = eventually(
+        lambda: [a for a in alerts(kiosk.server) if a["data"]["label"] == number])
     assert alert["data"]["alert"] == "printer_failed"
 
 

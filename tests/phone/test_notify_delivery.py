@@ -8,7 +8,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from tests.fakes.push_service import PushService, b64, push_service
 from tests.fakes.smtp import Inbox, smtp_server
 from tests.fakes.tls import Certificates, make_certificates
-from tests.harness import ServerProcess, site_file
+from tests.harness import ServerProcess, eventually, site_file
 
 SITE = "n1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,14 +67,6 @@ def server(
     proc.start()
     yield proc
     proc.stop()
-
-
-def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Wait until `check()` holds (the server stores in the background): fail after timeout."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
 
 
 def targets(server: ServerProcess) -> int:
@@ -138,7 +130,7 @@ def test_near_and_called_arrive_encrypted_signed_and_in_english(
     assert pushes[0].vapid_key == pushes[1].vapid_key  # the server's one key
     assert server.act(SITE, mine["id"], "start").status == 200
     assert server.act(SITE, mine["id"], "finish", {"outcome": "consult_only"}).status == 200
-    eventually(lambda: targets(server) == 0)  # the visit is over: its subscription is gone
+    assert eventually(lambda: targets(server) == 0)  # the visit is over: its subscription is gone
 
 
 def test_email_arrives_through_the_city_mail_server_in_japanese(
@@ -159,7 +151,7 @@ def test_email_arrives_through_the_city_mail_server_in_japanese(
         server.log.read_text(encoding="utf-8") if server.log.exists() else ""
     )
     server.act(SITE, mine["id"], "cancel")
-    eventually(lambda: targets(server) == 0)
+    assert eventually(lambda: targets(server) == 0)
 
 
 def test_an_expired_subscription_is_forgotten_and_a_held_push_never_delays_a_call(
@@ -170,7 +162,7 @@ def test_an_expired_subscription_is_forgotten_and_a_held_push_never_delays_a_cal
     gone, slow = stand_in.subscribe(), stand_in.subscribe()
     stand_in.gone.add(gone.endpoint.rsplit("/", 1)[1])
     assert subscribe(server, gone_ticket, "push", gone.json()).status_code == 201
-    eventually(lambda: targets(server) == 0)  # "near" at once answered 410: forgotten
+    assert eventually(lambda: targets(server) == 0)  # "near" at once answered 410: forgotten
     release = threading.Event()
     stand_in.holding.clear()
     stand_in.release = release
@@ -188,7 +180,7 @@ def test_an_expired_subscription_is_forgotten_and_a_held_push_never_delays_a_cal
         release.set()
     stand_in.wait_for(2, slow.endpoint, timeout=60)  # both arrive once the service answers
     server.act(SITE, slow_ticket["id"], "cancel")
-    eventually(lambda: targets(server) == 0)
+    assert eventually(lambda: targets(server) == 0)
 
 
 # The stand-in's subscription in place of the browser's own push service (unreachable offline):
@@ -272,7 +264,7 @@ def test_the_phone_page_registers_its_service_worker_and_subscribes_in_chromium(
     pushes = stand_in.wait_for(2, browser_side.endpoint)
     assert [p.payload["kind"] for p in pushes] == ["near", "called"]
     server.act(SITE, mine["id"], "cancel")
-    eventually(lambda: targets(server) == 0)
+    assert eventually(lambda: targets(server) == 0)
 
 
 def test_oversized_and_malformed_addresses_are_refused_and_nothing_is_stored(
@@ -393,4 +385,4 @@ def test_the_service_worker_shows_the_pushed_notices_in_the_visitors_language(
     for secret in ("生活・福祉の相談", "相談窓口", "welfare", "生活", "福祉"):
         assert secret not in told
     server.act(SITE, mine["id"], "cancel")
-    eventually(lambda: targets(server) == 0)
+    assert eventually(lambda: targets(server) == 0)

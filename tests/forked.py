@@ -1,0 +1,148 @@
+"""The tests' side of the fork server (tests/forkserver.py): server processes forked from a
+process that has imported the server once, with the parts of `subprocess.Popen` the harness
+uses (pid, poll, wait, send_signal, kill, terminate, returncode).
+
+One fork server per test worker, started on first use and ended with the worker. Only the
+test suite uses it (tests/conftest.py turns it on); the benchmarks start their servers with
+`subprocess.Popen`, as an operator would.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Forked:
+    """One child of the fork server, seen as `subprocess.Popen` shows a process."""
+
+    def __init__(self, connection: socket.socket, argv: list[str]) -> None:
+        self.args = argv
+        self.returncode: int | None = None
+        self._connection = connection
+        self._buffer = b""
+        line = self._line(timeout=60)
+        if line is None or not line.startswith("pid "):
+            raise RuntimeError(f"the fork server did not start the process: {line!r}")
+        self.pid = int(line.split()[1])
+
+    def _line(self, timeout: float | None) -> str | None:
+        """The fork server's next line, or None if none came within `timeout` (0: don't
+        wait)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            self._connection.settimeout(left)
+            try:
+                chunk = self._connection.recv(256)
+            except (TimeoutError, BlockingIOError):
+                return None
+            if not chunk:
+                raise RuntimeError("the fork server ended")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode()
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self._take(self._line(timeout=0))
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self._take(self._line(timeout=timeout))
+            if self.returncode is None:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        return self.returncode
+
+    def _take(self, line: str | None) -> None:
+        if line is not None and line.startswith("exit "):
+            self.returncode = int(line.split()[1])
+            self._connection.close()
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkServer:
+    """This worker's fork server: started on first use."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="madoguchi-fork-"))
+        self.path = str(self.folder / "socket")
+        self.process: subprocess.Popen[bytes] | None = None
+        self.lock = threading.Lock()  # a cluster's processes may be started from threads
+
+    def _started(self) -> None:
+        with self.lock:
+            if self.process is None or self.process.poll() is not None:
+                self._start()
+
+    def _start(self) -> None:
+        with open(self.folder / "forkserver.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tests.forkserver", self.path],
+                cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(self.path):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                log_text = (self.folder / "forkserver.log").read_text(errors="replace")
+                raise RuntimeError(f"the fork server did not start: {log_text[-3000:]}")
+            time.sleep(0.02)
+
+    def start(self, argv: list[str], env: dict[str, str], cwd: Path, log: Path,
+              stdin: Path | None = None, open_files: int | None = None,
+              commands: list[list[str]] | None = None) -> Forked:
+        """A child running `python -m server.cli ARGV` (or, with `commands`, each of them
+        in turn, as tests/harness.py's init does) in `cwd`, its output appended to `log`."""
+        self._started()
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.connect(self.path)
+        request = {"argv": argv, "env": env, "cwd": str(cwd), "log": str(log),
+                   "stdin": None if stdin is None else str(stdin), "open_files": open_files,
+                   "commands": commands}
+        connection.sendall(json.dumps(request).encode() + b"\n")
+        return Forked(connection, argv)
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+_server: ForkServer | None = None
+
+
+def fork_server() -> ForkServer:
+    global _server
+    if _server is None:
+        _server = ForkServer()
+        atexit.register(_server.close)
+    return _server
+
+
+def can_fork(env: dict[str, str]) -> bool:
+    """Whether a child of the fork server would be the process `env` asks for: it differs
+    from this process's environment only in madoguchi's own settings (anything else, a
+    PYTHON* or LD_* variable say, takes effect only at a real start)."""
+    keys = set(env) | set(os.environ)
+    return all(env.get(k) == os.environ.get(k) for k in keys if not k.startswith("MADOGUCHI_"))
+
