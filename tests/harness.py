@@ -578,14 +578,17 @@ class ServerProcess(Shorthands):
         key: str | None = None,
         data: bytes | None = None,
         headers: dict[str, str] | None = None,
+        timeout: float = 30,
     ) -> Reply:
+        """`timeout`: seconds for the answer (more where the server may first start a helper
+        process, as the voice's)."""
         sent = dict(headers or {})
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         if key is not None:
             sent["Idempotency-Key"] = key
         response = self.http.request(
-            method, self.url + path, json=json, data=data, headers=sent, timeout=30
+            method, self.url + path, json=json, data=data, headers=sent, timeout=timeout
         )
         try:
             body = response.json()

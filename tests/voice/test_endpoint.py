@@ -18,7 +18,10 @@ SENSITIVE_WORDS = ("生活", "福祉", "住居", "給付", "相談")
 def ask(
     server: ServerProcess, site: str, label: str, counter: object, device: str = "display"
 ) -> tuple[int, dict[str, object]]:
-    reply = server.request("GET", ASK.format(label=label, counter=counter), token(site, device))
+    # The first announcement starts the voice process (numpy, the dictionary): on a loaded
+    # machine, more than the usual 30 s.
+    reply = server.request("GET", ASK.format(label=label, counter=counter), token(site, device),
+                           timeout=90)
     assert isinstance(reply.body, dict)
     return reply.status, reply.body
 
