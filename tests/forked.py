@@ -114,13 +114,17 @@ class ForkServer:
         """A child running `python -m server.cli ARGV` (or, with `commands`, each of them
         in turn, as tests/harness.py's init does) in `cwd`, its output appended to `log`."""
         self._started()
-        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        connection.connect(self.path)
         request = {"argv": argv, "env": env, "cwd": str(cwd), "log": str(log),
                    "stdin": None if stdin is None else str(stdin), "open_files": open_files,
                    "commands": commands}
-        connection.sendall(json.dumps(request).encode() + b"\n")
-        return Forked(connection, argv)
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.connect(self.path)
+            connection.sendall(json.dumps(request).encode() + b"\n")
+            return Forked(connection, argv)
+        except BaseException:
+            connection.close()
+            raise
 
     def close(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -53,8 +53,9 @@ def _serve(path: str) -> dict[str, object]:
     _signal = monkey.get_original("signal", "signal")
     parent = os.getppid()
     listener = _socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
+    listener.bind(path + ".new")
     listener.listen(64)
+    os.rename(path + ".new", path)  # the path appears only once it takes connections
     children: dict[int, object] = {}  # pid -> the connection that asked for it
     # A child's end wakes the loop: SIGCHLD writes a byte to this pipe.
     wake_read, wake_write = os.pipe()
