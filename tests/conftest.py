@@ -7,6 +7,7 @@ A module marked `both_stores` runs its tests that use a server or the app (throu
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,14 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.harness import ServerProcess
 
 BACKENDS = ("sqlite", "postgresql")
+
+
+# Python may be told not to write bytecode (PYTHONDONTWRITEBYTECODE, set on some CI machines):
+# then every test worker compiles and rewrites every test module again at each run (about 6 s
+# of CPU each), and every server, CLI and voice process it starts compiles what it imports.
+# The suite writes its bytecode; .ci/setup compiles the project beforehand.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
