@@ -200,8 +200,6 @@ def create_app(settings: Settings, clock: Clock | None = None,
         printing.set_site_printers(site_id, parts.printers, parts.kiosk_printers)
     recent = RecentCalls()
     recent.load(engine, sites)
-    if cluster is not None:  # a site taken over: the last calls its displays showed
-        cluster.member.adopted = lambda site_id: recent.load(engine, {site_id: sites[site_id]})
     snapshots = Snapshots(engine, clock, settings.enforce_hours, printing, recent, estimator)
     publisher = Publisher(socketio, sites, engine, estimator, snapshots, recent, offload)
     engine.subscribe(publisher)  # listeners hear each commit in this order
@@ -223,6 +221,12 @@ def create_app(settings: Settings, clock: Clock | None = None,
     engine.subscribe(alerts)
     printing.events.subscribe(alerts.printer_changed)
     alerts.start()
+    siteedit = SiteEditor(site_file, edits,
+                          LiveSite(sites, engine, auth.credentials, printing, publisher, clock),
+                          writer, offload)
+    if cluster is not None:  # a site taken over: as it was changed while served elsewhere,
+        cluster.member.taking = siteedit.refresh  # and the last calls its displays showed
+        cluster.member.adopted = lambda site_id: recent.load(engine, {site_id: sites[site_id]})
     services = Services(
         settings=settings,
         clock=clock,
@@ -235,9 +239,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
         snapshots=snapshots,
         publisher=publisher,
         reports=reports,
-        siteedit=SiteEditor(site_file, edits,
-                            LiveSite(sites, engine, auth.credentials, printing, publisher, clock),
-                            writer, offload),
+        siteedit=siteedit,
         voice=voice,
         bookings=bookings,
         mailer=mailer,

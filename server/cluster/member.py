@@ -14,9 +14,9 @@ took it), then:
   another process holds less): it stops serving the site, stores what was already done for it
   under the lease it still holds, gives the lease up and tells the others to look.
 
-A site taken is loaded from the store as its last owner left it, after the process took a new
-id generation, so that its tickets and events are numbered after every number its last owner
-could have used.
+A site taken is loaded from the store as its last owner left it (its configuration too, with
+the changes made to it live), after the process took a new id generation, so that its tickets
+and events are numbered after every number its last owner could have used.
 """
 
 from __future__ import annotations
@@ -62,6 +62,9 @@ class ClusterMember:
         # Tells the processes at these addresses to look at the leases now (server/cluster/
         # join.py), once a site was given up; set when the app is made.
         self.tell: Callable[[list[str]], None] = lambda addresses: None
+        # Called with a site this process is about to serve, before its queue is loaded: the
+        # changes made to the site while another process served it are put in place.
+        self.taking: Callable[[str], None] = lambda site_id: None
         # Called when this process took or left a site (the forwarder looks again).
         self.moved: Callable[[str], None] = lambda site_id: None
         self.me = me
@@ -181,6 +184,7 @@ class ClusterMember:
                 continue
             self.engine.renumber(lease_store.new_generation(self.db, self.me),
                                  lease_store.GENERATION_BITS)
+            self.taking(site_id)
             self.engine.adopt(site_id, epoch)
             took = True
             log.info("took site %s (epoch %d)", site_id, epoch)

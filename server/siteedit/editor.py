@@ -117,7 +117,12 @@ def load_edits(config: SiteConfig, reader: Any) -> Edits:
     """At start, before the queues are loaded: every stored layer laid over the site file, and
     the managers' overrides. A layer the site file no longer fits (it was changed since) is
     left out, loudly."""
-    base = file_parts(config)
+    return stored_edits(file_parts(config), reader)
+
+
+def stored_edits(base: dict[str, SiteParts], reader: Any) -> Edits:
+    """What is stored of the changes to each site, laid over `base` (each site's parts as the
+    site file has them) by load_edits's rules."""
     current = dict(base)
     layers = {}
     for site_id, layer in store.all_layers(reader).items():
@@ -164,6 +169,22 @@ class SiteEditor:
         if site_id not in self.current:
             raise unknown_site(site_id)
         return self.current[site_id]
+
+    def refresh(self, site_id: str) -> None:
+        """A cluster's site this process is about to serve, before its queue is loaded: the
+        changes stored for it (by the process that served it until now) are put in place, as
+        at start (load_edits); until then this process had the site as it was when it
+        started. Reads the database; runs in the cluster's lease round."""
+        with self._one_at_a_time:
+            edits = stored_edits(self.file, self.writer)
+            old, new = self.parts(site_id), edits.parts[site_id]
+            for mine, stored in ((self.layers, edits.layers), (self.overrides, edits.overrides)):
+                if site_id in stored:
+                    mine[site_id] = stored[site_id]
+                else:
+                    mine.pop(site_id, None)
+            self.current[site_id] = new
+            self._set_site(site_id, old, new)  # no queue yet: the engine loads it from here
 
     def apply(self, edit: Edit, who: Device, audit: Any) -> SiteParts:
         """An administrator's change."""
@@ -270,12 +291,17 @@ class SiteEditor:
 
     def _put_in_place(self, site_id: str, old: SiteParts, new: SiteParts) -> None:
         """Every part reads the site from the shared sites map or from its queue."""
+        site = self._set_site(site_id, old, new)
+        self.engine.queue(site_id).reconfigure(site)
+        self.live.publisher.site_changed(site_id, settings_view(site))
+
+    def _set_site(self, site_id: str, old: SiteParts, new: SiteParts) -> Site:
+        """The site in the shared sites map (a queue is loaded from it), and its printers."""
         site = applied(new.site, self.overrides.get(site_id, {}))
         self.sites[site_id] = site
-        self.engine.queue(site_id).reconfigure(site)
         if old.printers != new.printers or dict(old.kiosk_printers) != dict(new.kiosk_printers):
             self.live.printing.set_site_printers(site_id, new.printers, new.kiosk_printers)
-        self.live.publisher.site_changed(site_id, settings_view(site))
+        return site
 
 
 def _check_removals(queue: Any, old: SiteParts, new: SiteParts) -> None:

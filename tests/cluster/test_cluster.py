@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from tests import pg
+from tests.admin.test_config_api import PENSION, config, ids, put
 from tests.cluster.harness import Cluster, eventually, generation
 from tests.cluster.nginx import Nginx
 from tests.cluster.rounds import Round
@@ -351,6 +352,27 @@ def test_kill_9_then_sigstop_of_the_owner_loses_nothing_and_the_frozen_one_commi
     counts = stopped.check(waker)
     assert counts["lost"] == counts["duplicates"] == counts["called_twice"] == 0, counts
     assert recovery < 30, recovery  # a bound on a loaded machine: tests/bench/cluster.py times it
+
+
+def test_a_site_taken_over_is_served_with_the_changes_made_to_it_live(cluster: Cluster) -> None:
+    """An administrator adds a desk at site b through its owner, which is then killed: the
+    process that takes b over serves it with the desk (it knew the site as it was when it
+    started), and the next change builds on it."""
+    owner = cluster.owner_of("b")
+    survivor = cluster.others(owner)[0]
+    assert put(owner, "b", "services", "pension", PENSION).status == 200
+    assert owner.issue("b", ["pension"]).body["label"] == "N1"
+    owner.kill()
+    assert cluster.wait_for_owner("b", not_=owner, via=survivor) is survivor
+    issued = survivor.issue("b", ["pension"])
+    assert issued.status == 201 and issued.body["label"] == "N2", issued.body
+    counter = {"name": "年金", "number": 9, "services": ["pension"]}
+    assert put(survivor, "b", "counters", "b-c9", counter).status == 200
+    assert ids(config(survivor, "b")["services"])[-1] == "pension"
+    called = survivor.call_next("b", "c9")
+    assert called.status == 200 and called.body["ticket"]["label"] == "N1", called.body
+    owner.start()  # back, as the other tests of the module expect it
+    cluster.settle()
 
 
 def stored_below(threshold: int, via: ServerProcess) -> dict[str, int]:
