@@ -110,13 +110,14 @@ class ForkServer:
 
     def start(self, argv: list[str], env: dict[str, str], cwd: Path, log: Path,
               stdin: Path | None = None, open_files: int | None = None,
-              commands: list[list[str]] | None = None) -> Forked:
+              commands: list[list[str]] | None = None, errors: Path | None = None) -> Forked:
         """A child running `python -m server.cli ARGV` (or, with `commands`, each of them
-        in turn, as tests/harness.py's init does) in `cwd`, its output appended to `log`."""
+        in turn, as tests/harness.py's init does) in `cwd`, its output appended to `log`
+        (its standard error too, unless `errors` names a file for it)."""
         self._started()
         request = {"argv": argv, "env": env, "cwd": str(cwd), "log": str(log),
                    "stdin": None if stdin is None else str(stdin), "open_files": open_files,
-                   "commands": commands}
+                   "commands": commands, "errors": None if errors is None else str(errors)}
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             connection.connect(self.path)

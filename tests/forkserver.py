@@ -135,11 +135,13 @@ def _become(request: dict[str, object]) -> None:
     time.tzset()
     stdin = os.open(str(request.get("stdin") or os.devnull), os.O_RDONLY)
     log = os.open(str(request["log"]), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    errors = os.open(str(request.get("errors") or request["log"]),
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(stdin, 0)
     os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.close(stdin)
-    os.close(log)
+    os.dup2(errors, 2)
+    for fd in (stdin, log, errors):
+        os.close(fd)
     limit = request.get("open_files")
     if limit is not None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (int(limit), int(limit)))  # type: ignore[call-overload]

@@ -11,10 +11,12 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -356,6 +358,32 @@ def eventually(check: Any, timeout: float = 30.0) -> Any:
     return found
 
 
+def run_cli(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+            input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`python -m server.cli ARGS`, as `subprocess.run` with its output captured: a child of
+    the fork server where it can be (tests/forked.py), else a new process."""
+    env = dict(os.environ) if env is None else env
+    if not (FORK and forked.can_fork(env)):
+        return subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, cwd=cwd,
+                              capture_output=True, text=True, timeout=timeout, input=input)
+    folder = Path(tempfile.mkdtemp(prefix="madoguchi-cli-"))
+    given, out, err = folder / "stdin", folder / "stdout", folder / "stderr"
+    given.write_text(input or "", encoding="utf-8")
+    try:
+        child = forked.fork_server().start(list(args), env, cwd or Path.cwd(), out,
+                                           stdin=given, errors=err)
+        try:
+            code = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            raise
+        return subprocess.CompletedProcess(
+            [sys.executable, "-m", "server.cli", *args], code,
+            out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class PortTaken(RuntimeError):
     """The server could not listen: another process took its port first."""
 
@@ -403,36 +431,14 @@ class ServerProcess(Shorthands):
         self.http = requests.Session()
         self.log = workdir / "server.log"
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "server.cli", *args],
-            env=self.env,
-            cwd=self.workdir,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`madoguchi ARGS` against this server's database, as an administrator types it."""
+        return run_cli(list(args), self.env, self.workdir, input=input)
 
     def add_account(self, username: str, options: list[str], password: str) -> None:
         """`madoguchi user add`, as an administrator would type it, password on stdin."""
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "server.cli",
-                "user",
-                "add",
-                username,
-                *options,
-                "--password-stdin",
-            ],
-            input=password + "\n",
-            env=self.env,
-            cwd=self.workdir,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = self.cli("user", "add", username, *options, "--password-stdin",
+                        input=password + "\n")
         assert done.returncode == 0, done.stderr
 
     def init(self, accounts: dict[str, list[str]] | None = None, password: str = "") -> None:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.fakes.fake_printer import FakePrinter, closed_port
+from tests.harness import run_cli
 from tests.printers.test_decode import npos_decode, zbar_decode
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def printer_test(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", "printer", "test", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    return run_cli(["printer", "test", *args], cwd=ROOT, timeout=120)
 
 
 def test_a_ready_printer_is_reported_and_prints_a_confirmed_test_ticket(tmp_path: Path) -> None:

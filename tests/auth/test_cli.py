@@ -4,7 +4,6 @@ each change within seconds, and the log records it as done from the command line
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 
 from tests.api.support import assert_error
@@ -15,15 +14,7 @@ from tests.harness import ADMIN, ServerProcess, eventually, token
 def madoguchi(
     server: ServerProcess, *args: str, password: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args],
-        env=server.env,
-        cwd=server.workdir,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        input=None if password is None else password + "\n",
-    )
+    return server.cli(*args, input=None if password is None else password + "\n")
 
 
 def known(server: ServerProcess, username: str) -> Callable[[], bool]:

@@ -5,7 +5,6 @@ of 8 was checked: 12345678, password and the user name itself were accepted."""
 from __future__ import annotations
 
 import secrets
-import subprocess
 import sys
 
 import pytest
@@ -106,25 +105,8 @@ def test_the_api_the_admin_page_and_the_command_line_refuse_a_weak_password(
     assert "このパスワードは推測されやすいため使えません" in page.page
     assert "関係のない言葉を3つ以上つなげる" in page.page
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "user",
-            "add",
-            "weakling3",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        input="password1\n",
-        env=auth_server.env,
-        cwd=auth_server.workdir,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = auth_server.cli("user", "add", "weakling3", "--role", "admin", "--password-stdin",
+                           input="password1\n")
     assert done.returncode == 1
     assert "Error: このパスワードは推測されやすいため使えません" in done.stderr, done.stderr
     listed = auth_server.request("GET", "/api/accounts", ADMIN).body["accounts"]

@@ -3,8 +3,6 @@ lifts after Retry-After seconds and doubles if the failures go on."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -219,14 +217,7 @@ def test_the_account_itself_locks_only_after_many_failures_and_an_admin_lifts_it
     for n in range(20):
         attempt_from(f"127.0.3.{n + 1}", server, "kita.lead", "guess")
     assert attempt_from("127.0.2.1", server, "kita.lead", PASSWORD)[0].status == 429
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "user", "unlock", "kita.lead"],
-        env=server.env,
-        cwd=server.workdir,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = server.cli("user", "unlock", "kita.lead")
     assert done.returncode == 0, done.stderr
     assert "kita.lead" in done.stdout
     deadline = time.monotonic() + 10

@@ -7,8 +7,6 @@ server with kiosks or printers does not start without `public_url`.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -83,14 +81,7 @@ def test_serve_refuses_to_start_without_a_public_url_where_tickets_are_printed(
         )
     server = ServerProcess(tmp_path, ["a"], sites_text=text, env={"MADOGUCHI_PUBLIC_URL": ""})
     server.init()
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(server.port)],
-        env=server.env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = server.cli("serve", "--port", str(server.port))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "public_url" in done.stderr and "MADOGUCHI_PUBLIC_URL" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr

@@ -4,8 +4,6 @@ whose log changes after its figures were stored is summed up again."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -35,14 +33,7 @@ def figures(server: ServerProcess, site: str, query: str) -> Any:
 
 
 def purge(server: ServerProcess, days: int) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "purge", "--days", str(days)],
-        env=server.env,
-        cwd=server.workdir,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = server.cli("purge", "--days", str(days))
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -81,14 +72,7 @@ def test_purging_keeps_the_figures_and_drops_the_detail(own_server: ServerProces
 
 
 def test_purge_refuses_to_run_without_a_period(own_server: ServerProcess) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "purge"],
-        env=own_server.env,
-        cwd=own_server.workdir,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = own_server.cli("purge")
     assert done.returncode != 0 and "retention_days" in done.stderr
 
 
