@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from tests import harness, pg
+from tests import forked, pg
 from tests.appclient import initialised, make_app  # noqa: F401 - fixtures for every test
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.harness import ServerProcess
@@ -33,7 +33,7 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 def pytest_configure(config: pytest.Config) -> None:
     """The tests' servers are forked from a process that imported the server once
     (tests/forked.py): about a second of CPU saved on each of the suite's ~170 starts."""
-    harness.FORK = os.environ.get("MADOGUCHI_TEST_FORK", "1") != "0"
+    forked.ENABLED = os.environ.get("MADOGUCHI_TEST_FORK", "1") != "0"
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Turned on for the test suite by tests/conftest.py; the benchmarks start real processes, as an
+# operator would.
+ENABLED = False
 
 
 class Forked:
@@ -145,9 +149,37 @@ def fork_server() -> ForkServer:
 
 
 def can_fork(env: dict[str, str]) -> bool:
-    """Whether a child of the fork server would be the process `env` asks for: it differs
-    from this process's environment only in madoguchi's own settings (anything else, a
-    PYTHON* or LD_* variable say, takes effect only at a real start)."""
+    """Whether to start a process asking for `env` from the fork server: it is on (ENABLED)
+    and a child would be that process, its environment differing from this one's only in
+    madoguchi's own settings (anything else, a PYTHON* or LD_* variable say, takes effect only
+    at a real start)."""
+    if not ENABLED:
+        return False
     keys = set(env) | set(os.environ)
     return all(env.get(k) == os.environ.get(k) for k in keys if not k.startswith("MADOGUCHI_"))
 
+
+def run_cli(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+            input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`python -m server.cli ARGS`, as `subprocess.run` with its output captured: a child of
+    the fork server where it can be (tests/forked.py), else a new process."""
+    env = dict(os.environ) if env is None else env
+    if not can_fork(env):
+        return subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, cwd=cwd,
+                              capture_output=True, text=True, timeout=timeout, input=input)
+    folder = Path(tempfile.mkdtemp(prefix="madoguchi-cli-"))
+    given, out, err = folder / "stdin", folder / "stdout", folder / "stderr"
+    given.write_text(input or "", encoding="utf-8")
+    try:
+        child = fork_server().start(list(args), env, cwd or Path.cwd(), out,
+                                           stdin=given, errors=err)
+        try:
+            code = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            raise
+        return subprocess.CompletedProcess(
+            [sys.executable, "-m", "server.cli", *args], code,
+            out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

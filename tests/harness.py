@@ -11,12 +11,10 @@ import json
 import os
 import random
 import resource
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -27,11 +25,6 @@ import psutil
 import requests
 
 from tests import forked
-
-# Servers and inits run as children of a fork server (tests/forked.py) that has imported the
-# server once, instead of as new Python processes: tests/conftest.py turns this on for the
-# test suite; the benchmarks start real processes, as an operator would.
-FORK = False
 
 SERVICES = """\
 [defaults]
@@ -358,32 +351,6 @@ def eventually(check: Any, timeout: float = 30.0) -> Any:
     return found
 
 
-def run_cli(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
-            input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """`python -m server.cli ARGS`, as `subprocess.run` with its output captured: a child of
-    the fork server where it can be (tests/forked.py), else a new process."""
-    env = dict(os.environ) if env is None else env
-    if not (FORK and forked.can_fork(env)):
-        return subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, cwd=cwd,
-                              capture_output=True, text=True, timeout=timeout, input=input)
-    folder = Path(tempfile.mkdtemp(prefix="madoguchi-cli-"))
-    given, out, err = folder / "stdin", folder / "stdout", folder / "stderr"
-    given.write_text(input or "", encoding="utf-8")
-    try:
-        child = forked.fork_server().start(list(args), env, cwd or Path.cwd(), out,
-                                           stdin=given, errors=err)
-        try:
-            code = child.wait(timeout)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            raise
-        return subprocess.CompletedProcess(
-            [sys.executable, "-m", "server.cli", *args], code,
-            out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8"))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 class PortTaken(RuntimeError):
     """The server could not listen: another process took its port first."""
 
@@ -433,7 +400,7 @@ class ServerProcess(Shorthands):
 
     def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         """`madoguchi ARGS` against this server's database, as an administrator types it."""
-        return run_cli(list(args), self.env, self.workdir, input=input)
+        return forked.run_cli(list(args), self.env, self.workdir, input=input)
 
     def add_account(self, username: str, options: list[str], password: str) -> None:
         """`madoguchi user add`, as an administrator would type it, password on stdin."""
@@ -456,7 +423,7 @@ class ServerProcess(Shorthands):
             "for args in json.loads(sys.argv[1]):\n"
             "    main(args, standalone_mode=False)\n"
         )
-        if FORK and forked.can_fork(self.env):
+        if forked.can_fork(self.env):
             self._init_forked(commands, f"{password}\n" * len(accounts or {}))
             return
         done = subprocess.run(
@@ -501,7 +468,7 @@ class ServerProcess(Shorthands):
             self.env["MADOGUCHI_PUBLIC_URL"] = self.url
 
     def _start(self, timeout: float) -> ServerProcess:
-        if FORK and forked.can_fork(self.env):
+        if forked.can_fork(self.env):
             self.proc = forked.fork_server().start(  # type: ignore[assignment]
                 ["serve", "--port", str(self.port)], self.env, self.workdir, self.log,
                 open_files=self.open_files)

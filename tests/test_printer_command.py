@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from tests.fakes.fake_printer import FakePrinter, closed_port
-from tests.harness import run_cli
+from tests.forked import run_cli
 from tests.printers.test_decode import npos_decode, zbar_decode
 
 ROOT = Path(__file__).resolve().parents[1]
