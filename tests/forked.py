@@ -162,7 +162,7 @@ def can_fork(env: dict[str, str]) -> bool:
 def run_cli(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
             input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """`python -m server.cli ARGS`, as `subprocess.run` with its output captured: a child of
-    the fork server where it can be (tests/forked.py), else a new process."""
+    the fork server where it can be, else a new process."""
     env = dict(os.environ) if env is None else env
     if not can_fork(env):
         return subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, cwd=cwd,
@@ -171,8 +171,8 @@ def run_cli(args: list[str], env: dict[str, str] | None = None, cwd: Path | None
     given, out, err = folder / "stdin", folder / "stdout", folder / "stderr"
     given.write_text(input or "", encoding="utf-8")
     try:
-        child = fork_server().start(list(args), env, cwd or Path.cwd(), out,
-                                           stdin=given, errors=err)
+        child = fork_server().start(list(args), env, cwd or Path.cwd(), out, stdin=given,
+                                    errors=err)
         try:
             code = child.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -7,13 +7,13 @@ starts about ninety servers and runs about eighty `init`s. This process does tha
 once (it imports exactly what `python -m server.cli` imports, nothing of the tests), then
 forks a child for each request: the child is a real, separate server process with its own
 pid, working directory, environment, log and open-files limit, which the tests can kill -9,
-freeze and restart as before (tests/harness.py, `Forked`).
+freeze and restart as before (tests/forked.py, `Forked`).
 
 Protocol, one Unix-socket connection per child: the client sends one JSON line
-(`argv`, `env`, `cwd`, `log`, `stdin`, `open_files`, `commands`); the server answers
+(`argv`, `env`, `cwd`, `log`, `errors`, `stdin`, `open_files`, `commands`); the server answers
 `pid N`, and `exit CODE` (negative: the signal) when the child ends, then closes.
 
-Run by tests/harness.py as `python -m tests.forkserver SOCKET`; it ends when the process
+Started by tests/forked.py as `python -m tests.forkserver SOCKET`; it ends when the process
 that started it does.
 """
 
