@@ -164,22 +164,51 @@ def run_cli(args: list[str], env: dict[str, str] | None = None, cwd: Path | None
     """`python -m server.cli ARGS`, as `subprocess.run` with its output captured: a child of
     the fork server where it can be, else a new process."""
     env = dict(os.environ) if env is None else env
+    argv = [sys.executable, "-m", "server.cli", *args]
     if not can_fork(env):
-        return subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, cwd=cwd,
-                              capture_output=True, text=True, timeout=timeout, input=input)
+        return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True,
+                              timeout=timeout, input=input)
+    return _run_forked(argv, list(args), None, env, cwd, input, timeout)
+
+
+# The commands in one process, one after the other (as tests/forkserver.py runs them).
+_COMMANDS = (
+    "import json, sys\n"
+    "from server.cli import main\n"
+    "for args in json.loads(sys.argv[1]):\n"
+    "    main(args, standalone_mode=False)\n"
+)
+
+
+def run_commands(commands: list[list[str]], env: dict[str, str], cwd: Path,
+                 input: str | None = None, timeout: float = 60
+                 ) -> subprocess.CompletedProcess[str]:
+    """Several `madoguchi` commands in one process (a start costs about a second), the first
+    error ending it, as `subprocess.run` with its output captured."""
+    argv = [sys.executable, "-c", _COMMANDS, json.dumps(commands)]
+    if not can_fork(env):
+        return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True,
+                              timeout=timeout, input=input)
+    return _run_forked(argv, [], commands, env, cwd, input, timeout)
+
+
+def _run_forked(shown: list[str], args: list[str], commands: list[list[str]] | None,
+                env: dict[str, str], cwd: Path | None, input: str | None, timeout: float
+                ) -> subprocess.CompletedProcess[str]:
+    """A child of the fork server run to its end, its output captured; `shown`: the command
+    line it stands for."""
     folder = Path(tempfile.mkdtemp(prefix="madoguchi-cli-"))
     given, out, err = folder / "stdin", folder / "stdout", folder / "stderr"
     given.write_text(input or "", encoding="utf-8")
     try:
-        child = fork_server().start(list(args), env, cwd or Path.cwd(), out, stdin=given,
-                                    errors=err)
+        child = fork_server().start(args, env, cwd or Path.cwd(), out, stdin=given, errors=err,
+                                    commands=commands)
         try:
             code = child.wait(timeout)
         except subprocess.TimeoutExpired:
             child.kill()
             raise
-        return subprocess.CompletedProcess(
-            [sys.executable, "-m", "server.cli", *args], code,
-            out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8"))
+        return subprocess.CompletedProcess(shown, code, out.read_text(encoding="utf-8"),
+                                           err.read_text(encoding="utf-8"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)

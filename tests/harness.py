@@ -7,7 +7,6 @@ counter, a display, a manager or an administrator.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import resource
@@ -417,39 +416,9 @@ class ServerProcess(Shorthands):
             ["user", "add", name, *options, "--password-stdin"]
             for name, options in (accounts or {}).items()
         ]
-        script = (
-            "import json, sys\n"
-            "from server.cli import main\n"
-            "for args in json.loads(sys.argv[1]):\n"
-            "    main(args, standalone_mode=False)\n"
-        )
-        if forked.can_fork(self.env):
-            self._init_forked(commands, f"{password}\n" * len(accounts or {}))
-            return
-        done = subprocess.run(
-            [sys.executable, "-c", script, json.dumps(commands)],
-            input=f"{password}\n" * len(accounts or {}),
-            env=self.env,
-            cwd=self.workdir,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = forked.run_commands(commands, self.env, self.workdir,
+                                   input=f"{password}\n" * len(accounts or {}))
         assert done.returncode == 0, done.stderr
-
-    def _init_forked(self, commands: list[list[str]], stdin: str) -> None:
-        """`init`'s commands in a child of the fork server (tests/forked.py)."""
-        given = self.workdir / "init.stdin"
-        output = self.workdir / "init.log"
-        given.write_text(stdin, encoding="utf-8")
-        output.write_bytes(b"")
-        child = forked.fork_server().start(["init"], self.env, self.workdir, output, stdin=given,
-                                           commands=commands)
-        try:
-            code = child.wait(60)
-        finally:
-            given.unlink()
-        assert code == 0, output.read_text(errors="replace")
 
     def start(self, timeout: float = 60) -> ServerProcess:
         for _ in range(5):
