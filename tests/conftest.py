@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from tests import forked, pg
 from tests.appclient import initialised, make_app  # noqa: F401 - fixtures for every test
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, missing
 from tests.harness import ServerProcess
 
 BACKENDS = ("sqlite", "postgresql")
@@ -187,7 +187,8 @@ def fresh_server(tmp_path: Path, database: str | None) -> Iterator[ServerProcess
     proc.stop()
 
 
-# One Playwright and one chromium for the whole session: the sync API allows one per thread.
+# One Playwright and one chromium (the headless shell: tests/browser.py) for the whole session:
+# the sync API allows one per thread.
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as pw:
@@ -197,7 +198,7 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run .ci/setup (apt package 'chromium')")
+        pytest.fail(missing(CHROMIUM))
     launched = playwright.chromium.launch(
         executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM_ARGS, CHROMIUM_FULL
 from tests.display.conftest import FULL_HD
 from tests.display.display_page import DisplayPage
 from tests.display.test_sound import wait_for_health
@@ -39,7 +39,7 @@ def test_the_documented_flags_include_the_autoplay_policy() -> None:
 @pytest.fixture
 def launched(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *documented_flags()]
+        executable_path=CHROMIUM_FULL, headless=True, args=[*CHROMIUM_ARGS, *documented_flags()]
     )
     yield browser
     browser.close()

@@ -1,7 +1,7 @@
 """Browser fixtures for the kiosk: Debian's chromium driven by Playwright, at the kiosk's size.
 
-Never `playwright install`: the browser is the system's /usr/bin/chromium (apt package
-`chromium`), launched with flags that keep it off every network but ours.
+Never `playwright install`: the browser is the system's (tests/browser.py says which and why),
+launched with flags that keep it off every network but ours.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, ViewportSize
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - re-exported
 from tests.conftest import KIOSK_SITE
 from tests.harness import ServerProcess
 from tests.kiosk.kiosk_page import KioskPage

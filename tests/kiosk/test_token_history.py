@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM_ARGS, CHROMIUM_FULL
 from tests.harness import ServerProcess, token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,11 @@ def visited(profile: Path) -> list[str]:
 def run_kiosk(playwright: Playwright, profile: Path, url: str) -> str:
     """Start Chromium on this profile, open `url`, wait for the desks, give the address."""
     context = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, locale="ja-JP"
+        str(profile),
+        executable_path=CHROMIUM_FULL,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        locale="ja-JP",
     )
     try:
         page = context.new_page()

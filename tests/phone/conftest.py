@@ -2,7 +2,9 @@
 
 Playwright's sync API allows one instance per thread, and the kiosk tests keep theirs for the
 whole session; so the phone's browser lives on a thread of its own and every call into it runs
-there (`phone_browser.run(fn)`). The browser is the system's chromium, as for the kiosk.
+there (`phone_browser.run(fn)`). The browser is the whole of Debian's chromium, not the
+headless shell the other pages are tested in: a phone's service worker shows notifications,
+which only the browser application keeps.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pytest
 import socketio
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.kiosk.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM_ARGS, CHROMIUM_FULL, missing
 
 WAIT = 10.0
 T = TypeVar("T")
@@ -100,7 +102,7 @@ class BrowserThread:
         def launch() -> None:
             playwright = self._stack.enter_context(sync_playwright())
             self.browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+                executable_path=CHROMIUM_FULL, args=CHROMIUM_ARGS, headless=True
             )
             self._stack.callback(self.browser.close)
 
@@ -114,8 +116,8 @@ class BrowserThread:
 
 @pytest.fixture(scope="session")
 def phone_browser() -> Iterator[BrowserThread]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run .ci/setup (apt package 'chromium')")
+    if not Path(CHROMIUM_FULL).exists():
+        pytest.fail(missing(CHROMIUM_FULL))
     browser = BrowserThread().start()
     yield browser
     browser.stop()
