@@ -10,8 +10,9 @@ with flags that keep them off every network but ours.
   browser, which is most of what the suite spends. `MADOGUCHI_TEST_CHROMIUM=/usr/bin/chromium`
   runs the page tests in the whole browser instead.
 - `CHROMIUM_FULL`, for what only the browser application does: a kiosk profile's history,
-  the launch line the display guide gives, the notifications a phone's service worker shows
-  (apt package `chromium`).
+  the launch line the display guide gives, the notifications a phone's service worker shows;
+  and the server benchmark's display page, timed as a waiting room's TV runs it (apt package
+  `chromium`).
 """
 
 from __future__ import annotations

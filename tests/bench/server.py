@@ -97,7 +97,7 @@ from tests.bench.server_load import (  # noqa: E402
     spread,
 )
 from tests.bench.targets import target_summary  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser import CHROMIUM_ARGS, CHROMIUM_FULL  # noqa: E402
 from tests.fakes.fake_printer import FakePrinter  # noqa: E402
 from tests.harness import ServerProcess  # noqa: E402
 
@@ -254,7 +254,7 @@ def dom_phase(args: argparse.Namespace, port: int) -> dict[str, Any]:
     found: dict[str, Any] = {}
     deadline = time.monotonic() + args.dom_calls * (args.dom_spacing + 3) + 60
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM_FULL, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{port}/display/?token=token-{DOM_SITE}-display")
