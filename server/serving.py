@@ -14,7 +14,7 @@ from typing import Any
 
 import gevent
 from flask import Flask
-from gevent import pywsgi
+from gevent import monkey, pywsgi
 from gevent.event import Event
 
 from .booking.reminders import remind
@@ -32,6 +32,32 @@ SWITCH_INTERVAL = 0.0005
 # Young-generation collections every 10000 allocations rather than 700: fewer, not longer,
 # pauses (most request garbage dies young anyway).
 GC_THRESHOLDS = (10_000, 20, 10)
+
+
+def blocking_waits_off_the_loop() -> None:
+    """PostgreSQL: psycopg waits for the server cooperatively once gevent has patched
+    `select`, by polling through a gevent hub; in the group commit's worker thread that is a
+    hub of the thread's own, run for every wait of every statement, holding the interpreter
+    lock the event loop needs. There, psycopg's C wait (a plain poll(2) that lets go of the
+    lock) is what a thread should use; on the event loop's thread (reads, leases) the waits
+    stay cooperative."""
+    try:
+        from psycopg import waiting
+    except ImportError:  # SQLite only
+        return
+    blocking = getattr(waiting, "wait_c", None)
+    cooperative = waiting.wait
+    if blocking is None or cooperative is blocking or getattr(cooperative, "by_thread", False):
+        return
+    ident = monkey.get_original("_thread", "get_ident")
+    loop_thread = ident()
+
+    def wait(gen: Any, fileno: int, interval: float = 0.0, timeout: float | None = None) -> Any:
+        chosen = cooperative if ident() == loop_thread else blocking
+        return chosen(gen, fileno, interval=interval, timeout=timeout)
+
+    wait.by_thread = True  # type: ignore[attr-defined]
+    waiting.wait = wait
 
 
 def settle_memory() -> None:
@@ -181,6 +207,7 @@ def _close(day: date) -> Callable[[SiteQueue, datetime], int]:
 
 def run_server(app: Flask, host: str, port: int) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
+    blocking_waits_off_the_loop()
     settle_memory()
     settings = services_of(app).settings
     files = raise_open_files_limit()
