@@ -8,6 +8,7 @@ import { refresh, state } from "./console.js";
 import { errorText, t } from "./words.js";
 
 const $ = function (id) { return document.getElementById(id); };
+let dayChosen = false;  // staff picked a day: keep it; otherwise the day is the site's today
 
 function sitePath(rest) {
   return "/api/sites/" + encodeURIComponent(state.siteId) + rest;
@@ -34,10 +35,15 @@ export function showAppointments() {
     option.textContent = desk.name;
     select.appendChild(option);
   });
-  if (!$("appt-day").value) {  // today at the site ("sv-SE" writes dates as YYYY-MM-DD)
-    $("appt-day").value = new Date().toLocaleDateString("sv-SE", { timeZone: state.site.timezone });
-  }
+  dayChosen = false;
   say("");
+}
+
+/** Today at the site by the server's clock (the console's own may be off, or the server's
+ * simulated): "sv-SE" writes dates as YYYY-MM-DD. */
+function siteToday() {
+  return new Date(Date.now() + (state.skew || 0))
+    .toLocaleDateString("sv-SE", { timeZone: state.site.timezone });
 }
 
 async function loadSlots() {
@@ -107,8 +113,13 @@ export function bindAppointments() {
   $("appt-checkin").addEventListener("submit", checkIn);
   $("appt-book").addEventListener("submit", book);
   $("appt-desk").addEventListener("change", loadSlots);
-  $("appt-day").addEventListener("change", loadSlots);
+  $("appt-day").addEventListener("change", function () {
+    dayChosen = true;
+    loadSlots();
+  });
   $("appt-booking").addEventListener("toggle", function () {
-    if ($("appt-booking").open) loadSlots();
+    if (!$("appt-booking").open) return;
+    if (!dayChosen) $("appt-day").value = siteToday();  // the day may have turned meanwhile
+    loadSlots();
   });
 }

@@ -4,12 +4,30 @@ slot; a wrong code is explained in Japanese."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from tests.counter.conftest import OpenConsole
 from tests.counter.console_page import error, ui
-from tests.harness import token
+from tests.harness import ADMIN, ServerProcess, token
+
+SITE_TZ = ZoneInfo("Asia/Tokyo")
 
 
-def test_staff_book_then_check_in_from_the_console(open_console: OpenConsole) -> None:
+def next_morning(server: ServerProcess) -> None:
+    """The server's (simulated) clock moved on to 10:00 the next day at the site. The test
+    site is open round the clock with 30-minute slots, so from 23:00 a day has no slot left
+    to book; at 10:00 it has. The console follows the server's clock, not its own."""
+    now = server.request("POST", "/api/clock", ADMIN, {"advance_seconds": 0}).body["now"]
+    day = datetime.fromisoformat(now).astimezone(SITE_TZ).date() + timedelta(days=1)
+    morning = datetime.combine(day, time(10), SITE_TZ).isoformat()
+    assert server.request("POST", "/api/clock", ADMIN, {"set": morning}).status == 200
+
+
+def test_staff_book_then_check_in_from_the_console(
+    open_console: OpenConsole, server: ServerProcess
+) -> None:
+    next_morning(server)
     console = open_console("sato", "a-c2")
     page = console.page
     page.locator("#appointments").wait_for(state="visible")
