@@ -42,8 +42,9 @@ def test_the_loops_thread_waits_cooperatively_and_a_worker_thread_in_c(
     monkeypatch.setattr(waiting, "wait_c", blocking)
     blocking_waits_off_the_loop()
     assert getattr(waiting.wait, "by_thread", False)
-    blocking_waits_off_the_loop()  # a second call changes nothing
     installed = waiting.wait
+    blocking_waits_off_the_loop()
+    assert waiting.wait is installed  # a second call changes nothing (no wait around a wait)
 
     def query(conn: psycopg.Connection) -> int:
         with conn.transaction():
