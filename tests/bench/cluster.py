@@ -9,13 +9,15 @@ tests use them), then:
 
 - issue, paced (the figures `issue_p99_ms`, `issue_p50_ms`, `issue_per_s`): 20 kiosks, each
   on its own kept-alive connection (http.client with TCP_NODELAY,
-  tests/bench/server_load.Client), spread over the processes (a request for a site another
-  process owns is passed to it), together offer `--rate` tickets a second for `--seconds`
-  (after a second not counted), each on a fixed schedule of its own. A ticket's latency runs
-  from the moment it was due to its answer, not from when it was sent: when the servers
-  stall, the tickets that fell due meanwhile are charged the wait, as wrk2 measures (a client
-  that waits for each answer before timing its next request leaves out exactly the slow
-  moments: "coordinated omission"; `from_send_p99_ms` shows that figure for comparison).
+  tests/bench/server_load.Client), spread over the processes as an even load balancer
+  would (`spread_kiosks`: with two processes, half the kiosks ask their site's owner and
+  half the other process, which passes their tickets on to it), together offer `--rate`
+  tickets a second for `--seconds` (after a second not counted), each on a fixed schedule
+  of its own. A ticket's latency runs from the moment it was due to its answer, not from
+  when it was sent: when the servers stall, the tickets that fell due meanwhile are charged
+  the wait, as wrk2 measures (a client that waits for each answer before timing its next
+  request leaves out exactly the slow moments: "coordinated omission"; `from_send_p99_ms`
+  shows that figure for comparison).
   `issue_per_s` is the rate the servers kept, `rate_kept` false when it fell short of
   `rate_offered` (then the queue grows for the whole phase and the latency with it: the
   servers cannot carry that rate, and p99 says little more). `direct_p99_ms` and
@@ -87,6 +89,24 @@ Record = tuple[float, float, float, int, int]  # due, sent, answered, status, ki
 Kiosk = Callable[[int, Client, str, float], list[Record]]
 
 
+def kiosk_site(n: int) -> str:
+    return SITES[n % len(SITES)]
+
+
+def spread_kiosks(urls: list[str], owners: dict[str, str]) -> list[str]:
+    """The process each kiosk asks: each site's kiosks spread in turn over the processes, as
+    a load balancer that spreads connections evenly would, whoever took which site at the
+    start. With two processes: 10 of the 20 kiosks ask their site's owner and 10 the other
+    process, and each process is asked by 10. (The sites a process owns start their turns
+    one process further each, so that the fifth kiosk of each site does not all land on
+    the owners.)"""
+    starts = {}
+    for url in urls:
+        for i, site in enumerate(s for s in SITES if owners[s] == url):
+            starts[site] = (urls.index(url) + i) % len(urls)
+    return [urls[(starts[kiosk_site(n)] + n // len(SITES)) % len(urls)] for n in range(CLIENTS)]
+
+
 def run_kiosks(urls: list[str], kiosk: Kiosk) -> tuple[list[Record], float, float]:
     """CLIENTS kiosk threads, each with its own kept-alive connection
     (tests/bench/server_load.Client: http.client with TCP_NODELAY, opened before the start)
@@ -99,7 +119,7 @@ def run_kiosks(urls: list[str], kiosk: Kiosk) -> tuple[list[Record], float, floa
     t0 = [0.0]
 
     def thread(n: int) -> None:
-        site = SITES[n % len(SITES)]
+        site = kiosk_site(n)
         client = Client(urlsplit(urls[n % len(urls)]).port or 80, token(site, "kiosk"))
         client.connect()
         start.wait(60)
@@ -255,10 +275,9 @@ def cluster_figures(work: Path, args: argparse.Namespace) -> dict[str, Any]:
                       sites_text=sites_text()).start()
     try:
         urls = [p.url for p in cluster.processes]
-        owners = cluster.owners()
-        direct = {n for n in range(CLIENTS)
-                  if owners[SITES[n % len(SITES)]] == urls[n % len(urls)]}
-        figures = issue_figures(urls, args, direct)
+        asked = spread_kiosks(urls, cluster.owners())
+        direct = {n for n in range(CLIENTS) if asked[n] == cluster.owners()[kiosk_site(n)]}
+        figures = issue_figures(asked, args, direct)
         owner = cluster.owner_of("a")
         others = cluster.others(owner)
         # The display on a process that neither owns the site nor is asked to call.
