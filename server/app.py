@@ -181,7 +181,13 @@ def create_app(settings: Settings, clock: Clock | None = None,
     def offload(fn: Callable[[], Any]) -> Any:
         return gevent.get_hub().threadpool.apply(fn)
 
-    engine = Engine(writer, reader, sites, clock, offload=offload,
+    # The group commit: SQLite's calls block, so they run in a worker thread. psycopg waits
+    # for PostgreSQL cooperatively on the event loop's thread (serving.py,
+    # blocking_waits_off_the_loop), so its commits run there, a greenlet among the others:
+    # in a thread, each of a commit's waits for the database had to win the interpreter
+    # lock back from the busy event loop (docs/development/benchmarks.md).
+    writes = None if store_db.is_postgresql(settings.database) else offload
+    engine = Engine(writer, reader, sites, clock, offload=writes,
                     idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours))
     cluster = (cluster_setup.prepare(settings, engine, writer, reader, manager, me)
                if settings.cluster else None)

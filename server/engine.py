@@ -453,7 +453,8 @@ class Engine:
                 self._checkpoint()
 
     def _write(self, batch: Batch) -> None:
-        """Runs off the event loop (in gevent's thread pool): one transaction, one fsync."""
+        """One transaction, one fsync: in gevent's thread pool on SQLite, on the event loop on
+        PostgreSQL, whose waits are cooperative (create_app)."""
         if self._conn is None:
             self._conn = self.db.connect()
         try:

@@ -24,10 +24,10 @@ from .requestheaders import RequestHeaders
 from .services import services_of
 
 log = logging.getLogger(__name__)
-# The group commit runs in a worker thread; the sqlite3 module lets go of the interpreter lock
-# around every statement step and must win it back from the event loop each time. With
-# Python's default of 5 ms per hand-over, a 2 ms commit took 10 ms under load; the calls
-# and kiosk answers wait for it.
+# On SQLite the group commit runs in a worker thread; the sqlite3 module lets go of the
+# interpreter lock around every statement step and must win it back from the event loop each
+# time. With Python's default of 5 ms per hand-over, a 2 ms commit took 10 ms under load; the
+# calls and kiosk answers wait for it.
 SWITCH_INTERVAL = 0.0005
 # Young-generation collections every 10000 allocations rather than 700: fewer, not longer,
 # pauses (most request garbage dies young anyway).
@@ -36,11 +36,12 @@ GC_THRESHOLDS = (10_000, 20, 10)
 
 def blocking_waits_off_the_loop() -> None:
     """PostgreSQL: psycopg waits for the server cooperatively once gevent has patched
-    `select`, by polling through a gevent hub; in the group commit's worker thread that is a
-    hub of the thread's own, run for every wait of every statement, holding the interpreter
-    lock the event loop needs. There, psycopg's C wait (a plain poll(2) that lets go of the
-    lock) is what a thread should use; on the event loop's thread (reads, leases) the waits
-    stay cooperative."""
+    `select`, by polling through a gevent hub; in a worker thread (work handed to gevent's
+    thread pool: logins, bookings, reports) that is a hub of the thread's own, run for every
+    wait of every statement, holding the interpreter lock the event loop needs. There,
+    psycopg's C wait (a plain poll(2) that lets go of the lock) is what a thread should use;
+    on the event loop's thread (the group commit, reads, leases) the waits stay
+    cooperative."""
     try:
         from psycopg import waiting
     except ImportError:  # SQLite only

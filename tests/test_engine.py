@@ -134,3 +134,48 @@ def test_a_commit_fenced_for_one_site_refuses_its_change_and_stores_the_others(
         engine.stop()
         writer.dispose()
         reader.dispose()
+
+
+def test_a_commit_failing_part_way_stores_nothing_of_its_batch(url: str) -> None:
+    """A group commit whose event row cannot be stored (its number is taken) after the
+    ticket's row was sent: the ticket is not stored either, the visitor is refused (503,
+    never acknowledged), and the next ticket is stored. On PostgreSQL the batch's writes go
+    in one pipeline (server/store/repository.py), whose error comes only at its end."""
+    from sqlalchemy import text
+
+    from server.domain.errors import Unavailable
+    from server.store import repository
+
+    writer = store_db.open_engine(url)
+    store_db.migrate(writer)
+    reader = store_db.open_engine(url, writer=False)
+    site = parse_sites(site_file(["a"])).sites[0]
+    engine = Engine(writer, reader, {"a": site},
+                    SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
+    engine.start()
+    try:
+        def issue(queue: Any, now: datetime) -> Any:
+            return queue.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token())
+
+        def render(ticket: Any) -> tuple[int, dict[str, Any]]:
+            return 201, {"id": ticket.id}
+
+        assert engine.run("a", issue, render)[0] == 201
+        taken = engine.last_seq + 1  # the next event's number, stored by someone else
+        with writer.begin() as conn:
+            conn.execute(text("INSERT INTO events (seq, site_id, at, kind, data) "
+                              "VALUES (:seq, 'a', :at, 'issued', '{}')"),
+                         {"seq": taken, "at": datetime(2026, 11, 30, 1, 0, tzinfo=UTC)})
+        with pytest.raises(Unavailable) as refused:
+            engine.run("a", issue, render)
+        assert refused.value.code == "store_unavailable"
+        with reader.connect() as conn:
+            tickets = conn.execute(text("SELECT count(*) FROM tickets")).scalar_one()
+        assert tickets == 1  # the refused ticket's row went with its batch
+        again = engine.run("a", issue, render)
+        assert again[0] == 201
+        assert repository.find_ticket(reader, again[1]["id"]) is not None
+    finally:
+        engine.stop()
+        writer.dispose()
+        reader.dispose()
