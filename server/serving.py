@@ -16,6 +16,8 @@ import gevent
 from flask import Flask
 from gevent import monkey, pywsgi
 from gevent.event import Event
+from gevent.hub import Waiter, get_hub
+from gevent.timeout import Timeout
 
 from .booking.reminders import remind
 from .connlimits import FILES_KEPT, GuardedServer, TimedInput, raise_open_files_limit
@@ -34,22 +36,59 @@ SWITCH_INTERVAL = 0.0005
 GC_THRESHOLDS = (10_000, 20, 10)
 
 
+def loop_wait(gen: Any, fileno: int, interval: float = 0.0, timeout: float | None = None) -> Any:
+    """psycopg's wait for the event loop's thread: a libev watcher on the connection's socket
+    (one for each kind of readiness asked, made once for the statement), waited on by the
+    greenlet. psycopg's own cooperative wait goes through gevent's emulation of
+    `select.poll`, which builds and tears down a poll object and its watchers for every wait;
+    that cost a quarter of the event loop's time under load. `interval` is psycopg's time to
+    look at interruptions, which the loop delivers anyway; `timeout` is kept."""
+    hub = get_hub()
+    watchers: dict[int, Any] = {}
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        wanted = next(gen)
+        while True:
+            watcher = watchers.get(wanted)
+            if watcher is None:  # psycopg's Wait R/W/RW are libev's READ/WRITE bits
+                watcher = watchers[wanted] = hub.loop.io(fileno, int(wanted))
+            waiter = Waiter(hub)
+            watcher.start(waiter.switch, pass_events=True)
+            try:
+                if deadline is None:
+                    ready = waiter.get()
+                else:
+                    with Timeout(max(0.0, deadline - time.monotonic())):
+                        ready = waiter.get()
+            except Timeout:
+                from psycopg import errors
+                raise errors._WaitTimeout("wait timeout expired") from None  # noqa: SLF001
+            finally:
+                watcher.stop()
+            wanted = gen.send(ready & 3)  # psycopg's Ready R/W/RW
+    except StopIteration as done:
+        return done.value
+    finally:
+        for watcher in watchers.values():
+            watcher.close()
+
+
 def blocking_waits_off_the_loop() -> None:
     """PostgreSQL: psycopg waits for the server cooperatively once gevent has patched
     `select`, by polling through a gevent hub; in a worker thread (work handed to gevent's
     thread pool: logins, bookings, reports) that is a hub of the thread's own, run for every
     wait of every statement, holding the interpreter lock the event loop needs. There,
-    psycopg's C wait (a plain poll(2) that lets go of the lock) is what a thread should use;
-    on the event loop's thread (the group commit, reads, leases) the waits stay
-    cooperative."""
+    psycopg's C wait (a plain poll(2) that lets go of the lock) is what a thread should use.
+    On the event loop's thread (the group commit, reads, leases) the waits stay cooperative,
+    through `loop_wait`."""
     try:
         from psycopg import waiting
     except ImportError:  # SQLite only
         return
     blocking = getattr(waiting, "wait_c", None)
-    cooperative = waiting.wait
-    if blocking is None or cooperative is blocking or getattr(cooperative, "by_thread", False):
-        return
+    if blocking is None or waiting.wait is blocking or getattr(waiting.wait, "by_thread", False):
+        return  # not patched by gevent (nothing cooperative to do), or done already
+    cooperative = loop_wait
     ident = monkey.get_original("_thread", "get_ident")
     loop_thread = ident()
 

@@ -1,17 +1,23 @@
 """psycopg's waits by thread (server/serving.py `blocking_waits_off_the_loop`): real queries
-on PostgreSQL, one from the thread that runs the event loop and one from a worker thread, as
-the group commit runs; each goes through the wait meant for its thread."""
+on PostgreSQL, one from the thread that runs the event loop and one from a worker thread;
+each goes through the wait meant for its thread. And the event loop's own wait
+(`loop_wait`) in a gevent-patched process: statements, a pipeline, a timeout, and other
+greenlets running while a query waits."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg import waiting
 
+from server import serving
 from server.serving import blocking_waits_off_the_loop
 from tests import pg
 
@@ -28,18 +34,23 @@ def test_the_loops_thread_waits_cooperatively_and_a_worker_thread_in_c(
 ) -> None:
     used: list[tuple[str, str]] = []
     real_c = waiting.wait_c
-    real_poll = waiting.wait_poll
+    real_loop = serving.loop_wait
 
-    def cooperative(gen: Any, fileno: int, **kw: Any) -> Any:  # what gevent's patching picks
+    def patched(gen: Any, fileno: int, **kw: Any) -> Any:  # what gevent's patching picks
+        used.append(("psycopg's own", threading.current_thread().name))
+        return waiting.wait_poll(gen, fileno, **kw)
+
+    def cooperative(gen: Any, fileno: int, **kw: Any) -> Any:
         used.append(("cooperative", threading.current_thread().name))
-        return real_poll(gen, fileno, **kw)
+        return real_loop(gen, fileno, **kw)
 
     def blocking(gen: Any, fileno: int, **kw: Any) -> Any:
         used.append(("c", threading.current_thread().name))
         return real_c(gen, fileno, **kw)
 
-    monkeypatch.setattr(waiting, "wait", cooperative)
+    monkeypatch.setattr(waiting, "wait", patched)
     monkeypatch.setattr(waiting, "wait_c", blocking)
+    monkeypatch.setattr(serving, "loop_wait", cooperative)
     blocking_waits_off_the_loop()
     assert getattr(waiting.wait, "by_thread", False)
     installed = waiting.wait
@@ -63,3 +74,53 @@ def test_the_loops_thread_waits_cooperatively_and_a_worker_thread_in_c(
     assert waiting.wait is installed
     assert on_loop == {("cooperative", threading.current_thread().name)}
     assert in_worker == {("c", "writer")}
+
+
+LOOP_WAIT = r"""
+from gevent import monkey
+monkey.patch_all()
+import socket, sys, time
+import gevent, psycopg
+from psycopg import errors, waiting
+from psycopg._enums import Ready, Wait
+from server.serving import blocking_waits_off_the_loop, loop_wait
+
+blocking_waits_off_the_loop()
+with psycopg.connect(sys.argv[1]) as conn:
+    assert conn.execute("SELECT 40 + 2").fetchone()[0] == 42
+    conn.execute("CREATE TABLE t (a int, b text)")
+    with conn.pipeline():  # the group commit's writes
+        cur = conn.cursor()
+        cur.executemany("INSERT INTO t VALUES (%s, %s)", [(1, "x"), (2, "y"), (3, "z")])
+        cur.execute("SELECT sum(a) FROM t")
+    assert cur.fetchone()[0] == 6
+    conn.commit()
+    ticks = []
+    ticker = gevent.spawn(lambda: [ticks.append(gevent.sleep(0.01)) for _ in range(1000)])
+    started = time.monotonic()
+    conn.execute("SELECT pg_sleep(0.3)")
+    took = time.monotonic() - started
+    ticker.kill()
+    assert took >= 0.3 and len(ticks) >= 10, (took, len(ticks))  # the loop ran meanwhile
+
+def wait_once():
+    return (yield Wait.R)
+
+a, b = socket.socketpair()
+started = time.monotonic()
+try:
+    loop_wait(wait_once(), a.fileno(), timeout=0.2)
+    raise AssertionError("no timeout")
+except errors._WaitTimeout:
+    assert time.monotonic() - started >= 0.19
+gevent.spawn_later(0.05, b.send, b"x")
+assert loop_wait(wait_once(), a.fileno()) == Ready.R
+print("ok")
+"""
+
+
+def test_the_event_loops_wait_serves_statements_pipelines_and_timeouts_and_lets_the_loop_run(
+        database: str) -> None:
+    done = subprocess.run([sys.executable, "-c", LOOP_WAIT, database], capture_output=True,
+                          text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
