@@ -1,0 +1,89 @@
+"""The fence every write of a cluster passes (server/store/leases.py `fence`), on PostgreSQL:
+checked in the batch's transaction, it stores the batch of a process that holds the site's
+lease under the epoch it loaded it with, and nothing of a batch of a process that lost the
+lease, holds a later epoch, or let the lease expire."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from server.domain.model import Ticket, TicketStatus
+from server.store import db as store_db
+from server.store import leases, repository
+from server.store.repository import Batch
+from tests import pg
+
+AT = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    name = pg.create_database()
+    writer = store_db.open_engine(pg.url(name))
+    store_db.migrate(writer)
+    yield writer
+    writer.dispose()
+    pg.drop_database(name)
+
+
+def batch(ticket_id: int) -> Batch:
+    ticket = Ticket(id=ticket_id, site_id="a", business_day=date(2026, 12, 7),
+                    number=ticket_id, label=f"{ticket_id:03d}", purposes=("job",),
+                    service_id="job", status=TicketStatus.WAITING, issued_at=AT, rank_at=AT,
+                    public_token=f"t{ticket_id}", updated_at=AT)
+    return Batch(tickets=[ticket], counters=[], cursors=[], events=[], commands=[])
+
+
+def write(engine: Engine, ticket_id: int, owner: str, epoch: int) -> None:
+    with engine.connect() as conn:
+        repository.write_batch(conn, batch(ticket_id),
+                               lambda c: leases.fence(c, owner, {"a": epoch}))
+
+
+def stored(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(text("SELECT id FROM tickets ORDER BY id"))]
+
+
+def test_the_holder_writes_and_a_process_that_lost_the_lease_stores_nothing(
+        engine: Engine) -> None:
+    first = leases.acquire(engine, "p1", "http://p1", "a", 30)
+    assert first is not None
+    write(engine, 1, "p1", first)
+    assert stored(engine) == [1]
+
+    leases.release(engine, "p1", ["a"])
+    second = leases.acquire(engine, "p2", "http://p2", "a", 30)
+    assert second == first + 1
+    with pytest.raises(leases.Fenced) as lost:
+        write(engine, 2, "p1", first)  # p1 paused through the hand-over, then wrote
+    assert lost.value.sites == {"a"}
+    write(engine, 3, "p2", second)
+    assert stored(engine) == [1, 3]
+
+    leases.release(engine, "p2", ["a"])
+    third = leases.acquire(engine, "p1", "http://p1", "a", 30)
+    assert third == second + 1
+    with pytest.raises(leases.Fenced):
+        write(engine, 4, "p1", first)  # the site again, but not the queue loaded at `first`
+    assert stored(engine) == [1, 3]
+
+
+def test_an_expired_lease_fences_its_owner_even_before_anyone_takes_it(engine: Engine) -> None:
+    epoch = leases.acquire(engine, "p1", "http://p1", "a", 30)
+    assert epoch is not None
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE site_leases SET expires_at = clock_timestamp() "
+                          "- interval '1 second' WHERE site_id = 'a'"))
+    fenced: Any = None
+    try:
+        write(engine, 1, "p1", epoch)
+    except leases.Fenced as exc:
+        fenced = exc
+    assert fenced is not None and fenced.sites == {"a"}
+    assert stored(engine) == []
