@@ -79,7 +79,9 @@ def test_the_loops_thread_waits_cooperatively_and_a_worker_thread_in_c(
 LOOP_WAIT = r"""
 from gevent import monkey
 monkey.patch_all()
-import socket, sys, time
+import resource, socket, sys, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
 import gevent, psycopg
 from psycopg import errors, waiting
 from psycopg._enums import Ready, Wait
@@ -123,6 +125,10 @@ assert loop_wait(wait_for(Wait.W), a.fileno()) == Ready.W  # asked at once, not 
 assert loop_wait(wait_for(Wait.RW), a.fileno()) == Ready.RW  # the "x" is still unread
 a.recv(1)
 assert loop_wait(wait_for(Wait.RW), a.fileno()) == Ready.W
+kept = [socket.socket() for _ in range(1100)]  # a busy server's descriptors pass 1024
+high, _ = socket.socketpair()
+assert high.fileno() > 1024
+assert loop_wait(wait_for(Wait.W), high.fileno()) == Ready.W
 print("ok")
 """
 
