@@ -275,8 +275,9 @@ def cluster_figures(work: Path, args: argparse.Namespace) -> dict[str, Any]:
                       sites_text=sites_text()).start()
     try:
         urls = [p.url for p in cluster.processes]
-        asked = spread_kiosks(urls, cluster.owners())
-        direct = {n for n in range(CLIENTS) if asked[n] == cluster.owners()[kiosk_site(n)]}
+        owners = cluster.owners()
+        asked = spread_kiosks(urls, owners)
+        direct = {n for n in range(CLIENTS) if asked[n] == owners[kiosk_site(n)]}
         figures = issue_figures(asked, args, direct)
         owner = cluster.owner_of("a")
         others = cluster.others(owner)
