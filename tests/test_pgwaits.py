@@ -103,7 +103,9 @@ with psycopg.connect(sys.argv[1]) as conn:
     conn.execute("SELECT pg_sleep(0.3)")
     took = time.monotonic() - started
     ticker.kill()
-    assert took >= 0.3 and len(ticks) >= 10, (took, len(ticks))  # the loop ran meanwhile
+    # The loop ran meanwhile (a wait that blocked it would give none; a loaded machine gives
+    # fewer than 30).
+    assert took >= 0.3 and len(ticks) >= 3, (took, len(ticks))
 
 def wait_once():
     return (yield Wait.R)
