@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine as Database
 
 from server.domain.clock import SimulatedClock
 from server.engine import Engine
@@ -17,20 +19,27 @@ from tests.harness import site_file
 pytestmark = pytest.mark.both_stores
 
 
+Stores = tuple[Database, Database]  # the writer's and the reader's
+
+
 @pytest.fixture
-def url(tmp_path: Path, database: str | None) -> str:
-    """The store's URL: a SQLite file of the test's own, or a PostgreSQL database."""
-    return database or f"sqlite:///{tmp_path / 'q.db'}"
+def stores(tmp_path: Path, database: str | None) -> Iterator[Stores]:
+    """The store, migrated: a SQLite file of the test's own, or a PostgreSQL database."""
+    url = database or f"sqlite:///{tmp_path / 'q.db'}"
+    writer = store_db.open_engine(url)
+    store_db.migrate(writer)
+    reader = store_db.open_engine(url, writer=False)
+    yield writer, reader
+    writer.dispose()
+    reader.dispose()
 
 
 def broken_render(_: Any) -> tuple[int, dict[str, Any]]:
     raise RuntimeError("a bug in building the answer")
 
 
-def test_a_failed_answer_keeps_the_change_and_a_retry_does_not_repeat_it(url: str) -> None:
-    writer = store_db.open_engine(url)
-    store_db.migrate(writer)
-    reader = store_db.open_engine(url, writer=False)
+def test_a_failed_answer_keeps_the_change_and_a_retry_does_not_repeat_it(stores: Stores) -> None:
+    writer, reader = stores
     site = parse_sites(site_file(["a"])).sites[0]
     engine = Engine(writer, reader, {"a": site},
                     SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
@@ -47,18 +56,14 @@ def test_a_failed_answer_keeps_the_change_and_a_retry_does_not_repeat_it(url: st
         assert len(engine.queue("a").tickets) == 1
     finally:
         engine.stop()
-        writer.dispose()
-        reader.dispose()
 
 
 def test_an_idempotency_key_holds_across_the_day_and_is_forgotten_after_its_ttl(
-        url: str) -> None:
+        stores: Stores) -> None:
     """Only hashes of answered keys stay in memory, by hour; a repeat within the TTL gets the
     first answer back (read from the store), also after a restart; after the TTL the key is
     purged from memory and store alike."""
-    writer = store_db.open_engine(url)
-    store_db.migrate(writer)
-    reader = store_db.open_engine(url, writer=False)
+    writer, reader = stores
     site = parse_sites(site_file(["a"])).sites[0]
     clock = SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
     engine = Engine(writer, reader, {"a": site}, clock)
@@ -87,12 +92,10 @@ def test_an_idempotency_key_holds_across_the_day_and_is_forgotten_after_its_ttl(
         assert again != other  # forgotten: a new ticket
     finally:
         engine.stop()
-        writer.dispose()
-        reader.dispose()
 
 
 def test_a_commit_fenced_for_one_site_refuses_its_change_and_stores_the_others(
-        url: str) -> None:
+        stores: Stores) -> None:
     """In a cluster, a group commit that meets a lost lease (server/store/leases.fence)
     refuses only the changes of the lost site (Elsewhere: its new owner serves them) and
     stores the others' in a commit of their own, without reloading every queue."""
@@ -102,9 +105,7 @@ def test_a_commit_fenced_for_one_site_refuses_its_change_and_stores_the_others(
     from server.store import repository
     from server.store.leases import Fenced
 
-    writer = store_db.open_engine(url)
-    store_db.migrate(writer)
-    reader = store_db.open_engine(url, writer=False)
+    writer, reader = stores
     sites = {s.id: s for s in parse_sites(site_file(["a", "b"])).sites}
     engine = Engine(writer, reader, sites,
                     SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
@@ -132,11 +133,9 @@ def test_a_commit_fenced_for_one_site_refuses_its_change_and_stores_the_others(
         assert engine.run("a", issue, render)[0] == 201
     finally:
         engine.stop()
-        writer.dispose()
-        reader.dispose()
 
 
-def test_a_commit_failing_part_way_stores_nothing_of_its_batch(url: str) -> None:
+def test_a_commit_failing_part_way_stores_nothing_of_its_batch(stores: Stores) -> None:
     """A group commit whose event row cannot be stored (its number is taken) after the
     ticket's row was sent: the ticket is not stored either, the visitor is refused (503,
     never acknowledged), and the next ticket is stored. On PostgreSQL the batch's writes go
@@ -146,9 +145,7 @@ def test_a_commit_failing_part_way_stores_nothing_of_its_batch(url: str) -> None
     from server.domain.errors import Unavailable
     from server.store import repository
 
-    writer = store_db.open_engine(url)
-    store_db.migrate(writer)
-    reader = store_db.open_engine(url, writer=False)
+    writer, reader = stores
     site = parse_sites(site_file(["a"])).sites[0]
     engine = Engine(writer, reader, {"a": site},
                     SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
@@ -177,5 +174,3 @@ def test_a_commit_failing_part_way_stores_nothing_of_its_batch(url: str) -> None
         assert repository.find_ticket(reader, again[1]["id"]) is not None
     finally:
         engine.stop()
-        writer.dispose()
-        reader.dispose()
