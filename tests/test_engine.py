@@ -138,8 +138,7 @@ def test_a_commit_fenced_for_one_site_refuses_its_change_and_stores_the_others(
 def test_a_commit_failing_part_way_stores_nothing_of_its_batch(stores: Stores) -> None:
     """A group commit whose event row cannot be stored (its number is taken) after the
     ticket's row was sent: the ticket is not stored either, the visitor is refused (503,
-    never acknowledged), and the next ticket is stored. On PostgreSQL the batch's writes go
-    in one pipeline (server/store/repository.py), whose error comes only at its end."""
+    never acknowledged), and the next ticket is stored."""
     from sqlalchemy import text
 
     from server.domain.errors import Unavailable

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -65,21 +64,6 @@ def _upsert(
     conn.execute(statement, rows)
 
 
-@contextmanager
-def _pipelined(conn: Connection) -> Iterator[None]:
-    """PostgreSQL: the writes of a batch are sent without waiting for each answer (psycopg's
-    pipeline mode) and their answers read together when the block ends, where an error of
-    any of them raises (inside the transaction, which is then rolled back). A batch costs
-    three round trips (the fence, the writes, the commit), not one a statement."""
-    raw = conn.connection.driver_connection
-    pipeline = getattr(raw, "pipeline", None)
-    if conn.dialect.name != "postgresql" or pipeline is None:
-        yield
-        return
-    with pipeline():
-        yield
-
-
 def write_batch(conn: Connection, batch: Batch,
                 fence: Callable[[Connection], None] | None = None) -> None:
     """Write one batch in a single short transaction (one fsync for the lot). `fence` runs
@@ -87,13 +71,6 @@ def write_batch(conn: Connection, batch: Batch,
     with conn.begin():
         if fence is not None:
             fence(conn)
-        _write_rows(conn, batch)
-
-
-def _write_rows(conn: Connection, batch: Batch) -> None:
-    # The inserts are inline: no RETURNING of a generated key, whose answer a pipeline
-    # cannot give until the block ends.
-    with _pipelined(conn):
         _upsert(conn, schema.tickets, [ticket_row(t) for t in batch.tickets], ["id"])
         _upsert(conn, schema.counter_states,
                 [counter_row(site, c) for site, c in batch.counters], ["site_id", "counter_id"])
@@ -101,13 +78,13 @@ def _write_rows(conn: Connection, batch: Batch) -> None:
                 [{"site_id": site, "band": c.key, "day": c.day, "last": c.last}
                  for site, c in batch.cursors], ["site_id", "band"])
         if batch.events:
-            conn.execute(schema.events.insert().inline(), [event_row(e) for e in batch.events])
+            conn.execute(schema.events.insert(), [event_row(e) for e in batch.events])
         if batch.commands:
-            conn.execute(schema.commands.insert().inline(), [
+            conn.execute(schema.commands.insert(), [
                 {"key": c.key, "request_hash": c.request_hash, "status": c.status,
                  "response": c.response, "created_at": at} for c, at in batch.commands])
         if batch.audit:
-            conn.execute(schema.audit_log.insert().inline(), batch.audit)
+            conn.execute(schema.audit_log.insert(), batch.audit)
 
 
 def ticket_row(t: Ticket) -> dict[str, Any]:
