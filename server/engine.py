@@ -32,7 +32,7 @@ from .domain.site_queue import SiteQueue, snapshot_ticket
 from .keyhashes import HashSet
 from .store import db as store_db
 from .store import repository
-from .store.leases import Fenced
+from .store.leases import Fence, Fenced
 from .store.repository import Batch, CommandRecord
 
 log = logging.getLogger(__name__)
@@ -94,8 +94,9 @@ class Engine:
         # they are loaded. None: a single server, which owns every site.
         self.owned: dict[str, int] | None = None
         self.leaving: set[str] = set()  # being handed over: no new operations (hand_over)
-        # Checks the leases inside each write's transaction (server/cluster/leases.fence).
-        self.fence: Callable[[Connection, dict[str, int]], None] | None = None
+        # In a cluster: the process whose leases each write checks in its own transaction
+        # (store/leases.py Fence).
+        self.lease_owner: str | None = None
         # Gives the audit row of the request running an operation, stored with its change.
         self.audit_hook: Callable[[Response], list[AuditRow]] | None = None
         self._audit: list[AuditRow] = []  # rows waiting for the next commit
@@ -464,18 +465,13 @@ class Engine:
             self._conn = None
             raise
 
-    def _fence_for(self, batch: Batch) -> Callable[[Connection], None] | None:
+    def _fence_for(self, batch: Batch) -> Fence | None:
         """In a cluster: the check, in the batch's transaction, that this process still
         holds the lease of every site the batch writes, under the epoch it loaded it with."""
-        check, owned = self.fence, self.owned
-        if check is None or owned is None:
+        owner, owned = self.lease_owner, self.owned
+        if owner is None or owned is None or not batch.site_ids():
             return None
-        epochs = {site_id: owned.get(site_id, -1) for site_id in batch.site_ids()}
-
-        def fence(conn: Connection) -> None:
-            check(conn, epochs)
-
-        return fence
+        return Fence(owner, {site_id: owned.get(site_id, -1) for site_id in batch.site_ids()})
 
     def _checkpoint(self) -> None:
         """After the callers were answered: fold the WAL back, off the event loop."""

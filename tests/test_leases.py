@@ -1,4 +1,5 @@
-"""The fence every write of a cluster passes (server/store/leases.py `fence`), on PostgreSQL:
+"""The fence every write of a cluster passes (server/store/leases.py `Fence`, checked by the
+batch's own statement: server/store/pgbatch.py), on PostgreSQL:
 checked in the batch's transaction, it stores the batch of a process that holds the site's
 lease under the epoch it loaded it with, and nothing of a batch of a process that lost the
 lease, holds a later epoch, or let the lease expire."""
@@ -41,8 +42,7 @@ def batch(ticket_id: int) -> Batch:
 
 def write(engine: Engine, ticket_id: int, owner: str, epoch: int) -> None:
     with engine.connect() as conn:
-        repository.write_batch(conn, batch(ticket_id),
-                               lambda c: leases.fence(c, owner, {"a": epoch}))
+        repository.write_batch(conn, batch(ticket_id), leases.Fence(owner, {"a": epoch}))
 
 
 def stored(engine: Engine) -> list[int]:

@@ -76,7 +76,7 @@ class ClusterMember:
         self._wait = self.every
         self._given: dict[str, float] = {}  # site -> when this process gave it up
         engine.owned = {}
-        engine.fence = lambda conn, epochs: lease_store.fence(conn, self.me, epochs)
+        engine.lease_owner = me
 
     @property
     def every(self) -> float:

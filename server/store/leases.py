@@ -4,9 +4,10 @@ every write passes.
 Every time is PostgreSQL's own (`now()`), so the processes' clocks never have to agree. A
 lease's `epoch` grows each time the site changes owner. A write checks, inside its own
 transaction, that this process still holds the lease under the epoch it loaded the site with
-(`fence`), and locks the lease row while it commits: a process that lost the lease (it was
-killed, cut off, or frozen past `expires_at`) can never commit for the site again, and a
-taker waits for a write already checked to commit before it loads the site.
+(`Fence`, checked by the write's own statement: store/pgbatch.py), and locks the lease row
+while it commits: a process that lost the lease (it was killed, cut off, or frozen past
+`expires_at`) can never commit for the site again, and a taker waits for a write already
+checked to commit before it loads the site.
 """
 
 from __future__ import annotations
@@ -52,19 +53,25 @@ class Member:
     address: str
 
 
-def fence(conn: Connection, owner: str, epochs: dict[str, int]) -> None:
-    """Inside a write's transaction: raise Fenced unless `owner` holds every site of
-    `epochs` under that epoch, unexpired; the rows stay locked until the commit."""
-    if not epochs:
-        return
+@dataclass(frozen=True)
+class Fence:
+    """What each write of a cluster's process checks in its own transaction: that `owner`
+    holds the lease of every site of `epochs` under that epoch, unexpired (the statement
+    itself: store/pgbatch.py)."""
+
+    owner: str
+    epochs: dict[str, int]
+
+
+def lost(conn: Connection, fence: Fence) -> set[str]:
+    """The sites of `fence` that its owner no longer holds under their epochs, unexpired: why
+    a fenced write was refused."""
     rows = conn.execute(text(
         "SELECT site_id, epoch FROM site_leases WHERE site_id = ANY(:sites) AND owner = :owner "
-        "AND expires_at > clock_timestamp() FOR SHARE"),
-        {"sites": list(epochs), "owner": owner}).all()
+        "AND expires_at > clock_timestamp()"),
+        {"sites": list(fence.epochs), "owner": fence.owner}).all()
     held = {r.site_id: r.epoch for r in rows}
-    lost = {site for site, epoch in epochs.items() if held.get(site) != epoch}
-    if lost:
-        raise Fenced(lost)
+    return {site for site, epoch in fence.epochs.items() if held.get(site) != epoch}
 
 
 def new_generation(engine: Engine, owner: str) -> int:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from ..domain.events import Event, EventKind
 from ..domain.model import LIVE, CounterState, Ticket, TicketStatus
 from ..domain.numbering import BandCursor
-from . import schema
+from . import pgbatch, schema
 from .db import as_utc
+from .leases import Fence
 
 
 @dataclass(frozen=True)
@@ -44,47 +45,50 @@ class Batch:
                 | {s for s, _ in self.cursors} | {e.site_id for e in self.events})
 
 
-_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+_UPSERTS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
 def _upsert(
     conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]
 ) -> None:
-    if not rows:
-        return
-    dialect = conn.dialect.name
-    shape = (dialect, table.name, tuple(rows[0]), tuple(keys))
+    """SQLite's INSERT ... ON CONFLICT DO UPDATE of `rows`."""
+    shape = (table.name, tuple(rows[0]), tuple(keys))
     statement = _UPSERTS.get(shape)
     if statement is None:  # built once per table and column set, not once per commit
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(table)
+        stmt = sqlite.insert(table)
         updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
         statement = _UPSERTS[shape] = stmt.on_conflict_do_update(
             index_elements=list(keys), set_=updates)
     conn.execute(statement, rows)
 
 
-def write_batch(conn: Connection, batch: Batch,
-                fence: Callable[[Connection], None] | None = None) -> None:
-    """Write one batch in a single short transaction (one fsync for the lot). `fence` runs
-    first in the same transaction, and refuses the lot by raising (a cluster's leases)."""
+def write_batch(conn: Connection, batch: Batch, fence: Fence | None = None) -> None:
+    """Write one batch in a single short transaction (one fsync for the lot). `fence`: a
+    cluster's check of its leases, in the same transaction; it refuses the lot (Fenced).
+    On PostgreSQL the batch is one statement (store/pgbatch.py)."""
+    rows = [
+        [ticket_row(t) for t in batch.tickets],
+        [counter_row(site, c) for site, c in batch.counters],
+        [{"site_id": site, "band": c.key, "day": c.day, "last": c.last}
+         for site, c in batch.cursors],
+        [event_row(e) for e in batch.events],
+        [{"key": c.key, "request_hash": c.request_hash, "status": c.status,
+          "response": c.response, "created_at": at} for c, at in batch.commands],
+        list(batch.audit),
+    ]
+    if conn.dialect.name == "postgresql":
+        pgbatch.write(conn, rows, fence)
+        return
+    if fence is not None:
+        raise ValueError("site leases are kept in PostgreSQL only")
     with conn.begin():
-        if fence is not None:
-            fence(conn)
-        _upsert(conn, schema.tickets, [ticket_row(t) for t in batch.tickets], ["id"])
-        _upsert(conn, schema.counter_states,
-                [counter_row(site, c) for site, c in batch.counters], ["site_id", "counter_id"])
-        _upsert(conn, schema.band_cursors,
-                [{"site_id": site, "band": c.key, "day": c.day, "last": c.last}
-                 for site, c in batch.cursors], ["site_id", "band"])
-        if batch.events:
-            conn.execute(schema.events.insert(), [event_row(e) for e in batch.events])
-        if batch.commands:
-            conn.execute(schema.commands.insert(), [
-                {"key": c.key, "request_hash": c.request_hash, "status": c.status,
-                 "response": c.response, "created_at": at} for c, at in batch.commands])
-        if batch.audit:
-            conn.execute(schema.audit_log.insert(), batch.audit)
+        for (table, keys), table_rows in zip(pgbatch.TABLES, rows, strict=True):
+            if not table_rows:
+                continue
+            if keys:
+                _upsert(conn, table, table_rows, keys)
+            else:
+                conn.execute(table.insert(), table_rows)
 
 
 def ticket_row(t: Ticket) -> dict[str, Any]:
