@@ -94,46 +94,6 @@ def test_an_idempotency_key_holds_across_the_day_and_is_forgotten_after_its_ttl(
         engine.stop()
 
 
-def test_a_commit_fenced_for_one_site_refuses_its_change_and_stores_the_others(
-        stores: Stores, backend: str) -> None:
-    """In a cluster, a group commit that meets a lost lease (server/store/leases.py Fence)
-    refuses only the changes of the lost site (Elsewhere: its new owner serves them) and
-    stores the others' in a commit of their own, without reloading every queue."""
-    if backend != "postgresql":
-        pytest.skip("site leases are kept in PostgreSQL only")
-    from gevent import joinall, spawn
-
-    from server.domain.errors import Elsewhere
-    from server.store import leases, repository
-
-    writer, reader = stores
-    sites = {s.id: s for s in parse_sites(site_file(["a", "b"])).sites}
-    engine = Engine(writer, reader, sites,
-                    SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
-    epochs = {site: leases.acquire(writer, "p1", "http://p1", site, 60) for site in sites}
-    engine.owned = {site: epoch for site, epoch in epochs.items() if epoch is not None}
-    engine.lease_owner = "p1"
-    leases.release(writer, "p1", ["b"])  # another process took site b's lease
-    assert leases.acquire(writer, "p2", "http://p2", "b", 60) is not None
-    engine.start()
-    try:
-        def issue(queue: Any, now: datetime) -> Any:
-            return queue.issue(engine.new_ticket_id(), ["job"], now, engine.new_public_token())
-
-        def render(ticket: Any) -> tuple[int, dict[str, Any]]:
-            return 201, {"id": ticket.id}
-
-        runs = [spawn(engine.run, site, issue, render) for site in ("a", "b", "a")]
-        joinall(runs)
-        assert isinstance(runs[1].exception, Elsewhere) and runs[1].exception.site_id == "b"
-        stored = [repository.find_ticket(reader, run.value[1]["id"]) for run in (runs[0], runs[2])]
-        assert [t.site_id for t in stored if t is not None] == ["a", "a"]
-        assert not engine.owns("b") and engine.owns("a") and not engine.reloading
-        assert engine.run("a", issue, render)[0] == 201
-    finally:
-        engine.stop()
-
-
 def test_a_commit_failing_part_way_stores_nothing_of_its_batch(stores: Stores) -> None:
     """A group commit whose event row cannot be stored (its number is taken) after the
     ticket's row was sent: the ticket is not stored either, the visitor is refused (503,

@@ -11,13 +11,19 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from gevent import joinall, spawn
 from sqlalchemy import Engine, text
 
+from server.domain.clock import SimulatedClock
+from server.domain.errors import Elsewhere
 from server.domain.model import Ticket, TicketStatus
+from server.engine import Engine as QueueEngine
+from server.siteconfig import parse_sites
 from server.store import db as store_db
 from server.store import leases, repository
 from server.store.repository import Batch
 from tests import pg
+from tests.harness import site_file
 
 AT = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 
@@ -87,3 +93,36 @@ def test_an_expired_lease_fences_its_owner_even_before_anyone_takes_it(engine: E
         fenced = exc
     assert fenced is not None and fenced.sites == {"a"}
     assert stored(engine) == []
+
+
+def test_a_commit_fenced_for_one_site_refuses_its_change_and_stores_the_others(
+        engine: Engine) -> None:
+    """In a cluster, a group commit that meets a lost lease (server/store/leases.py Fence)
+    refuses only the changes of the lost site (Elsewhere: its new owner serves them) and
+    stores the others' in a commit of their own, without reloading every queue."""
+    writer = engine
+    sites = {s.id: s for s in parse_sites(site_file(["a", "b"])).sites}
+    queues = QueueEngine(writer, writer, sites,
+                         SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
+    epochs = {site: leases.acquire(writer, "p1", "http://p1", site, 60) for site in sites}
+    queues.owned = {site: epoch for site, epoch in epochs.items() if epoch is not None}
+    queues.lease_owner = "p1"
+    leases.release(writer, "p1", ["b"])  # another process took site b's lease
+    assert leases.acquire(writer, "p2", "http://p2", "b", 60) is not None
+    queues.start()
+    try:
+        def issue(queue: Any, now: datetime) -> Any:
+            return queue.issue(queues.new_ticket_id(), ["job"], now, queues.new_public_token())
+
+        def render(ticket: Any) -> tuple[int, dict[str, Any]]:
+            return 201, {"id": ticket.id}
+
+        runs = [spawn(queues.run, site, issue, render) for site in ("a", "b", "a")]
+        joinall(runs)
+        assert isinstance(runs[1].exception, Elsewhere) and runs[1].exception.site_id == "b"
+        stored = [repository.find_ticket(writer, run.value[1]["id"]) for run in (runs[0], runs[2])]
+        assert [t.site_id for t in stored if t is not None] == ["a", "a"]
+        assert not queues.owns("b") and queues.owns("a") and not queues.reloading
+        assert queues.run("a", issue, render)[0] == 201
+    finally:
+        queues.stop()
