@@ -220,7 +220,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     recent = RecentCalls()
     recent.load(engine, sites)
     snapshots = Snapshots(engine, clock, settings.enforce_hours, printing, recent, estimator)
-    publisher = Publisher(socketio, sites, engine, estimator, snapshots, recent, offload)
+    publisher = Publisher(socketio, sites, engine, estimator, snapshots, recent, offload, manager)
     engine.subscribe(publisher)  # listeners hear each commit in this order
     engine.subscribe(estimator)
     reports = start_reports(settings, config, sites, engine, clock, offload)

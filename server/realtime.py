@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import gevent
 from flask_socketio import SocketIO
@@ -28,18 +28,29 @@ from .domain.model import Site
 from .engine import Engine
 from .estimates import estimate_view
 from .forecasting import Forecasting, NotReady
-from .presenters import (
-    kiosk_event_views,
-    public_event_view,
-    staff_event_view,
-    waiting_counts,
-)
+from .presenters import waiting_counts
+from .site_push import SitePush, show
 from .snapshots import RecentCalls, Snapshots
-from .staff_rooms import staff_views, view_room
+from .staff_rooms import rooms_by_view, staff_views, view_room
 from .store.devices import Device
 
 log = logging.getLogger(__name__)
 ESTIMATES_EVERY = 1.0  # seconds: displays' wait estimates are refreshed at most this often
+
+
+class Relay(Protocol):
+    """Pushes across a cluster's processes (server/cluster/fanout.ClusterManager)."""
+
+    on_site_push: Callable[[dict[str, Any]], None]  # shows another process's site push
+
+    def publish_site(self, message: dict[str, Any]) -> None:
+        """Send a site's push (SitePush.message) to the other processes."""
+
+    def local_rooms(self) -> list[Any]:
+        """The rooms this process's own clients are in."""
+
+    def deliver(self, event: str, data: dict[str, Any], to: Any) -> None:
+        """Send a message to this process's own clients in `to`."""
 
 
 class Publisher:
@@ -50,12 +61,19 @@ class Publisher:
     made by a background greenlet whose forecast runs in a worker thread (`offload`): a
     call never waits for a forecast, and a busy site is forecast at most once every
     ESTIMATES_EVERY seconds for its displays, the last time for the state it came to rest in.
+
+    In a cluster, a commit's events go to the other processes as one push (site_push.py),
+    which each shows to the rooms of its own clients (`show_relayed`).
     """
 
     def __init__(self, socketio: SocketIO, sites: dict[str, Site], engine: Engine,
                  estimator: Forecasting, snapshots: Snapshots, recent: RecentCalls,
-                 offload: Callable[[Callable[[], Any]], Any] | None = None) -> None:
+                 offload: Callable[[Callable[[], Any]], Any] | None = None,
+                 relay: Relay | None = None) -> None:
         self.socketio = socketio
+        self.relay = relay  # in a cluster: the other processes' pushes are shown here too
+        if relay is not None:
+            relay.on_site_push = self.show_relayed
         self.sites = sites
         self.engine = engine
         self.estimator = estimator
@@ -81,40 +99,33 @@ class Publisher:
                 self._refresh_later(site_id)
 
     def _push_site(self, site_id: str, events: list[Event]) -> None:
-        site = self.sites[site_id]
         queue = self.engine.queue(site_id)
-        waiting = waiting_counts(queue, public=False)
-        for hidden, rooms in staff_views(self.socketio.server, site).items():
-            staff = [staff_event_view(site, e, hidden) for e in events]
-            self.socketio.emit("events", {"site": site_id, "events": staff, "waiting": waiting},
-                               to=rooms)
-        public = [v for v in (public_event_view(site, e) for e in events) if v is not None]
+        push = SitePush(site_id, events, waiting_counts(queue, public=False),
+                        waiting_counts(queue, public=True), self.estimates.get(site_id))
+        public = self.show(push)
+        if self.relay is not None:
+            self.relay.publish_site(push.message())
         if not public:
             return
         for view in public:
             if view["kind"] in ("called", "recalled"):
                 self.recent[site_id].appendleft(view)
-        counts = waiting_counts(queue, public=True)
-        kiosks = kiosk_event_views(public)
-        if kiosks:
-            self.socketio.emit("events", {"site": site_id, "events": kiosks},
-                               to=f"public:{site_id}")
-        shown = self.estimates.get(site_id)
-        for area in site.areas:
-            mine = [v for v in public if v.get("area") in (area, None)]
-            if mine:
-                message = {"site": site_id, "events": mine, "waiting": counts}
-                if shown is not None:
-                    message["estimates"] = shown
-                self.socketio.emit("events", message, to=f"display:{site_id}:{area}")
         self._refresh_later(site_id)
-        by_counter: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for view in public:
-            if view.get("counter"):
-                by_counter[view["counter"]].append(view)
-        for counter_id, views in by_counter.items():
-            self.socketio.emit("events", {"site": site_id, "events": views},
-                               to=f"counter:{site_id}:{counter_id}")
+
+    def show(self, push: SitePush) -> list[dict[str, Any]]:
+        """Send a site's push to the rooms of this process's clients (site_push.show)."""
+        site = self.sites[push.site_id]
+        if self.relay is None:
+            return show(site, push, staff_views(self.socketio.server, site),
+                        lambda event, data, to: self.socketio.emit(event, data, to=to))
+        return show(site, push, rooms_by_view(site, self.relay.local_rooms()),
+                    self.relay.deliver)
+
+    def show_relayed(self, message: dict[str, Any]) -> None:
+        """A push another process published (Relay.publish_site)."""
+        push = SitePush.from_message(message)
+        if push.site_id in self.sites:
+            self.show(push)
 
     def _refresh_later(self, site_id: str) -> None:
         if site_id in self._refreshing:

@@ -10,6 +10,11 @@ Two additions for clients connected to a process that does not own their site:
   relayed event numbered N or below (it has it already), so that it never sees a number twice
   or out of order.
 
+A site's events after each commit travel as one message, the push itself (server/
+site_push.py): each process shows it to the rooms its own clients are in (`on_site_push`).
+The message starts with SITE_PUSH, so that a process of an older version, which cannot read
+it, drops it.
+
 Messages for the other processes are sent by a greenlet of their own, in order, all those
 made meanwhile in one Redis pipeline (one write, one round trip): the engine's writer, which
 publishes after each commit, never waits on Redis, and a burst of commits costs one send.
@@ -25,7 +30,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import gevent
@@ -35,6 +40,7 @@ from ..holds import HoldingMixin
 
 log = logging.getLogger(__name__)
 RETRY_MAX = 2.0  # seconds between attempts to listen to a lost Redis again, at most
+SITE_PUSH = "madoguchi-site-push"  # then the sending process's id, then the push as JSON
 
 
 class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
@@ -47,10 +53,44 @@ class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
         self.held = {}
         self.relayed: Counter[str] = Counter()
         self.floors: dict[str, int] = {}
-        self._outbox: list[dict[str, Any]] = []
+        self._outbox: list[dict[str, Any] | str] = []
         self._sender: gevent.Greenlet | None = None
+        # Shows a site's push from another process to this one's clients (set by the app).
+        self.on_site_push: Callable[[dict[str, Any]], None] = lambda message: None
 
-    def _publish(self, data: dict[str, Any]) -> None:
+    def publish_site(self, message: dict[str, Any]) -> None:
+        """A site's push (site_push.SitePush.message) for the other processes."""
+        self._publish(f"{SITE_PUSH} {self.host_id} {self.json.dumps(message)}")
+
+    def local_rooms(self) -> list[Any]:
+        """The rooms this process's own clients are in."""
+        return list(self.rooms.get("/", {}))
+
+    def deliver(self, event: str, data: dict[str, Any], to: Any) -> None:
+        """A message to this process's own clients in `to`, as one relayed from Redis is
+        (holds and floors apply)."""
+        self._handle_emit({"method": "emit", "event": event, "data": [data], "binary": False,
+                           "namespace": "/", "room": to, "skip_sid": None, "callback": None,
+                           "host_id": self.host_id})
+
+    def _listen(self) -> Iterator[Any]:
+        """Redis's messages for python-socketio, but the site pushes, shown here."""
+        mark = SITE_PUSH.encode() + b" "
+        for data in super()._listen():
+            if not (isinstance(data, bytes) and data.startswith(mark)):
+                yield data
+                continue
+            sender, _, body = data[len(mark):].partition(b" ")
+            if sender.decode(errors="replace") == self.host_id:
+                continue  # this process showed it already
+            try:
+                message = self.json.loads(body)
+                self.relayed[message["site"]] += 1
+                self.on_site_push(message)
+            except Exception:  # one bad message must not stop the others
+                log.exception("a site's push from another process could not be shown")
+
+    def _publish(self, data: dict[str, Any] | str) -> None:
         """Queue a message for the other processes (see the module's docstring)."""
         self._outbox.append(data)
         if self._sender is None:
@@ -64,14 +104,15 @@ class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
         finally:
             self._sender = None
 
-    def _send(self, batch: list[dict[str, Any]]) -> None:
+    def _send(self, batch: list[dict[str, Any] | str]) -> None:
         for attempt in range(2):
             try:
                 if not self.connected:
                     self._redis_connect()
                 pipe = self.redis.pipeline(transaction=False)
                 for message in batch:
-                    pipe.publish(self.channel, self.json.dumps(message))
+                    pipe.publish(self.channel, message if isinstance(message, str)
+                                 else self.json.dumps(message))
                 pipe.execute()
                 return
             except Exception as exc:  # noqa: BLE001 - Redis lost: the pushes are lost

@@ -15,14 +15,17 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 import requests
+import socketio
 
 from tests import pg
 from tests.admin.test_config_api import PENSION, config, ids, put
+from tests.auth.people import Person
 from tests.cluster.harness import Cluster, eventually, generation
 from tests.cluster.nginx import Nginx
 from tests.cluster.rounds import Round
 from tests.harness import ADMIN, ServerProcess, token
 from tests.realtime.clients import RecordingClient
+from tests.realtime.test_organisations import PersonClient
 
 SITES = ["a", "b"]
 PASSWORD = "correct horse battery"
@@ -81,6 +84,91 @@ def test_any_process_serves_any_site_and_pushes_reach_every_process(cluster: Clu
     ready = [p.request("GET", "/api/ready") for p in cluster.processes]
     assert all(r.status == 200 for r in ready), [r.body for r in ready]
     assert sorted(s for r in ready for s in r.body["sites"]) == SITES
+
+
+def let_go(proc: ServerProcess, site: str, counter: str) -> None:
+    """The counter free and nobody waiting: what earlier tests left is cancelled."""
+    while True:
+        called = proc.call_next(site, counter)
+        held = called.body.get("ticket")
+        if called.status not in (200, 409) or not held:
+            return
+        held = held["id"] if isinstance(held, dict) else held
+        assert proc.act(site, held, "cancel").status == 200
+
+
+def console(person: Person, counter: str) -> PersonClient | None:
+    """The person's console connected, or None if its process refused it."""
+    client = PersonClient(person, counter)
+    try:
+        return client.open()
+    except socketio.exceptions.ConnectionError:  # the login not read there yet
+        client.close()
+        return None
+
+
+def test_every_screen_on_a_process_that_does_not_own_the_site_is_told_what_the_owner_tells(
+        cluster: Cluster) -> None:
+    """A commit's events reach the other processes as one push, which each shows to the rooms
+    of its own clients (server/site_push.py): each kind of screen connected there is sent
+    exactly the messages the same screen connected to the owner is: a Hello Work
+    counsellor's console without the welfare desk's details, the welfare corner's display
+    and a counter's own screen with their calls, the kiosk nothing of them."""
+    owner = cluster.owner_of("b")
+    other = cluster.others(owner)[0]
+    let_go(owner, "b", "c1")
+    made = owner.request("POST", "/api/accounts", ADMIN, {
+        "username": "b-hellowork", "role": "staff", "password": PASSWORD, "site": "b",
+        "organisations": ["hellowork"]})
+    assert made.status == 201, made.body
+    pairs: dict[str, list[RecordingClient]] = {}
+    for device in ("staff3", "manager", "display", "display-welfare", "display-c1", "kiosk"):
+        pairs[device] = [RecordingClient(p.url, token("b", device)).connect()
+                         for p in (owner, other)]
+    people = [Person(p) for p in (owner, other)]
+    assert people[0].login("b-hellowork", PASSWORD).status == 200
+    people[1].http.cookies.update(people[0].http.cookies)  # one browser, either process
+    pairs["hellowork"] = []
+    for person in people:  # the other process reads the new login within a second
+        opened = eventually(lambda p=person: console(p, "b-c1"))
+        assert opened is not None
+        pairs["hellowork"].append(opened)
+    try:
+        for clients in pairs.values():
+            for client in clients:
+                client.wait_for_snapshots()
+        welfare = other.issue("b", ["welfare"])
+        job = owner.issue("b", ["job"])
+        assert welfare.status == job.status == 201, (welfare.body, job.body)
+        assert other.call_next("b", "c3", staff="staff3").status == 200
+        assert other.call_next("b", "c1").status == 200
+        last = pairs["manager"][0].wait_for_event(
+            lambda e: e["kind"] == "called" and e["ticket"] == job.body["id"])["seq"]
+        done = {device: (lambda c, last=last: max(c.seqs()) >= last) for device in pairs}
+        done["display-welfare"] = lambda c: any(
+            e["label"] == welfare.body["label"] for e in c.events("called"))
+        done["kiosk"] = lambda c: True  # it is told nothing of these
+        for device, (at_owner, elsewhere) in pairs.items():
+            at_owner.wait_for(done[device])
+            elsewhere.wait_for(lambda c, twin=at_owner: c.batches() == twin.batches())
+        hellowork = pairs["hellowork"][1].events()
+        welfare_seen = [e for e in hellowork if e["ticket"] == welfare.body["id"]]
+        assert welfare_seen and all(e["counter"] is None and not e["data"]
+                                    for e in welfare_seen), welfare_seen
+        assert any(e["ticket"] == welfare.body["id"] and e["counter"] == "b-c3"
+                   for e in pairs["staff3"][1].events("called"))
+        assert [e["label"] for e in pairs["display-welfare"][1].events("called")][-1:] == [
+            welfare.body["label"]]
+        assert all(e.get("counter") != "b-c3" for e in pairs["display"][1].events())
+        assert [e["label"] for e in pairs["display-c1"][1].events("called")][-1:] == [
+            job.body["label"]]
+        assert pairs["kiosk"][1].batches() == []
+    finally:
+        for clients in pairs.values():
+            for client in clients:
+                client.close()
+        for person in people:
+            person.close()
 
 
 def test_the_owner_sees_the_visitors_address_and_a_client_cannot_claim_another(
