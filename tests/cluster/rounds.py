@@ -183,9 +183,7 @@ class Round:
         """Every acknowledged ticket stored, no number twice, no ticket called twice, a
         retry answered as the first time. The counts of lost and duplicated."""
         assert not self.errors, self.errors[:5]
-        log = via.request("GET", f"/api/sites/{self.site}/events?since=0&limit=5000", ADMIN)
-        assert log.status == 200, log.body
-        events = log.body["events"]
+        events = site_log(via, self.site)
         issued = {e["ticket"]: e for e in events if e["kind"] == "issued"}
         calls = [e["ticket"] for e in events if e["kind"] == "called"]
         lost = [a for a in self.acknowledged.values() if a["id"] not in issued]
@@ -201,6 +199,18 @@ class Round:
                 answer["id"], answer["label"]), (key, answer, again.body)
         return {"lost": len(lost), "duplicates": duplicates, "called_twice": called_twice,
                 "acknowledged": len(self.acknowledged), "calls": len(calls)}
+
+
+def site_log(via: ServerProcess, site: str, page: int = 5000) -> list[dict[str, Any]]:
+    """The site's whole event log, page by page (a bench's issue phases leave thousands)."""
+    events: list[dict[str, Any]] = []
+    while True:
+        since = events[-1]["seq"] if events else 0
+        log = via.request("GET", f"/api/sites/{site}/events?since={since}&limit={page}", ADMIN)
+        assert log.status == 200, log.body
+        events += log.body["events"]
+        if len(log.body["events"]) < page:
+            return events
 
 
 BAND = 299  # the job desk's numbers, 1-299: after that they go round
