@@ -31,7 +31,7 @@ from .forecasting import Forecasting, NotReady
 from .presenters import waiting_counts
 from .site_push import SitePush, show
 from .snapshots import RecentCalls, Snapshots
-from .staff_rooms import rooms_by_view, staff_views, view_room
+from .staff_rooms import staff_views, view_room
 from .store.devices import Device
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,11 @@ ESTIMATES_EVERY = 1.0  # seconds: displays' wait estimates are refreshed at most
 class Relay(Protocol):
     """Pushes across a cluster's processes (server/cluster/fanout.ClusterManager)."""
 
-    on_site_push: Callable[[dict[str, Any]], None]  # shows another process's site push
+    on_site_push: Callable[[dict[str, Any]], None]  # delivers another process's site messages
 
     def publish_site(self, message: dict[str, Any]) -> None:
-        """Send a site's push (SitePush.message) to the other processes."""
-
-    def local_rooms(self) -> list[Any]:
-        """The rooms this process's own clients are in."""
+        """Send a site's messages ({"site", "messages": [(event, data, rooms)]}) to the
+        other processes."""
 
     def deliver(self, event: str, data: dict[str, Any], to: Any) -> None:
         """Send a message to this process's own clients in `to`."""
@@ -62,8 +60,9 @@ class Publisher:
     call never waits for a forecast, and a busy site is forecast at most once every
     ESTIMATES_EVERY seconds for its displays, the last time for the state it came to rest in.
 
-    In a cluster, a commit's events go to the other processes as one push (site_push.py),
-    which each shows to the rooms of its own clients (`show_relayed`).
+    In a cluster, a commit's messages for every room go to the other processes together, in
+    one message (`show`), which each delivers to the rooms of its own clients
+    (`show_relayed`).
     """
 
     def __init__(self, socketio: SocketIO, sites: dict[str, Site], engine: Engine,
@@ -103,8 +102,6 @@ class Publisher:
         push = SitePush(site_id, events, waiting_counts(queue, public=False),
                         waiting_counts(queue, public=True), self.estimates.get(site_id))
         public = self.show(push)
-        if self.relay is not None:
-            self.relay.publish_site(push.message())
         if not public:
             return
         for view in public:
@@ -113,19 +110,29 @@ class Publisher:
         self._refresh_later(site_id)
 
     def show(self, push: SitePush) -> list[dict[str, Any]]:
-        """Send a site's push to the rooms of this process's clients (site_push.show)."""
+        """Send a site's push to its rooms (site_push.show). In a cluster, to those of this
+        process's clients, and to the other processes as one message with every room's
+        message made here: the owner's copy of the site's configuration is the one that is
+        current (an administrator's change reaches the others only when they take the site),
+        so no other process decides what a room may see."""
         site = self.sites[push.site_id]
         if self.relay is None:
             return show(site, push, staff_views(self.socketio.server, site),
                         lambda event, data, to: self.socketio.emit(event, data, to=to))
-        return show(site, push, rooms_by_view(site, self.relay.local_rooms()),
-                    self.relay.deliver)
+        messages: list[tuple[str, dict[str, Any], Any]] = []
+        public = show(site, push, staff_views(self.socketio.server, site),
+                      lambda event, data, to: messages.append((event, data, to)))
+        for event, data, to in messages:
+            self.relay.deliver(event, data, to)
+        self.relay.publish_site({"site": site.id, "messages": messages})
+        return public
 
-    def show_relayed(self, message: dict[str, Any]) -> None:
-        """A push another process published (Relay.publish_site)."""
-        push = SitePush.from_message(message)
-        if push.site_id in self.sites:
-            self.show(push)
+    def show_relayed(self, push: dict[str, Any]) -> None:
+        """A push another process published (Relay.publish_site): its messages, to the rooms
+        of this process's clients."""
+        assert self.relay is not None
+        for event, data, to in push["messages"]:
+            self.relay.deliver(event, data, to)
 
     def _refresh_later(self, site_id: str) -> None:
         if site_id in self._refreshing:

@@ -1,12 +1,11 @@
 """One commit's changes to a site, as the screens are told them (realtime.Publisher).
 
-After each commit the site's owner makes a `SitePush`: the events, and what only the owner
-knows (the waiting counts, the displays' last estimates). `show` turns it into the messages
-of each room: staff screens by the desks hidden from them, kiosks, each area's displays,
-each counter's screen. In a cluster the push itself goes to the other processes, one message
-a commit (server/cluster/fanout.py), and each process shows it to the rooms its own clients
-are in, rather than the owner sending a message for every room that could have a client in
-some process (a dozen a commit for a ward's site) through Redis to every process.
+After each commit the site's owner makes a `SitePush`: the events, the waiting counts and
+the displays' last estimates. `show` turns it into the messages of each room: staff screens
+by the desks hidden from them, kiosks, each area's displays, each counter's screen. In a
+cluster the owner sends all of them to the other processes in one Redis message
+(server/cluster/fanout.py), rather than one message for every room that could have a client
+in some process (a dozen a commit for a ward's site), each read by every process.
 """
 
 from __future__ import annotations
@@ -14,10 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from .domain.events import Event, EventKind
+from .domain.events import Event
 from .domain.model import Site
 from .presenters import kiosk_event_views, public_event_view, staff_event_view
 
@@ -31,24 +29,6 @@ class SitePush:
     waiting: dict[str, int]  # as staff see them
     public_waiting: dict[str, int]  # of the desks that are not sensitive
     estimates: dict[str, Any] | None  # the displays' last, if any
-
-    def message(self) -> dict[str, Any]:
-        """The push for another process, as JSON."""
-        return {"site": self.site_id, "waiting": self.waiting,
-                "public_waiting": self.public_waiting, "estimates": self.estimates,
-                "events": [{"kind": e.kind.value, "site_id": e.site_id,
-                            "at": e.at.isoformat(), "ticket_id": e.ticket_id,
-                            "stage": e.stage, "service_id": e.service_id,
-                            "counter_id": e.counter_id, "staff": e.staff, "data": e.data,
-                            "seq": e.seq} for e in self.events]}
-
-    @classmethod
-    def from_message(cls, message: dict[str, Any]) -> SitePush:
-        events = [Event(**{**e, "kind": EventKind(e["kind"]),
-                           "at": datetime.fromisoformat(e["at"])})
-                  for e in message["events"]]
-        return cls(message["site"], events, message["waiting"], message["public_waiting"],
-                   message["estimates"])
 
 
 def show(site: Site, push: SitePush, staff: dict[frozenset[str], list[str]],

@@ -10,10 +10,10 @@ Two additions for clients connected to a process that does not own their site:
   relayed event numbered N or below (it has it already), so that it never sees a number twice
   or out of order.
 
-A site's events after each commit travel as one message, the push itself (server/
-site_push.py): each process shows it to the rooms its own clients are in (`on_site_push`).
-The message starts with SITE_PUSH, so that a process of an older version, which cannot read
-it, drops it.
+A site's messages after each commit, for all its rooms, travel together as one Redis message
+(`publish_site`, server/realtime.py): each process delivers them to the rooms its own clients
+are in (`on_site_push`). It starts with SITE_PUSH, so that a process of an older version,
+which cannot read it, drops it.
 
 Messages for the other processes are sent by a greenlet of their own, in order, all those
 made meanwhile in one Redis pipeline (one write, one round trip): the engine's writer, which
@@ -55,16 +55,13 @@ class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
         self.floors: dict[str, int] = {}
         self._outbox: list[dict[str, Any] | str] = []
         self._sender: gevent.Greenlet | None = None
-        # Shows a site's push from another process to this one's clients (set by the app).
+        # Delivers a site's messages from another process to this one's clients (set by the
+        # publisher, server/realtime.py).
         self.on_site_push: Callable[[dict[str, Any]], None] = lambda message: None
 
     def publish_site(self, message: dict[str, Any]) -> None:
-        """A site's push (site_push.SitePush.message) for the other processes."""
+        """A site's messages after a commit ({"site", "messages"}) for the other processes."""
         self._publish(f"{SITE_PUSH} {self.host_id} {self.json.dumps(message)}")
-
-    def local_rooms(self) -> list[Any]:
-        """The rooms this process's own clients are in."""
-        return list(self.rooms.get("/", {}))
 
     def deliver(self, event: str, data: dict[str, Any], to: Any) -> None:
         """A message to this process's own clients in `to`, as one relayed from Redis is
@@ -88,7 +85,7 @@ class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
                 self.relayed[message["site"]] += 1
                 self.on_site_push(message)
             except Exception:  # one bad message must not stop the others
-                log.exception("a site's push from another process could not be shown")
+                log.exception("a site's messages from another process could not be delivered")
 
     def _publish(self, data: dict[str, Any] | str) -> None:
         """Queue a message for the other processes (see the module's docstring)."""

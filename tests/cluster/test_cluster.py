@@ -171,6 +171,35 @@ def test_every_screen_on_a_process_that_does_not_own_the_site_is_told_what_the_o
             person.close()
 
 
+def test_a_desk_made_sensitive_live_is_kept_from_every_processs_displays(
+        cluster: Cluster) -> None:
+    """An administrator makes a desk sensitive through the site's owner. Another process
+    knows the site as it was when it started (until it takes the site over), so it must not
+    decide what a display may see: a display connected to it is told what one connected to
+    the owner is, nothing of the desk's visitors queueing."""
+    owner = cluster.owner_of("b")
+    other = cluster.others(owner)[0]
+    search = next(s for s in config(owner, "b")["services"] if s["id"] == "search")
+    fields = {k: search[k] for k in ("organisation", "numbers", "target_wait")}
+    fields["name"] = search["staff_name"]
+    made = put(owner, "b", "services", "search",
+               {**fields, "sensitive": True, "public_name": "相談窓口"})
+    assert made.status == 200, made.body
+    displays = [RecordingClient(p.url, token("b", "display")).connect() for p in (owner, other)]
+    try:
+        for display in displays:
+            display.wait_for_snapshots()
+            display.clear()
+        assert other.issue("b", ["search"]).status == 201
+        assert other.issue("b", ["job"]).status == 201
+        displays[0].wait_for(lambda c: bool(c.events("issued")))
+        displays[1].wait_for(lambda c: c.batches() == displays[0].batches())
+        assert len(displays[1].events("issued")) == 1  # the job desk's visitor only
+    finally:
+        for display in displays:
+            display.close()
+
+
 def test_the_owner_sees_the_visitors_address_and_a_client_cannot_claim_another(
         cluster: Cluster) -> None:
     """A request passed on to the site's owner is audited (and throttled) with the address of
