@@ -71,7 +71,7 @@ class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
                            "host_id": self.host_id})
 
     def _listen(self) -> Iterator[Any]:
-        """Redis's messages for python-socketio, but the site pushes, shown here."""
+        """Redis's messages for python-socketio, but the site pushes, delivered here."""
         mark = SITE_PUSH.encode() + b" "
         for data in super()._listen():
             if not (isinstance(data, bytes) and data.startswith(mark)):
@@ -79,7 +79,7 @@ class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
                 continue
             sender, _, body = data[len(mark):].partition(b" ")
             if sender.decode(errors="replace") == self.host_id:
-                continue  # this process showed it already
+                continue  # this process delivered it already
             try:
                 message = self.json.loads(body)
                 self.relayed[message["site"]] += 1
