@@ -55,6 +55,7 @@ class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
         self.floors: dict[str, int] = {}
         self._outbox: list[dict[str, Any] | str] = []
         self._sender: gevent.Greenlet | None = None
+        self._sending: Any = None  # the sender's Redis client, not shared with the listener
         # Delivers a site's messages from another process to this one's clients (set by the
         # publisher, server/realtime.py).
         self.on_site_push: Callable[[dict[str, Any]], None] = lambda message: None
@@ -102,39 +103,60 @@ class ClusterManager(HoldingMixin, socketio.RedisManager):  # type: ignore[misc]
             self._sender = None
 
     def _send(self, batch: list[dict[str, Any] | str]) -> None:
+        """Publish `batch` in one pipeline, on a Redis client of the sender's own: python-
+        socketio's `_redis_connect` would replace the listener's subscription as well (a
+        reconnecting sender once left the listener with one that was never subscribed, and
+        it went round without end, the process stopped with it)."""
         for attempt in range(2):
             try:
-                if not self.connected:
-                    self._redis_connect()
-                pipe = self.redis.pipeline(transaction=False)
+                if self._sending is None:
+                    self._sending = self._get_redis_module().Redis.from_url(
+                        self.redis_url, **self.redis_options)
+                pipe = self._sending.pipeline(transaction=False)
                 for message in batch:
                     pipe.publish(self.channel, message if isinstance(message, str)
                                  else self.json.dumps(message))
                 pipe.execute()
                 return
             except Exception as exc:  # noqa: BLE001 - Redis lost: the pushes are lost
-                self.connected = False
+                self._close(self._sending)
+                self._sending = None
                 if attempt:
                     log.error("cannot publish %d message(s) to Redis: %s", len(batch), exc)
 
     def _redis_listen_with_retries(self) -> Iterator[Any]:
+        """The channel's messages, on a subscription of the listener's own, made again
+        whenever Redis is lost (or the subscription ends: never a loop that does not wait)."""
         pause = 0.25
-        subscribed = False
+        pubsub = None
         while True:
             try:
-                if not subscribed:
-                    self._redis_connect()
-                    self.pubsub.subscribe(self.channel)
-                    subscribed = True
+                if pubsub is None:
+                    client = self._get_redis_module().Redis.from_url(
+                        self.redis_url, **self.redis_options)
+                    pubsub = client.pubsub(ignore_subscribe_messages=True)
+                    pubsub.subscribe(self.channel)
                     if pause > 0.25:
                         log.warning("listening to Redis again")
                     pause = 0.25
-                yield from self.pubsub.listen()
+                yield from pubsub.listen()
+                raise ConnectionError("the subscription ended")
             except Exception as exc:  # noqa: BLE001 - Redis lost: listen again soon
                 log.error("cannot receive from Redis (%s); trying again in %.2f s", exc, pause)
-                subscribed = False
+                self._close(pubsub)
+                pubsub = None
                 time.sleep(pause)
                 pause = min(RETRY_MAX, pause * 2)
+
+    @staticmethod
+    def _close(client: Any) -> None:
+        """Let go of a Redis client's or subscription's connections, whatever state they
+        are in."""
+        try:
+            if client is not None:
+                client.close()
+        except Exception:  # noqa: BLE001 - it is being dropped anyway
+            pass
 
     def _handle_emit(self, message: dict[str, Any]) -> None:
         data = message.get("data")

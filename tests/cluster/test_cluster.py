@@ -441,8 +441,12 @@ def test_kill_9_then_sigstop_of_the_owner_loses_nothing_and_the_frozen_one_commi
     frozen = cluster.owner_of("a")  # and the owner of site a is frozen
     waker = cluster.others(frozen)[0]
     stopped = Round(cluster, "a")
-    recovery = stopped.run(lambda: cluster.freeze(frozen))
-    assert cluster.wait_for_owner("a", not_=frozen, via=waker) is waker
+    try:
+        recovery = stopped.run(lambda: cluster.freeze(frozen))
+        assert cluster.wait_for_owner("a", not_=frozen, via=waker) is waker
+    except BaseException:
+        cluster.thaw(frozen)  # left frozen, it would fail the module's later tests too
+        raise
     # Everything numbered below the waker's newest generation was stored before it took over
     # (every number the frozen process could use is below it): that must not grow.
     threshold = generation(waker.request("GET", "/api/ready").body["seq"]) << 24

@@ -1,0 +1,119 @@
+"""The cluster's Redis manager on a real Redis, without a server: its listener and its sender
+each keep their own connection, and a subscription that ends is made again, never spun on."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from redis.client import PubSub
+
+from server.cluster.fanout import ClusterManager
+from tests.cluster.cut import Cuttable
+from tests.cluster.harness import REDIS
+
+WAIT = 15.0
+
+
+class Listening:
+    """A manager's listener run in a thread of its own (as its greenlet would), what it
+    yields in `got`."""
+
+    def __init__(self, manager: ClusterManager) -> None:
+        self.manager = manager
+        self.got: queue.Queue[Any] = queue.Queue()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        for data in self.manager._listen():  # noqa: SLF001 - what the manager's thread runs
+            self.got.put(data)
+
+    def receives(self, send: Any, timeout: float = WAIT) -> bytes:
+        """Send (`send()`) until the listener yields what was sent; what it yielded."""
+        wanted = f"probe-{uuid.uuid4().hex}".encode()
+        deadline = threading.Event()
+        timer = threading.Timer(timeout, deadline.set)
+        timer.start()
+        try:
+            while not deadline.is_set():
+                send(wanted)
+                try:
+                    data = self.got.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                while data != wanted:
+                    data = self.got.get(timeout=timeout)
+                return data
+        finally:
+            timer.cancel()
+        raise AssertionError("the listener never received the message")
+
+
+@pytest.fixture
+def channel() -> str:
+    return f"madoguchi-test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def link() -> Iterator[Cuttable]:
+    host, port = REDIS.split("//")[1].split("/")[0].split(":")
+    made = Cuttable((host, int(port)))
+    yield made
+    made.close()
+
+
+def test_a_subscription_that_ends_is_made_again_after_a_pause_never_spun_on(
+        channel: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A subscription whose listening ends without an error (it is no longer subscribed) is
+    dropped and made again after the listener's pause, like a lost one: listening again at
+    once would return at once, for ever, and stop every other greenlet with it."""
+    real_listen, real_subscribe = PubSub.listen, PubSub.subscribe
+    calls = {"listen": 0, "subscribe": 0}
+    ended = threading.Event()
+
+    def listen(self: PubSub) -> Iterator[Any]:
+        calls["listen"] += 1
+        if calls["listen"] <= 3:
+            return iter(())  # as listen() does once the subscription is gone
+        ended.set()
+        return real_listen(self)  # type: ignore[no-any-return]
+
+    def subscribe(self: PubSub, *args: Any, **kwargs: Any) -> Any:
+        calls["subscribe"] += 1
+        return real_subscribe(self, *args, **kwargs)
+
+    monkeypatch.setattr(PubSub, "listen", listen)
+    monkeypatch.setattr(PubSub, "subscribe", subscribe)
+    caplog.set_level(logging.ERROR, logger="server.cluster.fanout")
+    manager = ClusterManager(REDIS, channel)
+    listening = Listening(manager)
+    assert ended.wait(WAIT)
+    client = redis.Redis.from_url(REDIS)
+    try:
+        listening.receives(lambda data: client.publish(channel, data))
+    finally:
+        client.close()
+    assert calls["listen"] == calls["subscribe"] == 4, calls  # each listen on a new one
+    assert sum("cannot receive from Redis" in r.getMessage() for r in caplog.records) == 3
+
+
+def test_the_sender_reconnecting_leaves_the_listeners_subscription_alone(
+        channel: str, link: Cuttable) -> None:
+    """Redis lost and back: the manager's own sends reach its listener again, whichever of
+    the two connects first (each has its own connection)."""
+    url = REDIS.replace(REDIS.split("//")[1].split("/")[0], f"127.0.0.1:{link.port}")
+    manager = ClusterManager(url, channel)
+    listening = Listening(manager)
+    listening.receives(lambda data: manager._send([data.decode()]))  # noqa: SLF001
+    link.cut()
+    manager._send(["lost"])  # noqa: SLF001 - fails: the sender's connection is gone
+    link.mend()
+    listening.receives(lambda data: manager._send([data.decode()]))  # noqa: SLF001
+    listening.receives(lambda data: manager._send([data.decode()]))  # noqa: SLF001
