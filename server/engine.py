@@ -50,6 +50,10 @@ RELOAD_EVERY = 1.0  # seconds between attempts to reload the queues from a lost 
 class _Pending:
     batch: Batch
     done: AsyncResult
+    # In a cluster: the lease epoch under which the changed queue was loaded, by site. A
+    # change made on a queue since dropped (its lease lost, the site perhaps taken again and
+    # loaded anew) must not be stored under the new lease.
+    epochs: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 class Engine:
@@ -152,8 +156,10 @@ class Engine:
         return queue
 
     def _load_keys(self) -> None:
-        self._answered.clear()
-        # Keys answered before this start: only these need a look in the store on a retry.
+        # Keys answered before this start (or before a site came here): only these and the
+        # ones this process answered since need a look in the store on a retry. Those it
+        # answered are kept (_answered, until their time is up): one answered while the
+        # store was read may be missing from what is read.
         stored = HashSet()
         for key in repository.command_keys_since(
                 self.reader, self.clock.now() - self.idempotency_ttl):
@@ -379,10 +385,19 @@ class Engine:
             commands=[(record, now)] if record is not None else [],
             audit=audit or [],
         )
-        pending = _Pending(batch, AsyncResult())
+        pending = _Pending(batch, AsyncResult(), self._tenure(queue))
         self._pending.append(pending)
         self._wake.set()
         pending.done.get()
+
+    def _tenure(self, queue: SiteQueue) -> dict[str, int]:
+        """In a cluster: the epoch of the lease `queue` is served under ({} for one server);
+        -1 for a queue no longer served."""
+        if self.owned is None:
+            return {}
+        site_id = queue.site.id
+        current = self.queues.get(site_id) is queue
+        return {site_id: self.owned.get(site_id, -1) if current else -1}
 
     def append_audit(self, rows: list[AuditRow]) -> None:
         """Store audit rows with the next group commit, or within AUDIT_DELAY if none comes:
@@ -415,6 +430,7 @@ class Engine:
             if not self._pending and not self._audit:
                 continue
             taken, self._pending = self._pending, []
+            taken = self._refuse_stale(taken)
             deferred, self._audit = self._audit, []
             merged = Batch([], [], [], [], [], list(deferred))
             for p in taken:
@@ -428,11 +444,14 @@ class Engine:
             merged.counters = list({(s, c.counter_id): (s, c) for s, c in merged.counters}.values())
             merged.cursors = list({(s, c.key): (s, c) for s, c in merged.cursors}.values())
             self._writing = True
+            # The leases as the changes were taken: the write may wait (a connection to
+            # open) while a site is lost and taken again.
+            fence = self._fence_for(merged)
             try:
-                self._offload(lambda batch=merged: self._write(batch))  # type: ignore[misc]
+                self._offload(lambda b=merged, f=fence: self._write(b, f))  # type: ignore[misc]
             except Fenced as exc:  # a failed write publishes nothing
                 self._audit[:0] = deferred  # their requests are answered: keep their rows
-                self._fenced(taken, exc)
+                self._fenced(taken, exc, fence.epochs if fence is not None else {})
                 continue
             except Exception as exc:  # a failed write publishes nothing
                 log.exception("group commit failed; reloading state from the store")
@@ -453,13 +472,13 @@ class Engine:
             if self._commits % CHECKPOINT_EVERY == 0:
                 self._checkpoint()
 
-    def _write(self, batch: Batch) -> None:
+    def _write(self, batch: Batch, fence: Fence | None) -> None:
         """One transaction, one fsync: in gevent's thread pool on SQLite, on the event loop on
         PostgreSQL, whose waits are cooperative (create_app)."""
         if self._conn is None:
             self._conn = self.db.connect()
         try:
-            repository.write_batch(self._conn, batch, self._fence_for(batch))
+            repository.write_batch(self._conn, batch, fence)
         except Exception:
             self._conn.close()
             self._conn = None
@@ -480,14 +499,32 @@ class Engine:
         except Exception:  # a missed checkpoint only lets the WAL grow until the next one
             log.exception("WAL checkpoint failed")
 
-    def _fenced(self, taken: list[_Pending], exc: Fenced) -> None:
+    def _refuse_stale(self, taken: list[_Pending]) -> list[_Pending]:
+        """In a cluster: the changes made on a queue this process has stopped serving since
+        (its lease lost, even if the site was taken again and loaded anew meanwhile) are
+        refused with Elsewhere, never stored: the queue now served was loaded without them.
+        The others, to be written."""
+        if self.owned is None:
+            return taken
+        kept = []
+        for p in taken:
+            stale = sorted(s for s, epoch in p.epochs.items() if self.owned.get(s, -1) != epoch)
+            if stale:
+                p.done.set_exception(Elsewhere(stale[0]))
+            else:
+                kept.append(p)
+        return kept
+
+    def _fenced(self, taken: list[_Pending], exc: Fenced, tenure: dict[str, int]) -> None:
         """Sites whose leases were lost: their changes are refused (Elsewhere: the request is
-        passed to the new owner, whose store is the truth) and the sites dropped; the other
-        sites' changes are written again, on their own (nothing of theirs is lost, and they
-        need no reload)."""
+        passed to the new owner, whose store is the truth) and the sites dropped, unless
+        taken again meanwhile (`tenure`: the epochs the refused write was made under); the
+        other sites' changes are written again, on their own (nothing of theirs is lost,
+        and they need no reload)."""
         log.warning("%s; leaving them to their new owner", exc)
         for site_id in exc.sites:
-            self.drop(site_id)
+            if self.owned is None or self.owned.get(site_id) == tenure.get(site_id):
+                self.drop(site_id)
         kept = []
         for p in taken:
             lost = p.batch.site_ids() & exc.sites

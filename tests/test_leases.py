@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from gevent import joinall, spawn
+from gevent import joinall, sleep, spawn
+from gevent.event import Event
 from sqlalchemy import Engine, text
 
 from server.domain.clock import SimulatedClock
@@ -125,4 +126,62 @@ def test_a_commit_fenced_for_one_site_refuses_its_change_and_stores_the_others(
         assert not queues.owns("b") and queues.owns("a") and not queues.reloading
         assert queues.run("a", issue, render)[0] == 201
     finally:
+        queues.stop()
+
+
+def test_changes_made_before_a_site_was_lost_are_not_stored_after_it_is_taken_again(
+        engine: Engine) -> None:
+    """A process loses a site's lease while changes to it wait for the writer (a commit in
+    progress, a disk that stalls), takes the site again and loads it from the store, without
+    them. Written now, they would pass the new lease's fence and their ticket numbers would
+    be given again by the queue loaded without them: they are refused (Elsewhere: the
+    request is run again on the queue served now), and the site stays served."""
+    writer = engine
+    sites = {s.id: s for s in parse_sites(site_file(["a"])).sites}
+    queues = QueueEngine(writer, writer, sites,
+                         SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
+    first = leases.acquire(writer, "p1", "http://p1", "a", 60)
+    assert first is not None
+    queues.owned = {"a": first}
+    queues.lease_owner = "p1"
+    gate, entered = Event(), Event()
+    real_write = queues._write  # noqa: SLF001 - held back as a stalled disk would hold it
+
+    def stalled_write(*args: Any) -> None:
+        entered.set()
+        gate.wait()
+        real_write(*args)
+
+    queues._write = stalled_write  # type: ignore[method-assign]  # noqa: SLF001
+    queues.start()
+    try:
+        def issue(queue: Any, now: datetime) -> Any:
+            return queue.issue(queues.new_ticket_id(), ["job"], now, queues.new_public_token())
+
+        def render(ticket: Any) -> tuple[int, dict[str, Any]]:
+            return 201, {"id": ticket.id, "label": ticket.label}
+
+        writing = spawn(queues.run, "a", issue, render)  # taken by the writer, held there
+        assert entered.wait(10)
+        waiting = spawn(queues.run, "a", issue, render)  # queued behind it
+        while not queues._pending:  # noqa: SLF001
+            sleep(0)  # lets it run up to its wait for the writer
+        assert not writing.ready() and not waiting.ready()
+        queues.drop("a")  # the lease ran out; the site is taken again at once
+        leases.release(writer, "p1", ["a"])
+        again = leases.acquire(writer, "p1", "http://p1", "a", 60)
+        assert again is not None and again > first
+        queues.adopt("a", again)
+        gate.set()
+        joinall([writing, waiting])
+        assert isinstance(writing.exception, Elsewhere), writing.value
+        assert isinstance(waiting.exception, Elsewhere), waiting.value
+        assert queues.owns("a") and not queues.reloading
+        served = queues.run("a", issue, render)
+        assert served[0] == 201
+        with writer.connect() as conn:
+            labels = [r[0] for r in conn.execute(text("SELECT label FROM tickets"))]
+        assert labels == [served[1]["label"]]
+    finally:
+        gate.set()
         queues.stop()

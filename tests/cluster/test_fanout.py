@@ -28,12 +28,26 @@ class Listening:
     def __init__(self, manager: ClusterManager) -> None:
         self.manager = manager
         self.got: queue.Queue[Any] = queue.Queue()
+        self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         for data in self.manager._listen():  # noqa: SLF001 - what the manager's thread runs
             self.got.put(data)
+            if self.stopping.is_set():
+                return
+
+    def close(self) -> None:
+        """End the listener (at its next message: one is sent)."""
+        self.stopping.set()
+        client = redis.Redis.from_url(self.manager.redis_url)
+        try:
+            while self.thread.is_alive():
+                client.publish(self.manager.channel, b"stop")
+                self.thread.join(0.2)
+        finally:
+            client.close()
 
     def receives(self, send: Any, timeout: float = WAIT) -> bytes:
         """Send (`send()`) until the listener yields what was sent; what it yielded."""
@@ -94,12 +108,13 @@ def test_a_subscription_that_ends_is_made_again_after_a_pause_never_spun_on(
     caplog.set_level(logging.ERROR, logger="server.cluster.fanout")
     manager = ClusterManager(REDIS, channel)
     listening = Listening(manager)
-    assert ended.wait(WAIT)
     client = redis.Redis.from_url(REDIS)
     try:
+        assert ended.wait(WAIT)
         listening.receives(lambda data: client.publish(channel, data))
     finally:
         client.close()
+        listening.close()
     assert calls["listen"] == calls["subscribe"] == 4, calls  # each listen on a new one
     assert sum("cannot receive from Redis" in r.getMessage() for r in caplog.records) == 3
 
@@ -111,9 +126,13 @@ def test_the_sender_reconnecting_leaves_the_listeners_subscription_alone(
     url = REDIS.replace(REDIS.split("//")[1].split("/")[0], f"127.0.0.1:{link.port}")
     manager = ClusterManager(url, channel)
     listening = Listening(manager)
-    listening.receives(lambda data: manager._send([data.decode()]))  # noqa: SLF001
-    link.cut()
-    manager._send(["lost"])  # noqa: SLF001 - fails: the sender's connection is gone
-    link.mend()
-    listening.receives(lambda data: manager._send([data.decode()]))  # noqa: SLF001
-    listening.receives(lambda data: manager._send([data.decode()]))  # noqa: SLF001
+    try:
+        listening.receives(lambda data: manager._send([data.decode()]))  # noqa: SLF001
+        link.cut()
+        manager._send(["lost"])  # noqa: SLF001 - fails: the sender's connection is gone
+        link.mend()
+        listening.receives(lambda data: manager._send([data.decode()]))  # noqa: SLF001
+        listening.receives(lambda data: manager._send([data.decode()]))  # noqa: SLF001
+    finally:
+        link.mend()
+        listening.close()
