@@ -29,7 +29,7 @@ from .domain.errors import Elsewhere, Invalid, Refusal, Unavailable, unknown_sit
 from .domain.events import Event
 from .domain.model import Site
 from .domain.site_queue import SiteQueue, snapshot_ticket
-from .keyhashes import HashSet
+from .keyhashes import AnsweredKeys
 from .store import db as store_db
 from .store import repository
 from .store.leases import Fence, Fenced
@@ -44,6 +44,9 @@ AuditRow = dict[str, Any]
 # Audit rows of requests that changed nothing wait this long for a queue commit to ride on.
 AUDIT_DELAY = 0.5
 RELOAD_EVERY = 1.0  # seconds between attempts to reload the queues from a lost store
+# A site taken over reads only the idempotency keys stored since the last read, less this:
+# more than any commit waits, and than the processes' clocks (which date the keys) disagree.
+KEYS_MARGIN = timedelta(minutes=5)
 
 
 @dataclasses.dataclass
@@ -79,11 +82,11 @@ class Engine:
         self._listeners: list[Listener] = []
         self._pending: list[_Pending] = []
         self._wake = Signal()
-        # Idempotency keys answered, by hour: only their hashes (a key's answer is read back
-        # from the store, which holds the key itself), at about 8 bytes each (keyhashes.py)
-        # rather than ~170. A hash shared by two keys only costs a look in the store.
-        self._answered: dict[int, HashSet] = {}
-        self._stored_keys = HashSet()
+        # Idempotency keys answered, at about 8 bytes each (keyhashes.py) rather than ~170;
+        # those stored by other processes are read at start and when a site comes here
+        # (_load_keys), under the hour they were stored.
+        self._answered = AnsweredKeys()
+        self._keys_read: datetime | None = None  # when the store's keys were last read
         self._inflight: dict[str, AsyncResult] = {}
         self._writer: gevent.Greenlet | None = None
         self._writing = False
@@ -139,7 +142,7 @@ class Engine:
         for site_id in self.sites if self.owned is None else list(self.owned):
             queues[site_id] = self._load_site(site_id)
         self.queues = queues
-        self._load_keys()
+        self._load_keys(everything=True)
 
     def _load_site(self, site_id: str) -> SiteQueue:
         site = self.sites[site_id]
@@ -155,16 +158,20 @@ class Engine:
         queue.take_changes()  # loading is not a change
         return queue
 
-    def _load_keys(self) -> None:
-        # Keys answered before this start (or before a site came here): only these and the
-        # ones this process answered since need a look in the store on a retry. Those it
-        # answered are kept (_answered, until their time is up): one answered while the
-        # store was read may be missing from what is read.
-        stored = HashSet()
-        for key in repository.command_keys_since(
-                self.reader, self.clock.now() - self.idempotency_ttl):
-            stored.add(hash(key))
-        self._stored_keys = stored
+    def _load_keys(self, everything: bool = False) -> None:
+        """Remember the keys of the commands stored (by any process): only they, and those
+        this process answers, need a look in the store on a retry. `everything` within the
+        TTL (at start, and after a failed commit); otherwise those stored since the last read
+        (less KEYS_MARGIN): a site taken over brings its former owner's, and reading a day's
+        keys of every site again for each site taken would hold the event loop for seconds
+        in a large deployment (1 M keys: 2.7 s)."""
+        now = self.clock.now()
+        since = now - self.idempotency_ttl
+        if not everything and self._keys_read is not None:
+            since = max(since, self._keys_read - KEYS_MARGIN)
+        for key, at in repository.command_keys_since(self.reader, since):
+            self._answered.add(key, at)
+        self._keys_read = now
 
     # ---- a cluster's sites (server/cluster) ----------------------------------------------
 
@@ -352,17 +359,11 @@ class Engine:
         return record.status, record.response
 
     def _remember(self, key: str) -> None:
-        hour = int(self.clock.now().timestamp() // 3600)
-        keys = self._answered.get(hour)
-        if keys is None:
-            keys = self._answered[hour] = HashSet()
-        keys.add(hash(key))
+        self._answered.add(key, self.clock.now())
 
     def _known(self, key: str) -> bool:
         """Whether `key` may have been answered (then its answer is in the store)."""
-        digest = hash(key)
-        return digest in self._stored_keys or any(
-            digest in keys for keys in self._answered.values())
+        return key in self._answered
 
     def _commit(self, queue: SiteQueue, record: CommandRecord | None,
                 audit: list[AuditRow] | None = None) -> None:
@@ -590,9 +591,7 @@ class Engine:
         cutoff = self.clock.now() - self.idempotency_ttl
         # An hour's keys go once the whole hour is past the TTL (the store's rows go sooner:
         # a key still remembered then only costs a look that finds nothing).
-        last = int(cutoff.timestamp() // 3600)
-        for hour in [h for h in self._answered if h < last]:
-            del self._answered[hour]
+        self._answered.forget_before(cutoff)
         purged: list[int] = []
         self._offload(lambda: purged.append(repository.purge_commands(self.db, cutoff)))
         return purged[0] if purged else 0

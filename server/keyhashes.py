@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
+from datetime import datetime
 from itertools import chain
 
 MIN_FOLD = 2048
@@ -39,3 +40,32 @@ class HashSet:
     def _fold(self) -> None:
         merged = array("q", sorted(chain(self._sorted, self._recent)))
         self._sorted, self._recent = merged, set()
+
+
+class AnsweredKeys:
+    """The idempotency keys answered, by the hour they were answered in: only their hashes
+    (a key's answer is read back from the store, which holds the key itself). A hash shared
+    by two keys only costs a look in the store. An hour's keys are forgotten together."""
+
+    def __init__(self) -> None:
+        self._by_hour: dict[int, HashSet] = {}
+
+    def add(self, key: str, at: datetime) -> None:
+        hour = int(at.timestamp() // 3600)
+        keys = self._by_hour.get(hour)
+        if keys is None:
+            keys = self._by_hour[hour] = HashSet()
+        keys.add(hash(key))
+
+    def __contains__(self, key: object) -> bool:
+        digest = hash(key)
+        return any(digest in keys for keys in self._by_hour.values())
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys in self._by_hour.values())
+
+    def forget_before(self, cutoff: datetime) -> None:
+        """Forget the hours wholly before `cutoff`."""
+        last = int(cutoff.timestamp() // 3600)
+        for hour in [h for h in self._by_hour if h < last]:
+            del self._by_hour[hour]

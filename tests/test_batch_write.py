@@ -67,7 +67,7 @@ def test_every_column_of_every_table_is_written_and_read_back(store: Engine) -> 
     assert site.cursors == [BandCursor("job", date(2026, 12, 7), 2)]
     assert repository.events_since(store, ["a"], 0, 10) == events
     assert repository.find_command(store, "kiosk:k1") == command
-    assert repository.command_keys_since(store, AT) == {"kiosk:k1"}
+    assert repository.command_keys_since(store, AT) == [("kiosk:k1", AT)]
     stored = audit.read(store)
     assert [r["action"] for r in stored] == ["call 0", "call 1", "call 2"]  # in their order
     assert [r["detail"] for r in stored] == [{"n": n, "名前": "x"} for n in range(3)]

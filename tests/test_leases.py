@@ -7,7 +7,7 @@ lease, holds a later epoch, or let the lease expire."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from server.domain.clock import SimulatedClock
 from server.domain.errors import Elsewhere
 from server.domain.model import Ticket, TicketStatus
+from server.engine import KEYS_MARGIN
 from server.engine import Engine as QueueEngine
 from server.siteconfig import parse_sites
 from server.store import db as store_db
@@ -185,3 +186,52 @@ def test_changes_made_before_a_site_was_lost_are_not_stored_after_it_is_taken_ag
     finally:
         gate.set()
         queues.stop()
+
+
+def test_a_site_taken_over_answers_its_former_owners_keys_reading_only_the_newest(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process taking a site over knows the idempotency keys its former owner answered (a
+    retry gets the first answer, not a second ticket), from a read of the keys stored since
+    its own last read: not every key of the TTL again, which in a large deployment held the
+    event loop for seconds for each site taken."""
+    writer = engine
+    sites = {s.id: s for s in parse_sites(site_file(["a", "b"])).sites}
+    clock = SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
+    reads: list[datetime] = []
+    real_read = repository.command_keys_since
+
+    def read(store: Engine, since: datetime) -> list[tuple[str, datetime]]:
+        reads.append(since)
+        return real_read(store, since)
+
+    monkeypatch.setattr(repository, "command_keys_since", read)
+    first, second = (QueueEngine(writer, writer, sites, clock) for _ in range(2))
+    for name, proc, site in (("p1", first, "a"), ("p2", second, "b")):
+        epoch = leases.acquire(writer, name, f"http://{name}", site, 600)
+        assert epoch is not None
+        proc.owned, proc.lease_owner = {site: epoch}, name
+        proc.start()
+    try:
+        def issue(proc: QueueEngine) -> Any:
+            return lambda queue, now: queue.issue(proc.new_ticket_id(), ["job"], now,
+                                                  proc.new_public_token())
+
+        def render(ticket: Any) -> tuple[int, dict[str, Any]]:
+            return 201, {"id": ticket.id, "label": ticket.label}
+
+        started = clock.now()
+        assert reads == [started - first.idempotency_ttl] * 2  # each start reads them all
+        answered = first.run("a", issue(first), render, key="kiosk:k1", request_hash="h")
+        clock.advance(timedelta(hours=3))
+        first.drop("a")  # the first process stops serving site a; the second takes it
+        leases.release(writer, "p1", ["a"])
+        epoch = leases.acquire(writer, "p2", "http://p2", "a", 600)
+        assert epoch is not None
+        second.adopt("a", epoch)
+        assert reads[-1] == started - KEYS_MARGIN
+        assert second.run("a", issue(second), render, key="kiosk:k1",
+                          request_hash="h") == answered
+        assert len(second.queue("a").tickets) == 1
+    finally:
+        first.stop()
+        second.stop()

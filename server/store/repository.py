@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, select
@@ -225,10 +225,12 @@ def find_command(engine: Engine, key: str) -> CommandRecord | None:
     return CommandRecord(row.key, row.request_hash, row.status, dict(row.response)) if row else None
 
 
-def command_keys_since(engine: Engine, since: datetime) -> set[str]:
+def command_keys_since(engine: Engine, since: datetime) -> list[tuple[str, datetime]]:
+    """The keys of the commands stored since `since`, with when (ix_commands_created_at)."""
     c = schema.commands
     with engine.connect() as conn:
-        return set(conn.execute(select(c.c.key).where(c.c.created_at >= since)).scalars())
+        return [(key, at if at.tzinfo else at.replace(tzinfo=UTC)) for key, at in conn.execute(
+            select(c.c.key, c.c.created_at).where(c.c.created_at >= since))]
 
 
 def purge_commands(engine: Engine, before: datetime) -> int:

@@ -201,6 +201,9 @@ commands = Table(
     Column("status", Integer, nullable=False),
     Column("response", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Migration 0010: a site taken over reads the keys stored since the last read, and the
+    # hourly purge deletes the old ones, by time.
+    Index("ix_commands_created_at", "created_at"),
 )
 
 # Appointments (issue #17). Migration 0006. A booking holds place `seat` (1…per slot) of its
