@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, select
@@ -229,8 +229,8 @@ def command_keys_since(engine: Engine, since: datetime) -> list[tuple[str, datet
     """The keys of the commands stored since `since`, with when (ix_commands_created_at)."""
     c = schema.commands
     with engine.connect() as conn:
-        return [(key, at if at.tzinfo else at.replace(tzinfo=UTC)) for key, at in conn.execute(
-            select(c.c.key, c.c.created_at).where(c.c.created_at >= since))]
+        rows = conn.execute(select(c.c.key, c.c.created_at).where(c.c.created_at >= since))
+        return [(key, as_utc(at) or since) for key, at in rows]  # created_at is never NULL
 
 
 def purge_commands(engine: Engine, before: datetime) -> int:
