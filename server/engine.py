@@ -47,15 +47,16 @@ RELOAD_EVERY = 1.0  # seconds between attempts to reload the queues from a lost 
 # A site taken over reads only the idempotency keys stored since the last read, less this:
 # more than any commit waits, and than the processes' clocks (which date the keys) disagree.
 KEYS_MARGIN = timedelta(minutes=5)
+# On PostgreSQL, a group commit not answered in this long is given up (503, queues reloaded),
+# rather than every request waiting until TCP gives up; one landing later keeps its keys.
+WRITE_SECONDS = 5.0
 
 
 @dataclasses.dataclass
 class _Pending:
     batch: Batch
     done: AsyncResult
-    # In a cluster: the lease epoch under which the changed queue was loaded, by site. A
-    # change made on a queue since dropped (its lease lost, the site perhaps taken again and
-    # loaded anew) must not be stored under the new lease.
+    # In a cluster: the lease epoch of the queue changed, by site (Engine._refuse_stale).
     epochs: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
@@ -92,6 +93,8 @@ class Engine:
         self._writing = False
         self._commits = 0
         self._conn: Connection | None = None  # the writer's own, used only by _write
+        self._session: int | None = None  # its PostgreSQL session (store_db.session_of)
+        self._given_up: int | None = None  # that session, if a write failed on it
         self.reloading = False  # the queues are being loaded again: operations wait for it
         self.schema_changed = False  # a cluster's database was upgraded under this process
         self.last_ticket_id = 0
@@ -159,12 +162,9 @@ class Engine:
         return queue
 
     def _load_keys(self, everything: bool = False) -> None:
-        """Remember the keys of the commands stored (by any process): only they, and those
-        this process answers, need a look in the store on a retry. `everything` within the
-        TTL (at start, and after a failed commit); otherwise those stored since the last read
-        (less KEYS_MARGIN): a site taken over brings its former owner's, and reading a day's
-        keys of every site again for each site taken would hold the event loop for seconds
-        in a large deployment (1 M keys: 2.7 s)."""
+        """Remember the keys stored by any process (only they and ours need a look in the
+        store on a retry): `everything` within the TTL, else those stored since the last
+        read less KEYS_MARGIN (reading all again for each site taken: 2.7 s at 1 M keys)."""
         now = self.clock.now()
         since = now - self.idempotency_ttl
         if not everything and self._keys_read is not None:
@@ -475,15 +475,25 @@ class Engine:
 
     def _write(self, batch: Batch, fence: Fence | None) -> None:
         """One transaction, one fsync: in gevent's thread pool on SQLite, on the event loop on
-        PostgreSQL, whose waits are cooperative (create_app)."""
-        if self._conn is None:
-            self._conn = self.db.connect()
+        PostgreSQL, whose waits are cooperative (create_app), there within WRITE_SECONDS."""
+        limit = gevent.Timeout(WRITE_SECONDS, TimeoutError(
+            f"the database did not answer within {WRITE_SECONDS:g} s"))
         try:
+            if self.db.dialect.name == "postgresql":
+                limit.start()
+            if self._conn is None:
+                self._conn = self.db.connect()
+                self._session = store_db.session_of(self._conn)
             repository.write_batch(self._conn, batch, fence)
         except Exception:
-            self._conn.close()
-            self._conn = None
+            if self._conn is not None:
+                self._given_up = self._session  # ended before the queues are reloaded
+                self._conn.invalidate()  # closed, not rolled back: it may be waiting still
+                self._conn.close()
+                self._conn = None
             raise
+        finally:
+            limit.close()
 
     def _fence_for(self, batch: Batch) -> Fence | None:
         """In a cluster: the check, in the batch's transaction, that this process still
@@ -501,10 +511,9 @@ class Engine:
             log.exception("WAL checkpoint failed")
 
     def _refuse_stale(self, taken: list[_Pending]) -> list[_Pending]:
-        """In a cluster: the changes made on a queue this process has stopped serving since
-        (its lease lost, even if the site was taken again and loaded anew meanwhile) are
-        refused with Elsewhere, never stored: the queue now served was loaded without them.
-        The others, to be written."""
+        """In a cluster: changes made on a queue no longer served (its lease lost, even if the
+        site was taken again and loaded anew since) are refused with Elsewhere, never stored:
+        the queue served was loaded without them. The others, to be written."""
         if self.owned is None:
             return taken
         kept = []
@@ -517,11 +526,9 @@ class Engine:
         return kept
 
     def _fenced(self, taken: list[_Pending], exc: Fenced, tenure: dict[str, int]) -> None:
-        """Sites whose leases were lost: their changes are refused (Elsewhere: the request is
-        passed to the new owner, whose store is the truth) and the sites dropped, unless
-        taken again meanwhile (`tenure`: the epochs the refused write was made under); the
-        other sites' changes are written again, on their own (nothing of theirs is lost,
-        and they need no reload)."""
+        """Sites whose leases were lost: their changes are refused (Elsewhere: the request goes
+        to the new owner) and the sites dropped, unless taken again since (`tenure`: the
+        write's epochs); the others' changes are written again, on their own."""
         log.warning("%s; leaving them to their new owner", exc)
         for site_id in exc.sites:
             if self.owned is None or self.owned.get(site_id) == tenure.get(site_id):
@@ -540,15 +547,8 @@ class Engine:
     def _fail(self, taken: list[_Pending], exc: Exception) -> None:
         failed = taken + self._pending
         self._pending = []
-        error: Refusal
-        if isinstance(exc, Fenced):  # another process owns them now: its store is the truth
-            log.warning("%s; leaving them to their new owner", exc)
-            for site_id in exc.sites:
-                self.drop(site_id)
-            error = Elsewhere(sorted(exc.sites)[0])
-        else:
-            error = Unavailable(f"The database could not store the change ({exc}).",
-                                "store_unavailable")
+        error = Unavailable(f"The database could not store the change ({exc}).",
+                            "store_unavailable")  # (a Fenced write goes to _fenced)
         self.reloading = True  # memory had run ahead of the store: go back to what is stored
         for p in failed:
             p.done.set_exception(error)
@@ -561,6 +561,9 @@ class Engine:
         self.reloading = True
         while True:
             try:
+                if self._given_up is not None:  # a commit still on its way must not land later
+                    store_db.end_session(self.db, self._given_up)
+                    self._given_up = None
                 self.load()
             except Exception:
                 log.exception("the queues cannot be loaded from the store; trying again")

@@ -247,3 +247,18 @@ def checkpoint(conn: Connection) -> None:
         raw = conn.connection.driver_connection
         assert raw is not None
         raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+def session_of(conn: Connection) -> int | None:
+    """The PostgreSQL backend serving `conn` (None on SQLite); read without a round trip."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return int(conn.connection.dbapi_connection.info.backend_pid)  # type: ignore[union-attr]
+
+
+def end_session(engine: Engine, pid: int) -> None:
+    """End PostgreSQL session `pid` (a writer's connection given up while the database did not
+    answer), waiting up to 5 s for it to be gone: whatever it had received and not committed
+    by then never will be, so the queues can be loaded from what is stored."""
+    with engine.connect() as conn:
+        conn.execute(sql_text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})

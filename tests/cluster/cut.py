@@ -1,6 +1,6 @@
 """A TCP relay the test can cut: a server's way to PostgreSQL or Redis, lost and found again
-as a network would lose it (connections dropped, new ones refused), without touching the
-shared database or Redis themselves."""
+as a network would lose it (connections dropped, new ones refused) or held (nothing answers),
+without touching the shared database or Redis themselves."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ class Cuttable:
         self.listener.settimeout(0.2)
         self.open = threading.Event()
         self.open.set()
+        self.flowing = threading.Event()  # cleared by hold()
+        self.flowing.set()
         self.stopped = threading.Event()
         self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
@@ -55,6 +57,7 @@ class Cuttable:
                 data = source.recv(65536)
                 if not data:
                     break
+                self.flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass
@@ -80,7 +83,18 @@ class Cuttable:
     def mend(self) -> None:
         self.open.set()
 
+    def hold(self) -> None:
+        """Pass nothing on, connections kept open (new ones too): a server that stopped
+        answering, or, as far as the client can tell for minutes, a network that drops
+        everything."""
+        self.flowing.clear()
+
+    def release(self) -> None:
+        """Pass on what was held, and the rest."""
+        self.flowing.set()
+
     def close(self) -> None:
+        self.flowing.set()
         self.cut()
         self.stopped.set()
         self.listener.close()
