@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import secrets
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -476,15 +477,16 @@ class Engine:
     def _write(self, batch: Batch, fence: Fence | None) -> None:
         """One transaction, one fsync: in gevent's thread pool on SQLite, on the event loop on
         PostgreSQL, whose waits are cooperative (create_app), there within WRITE_SECONDS."""
-        limit = gevent.Timeout(WRITE_SECONDS, TimeoutError(
-            f"the database did not answer within {WRITE_SECONDS:g} s"))
+        limit: Any = nullcontext()  # (a gevent.Timeout made in SQLite's thread: a hub of its own)
+        if self.db.dialect.name == "postgresql":
+            limit = gevent.Timeout(WRITE_SECONDS, TimeoutError(
+                f"the database did not answer within {WRITE_SECONDS:g} s"))
         try:
-            if self.db.dialect.name == "postgresql":
-                limit.start()
-            if self._conn is None:
-                self._conn = self.db.connect()
-                self._session = store_db.session_of(self._conn)
-            repository.write_batch(self._conn, batch, fence)
+            with limit:
+                if self._conn is None:
+                    self._conn = self.db.connect()
+                    self._session = store_db.session_of(self._conn)
+                repository.write_batch(self._conn, batch, fence)
         except Exception:
             if self._conn is not None:
                 self._given_up = self._session  # ended before the queues are reloaded
@@ -492,8 +494,6 @@ class Engine:
                 self._conn.close()
                 self._conn = None
             raise
-        finally:
-            limit.close()
 
     def _fence_for(self, batch: Batch) -> Fence | None:
         """In a cluster: the check, in the batch's transaction, that this process still
