@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -20,9 +21,12 @@ from tests.harness import ServerProcess, eventually
 @pytest.fixture
 def held(tmp_path: Path) -> Iterator[tuple[ServerProcess, Cuttable, str]]:
     name = pg.create_database()
-    link = Cuttable(("127.0.0.1", 5432))
-    server = ServerProcess(tmp_path, ["a"], database=pg.url(name).replace(
-        ":5432/", f":{link.port}/"))
+    direct = urlsplit(pg.url(name))
+    link = Cuttable((direct.hostname or "127.0.0.1", direct.port or 5432))
+    through = direct._replace(netloc=direct.netloc.replace(
+        f"{direct.hostname}:{direct.port or 5432}", f"127.0.0.1:{link.port}"))
+    assert through.port == link.port, through
+    server = ServerProcess(tmp_path, ["a"], database=urlunsplit(through))
     try:
         server.init()
         server.start()
