@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -52,21 +53,15 @@ class Listening:
     def receives(self, send: Any, timeout: float = WAIT) -> bytes:
         """Send (`send()`) until the listener yields what was sent; what it yielded."""
         wanted = f"probe-{uuid.uuid4().hex}".encode()
-        deadline = threading.Event()
-        timer = threading.Timer(timeout, deadline.set)
-        timer.start()
-        try:
-            while not deadline.is_set():
-                send(wanted)
-                try:
-                    data = self.got.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                while data != wanted:
-                    data = self.got.get(timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            send(wanted)
+            try:
+                while (data := self.got.get(timeout=0.2)) != wanted:
+                    pass  # an earlier probe, or another test's message
                 return data
-        finally:
-            timer.cancel()
+            except queue.Empty:
+                continue  # not yet: send it again
         raise AssertionError("the listener never received the message")
 
 
