@@ -222,6 +222,18 @@ def revoke_session(
         audit.insert(conn, rows)
 
 
+def find_session(engine: Engine, id_hash: str) -> tuple[SessionRecord, Account] | None:
+    """One login by its hash, with its account, revoked or expired or not: for a process that
+    has not read it yet (it was made on another)."""
+    s, a = schema.sessions, schema.accounts
+    with engine.connect() as conn:
+        row = conn.execute(select(s).where(s.c.id_hash == id_hash)).first()
+        if row is None:
+            return None
+        account = conn.execute(select(a).where(a.c.id == row.account_id)).first()
+    return (_session(row), _account(account)) if account else None
+
+
 def live_sessions(engine: Engine, now: datetime) -> list[SessionRecord]:
     """Sessions not yet expired, revoked ones included (so a revocation is seen)."""
     s = schema.sessions

@@ -87,14 +87,27 @@ def sync_devices(
     return issued
 
 
+def _device(r: Any) -> Device:
+    return Device(r.id, r.role, r.site_id, r.name, r.area, r.counter_id,
+                  show_sensitive=tuple(r.show_sensitive or ()))
+
+
 def active_devices(engine: Engine) -> dict[str, Device]:
     """Every usable credential (neither revoked nor switched off), by token hash."""
     d = schema.devices
     with engine.connect() as conn:
         rows = conn.execute(select(d).where(d.c.revoked_at.is_(None), d.c.disabled_at.is_(None)))
-        return {r.token_hash: Device(r.id, r.role, r.site_id, r.name, r.area, r.counter_id,
-                                     show_sensitive=tuple(r.show_sensitive or ()))
-                for r in rows}
+        return {r.token_hash: _device(r) for r in rows}
+
+
+def find_device(engine: Engine, hashed_token: str) -> Device | None:
+    """The usable credential of one token hash: for a process that has not read it yet."""
+    d = schema.devices
+    with engine.connect() as conn:
+        row = conn.execute(select(d).where(d.c.token_hash == hashed_token,
+                                           d.c.revoked_at.is_(None),
+                                           d.c.disabled_at.is_(None))).first()
+    return _device(row) if row else None
 
 
 def add_device(engine: Engine, device: Device, hashed_token: str, now: datetime,
