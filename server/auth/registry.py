@@ -2,17 +2,21 @@
 
 Every request asks this registry who it comes from, so the answer must not wait on the
 database. Changes made by this server apply at once; changes made by the command line (in
-another process) are read back every REFRESH_SECONDS. Connected sockets are re-checked
-whenever something changes, and those whose credential ended are disconnected.
+another process) are read back every REFRESH_SECONDS. A token or login not in memory is
+looked up by itself before it is refused (server/auth/lookups.py bounds how often): in a
+cluster, a console may log in on one process and send its next request to another.
+Connected sockets are re-checked whenever something changes, and those whose credential
+ended are disconnected.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import gevent
 from sqlalchemy import Engine
@@ -22,10 +26,15 @@ from ..store import accounts as account_store
 from ..store import devices as device_store
 from ..store.accounts import Account, SessionRecord
 from ..store.devices import Device, token_hash
+from .lookups import Lookups
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 1.0
 Offload = Callable[[Callable[[], Any]], Any]
+T = TypeVar("T")
+# The tokens a site file may give (server/sitedevices.py) or pairing makes, of sane length:
+# anything else is not worth a query.
+WELL_FORMED_TOKEN = re.compile(r"\S{8,256}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,8 @@ class Credentials:
         self.sessions: dict[str, SessionRecord] = {}  # by session id hash
         self.sockets: dict[str, tuple[str, str]] = {}  # sid -> ("device"|"session", hash)
         self.disconnect: Callable[[str], None] = lambda sid: None
+        self.device_lookups = Lookups()
+        self.session_lookups = Lookups()  # apart: made-up tokens do not use up logins' turns
         self._version = 0
         self._watcher: gevent.Greenlet | None = None
 
@@ -113,13 +124,38 @@ class Credentials:
     # ---- who is calling ------------------------------------------------------------------
 
     def device(self, token: str) -> Device | None:
-        return self.devices.get(token_hash(token))
+        """The device of a token; one not in memory is looked up (paired on another process
+        since the last read)."""
+        key = token_hash(token)
+        found = self.devices.get(key)
+        if found is None and WELL_FORMED_TOKEN.fullmatch(token) and (
+            self.device_lookups.allowed(key)
+        ):
+            stored = self._look_up(lambda: device_store.find_device(self.reader, key))
+            if stored is None:
+                self.device_lookups.missed(key)
+            else:
+                found = self.devices.setdefault(key, stored)  # what is in memory wins
+        return found
 
     def account_named(self, username: str) -> Account | None:
         return next((a for a in self.accounts.values() if a.username == username), None)
 
     def session(self, id_hash: str) -> tuple[Device, SessionRecord] | None:
-        """The person behind a live session, or None if it ended, expired or was revoked."""
+        """The person behind a live session, or None if it ended, expired or was revoked. One
+        not in memory is looked up (a login made on another process since the last read)."""
+        if id_hash not in self.sessions and self.session_lookups.allowed(id_hash):
+            found = self._look_up(lambda: account_store.find_session(self.reader, id_hash))
+            if found is not None:
+                record, account = found  # what is in memory wins: it may be newer
+                self.sessions.setdefault(id_hash, record)
+                self.accounts.setdefault(account.id, account)
+            if self._live(id_hash) is None:
+                self.session_lookups.missed(id_hash)
+        return self._live(id_hash)
+
+    def _live(self, id_hash: str) -> tuple[Device, SessionRecord] | None:
+        """The session's person, as memory has it (the checks of `session`)."""
         record = self.sessions.get(id_hash)
         if record is None or record.revoked_at is not None:
             return None
@@ -129,6 +165,20 @@ class Credentials:
         if account is None or not account.active:
             return None
         return as_principal(account), record
+
+    def _look_up(self, read: Callable[[], T | None]) -> T | None:
+        """One credential read from the store, off the event loop. A change made here while
+        reading (a logout, a revocation: stored first, then applied in memory) may have been
+        read before it was stored: then read again. What was found is kept past a full read
+        begun before it (that read may not have it): as a change made here."""
+        for _ in range(3):
+            version = self._version
+            found = self.offload(read)
+            if version == self._version:
+                break
+        if found is not None:
+            self._version += 1
+        return found
 
     # ---- changes made by this server -----------------------------------------------------
 
@@ -182,7 +232,7 @@ class Credentials:
     def sweep(self) -> None:
         """Disconnect every socket whose token was revoked or whose session has ended."""
         for sid, (kind, key) in list(self.sockets.items()):
-            valid = key in self.devices if kind == "device" else self.session(key) is not None
+            valid = key in self.devices if kind == "device" else self._live(key) is not None
             if not valid:
                 self.sockets.pop(sid, None)
                 try:
