@@ -14,7 +14,6 @@ import dataclasses
 import logging
 import secrets
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -24,6 +23,7 @@ from gevent.event import Event as Signal
 from sqlalchemy import Connection
 from sqlalchemy import Engine as SqlEngine
 
+from .dbwait import within
 from .domain.alerts import ALERT_EVENTS
 from .domain.clock import Clock, JumpWatch, SimulatedClock
 from .domain.errors import Elsewhere, Invalid, Refusal, Unavailable, unknown_site
@@ -50,7 +50,7 @@ RELOAD_EVERY = 1.0  # seconds between attempts to reload the queues from a lost 
 KEYS_MARGIN = timedelta(minutes=5)
 # On PostgreSQL, a group commit not answered in this long is given up (503, queues reloaded),
 # rather than every request waiting until TCP gives up; one landing later keeps its keys.
-WRITE_SECONDS = 5.0
+WRITE_SECONDS, LOAD_SECONDS = 5.0, 60.0  # (and the queues' reload after it, or tried again)
 
 
 @dataclasses.dataclass
@@ -101,13 +101,11 @@ class Engine:
         self.last_ticket_id = 0
         self.last_seq = 0
         self.committed_seq = 0
-        # In a cluster (server/cluster): the sites this process owns, by lease epoch; only
-        # they are loaded. None: a single server, which owns every site.
+        # A cluster's (server/cluster) sites this process owns, by lease epoch (only they are
+        # loaded); None: a single server, which owns every site.
         self.owned: dict[str, int] | None = None
         self.leaving: set[str] = set()  # being handed over: no new operations (hand_over)
-        # In a cluster: the process whose leases each write checks in its own transaction
-        # (store/leases.py Fence).
-        self.lease_owner: str | None = None
+        self.lease_owner: str | None = None  # a cluster's: whose leases writes check (Fence)
         # Gives the audit row of the request running an operation, stored with its change.
         self.audit_hook: Callable[[Response], list[AuditRow]] | None = None
         self._audit: list[AuditRow] = []  # rows waiting for the next commit
@@ -142,9 +140,12 @@ class Engine:
         if self.owned is None:
             self.last_ticket_id, self.last_seq = repository.high_water(self.reader)
             self.committed_seq = self.last_seq
-        queues = {}
-        for site_id in self.sites if self.owned is None else list(self.owned):
-            queues[site_id] = self._load_site(site_id)
+        epochs = dict(self.owned or {})
+        queues = {s: self._load_site(s) for s in (self.sites if self.owned is None else epochs)}
+        if (owned := self.owned) is not None:  # reading yields: a site dropped meanwhile
+            # stays dropped, and one taken (again) meanwhile keeps the queue it was given
+            queues = {s: q for s, q in queues.items() if owned.get(s) == epochs[s]}
+            queues.update({s: q for s, q in self.queues.items() if s in owned and s not in queues})
         self.queues = queues
         self._load_keys(everything=True)
 
@@ -475,14 +476,10 @@ class Engine:
                 self._checkpoint()
 
     def _write(self, batch: Batch, fence: Fence | None) -> None:
-        """One transaction, one fsync: in gevent's thread pool on SQLite, on the event loop on
-        PostgreSQL, whose waits are cooperative (create_app), there within WRITE_SECONDS."""
-        limit: Any = nullcontext()  # (a gevent.Timeout made in SQLite's thread: a hub of its own)
-        if self.db.dialect.name == "postgresql":
-            limit = gevent.Timeout(WRITE_SECONDS, TimeoutError(
-                f"the database did not answer within {WRITE_SECONDS:g} s"))
+        """One transaction, one fsync: in a worker thread on SQLite; on PostgreSQL on the
+        event loop (its waits are cooperative: create_app), within WRITE_SECONDS."""
         try:
-            with limit:
+            with within(self.db, WRITE_SECONDS, "a group commit"):
                 if self._conn is None:
                     self._conn = self.db.connect()
                     self._session = store_db.session_of(self._conn)
@@ -562,9 +559,11 @@ class Engine:
         while True:
             try:
                 if self._given_up is not None:  # a commit still on its way must not land later
-                    store_db.end_session(self.db, self._given_up)
+                    with within(self.db, WRITE_SECONDS + 2, "ending a commit given up"):
+                        store_db.end_session(self.db, self._given_up)
                     self._given_up = None
-                self.load()
+                with within(self.reader, LOAD_SECONDS, "loading the queues again"):
+                    self.load()
             except Exception:
                 log.exception("the queues cannot be loaded from the store; trying again")
                 gevent.sleep(RELOAD_EVERY)
@@ -592,8 +591,8 @@ class Engine:
     def purge_commands(self) -> int:
         """Forget idempotency keys older than the TTL (the delete runs off the event loop)."""
         cutoff = self.clock.now() - self.idempotency_ttl
-        # An hour's keys go once the whole hour is past the TTL (the store's rows go sooner:
-        # a key still remembered then only costs a look that finds nothing).
+        # An hour's keys go once all of it is past the TTL (a key remembered longer than its
+        # row only costs a look that finds nothing).
         self._answered.forget_before(cutoff)
         purged: list[int] = []
         self._offload(lambda: purged.append(repository.purge_commands(self.db, cutoff)))
