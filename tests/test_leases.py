@@ -235,3 +235,69 @@ def test_a_site_taken_over_answers_its_former_owners_keys_reading_only_the_newes
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_reload_keeps_a_site_dropped_or_taken_anew_while_it_read(engine: Engine) -> None:
+    """The queues are loaded again (after a failed commit) while, reading PostgreSQL, the
+    loop serves the lease round: a site dropped meanwhile (its lease ran out) is not served
+    again by the reload, and one taken anew meanwhile keeps the queue its taking loaded, not
+    the older one the reload read before."""
+    writer = engine
+    sites = {s.id: s for s in parse_sites(site_file(["a", "b"])).sites}
+    queues = QueueEngine(writer, writer, sites,
+                         SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
+    epochs = {s: leases.acquire(writer, "p1", "http://p1", s, 60) for s in ("a", "b")}
+    queues.owned = {s: e for s, e in epochs.items() if e is not None}
+    queues.lease_owner = "p1"
+    queues.load()
+    gate, entered = Event(), Event()
+    real_load = queues._load_site  # noqa: SLF001 - held after its first read, as a slow one
+
+    def slow_load(site_id: str) -> Any:
+        queue = real_load(site_id)
+        if not entered.is_set():
+            entered.set()
+            gate.wait()
+        return queue
+
+    queues._load_site = slow_load  # type: ignore[method-assign]  # noqa: SLF001
+    loading = spawn(queues.load)
+    assert entered.wait(10)
+    queues.drop("b")
+    queues.drop("a")
+    leases.release(writer, "p1", ["a"])
+    again = leases.acquire(writer, "p1", "http://p1", "a", 60)
+    assert again is not None
+    queues.adopt("a", again)
+    taken = queues.queues["a"]
+    gate.set()
+    loading.get(timeout=10)
+    assert not queues.owns("b")
+    assert queues.queues["a"] is taken
+
+
+def test_a_lease_held_for_a_site_not_served_is_given_up_and_the_site_taken_anew(
+        engine: Engine) -> None:
+    """A process that left a site when its lease ran out by its own clock (the database out
+    of reach), and whose late round then renewed that lease after all, holds a lease for a
+    site it does not serve: the next round gives it up, and the site is taken anew (a new
+    epoch, its queue loaded) rather than left unserved until the lease runs out."""
+    from server.cluster.member import ClusterMember
+
+    writer = engine
+    sites = {s.id: s for s in parse_sites(site_file(["a"])).sites}
+    queues = QueueEngine(writer, writer, sites,
+                         SimulatedClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
+    member = ClusterMember(queues, writer, "http://p1", 60, "p1")
+    member.start()
+    try:
+        first = queues.owned and queues.owned["a"]
+        assert first
+        queues.drop("a")  # left; the lease, renewed late, is still this process's
+        member.round()
+        lease = {x.site_id: x for x in leases.leases(writer)}["a"]
+        assert lease.owner == ""  # given up
+        member.round()
+        assert queues.owns("a") and queues.owned["a"] > first
+    finally:
+        member.stop()
