@@ -7,12 +7,14 @@ from typing import Any
 from flask import Blueprint
 from sqlalchemy import text
 
+from ..dbwait import within
 from ..domain.errors import Unavailable
 from ..services import services
 from ..store import leases as lease_store
 from ..web.endpoints import EndpointSpec, endpoint
 
 bp = Blueprint("cluster", __name__)
+READY_SECONDS = 2.0  # a database that does not answer the check in this long is not ready
 
 
 @endpoint(bp, EndpointSpec(
@@ -22,8 +24,12 @@ bp = Blueprint("cluster", __name__)
 def ready(device: None, body: dict[str, Any]) -> dict[str, Any]:
     server = services()
     engine = server.engine
-    with engine.reader.connect() as conn:  # a lost database: OperationalError, answered 503
-        conn.execute(text("SELECT 1"))
+    try:  # a lost database: OperationalError, answered 503; one that does not answer:
+        with within(engine.reader, READY_SECONDS, "the readiness check"):
+            with engine.reader.connect() as conn:
+                conn.execute(text("SELECT 1"))
+    except TimeoutError:
+        raise Unavailable("The database does not answer.", "store_unavailable") from None
     if engine.reloading:
         raise Unavailable("The queues are being loaded from the database again.",
                           "store_unavailable")

@@ -30,6 +30,7 @@ from flask import Request, Response
 from sqlalchemy import Engine
 from werkzeug.wrappers import Request as WsgiRequest
 
+from ..dbwait import within
 from ..store import leases as lease_store
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ SITE_CHANGE = re.compile(r"/api/(?:public/)?sites/([^/]+)/")
 PASSED_ON = "madoguchi.passed_on"  # in the WSGI environ: forwarding was tried, none answered
 HERE = object()  # forward's answer when the site came to this process meanwhile: run it here
 WATCH = 0.1  # seconds between looks at whether the site moved while its owner is asked
+LOOK_SECONDS = 2.0  # a look at the leases not answered in this long has failed
+LOOK_AGAIN = 2.0  # seconds after a failed look before the next is tried
 
 
 class Forwarder:
@@ -61,23 +64,45 @@ class Forwarder:
         self.owns = owns  # whether this process serves the site now
         self.key = b""  # the login key all the processes share: signs the client's address
         self._owners: dict[str, str] = {}
+        self._known: list[str] = []  # the other processes serving sites at the last look
         self._looked = 0.0
         self._looking = False
+        self._lost_until = 0.0  # a look failed: none is tried again before this
         self._idle: dict[str, list[http.client.HTTPConnection]] = defaultdict(list)
 
     def owner_of(self, site_id: str, fresh: bool = False) -> str | None:
-        """The address of the process holding the site's live lease, or None."""
-        if fresh or (time.monotonic() - self._looked > OWNERS_FRESH and not self._looking):
+        """The address of the process holding the site's live lease, or None. Raises if the
+        leases cannot be read (within LOOK_SECONDS; after a failure, not before LOOK_AGAIN)."""
+        now = time.monotonic()
+        if fresh or (now - self._looked > OWNERS_FRESH and not self._looking):
+            if now < self._lost_until:
+                raise TimeoutError("the database was out of reach at the last look")
             self._looking = True  # one look at a time; the others use the last one meanwhile
             try:
-                found = {lease.site_id: lease.address
-                         for lease in lease_store.leases(self.reader)
-                         if lease.live and lease.owner}
+                with within(self.reader, LOOK_SECONDS, "looking up the sites' owners"):
+                    self.learn(lease_store.leases(self.reader))
+            except Exception:
+                self._lost_until = time.monotonic() + LOOK_AGAIN
+                raise
             finally:
                 self._looking = False
-            self._owners = found
-            self._looked = time.monotonic()
         return self._owners.get(site_id)
+
+    def learn(self, leases: list[lease_store.Lease], alive: list[str] | None = None) -> None:
+        """The leases as read just now (here, or by the lease round, with the addresses of
+        the live processes: those asked if the leases cannot be read)."""
+        self._owners = {lease.site_id: lease.address for lease in leases
+                        if lease.live and lease.owner}
+        if alive is not None:
+            self._known = sorted(set(alive) - {self.address})
+            self._lost_until = 0.0  # the lease round reached the database: so may a look
+        self._looked = time.monotonic()
+
+    def unreachable(self) -> None:
+        """The lease round could not reach the database: no look is tried (each would wait
+        LOOK_SECONDS) before a round reaches it again; the last look is used, then the other
+        processes asked."""
+        self._lost_until = float("inf")
 
     def forget(self, site_id: str = "") -> None:
         """A site came to or left this process: the next look reads the leases again."""
@@ -101,9 +126,11 @@ class Forwarder:
         while time.monotonic() < deadline:
             try:
                 address = self.owner_of(site_id, fresh=asked)
-            except Exception:  # the database is lost too: the caller answers 503
-                log.warning("the owner of site %s cannot be looked up", site_id)
-                return None
+            except Exception:  # the database is out of reach, from here at least
+                log.warning("the owner of site %s cannot be looked up; asking the others",
+                            site_id)
+                return None if asked and not again else self._ask_around(
+                    request, site_id, again, deadline)
             if address == self.address and self.owns(site_id):
                 return HERE
             if address is None or address == self.address:
@@ -118,16 +145,33 @@ class Forwarder:
                 return answer
         return None
 
+    def _ask_around(self, request: Request, site_id: str, again: bool,
+                    deadline: float) -> Response | None:
+        """The owner cannot be looked up (the database is out of reach from this process,
+        which may be the only one cut off): the processes that served sites at the last look
+        are asked in turn. One that does not serve the site answers 503 site_moving having
+        done nothing (a forwarded request is never forwarded again), and the next is asked.
+        None if none answered."""
+        real = getattr(request, "_get_current_object", lambda: request)()
+        for address in self._known:
+            answer = self._ask(address, real, site_id, deadline, watch=False)
+            if answer is None and not again:
+                return None  # it may have been done: only the client may try again
+            if answer is not None and not moving(answer):
+                return answer
+        return None
+
     def _ask(self, address: str, request: Request, site_id: str,
-             deadline: float) -> Response | None:
-        """The answer of `address`, or None if it failed or the site left it meanwhile."""
+             deadline: float, watch: bool = True) -> Response | None:
+        """The answer of `address`, or None if it failed or (`watch`) the site left it
+        meanwhile."""
         sending = gevent.spawn(self._send, address, request)
         while not sending.ready():
             sending.join(WATCH)
             if sending.ready():
                 break
             try:
-                moved = self.owner_of(site_id) != address
+                moved = watch and self.owner_of(site_id) != address
             except Exception:
                 moved = False
             if moved or time.monotonic() > deadline:

@@ -30,11 +30,13 @@ import uuid
 import zlib
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import gevent
 from gevent.event import Event as Signal
 from sqlalchemy import Engine as SqlEngine
 
+from ..dbwait import within
 from ..engine import Engine
 from ..store import db as store_db
 from ..store import leases as lease_store
@@ -42,6 +44,7 @@ from ..store import leases as lease_store
 log = logging.getLogger(__name__)
 SOONEST = 0.05  # seconds: the shortest wait between rounds
 LATE = 0.02  # seconds after a lease's end at which the round that may take it runs
+ACQUIRE_SECONDS = 5.0  # taking a lease may wait twice for lock_timeout (store/leases.py)
 
 
 def member_id() -> str:
@@ -67,6 +70,11 @@ class ClusterMember:
         self.taking: Callable[[str], None] = lambda site_id: None
         # Called when this process took or left a site (the forwarder looks again).
         self.moved: Callable[[str], None] = lambda site_id: None
+        # Called with the leases and the live processes' addresses each round read (the
+        # forwarder need not read them again, and knows whom to ask if it cannot).
+        self.looked: Callable[[list[lease_store.Lease], list[str]], None] = (
+            lambda leases, alive: None)
+        self.lost: Callable[[], None] = lambda: None  # called when a round failed
         self.me = me
         self.members = 1
         self.healthy = False  # the last round reached the database
@@ -75,12 +83,22 @@ class ClusterMember:
         self._wake = Signal()
         self._wait = self.every
         self._given: dict[str, float] = {}  # site -> when this process gave it up
+        # Until when, by this process's clock, its leases surely hold: the start of their last
+        # renewal plus their length (the database dates them from later than that).
+        self._held_until = 0.0
+        self._lapsing: gevent.Greenlet | None = None  # runs _lapse when they run out
         engine.owned = {}
         engine.lease_owner = me
 
     @property
     def every(self) -> float:
         return self.lease_seconds / 3
+
+    def _limit(self, what: str, seconds: float = 0.0) -> AbstractContextManager[None]:
+        """A time limit on the lease statements: one the database does not answer within
+        half a lease, or `seconds` (it hung, or the network drops everything), fails the
+        round."""
+        return within(self.db, seconds or max(1.0, self.lease_seconds / 2), what)
 
     def start(self) -> None:
         """Take a first generation and a first share of the sites, then keep them."""
@@ -91,8 +109,9 @@ class ClusterMember:
 
     def stop(self) -> None:
         """Give every site up at once, so that the others take them without waiting."""
-        if self._loop is not None:
-            self._loop.kill()
+        for running in (self._loop, self._lapsing):
+            if running is not None:
+                running.kill()
         owned = list(self.engine.owned or {})
         for site_id in owned:
             self.engine.drop(site_id)
@@ -116,29 +135,59 @@ class ClusterMember:
                 self.round()
             except Exception:
                 self.healthy = False
-                self._wait = self.every
                 log.exception("lease round failed")
+                self.lost()
+                self._lapse()
+                # Look again when the leases run out by this process's clock, if sooner.
+                left = self._held_until - time.monotonic()
+                self._wait = self.every if left <= 0 else max(SOONEST, min(self.every, left))
+
+    def _lapse(self) -> None:
+        """The leases have run out by this process's own clock without being renewed (the
+        database is out of reach): stop serving their sites, as another process may have
+        taken them. Their writes could not be stored anyway (fenced); dropped, their requests
+        are passed on to whoever serves them now."""
+        if time.monotonic() < self._held_until:
+            return
+        for site_id in list(self.engine.owned or {}):
+            log.warning("the lease of site %s ran out unrenewed (the database is out of "
+                        "reach): leaving the site to another process", site_id)
+            self.engine.drop(site_id)
+            self.moved(site_id)
 
     def round(self) -> None:
-        if store_db.stored_revision(self.db) != self.schema:
-            # Upgraded by a newer version: this one must not write to tables it does not know.
-            self.engine.schema_changed = True
-            self.healthy = False
-            log.error("the database was upgraded while this process ran: restart it with the "
-                      "new version of madoguchi")
-            return
-        owned = dict(self.engine.owned or {})
-        # As long as a lease: a process that stops renewing leaves the count when its leases
-        # end, not later (nothing is handed over to it then).
-        self.members = lease_store.heartbeat(self.db, self.me, self.address,
-                                             self.lease_seconds)
-        held = lease_store.renew(self.db, self.me, owned, self.lease_seconds)
+        with self._limit("the lease round"):
+            if store_db.stored_revision(self.db) != self.schema:
+                # Upgraded by a newer version: this one must not write to tables it does not
+                # know.
+                self.engine.schema_changed = True
+                self.healthy = False
+                log.error("the database was upgraded while this process ran: restart it "
+                          "with the new version of madoguchi")
+                return
+            owned = dict(self.engine.owned or {})
+            # As long as a lease: a process that stops renewing leaves the count when its
+            # leases end, not later (nothing is handed over to it then).
+            alive = lease_store.heartbeat(self.db, self.me, self.address, self.lease_seconds)
+            self.members = len(alive)
+            held = self._renew(owned)
+            leases = {lease.site_id: lease for lease in lease_store.leases(self.db)}
         for site_id in set(owned) - held:
             log.warning("lost the lease of site %s: another process serves it now", site_id)
             self.engine.drop(site_id)
             self.moved(site_id)
+        # Leases this process holds for sites it does not serve (left when they ran out by
+        # its clock, then renewed by a late round; or not given up as a hand-over failed):
+        # given up, for whoever takes them next.
+        stray = [site_id for site_id, lease in leases.items() if lease.live
+                 and lease.owner == self.me and site_id not in (self.engine.owned or {})]
+        if stray:
+            with self._limit("giving leases up"):
+                lease_store.release(self.db, self.me, stray)
+            log.warning("gave up the lease(s) of %s, which this process no longer serves",
+                        ", ".join(stray))
         self.healthy = True
-        leases = {lease.site_id: lease for lease in lease_store.leases(self.db)}
+        self.looked(list(leases.values()), alive)
         took = self._take(leases)
         if not took:
             self._give(leases)
@@ -146,6 +195,16 @@ class ClusterMember:
         ending = [lease.left for lease in leases.values()
                   if lease.live and lease.owner and lease.owner != self.me]
         self._wait = max(SOONEST, min([self.every] + [left + LATE for left in ending]))
+
+    def _renew(self, owned: dict[str, int]) -> set[str]:
+        """Renew the leases of `owned`; the sites still held."""
+        started = time.monotonic()
+        held = lease_store.renew(self.db, self.me, owned, self.lease_seconds)
+        self._held_until = started + self.lease_seconds
+        if self._lapsing is not None:
+            self._lapsing.kill(block=False)
+        self._lapsing = gevent.spawn_later(self._held_until - time.monotonic(), self._lapse)
+        return held
 
     # ---- taking --------------------------------------------------------------------------
 
@@ -173,17 +232,18 @@ class ClusterMember:
         renewed = time.monotonic()
         for site_id in anyway + shared[start:] + shared[:start]:
             if time.monotonic() - renewed > self.every:  # loading sites takes its time
-                lease_store.renew(self.db, self.me, dict(self.engine.owned or {}),
-                                  self.lease_seconds)
+                with self._limit("renewing the leases"):
+                    self._renew(dict(self.engine.owned or {}))
                 renewed = time.monotonic()
             if site_id not in anyway and len(self.engine.owned or {}) >= self.share():
                 continue
-            epoch = lease_store.acquire(self.db, self.me, self.address, site_id,
-                                        self.lease_seconds)
-            if epoch is None:
-                continue
-            self.engine.renumber(lease_store.new_generation(self.db, self.me),
-                                 lease_store.GENERATION_BITS)
+            with self._limit("taking a lease", ACQUIRE_SECONDS):
+                epoch = lease_store.acquire(self.db, self.me, self.address, site_id,
+                                            self.lease_seconds)
+                if epoch is None:
+                    continue
+                generation = lease_store.new_generation(self.db, self.me)
+            self.engine.renumber(generation, lease_store.GENERATION_BITS)
             self.taking(site_id)
             self.engine.adopt(site_id, epoch)
             took = True
@@ -198,7 +258,8 @@ class ClusterMember:
         if any(not lease.live for site_id, lease in leases.items()
                if site_id in self.engine.sites) or len(leases) < len(self.engine.sites):
             return  # sites wait for a taker: give nothing before they are served
-        alive = lease_store.members(self.db)
+        with self._limit("reading the members"):
+            alive = lease_store.members(self.db)
         if len(alive) < 2:
             return
         counts = Counter(lease.owner for lease in leases.values() if lease.live)
@@ -221,7 +282,8 @@ class ClusterMember:
             given.append(site_id)
         if not given:
             return
-        lease_store.release(self.db, self.me, given)
+        with self._limit("giving leases up"):
+            lease_store.release(self.db, self.me, given)
         now = time.monotonic()
         for site_id in given:
             self._given[site_id] = now

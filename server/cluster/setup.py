@@ -55,6 +55,8 @@ def prepare(settings: Settings, engine: Engine, writer: SqlEngine, reader: SqlEn
     member = ClusterMember(engine, writer, address, settings.lease_seconds, me)
     forwarder = Forwarder(reader, member.me, address, owns=engine.owns)
     member.moved = forwarder.forget
+    member.looked = forwarder.learn
+    member.lost = forwarder.unreachable
     return Cluster(member, forwarder, manager)
 
 

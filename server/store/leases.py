@@ -82,8 +82,8 @@ def new_generation(engine: Engine, owner: str) -> int:
             {"owner": owner}).scalar_one())
 
 
-def heartbeat(engine: Engine, owner: str, address: str, seconds: float) -> int:
-    """Say this process is alive; the number of live processes (this one included)."""
+def heartbeat(engine: Engine, owner: str, address: str, seconds: float) -> list[str]:
+    """Say this process is alive; the addresses of the live processes (this one's too)."""
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO cluster_members (owner, address, started_at, expires_at) "
@@ -93,8 +93,8 @@ def heartbeat(engine: Engine, owner: str, address: str, seconds: float) -> int:
             {"owner": owner, "address": address, "s": seconds})
         conn.execute(text(
             "DELETE FROM cluster_members WHERE expires_at < now() - interval '1 hour'"))
-        return int(conn.execute(text(
-            "SELECT count(*) FROM cluster_members WHERE expires_at > now()")).scalar_one())
+        return list(conn.execute(text(
+            "SELECT address FROM cluster_members WHERE expires_at > now()")).scalars())
 
 
 def renew(engine: Engine, owner: str, epochs: dict[str, int], seconds: float) -> set[str]:

@@ -23,9 +23,10 @@ class Cluster:
 
     def __init__(self, workdir: Path, site_ids: list[str], size: int = 2,
                  env: dict[str, str] | None = None, sites_text: str | None = None,
-                 cuttable: bool = False) -> None:
+                 cuttable: bool = False, own_links: bool = False) -> None:
         """`cuttable`: the processes reach PostgreSQL and Redis through relays the test can
-        cut (`database_link`, `redis_link`: tests/cluster/cut.py)."""
+        cut (`database_link`, `redis_link`: tests/cluster/cut.py). `own_links`: each process
+        reaches PostgreSQL through a relay of its own (`links[n]`), to cut one process off."""
         self.name = pg.create_database()
         self.database = pg.url(self.name)
         redis = REDIS
@@ -48,10 +49,16 @@ class Cluster:
         }
         self.site_ids = list(site_ids)
         self.processes: list[ServerProcess] = []
+        self.links: list[Cuttable] = []
         for n in range(size):
             folder = workdir / f"process{n}"
             folder.mkdir(parents=True)
-            proc = ServerProcess(folder, site_ids, env=dict(shared), database=self.database,
+            database = self.database
+            if own_links:
+                db = urlsplit(self.database)
+                self.links.append(Cuttable((db.hostname or "127.0.0.1", db.port or 5432)))
+                database = self.database.replace(f":{db.port}/", f":{self.links[-1].port}/")
+            proc = ServerProcess(folder, site_ids, env=dict(shared), database=database,
                                  sites_text=sites_text)
             proc.env["MADOGUCHI_ADVERTISE_URL"] = proc.url
             self.processes.append(proc)
@@ -140,7 +147,7 @@ class Cluster:
             if proc.proc is not None and proc.proc.poll() is None:
                 proc.proc.send_signal(signal.SIGCONT)  # a frozen one could not stop
             proc.stop()
-        for link in (self.database_link, self.redis_link):
+        for link in (self.database_link, self.redis_link, *self.links):
             if link is not None:
                 link.close()
         pg.drop_database(self.name)
