@@ -242,8 +242,8 @@ class NoDelayHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
 
 
 def housekeeping(app: Flask) -> None:
-    """Close business days left open past the day's start; forget old idempotency keys and
-    the contacts of bookings whose day is over."""
+    """Close business days left open past the day's start; forget old idempotency keys, the
+    contacts of bookings whose day is over and pairing codes past their time."""
     services = services_of(app)
     engine = services.engine
     while True:
@@ -259,6 +259,7 @@ def housekeeping(app: Flask) -> None:
             engine.purge_commands()
             services.bookings.forget_contacts()
             services.reports.housekeeping()
+            services.auth.pairings.purge(now)
         except Exception:
             log.exception("housekeeping failed")
 

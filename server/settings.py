@@ -150,7 +150,7 @@ class Settings:
     housekeeping_seconds: int = _setting(
         60,
         "How often the server closes business days left open and forgets old idempotency "
-        "keys, in seconds.",
+        "keys and expired pairing codes, in seconds.",
     )
     retention_days: int = _setting(
         0,

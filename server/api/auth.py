@@ -347,11 +347,9 @@ def start_pairing(device: None, body: dict[str, Any], audit: None) -> Any:
 def poll_pairing(device: None, body: dict[str, Any], audit: None, pairing_id: str) -> Any:
     service = auth_service()
     now = service.now()
-    pairing = service.pairings.get(pairing_id, now)
-    if pairing.state != "paired":
+    pairing = service.pairings.poll(pairing_id, now)
+    if pairing.token is None or pairing.device is None:
         return {"status": "pending", "code": pairing.code, "expires_in": pairing.seconds_left(now)}
-    service.pairings.collect(pairing)
-    assert pairing.device is not None
     response = _json(
         {"status": "paired", "token": pairing.token, "device": device_view(pairing.device)}
     )

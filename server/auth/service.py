@@ -25,7 +25,7 @@ from ..store import accounts as account_store
 from ..store import devices as device_store
 from ..store.accounts import Account, AccountExists, SessionRecord, session_hash
 from ..store.audit import ChangeAudit, audit_row
-from ..store.devices import Device, new_token, token_hash
+from ..store.devices import Device
 from .accounts import AccountFields, normalise_username
 from .errors import InvalidCredentials, TooManyAttempts
 from .pairing import Pairing, Pairings
@@ -89,7 +89,7 @@ class AuthService:
         self.addresses = Throttle(attempts * ADDRESS_FACTOR, lock)
         self.accounts = Throttle(attempts * ACCOUNT_FACTOR, lock)
         self._unlocks_seen: dict[str, datetime] = {}  # user name -> the unlock applied
-        self.pairings = Pairings(settings.pairing_minutes)
+        self.pairings = Pairings(writer, reader, offload, settings.pairing_minutes)
         self.session_length = timedelta(hours=settings.session_hours)
         self.password_cost = settings.password_cost
         self._checking: dict[str, int] = {}  # passwords being checked, per address
@@ -372,29 +372,21 @@ class AuthService:
 
     def approve(self, code: str, device: Device, audit: ChangeAudit) -> Device:
         """Pair the device showing `code` as `device` (whose id is made here)."""
-        pairing = self.pairings.claim(code, self.clock.now())
-        try:
-            device = replace(device, id=self._new_device_id(device))
-            token = new_token()
-            now = self.clock.now()
-            audit.target = f"device:{device.id}"
-            audit.detail.update(
-                {
-                    "role": device.role,
-                    "area": device.area,
-                    "counter": device.counter_id,
-                    "name": device.name,
-                }
-            )
-            rows = audit.stored_with_change(201)
-            self.offload(
-                lambda: device_store.add_device(self.writer, device, token_hash(token), now, rows)
-            )
-        except BaseException:
-            self.pairings.release(pairing)
-            raise
-        self.credentials.put_device(token_hash(token), device)
-        self.pairings.paired(pairing, device, token, now)
+        self.pairings.check(code, self.clock.now())  # a wrong code is refused before an id
+        device = replace(device, id=self._new_device_id(device))
+        now = self.clock.now()
+        audit.target = f"device:{device.id}"
+        audit.detail.update(
+            {
+                "role": device.role,
+                "area": device.area,
+                "counter": device.counter_id,
+                "name": device.name,
+            }
+        )
+        rows = audit.stored_with_change(201)
+        hashed = self.pairings.approve(code, device, now, rows)
+        self.credentials.put_device(hashed, device)
         return device
 
     def _new_device_id(self, device: Device) -> str:

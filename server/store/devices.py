@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from . import audit, schema
 from .db import as_utc
@@ -114,11 +114,23 @@ def add_device(engine: Engine, device: Device, hashed_token: str, now: datetime,
                rows: Sequence[dict[str, Any]] = ()) -> None:
     """Store a paired device with the hash of its new token."""
     with engine.begin() as conn:
-        conn.execute(schema.devices.insert().values(
-            id=device.id, role=device.role, site_id=device.site_id, name=device.name,
-            area=device.area, counter_id=device.counter_id, token_hash=hashed_token,
-            created_at=now, source="paired"))
+        insert_paired(conn, device, hashed_token, now)
         audit.insert(conn, rows)
+
+
+def insert_paired(conn: Connection, device: Device, hashed_token: str, now: datetime) -> None:
+    """A paired device, in the caller's transaction."""
+    conn.execute(schema.devices.insert().values(
+        id=device.id, role=device.role, site_id=device.site_id, name=device.name,
+        area=device.area, counter_id=device.counter_id, token_hash=hashed_token,
+        created_at=now, source="paired"))
+
+
+def device_by_id(conn: Connection, device_id: str) -> Device | None:
+    """A stored device, usable or not, in the caller's transaction."""
+    d = schema.devices
+    row = conn.execute(select(d).where(d.c.id == device_id)).first()
+    return _device(row) if row else None
 
 
 def revoke_device(engine: Engine, device_id: str, now: datetime,

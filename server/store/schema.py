@@ -282,3 +282,22 @@ id_generations = Table(
     Column("owner", String(64), nullable=False),
     Column("taken_at", DateTime(timezone=True), nullable=False),
 )
+
+# Kiosks and displays waiting to be paired (server/auth/pairing.py): migration 0011. Shared
+# by a cluster's processes, so a device may ask for its code on one and be approved on
+# another. The device holds the pairing id; only its hash is kept. The token it will collect
+# is kept sealed with a key made from that id (useless without it) until it is collected,
+# when the row goes; `device_id` is set by the one approval a code gets. Rows go an hour
+# after they expire (a late poll still hears "expired"), their sealed token at expiry.
+pairings = Table(
+    "pairings",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("address", String(64)),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("sealed_token", String(64)),
+    Column("device_id", String(64)),
+    Index("ix_pairings_expires_at", "expires_at"),
+)
