@@ -22,6 +22,7 @@ import gevent
 from sqlalchemy import Engine
 
 from ..domain.clock import Clock
+from ..domain.errors import Unavailable
 from ..store import accounts as account_store
 from ..store import devices as device_store
 from ..store.accounts import Account, SessionRecord
@@ -30,6 +31,7 @@ from .lookups import Lookups
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 1.0
+LOOKUP_SECONDS = 3.0  # a credential's lookup not answered in this long: 503, not a refusal
 Offload = Callable[[Callable[[], Any]], Any]
 T = TypeVar("T")
 # The tokens a site file may give (server/sitedevices.py) or pairing makes, of sane length:
@@ -173,7 +175,15 @@ class Credentials:
         begun before it (that read may not have it): as a change made here."""
         for _ in range(3):
             version = self._version
-            found = self.offload(read)
+            limit = gevent.Timeout(LOOKUP_SECONDS)
+            try:
+                with limit:
+                    found = self.offload(read)
+            except gevent.Timeout as late:  # a database that does not answer: an outage,
+                if late is not limit:  # not a refusal (a 401 tells a kiosk its token is bad)
+                    raise
+                raise Unavailable("The database does not answer: the credentials cannot be "
+                                  "checked just now.", "store_unavailable") from None
             if version == self._version:
                 break
         if found is not None:

@@ -40,6 +40,12 @@ def test_a_process_cut_off_from_the_database_passes_its_tickets_on_and_comes_bac
         ready = cut.request("GET", "/api/ready")
         assert ready.status == 503, ready.body
         assert time.monotonic() - asked < 5
+        # A token it has not seen (made on another process, say) cannot be looked up: an
+        # outage (503) within seconds, not a refusal, which would tell a kiosk to pair again.
+        asked = time.monotonic()
+        unseen = cut.request("GET", "/api/me", "an-unseen-token-" + "x" * 16)
+        assert unseen.status == 503, unseen.body
+        assert time.monotonic() - asked < 6
         assert cluster.wait_for_owner(site, not_=cut, via=other, timeout=30) is other
         # Once its leases have run out by its own clock (a lease after their last renewal),
         # the cut-off process no longer serves the site: what its clients ask is passed on
