@@ -231,8 +231,9 @@ class AuthService:
         if self._unlocks_seen.get(name) == account.unlocked_at:
             return
         self._unlocks_seen[name] = account.unlocked_at
-        self.accounts.forget(lambda key: key != name)
-        self.at_address.forget(lambda key: not key.startswith(f"{name} "))
+        once = account.unlocked_at.isoformat()
+        self.accounts.forget(name, once=once)
+        self.at_address.forget(f"{name} ", prefix=True, once=once)
 
     @contextmanager
     def _checking_password(self, *keys: str) -> Iterator[None]:
