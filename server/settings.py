@@ -135,7 +135,8 @@ class Settings:
     message_queue: str = _setting(
         "",
         "Redis URL through which the processes of a cluster push Socket.IO messages to each "
-        "other's clients, e.g. redis://127.0.0.1:6379/0; empty: pushes stay in the process.",
+        "other's clients and share their counts of failed logins, e.g. "
+        "redis://127.0.0.1:6379/0; empty: both stay in the process.",
     )
     advertise_url: str = _setting(
         "",

@@ -31,8 +31,8 @@ from .errors import InvalidCredentials, TooManyAttempts
 from .pairing import Pairing, Pairings
 from .passwords import decoy_hash, hash_password, needs_rehash, verify_password
 from .registry import Credentials
+from .shared_throttle import login_throttles
 from .strength import WeakPassword, check_strength
-from .throttle import Throttle
 
 Offload = Callable[[Callable[[], Any]], Any]
 # Failed logins are counted three ways. A user name at one address is locked after
@@ -85,9 +85,10 @@ class AuthService:
         self.defer_audit = defer_audit
         self.credentials = Credentials(reader, clock, offload)
         attempts, lock = settings.login_attempts, settings.login_lock_seconds
-        self.at_address = Throttle(attempts, lock)  # keys "<name> <address>"
-        self.addresses = Throttle(attempts * ADDRESS_FACTOR, lock)
-        self.accounts = Throttle(attempts * ACCOUNT_FACTOR, lock)
+        throttle = login_throttles(settings)  # in Redis if the processes share one
+        self.at_address = throttle("at_address", attempts, lock)  # keys "<name> <address>"
+        self.addresses = throttle("address", attempts * ADDRESS_FACTOR, lock)
+        self.accounts = throttle("account", attempts * ACCOUNT_FACTOR, lock)
         self._unlocks_seen: dict[str, datetime] = {}  # user name -> the unlock applied
         self.pairings = Pairings(writer, reader, offload, settings.pairing_minutes)
         self.session_length = timedelta(hours=settings.session_hours)
@@ -231,8 +232,9 @@ class AuthService:
         if self._unlocks_seen.get(name) == account.unlocked_at:
             return
         self._unlocks_seen[name] = account.unlocked_at
-        self.accounts.forget(lambda key: key != name)
-        self.at_address.forget(lambda key: not key.startswith(f"{name} "))
+        once = account.unlocked_at.isoformat()
+        self.accounts.forget(name, once=once)
+        self.at_address.forget(f"{name} ", prefix=True, once=once)
 
     @contextmanager
     def _checking_password(self, *keys: str) -> Iterator[None]:

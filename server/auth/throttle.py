@@ -1,8 +1,10 @@
 """Slowing down password guessing: after too many failures, logins wait, longer each time.
 
-One `Throttle` counts failures per key; the login uses three (see AuthService.login): per
+One throttle counts failures per key; the login uses three (see AuthService.login): per
 user name at one client address, per client address, and per user name alone with a much
-higher limit. Kept in memory: a restart forgets it.
+higher limit. `Throttle` keeps them in this process's memory (a restart forgets them);
+server/auth/shared_throttle.py keeps them in Redis for a cluster's processes to share, with
+the same rules.
 """
 
 from __future__ import annotations
@@ -11,9 +13,28 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-MAX_LOCK_SECONDS = 3600
+MAX_LOCK_SECONDS = 3600  # also how long a key is remembered after its last failure
 MAX_ENTRIES = 10_000
+
+
+class LoginThrottle(Protocol):
+    """What the login asks of a throttle, wherever it keeps its counts."""
+
+    def retry_after(self, key: str) -> int: ...
+
+    def failed(self, key: str) -> int: ...
+
+    def succeeded(self, key: str) -> None: ...
+
+    def forget(self, key: str, *, prefix: bool = False, once: str = "") -> None: ...
+
+
+def lock_length(first: int, locks: int) -> int:
+    """The seconds of the `locks`-th lock in a row: `first`, doubled each time, up to an
+    hour."""
+    return min(MAX_LOCK_SECONDS, first * 2 ** min(locks - 1, 20))
 
 
 @dataclass
@@ -26,7 +47,8 @@ class _Entry:
 
 class Throttle:
     """Failures per key; `limit` failures in a row lock the key for `lock_seconds`, doubled
-    for each lock since the last success, up to an hour."""
+    for each lock since the last success, up to an hour. A key quiet for an hour (no
+    failure) starts over."""
 
     def __init__(
         self, limit: int, lock_seconds: int, now: Callable[[], float] = time.monotonic
@@ -51,25 +73,29 @@ class Throttle:
         if entry is None:
             self._make_room(now)
             entry = self.entries[key] = _Entry()
-        elif now - entry.last > MAX_LOCK_SECONDS:
-            entry.locks = 0  # quiet for an hour: start over
+        elif now - entry.last > MAX_LOCK_SECONDS:  # quiet for an hour: start over
+            entry = self.entries[key] = _Entry()
         entry.last = now
         entry.failures += 1
         if entry.failures < self.limit:
             return 0
         entry.failures = 0
         entry.locks += 1
-        seconds = min(MAX_LOCK_SECONDS, self.lock_seconds * 2 ** min(entry.locks - 1, 20))
+        seconds = lock_length(self.lock_seconds, entry.locks)
         entry.locked_until = now + seconds
         return seconds
 
     def succeeded(self, key: str) -> None:
         self.entries.pop(key, None)
 
-    def forget(self, keep: Callable[[str], bool]) -> None:
-        """Forget every key for which `keep` is false (an administrator lifted a lock)."""
-        for key in [k for k in self.entries if not keep(k)]:
-            del self.entries[key]
+    def forget(self, key: str, *, prefix: bool = False, once: str = "") -> None:
+        """Forget `key`, or every key starting with it (an administrator lifted a lock).
+        `once` matters to shared counts only: this process applies each unlock once."""
+        if not prefix:
+            self.entries.pop(key, None)
+            return
+        for known in [k for k in self.entries if k.startswith(key)]:
+            del self.entries[known]
 
     def _make_room(self, now: float) -> None:
         if len(self.entries) < MAX_ENTRIES:
