@@ -72,6 +72,7 @@ class Credentials:
         self.disconnect: Callable[[str], None] = lambda sid: None
         self.device_lookups = Lookups()
         self.session_lookups = Lookups()  # apart: made-up tokens do not use up logins' turns
+        self.account_lookups = Lookups()
         self._version = 0
         self._watcher: gevent.Greenlet | None = None
 
@@ -141,7 +142,17 @@ class Credentials:
         return found
 
     def account_named(self, username: str) -> Account | None:
-        return next((a for a in self.accounts.values() if a.username == username), None)
+        """An account by its name; one not in memory is looked up (made on another process
+        since the last read: its new user logs in at once through any process)."""
+        found = next((a for a in self.accounts.values() if a.username == username), None)
+        if found is None and 0 < len(username) <= 256 and self.account_lookups.allowed(
+                username):
+            stored = self._look_up(lambda: account_store.find_account(self.reader, username))
+            if stored is None:
+                self.account_lookups.missed(username)
+            else:
+                found = self.accounts.setdefault(stored.id, stored)  # memory wins
+        return found
 
     def session(self, id_hash: str) -> tuple[Device, SessionRecord] | None:
         """The person behind a live session, or None if it ended, expired or was revoked. One

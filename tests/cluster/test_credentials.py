@@ -91,3 +91,18 @@ def test_a_device_paired_on_one_process_is_good_at_once_on_the_other(cluster: Cl
     issued = there.request("POST", "/api/sites/a/tickets", kiosk, {"services": ["job"]},
                            key=uuid.uuid4().hex)
     assert issued.status == 201, issued.body
+
+
+def test_an_account_made_on_one_process_logs_in_at_once_on_the_other(cluster: Cluster) -> None:
+    """Its administrator makes it on one process; its user's first login lands on another,
+    which has not read the accounts again since."""
+    here, there = cluster.processes
+    for _ in range(3):
+        username = f"new-{uuid.uuid4().hex[:8]}"
+        made = here.request("POST", "/api/accounts", ADMIN, {
+            "username": username, "role": "staff", "password": PASSWORD, "site": "a",
+            "organisations": ["hellowork"]})
+        assert made.status == 201, made.body
+        person = Person(there)
+        answer = person.login(username)
+        assert answer.status == 200, answer.body
