@@ -19,6 +19,7 @@ import http.client
 import io
 import logging
 import re
+import select
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 
 import gevent
 from flask import Request, Response
+from gevent import monkey
 from sqlalchemy import Engine
 from werkzeug.wrappers import Request as WsgiRequest
 
@@ -43,6 +45,7 @@ DROPPED = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "ho
            "content-length", "proxy-connection", "trailer"}
 
 
+_POLL = monkey.get_original("select", "poll")
 CLIENT = "X-Madoguchi-Client"  # the address the forwarding process was asked from
 CLIENT_SIGNATURE = "X-Madoguchi-Client-Signature"
 SITE_CHANGE = re.compile(r"/api/(?:public/)?sites/([^/]+)/")
@@ -212,8 +215,12 @@ class Forwarder:
 
     def _connection(self, address: str) -> http.client.HTTPConnection:
         idle = self._idle[address]
-        if idle:
-            return idle.pop()
+        while idle:
+            conn = idle.pop()
+            if conn.sock is not None and not closed_by_peer(conn.sock):
+                return conn
+            conn.close()  # closed by the owner while idle (request_header_seconds): sent
+            # on, a request would fail, and one that may not be sent twice get 503
         parts = urlsplit(address)
         kind: Any = (http.client.HTTPSConnection if parts.scheme == "https"
                      else http.client.HTTPConnection)
@@ -225,6 +232,14 @@ class Forwarder:
             idle.append(conn)
         else:
             conn.close()
+
+
+def closed_by_peer(sock: Any) -> bool:
+    """Whether the other end closed an idle connection (or sent something unasked): one
+    poll(2) that does not wait (the select module's own, not gevent's)."""
+    poller = _POLL()
+    poller.register(sock.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def moving(answer: Response) -> bool:
