@@ -95,10 +95,11 @@ class ClusterMember:
         return self.lease_seconds / 3
 
     def _limit(self, what: str, seconds: float = 0.0) -> AbstractContextManager[None]:
-        """A time limit on the lease statements: one the database does not answer within
-        half a lease, or `seconds` (it hung, or the network drops everything), fails the
-        round."""
-        return within(self.db, seconds or max(1.0, self.lease_seconds / 2), what)
+        """A time limit on the lease statements: one the database does not answer within a
+        lease, or `seconds` (it hung, or the network drops everything), fails the round. (The
+        sites are left when the leases run out, round or not: `_lapse`. A shorter limit would
+        fail rounds whose commit waits on a disk that stalls.)"""
+        return within(self.db, seconds or self.lease_seconds, what)
 
     def start(self) -> None:
         """Take a first generation and a first share of the sites, then keep them."""
