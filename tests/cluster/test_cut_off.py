@@ -12,10 +12,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import socketio
 
 from tests import pg
 from tests.cluster.harness import LEASE_SECONDS, Cluster
-from tests.harness import eventually
+from tests.harness import eventually, token
+from tests.realtime.clients import RecordingClient
 
 SITES = ["a", "b"]
 
@@ -67,6 +69,17 @@ def test_a_process_cut_off_from_the_database_passes_its_tickets_on_and_comes_bac
             asked = time.monotonic()
             assert cut.issue(site, ["job"], key=f"cut-after-{n}").status == 201
             assert time.monotonic() - asked < 5
+        # A display connecting to it is refused (it cannot read what it would be sent), and
+        # tries again by itself; one connecting to the new owner is served.
+        refused = RecordingClient(cut.url, token(site, "display"))
+        try:
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                refused.connect()
+            assert refused.errors == [{"message": "site_moving"}], refused.errors
+        finally:
+            refused.close()
+        with RecordingClient(other.url, token(site, "display")) as served:
+            served.connect().wait_for_snapshots()
         # A retry of the one passed on gets its first answer.
         again = cut.issue(site, ["job"], key=f"cut-{len(answers) - 1}")
         assert again.status == 201
@@ -75,6 +88,8 @@ def test_a_process_cut_off_from_the_database_passes_its_tickets_on_and_comes_bac
         cluster.links[0].release()
     assert eventually(lambda: cut.request("GET", "/api/ready").status == 200, timeout=60)
     cluster.settle()
+    with RecordingClient(cut.url, token(site, "display")) as back:
+        back.connect().wait_for_snapshots()
     assert cut.issue(site, ["job"]).status == 201
     assert other.issue(site, ["job"]).status == 201
     # Nothing stored twice: every label given once, whatever the cut-off process held
