@@ -73,7 +73,8 @@ class Credentials:
         self.device_lookups = Lookups()
         self.session_lookups = Lookups()  # apart: made-up tokens do not use up logins' turns
         self.account_lookups = Lookups()
-        self._version = 0
+        self._version = 0  # counts the changes made here (a lookup reads again if one came)
+        self._replay: list[Callable[[], object]] | None = None  # made during a full read
         self._watcher: gevent.Greenlet | None = None
 
     # ---- loading and refreshing ----------------------------------------------------------
@@ -96,12 +97,20 @@ class Credentials:
         self._apply(self._read())
 
     def refresh(self) -> None:
-        """Read the stored credentials again (off the event loop). A change made here while
-        reading wins: the next refresh brings the rest."""
-        version = self._version
-        stored = self.offload(self._read)
-        if version == self._version:
+        """Read the stored credentials again (off the event loop). The changes made here
+        while it read (each stored before it is made in memory) are made again on what it
+        read, which may not have them: they are never undone, and a read is never thrown
+        away (a steady stream of logins could put the others' revocations off for ever)."""
+        if self._replay is not None:
+            return  # one read at a time
+        self._replay = []
+        try:
+            stored = self.offload(self._read)
             self._apply(stored)
+            for change in self._replay:
+                change()
+        finally:
+            self._replay = None
         self.sweep()
 
     def watch(self) -> None:
@@ -120,9 +129,15 @@ class Credentials:
             except Exception:
                 log.exception("reading the credentials failed; keeping the ones in memory")
 
-    def changed(self) -> None:
+    def _change(self, change: Callable[[], object], sweep: bool = True) -> None:
+        """Make a change here (and again on a full read in progress: `refresh`); `sweep`:
+        it may have ended some socket's credential."""
+        change()
+        if self._replay is not None:
+            self._replay.append(change)
         self._version += 1
-        self.sweep()
+        if sweep:
+            self.sweep()
 
     # ---- who is calling ------------------------------------------------------------------
 
@@ -137,8 +152,9 @@ class Credentials:
             stored = self._look_up(lambda: device_store.find_device(self.reader, key))
             if stored is None:
                 self.device_lookups.missed(key)
-            else:
-                found = self.devices.setdefault(key, stored)  # what is in memory wins
+            else:  # what is in memory wins
+                self._change(lambda: self.devices.setdefault(key, stored), sweep=False)
+                found = self.devices[key]
         return found
 
     def account_named(self, username: str) -> Account | None:
@@ -150,8 +166,9 @@ class Credentials:
             stored = self._look_up(lambda: account_store.find_account(self.reader, username))
             if stored is None:
                 self.account_lookups.missed(username)
-            else:
-                found = self.accounts.setdefault(stored.id, stored)  # memory wins
+            else:  # what is in memory wins
+                self._change(lambda: self.accounts.setdefault(stored.id, stored), sweep=False)
+                found = self.accounts[stored.id]
         return found
 
     def session(self, id_hash: str) -> tuple[Device, SessionRecord] | None:
@@ -161,8 +178,11 @@ class Credentials:
             found = self._look_up(lambda: account_store.find_session(self.reader, id_hash))
             if found is not None:
                 record, account = found  # what is in memory wins: it may be newer
-                self.sessions.setdefault(id_hash, record)
-                self.accounts.setdefault(account.id, account)
+
+                def keep() -> None:
+                    self.sessions.setdefault(id_hash, record)
+                    self.accounts.setdefault(account.id, account)
+                self._change(keep, sweep=False)
             if self._live(id_hash) is None:
                 self.session_lookups.missed(id_hash)
         return self._live(id_hash)
@@ -182,8 +202,8 @@ class Credentials:
     def _look_up(self, read: Callable[[], T | None]) -> T | None:
         """One credential read from the store, off the event loop. A change made here while
         reading (a logout, a revocation: stored first, then applied in memory) may have been
-        read before it was stored: then read again. What was found is kept past a full read
-        begun before it (that read may not have it): as a change made here."""
+        read before it was stored: then read again. The caller keeps what was found as a
+        change made here (a full read begun before may not have it)."""
         for _ in range(3):
             version = self._version
             limit = gevent.Timeout(LOOKUP_SECONDS)
@@ -197,28 +217,24 @@ class Credentials:
                                   "checked just now.", "store_unavailable") from None
             if version == self._version:
                 break
-        if found is not None:
-            self._version += 1
         return found
 
     # ---- changes made by this server -----------------------------------------------------
 
     def put_device(self, hashed_token: str, device: Device) -> None:
-        self.devices[hashed_token] = device
-        self.changed()
+        self._change(lambda: self.devices.__setitem__(hashed_token, device))
 
     def drop_device(self, device_id: str) -> None:
-        for key in [k for k, d in self.devices.items() if d.id == device_id]:
-            del self.devices[key]
-        self.changed()
+        def drop() -> None:
+            for key in [k for k, d in self.devices.items() if d.id == device_id]:
+                del self.devices[key]
+        self._change(drop)
 
     def put_account(self, account: Account) -> None:
-        self.accounts[account.id] = account
-        self.changed()
+        self._change(lambda: self.accounts.__setitem__(account.id, account))
 
     def put_session(self, record: SessionRecord) -> None:
-        self.sessions[record.id_hash] = record
-        self.changed()
+        self._change(lambda: self.sessions.__setitem__(record.id_hash, record))
 
     def end_sessions(
         self,
@@ -228,11 +244,13 @@ class Credentials:
         keep: str | None = None,
     ) -> None:
         """Mark sessions revoked: one by its hash, or all of an account's but `keep`."""
-        for key, record in list(self.sessions.items()):
-            mine = key == id_hash or (account_id is not None and record.account_id == account_id)
-            if mine and key != keep and record.revoked_at is None:
-                self.sessions[key] = replace(record, revoked_at=now)
-        self.changed()
+        def end() -> None:
+            for key, record in list(self.sessions.items()):
+                mine = key == id_hash or (account_id is not None
+                                          and record.account_id == account_id)
+                if mine and key != keep and record.revoked_at is None:
+                    self.sessions[key] = replace(record, revoked_at=now)
+        self._change(end)
 
     # ---- sockets -------------------------------------------------------------------------
 

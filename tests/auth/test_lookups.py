@@ -194,3 +194,36 @@ def test_the_misses_kept_are_bounded_and_forgotten_in_time() -> None:
     assert lookups.allowed("k9")  # its time is up: asked again
     lookups.missed("k1")
     assert list(lookups.misses) == ["k1"]  # the expired ones went first
+
+
+def test_a_full_read_is_never_thrown_away_and_changes_made_during_it_are_kept(
+        app: InProcessApp) -> None:
+    """Logins made here during every full read of the credentials (a morning's rush) do not
+    put off the others' revocations for ever: each read is taken in, and what was changed
+    here while it read is made again on it (it may have been read before it was stored)."""
+    auth = services_of(app.app).auth
+    held = credentials(app)
+    kiosk = new_token()
+    device_store.add_device(auth.writer, Device("a-kiosk-rush", "kiosk", "a", "kiosk"),
+                            token_hash(kiosk), auth.clock.now())
+    assert issue(app, kiosk) == 201
+    device_store.revoke_device(auth.writer, "a-kiosk-rush", auth.clock.now())  # elsewhere
+    real_offload = held.offload
+    logins: list[str] = []
+
+    def offload_with_a_login_meanwhile(work: Callable[[], Any]) -> Any:
+        read = real_offload(work)
+        name = f"rush-{len(logins)}"  # an account made here (stored, then in memory)
+        held.put_account(account_store.create_account(  # meanwhile: after the read's start
+            auth.writer, name, name, "staff", "a", ["city"], "x", auth.clock.now()))
+        logins.append(name)
+        return read
+
+    held.offload = offload_with_a_login_meanwhile  # type: ignore[method-assign]
+    for _ in range(3):
+        held.refresh()
+    held.offload = real_offload  # type: ignore[method-assign]
+    assert token_hash(kiosk) not in held.devices  # the revocation read is taken in
+    assert issue(app, kiosk) == 401
+    kept = {account.username for account in held.accounts.values()}
+    assert set(logins) <= kept  # and what was made here while each read ran is not lost
