@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
+from sqlalchemy import Engine
 
+from server.store import db as store_db
 from tests import forked, pg
 from tests.appclient import initialised, make_app  # noqa: F401 - fixtures for every test
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, missing
@@ -176,6 +178,16 @@ def database(backend: str) -> Iterator[str | None]:
     name = pg.create_database()
     yield pg.url(name)
     pg.drop_database(name)
+
+
+@pytest.fixture
+def store(tmp_path: Path, database: str | None) -> Iterator[Engine]:
+    """The store of the test's backend, migrated: an SQLite file in the test's folder, or the
+    test's own PostgreSQL database."""
+    engine = store_db.open_engine(database or f"sqlite:///{tmp_path / 'q.db'}")
+    store_db.migrate(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ every column of every table, read back by the store's own readers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -15,20 +13,11 @@ from server.domain.events import Event, EventKind
 from server.domain.model import CounterState, Ticket, TicketStatus
 from server.domain.numbering import BandCursor
 from server.store import audit, pgbatch, repository, schema
-from server.store import db as store_db
 from server.store.repository import Batch, CommandRecord
 
 pytestmark = pytest.mark.both_stores
 
 AT = datetime(2026, 12, 7, 1, 2, 3, 456789, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path, database: str | None) -> Iterator[Engine]:
-    engine = store_db.open_engine(database or f"sqlite:///{tmp_path / 'q.db'}")
-    store_db.migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def every_field(ticket_id: int, **changes: object) -> Ticket:

@@ -56,6 +56,22 @@ def credentials(app: InProcessApp) -> Credentials:
     return services_of(app.app).auth.credentials  # type: ignore[no-any-return]
 
 
+def forgotten_login(app: InProcessApp, username: str) -> tuple[Credentials, str, Any]:
+    """A new account's login, made here and then taken out of memory, as if made by another
+    process: the credentials, the login's hash and its record."""
+    made = app.request("POST", "/api/accounts", ADMIN, {
+        "username": username, "role": "staff", "password": PASSWORD, "site": "a",
+        "organisations": ["city"]})
+    assert made.status == 201, made.body
+    login = app.request("POST", "/api/session", json={"username": username,
+                                                      "password": PASSWORD})
+    assert login.status == 200, login.body
+    held = credentials(app)
+    with app.http.session_transaction() as session:
+        id_hash = session_hash(session["sid"])
+    return held, id_hash, held.sessions.pop(id_hash)
+
+
 def issue(app: InProcessApp, token: str) -> int:
     return app.request("POST", "/api/sites/a/tickets", token, {"services": ["job"]},
                        key=uuid.uuid4().hex).status
@@ -83,17 +99,7 @@ def test_a_made_up_token_or_cookie_is_looked_up_once_and_lookups_are_bounded(
 
 def test_a_login_made_elsewhere_is_taken_in_but_an_ended_one_is_still_refused(
         app: InProcessApp, finds: dict[str, Counted]) -> None:
-    made = app.request("POST", "/api/accounts", ADMIN, {
-        "username": "elsewhere", "role": "staff", "password": PASSWORD, "site": "a",
-        "organisations": ["city"]})
-    assert made.status == 201, made.body
-    login = app.request("POST", "/api/session", json={"username": "elsewhere",
-                                                      "password": PASSWORD})
-    assert login.status == 200, login.body
-    held = credentials(app)
-    with app.http.session_transaction() as session:
-        id_hash = session_hash(session["sid"])
-    record = held.sessions.pop(id_hash)  # as if made by another process
+    held, id_hash, record = forgotten_login(app, "elsewhere")
     del held.accounts[record.account_id]
     for _ in range(3):
         asked = app.request("GET", "/api/session")
@@ -113,16 +119,7 @@ def test_a_login_made_elsewhere_is_taken_in_but_an_ended_one_is_still_refused(
 
 def test_a_disabled_account_s_login_is_refused_when_looked_up(
         app: InProcessApp, finds: dict[str, Counted]) -> None:
-    made = app.request("POST", "/api/accounts", ADMIN, {
-        "username": "gone", "role": "staff", "password": PASSWORD, "site": "a",
-        "organisations": ["city"]})
-    assert made.status == 201, made.body
-    assert app.request("POST", "/api/session", json={"username": "gone",
-                                                     "password": PASSWORD}).status == 200
-    held = credentials(app)
-    with app.http.session_transaction() as session:
-        id_hash = session_hash(session["sid"])
-    record = held.sessions.pop(id_hash)
+    held, id_hash, record = forgotten_login(app, "gone")
     del held.accounts[record.account_id]
     auth = services_of(app.app).auth
     with auth.writer.begin() as conn:  # disabled elsewhere, its session not (yet) revoked
@@ -156,16 +153,7 @@ def test_a_revocation_made_here_during_a_lookup_is_not_undone_by_it(
         app: InProcessApp, finds: dict[str, Counted]) -> None:
     """The account's logins ended here (stored, then in memory) while the lookup was reading:
     what it read before is not put back in memory."""
-    made = app.request("POST", "/api/accounts", ADMIN, {
-        "username": "racing", "role": "staff", "password": PASSWORD, "site": "a",
-        "organisations": ["city"]})
-    assert made.status == 201, made.body
-    assert app.request("POST", "/api/session", json={"username": "racing",
-                                                     "password": PASSWORD}).status == 200
-    held = credentials(app)
-    with app.http.session_transaction() as session:
-        id_hash = session_hash(session["sid"])
-    record = held.sessions.pop(id_hash)
+    held, id_hash, record = forgotten_login(app, "racing")
     auth = services_of(app.app).auth
     offload = held.offload
 

@@ -5,10 +5,9 @@ token collected once however many ask at once, and what has expired goes."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from server.auth import pairing as pairing_module
 from server.auth.errors import PairingExpired, TooManyAttempts
 from server.auth.pairing import KEEP_EXPIRED, MAX_PER_ADDRESS, Pairing, Pairings
 from server.domain.errors import NotFound
-from server.store import db as store_db
 from server.store import schema
 from server.store.devices import Device, token_hash
 
@@ -26,14 +24,6 @@ pytestmark = pytest.mark.both_stores
 
 AT = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 KIOSK = Device("", "kiosk", "a", "入口")
-
-
-@pytest.fixture
-def store(tmp_path: Path, database: str | None) -> Iterator[Engine]:
-    engine = store_db.open_engine(database or f"sqlite:///{tmp_path / 'q.db'}")
-    store_db.migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
