@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import io
 import logging
 import re
@@ -24,7 +23,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import gevent
 from flask import Request, Response
@@ -34,6 +32,7 @@ from werkzeug.wrappers import Request as WsgiRequest
 
 from ..dbwait import within
 from ..store import leases as lease_store
+from .wire import Link
 
 log = logging.getLogger(__name__)
 FORWARDED = "X-Madoguchi-Forwarded"  # set on a forwarded request: never forwarded again
@@ -43,6 +42,7 @@ OWNERS_FRESH = 0.5  # seconds a look at the leases is trusted
 # Hop-by-hop headers, and those the WSGI server sets again.
 DROPPED = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host",
            "content-length", "proxy-connection", "trailer"}
+DROPPED_ENVIRON = {"HTTP_" + name.upper().replace("-", "_") for name in DROPPED}
 
 
 _POLL = monkey.get_original("select", "poll")
@@ -71,7 +71,7 @@ class Forwarder:
         self._looked = 0.0
         self._looking = False
         self._lost_until = 0.0  # a look failed: none is tried again before this
-        self._idle: dict[str, list[http.client.HTTPConnection]] = defaultdict(list)
+        self._idle: dict[str, list[Link]] = defaultdict(list)
 
     def owner_of(self, site_id: str, fresh: bool = False) -> str | None:
         """The address of the process holding the site's live lease, or None. Raises if the
@@ -189,49 +189,43 @@ class Forwarder:
         return None
 
     def _send(self, address: str, request: Request) -> Response:
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in DROPPED}
-        headers[FORWARDED] = self.me
-        headers.update(client_headers(self.key, request.remote_addr or "", request.method,
-                                      request.path))
+        environ = request.environ
+        headers = [(key[5:].replace("_", "-").lower(), value) for key, value in environ.items()
+                   if key.startswith("HTTP_") and key not in DROPPED_ENVIRON]
+        if environ.get("CONTENT_TYPE"):
+            headers.append(("content-type", environ["CONTENT_TYPE"]))
+        headers.append((FORWARDED, self.me))
+        headers.extend(client_headers(self.key, request.remote_addr or "", request.method,
+                                      request.path).items())
         body = request.get_data()
         path = request.full_path if request.query_string else request.path
-        conn = self._connection(address)
+        link = self._connection(address)
         try:
-            conn.request(request.method, path, body=body or None, headers=headers)
-            answer = conn.getresponse()
-            data = answer.read()
+            status, found, data = link.ask(request.method, path, headers, body)
         except BaseException:
-            conn.close()
+            link.close()
             raise
-        if answer.will_close:
-            conn.close()
-        else:
-            self._give_back(address, conn)
-        response = Response(data, status=answer.status)
-        for name, value in answer.getheaders():
-            if name.lower() not in DROPPED and name.lower() != "date":
-                response.headers.add(name, value)
-        return response
+        self._give_back(address, link)
+        return Response(data, status=status, headers=[
+            (name, value) for name, value in found
+            if name.lower() not in DROPPED and name.lower() != "date"])
 
-    def _connection(self, address: str) -> http.client.HTTPConnection:
+    def _connection(self, address: str) -> Link:
         idle = self._idle[address]
         while idle:
-            conn = idle.pop()
-            if conn.sock is not None and not closed_by_peer(conn.sock):
-                return conn
-            conn.close()  # closed by the owner while idle (request_header_seconds): sent
+            link = idle.pop()
+            if not closed_by_peer(link.sock):
+                return link
+            link.close()  # closed by the owner while idle (request_header_seconds): sent
             # on, a request would fail, and one that may not be sent twice get 503
-        parts = urlsplit(address)
-        kind: Any = (http.client.HTTPSConnection if parts.scheme == "https"
-                     else http.client.HTTPConnection)
-        return kind(parts.hostname, parts.port, timeout=TIMEOUT)  # type: ignore[no-any-return]
+        return Link(address, TIMEOUT)
 
-    def _give_back(self, address: str, conn: http.client.HTTPConnection) -> None:
+    def _give_back(self, address: str, link: Link) -> None:
         idle = self._idle[address]
-        if len(idle) < KEPT:
-            idle.append(conn)
+        if link.reusable and len(idle) < KEPT:
+            idle.append(link)
         else:
-            conn.close()
+            link.close()
 
 
 def closed_by_peer(sock: Any) -> bool:
