@@ -24,9 +24,9 @@ from typing import TypeVar
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from sqlalchemy.engine import make_url
 
 from ..settings import Settings
+from ..store import db as store_db
 from .throttle import MAX_LOCK_SECONDS, LoginThrottle, Throttle
 
 log = logging.getLogger(__name__)
@@ -81,10 +81,9 @@ return 1
 
 
 def namespace(settings: Settings) -> str:
-    """Named after the database, as the cluster's Socket.IO channel is
-    (server/cluster/setup.py): one cluster's processes share it, two clusters keep apart."""
-    url = make_url(settings.database)
-    return f"madoguchi:{url.host or ''}:{url.port or ''}/{url.database or ''}:throttle:"
+    """Under the cluster's channel (store/db.py): one cluster's processes share it, two
+    clusters keep apart."""
+    return f"{store_db.cluster_channel(settings.database)}:throttle:"
 
 
 def connect(url: str) -> redis.Redis:

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy.engine import make_url
 
 from ..domain.errors import Elsewhere
 from ..engine import Engine
@@ -30,9 +29,7 @@ def message_queue(settings: Settings) -> ClusterManager | None:
     Redis keep apart."""
     if not settings.message_queue:
         return None
-    url = make_url(settings.database)
-    channel = f"madoguchi:{url.host or ''}:{url.port or ''}/{url.database or ''}"
-    return ClusterManager(settings.message_queue, channel)
+    return ClusterManager(settings.message_queue, store_db.cluster_channel(settings.database))
 
 
 def address_of(settings: Settings) -> str:

@@ -91,6 +91,14 @@ def open_engine(url: str, writer: bool = True, name: str = "madoguchi") -> Engin
     return engine
 
 
+def cluster_channel(url: str) -> str:
+    """The name a cluster's processes share in Redis (their Socket.IO channel, the prefix of
+    their login throttles' keys): the database's address, so that one cluster's processes
+    share it and two clusters on one Redis keep apart."""
+    parsed = make_url(url)
+    return f"madoguchi:{parsed.host or ''}:{parsed.port or ''}/{parsed.database or ''}"
+
+
 def check_reachable(engine: Engine) -> None:
     """Connect once, or raise DatabaseUnreachable with what went wrong, in a sentence."""
     try:
