@@ -237,6 +237,7 @@
       fillCall(el, c);
       if (holder.children[index] !== el) holder.insertBefore(el, holder.children[index] || null);
     });
+    joining.splice(0).forEach(joinBeat);
     $("calls-empty").hidden = calls.length > 0;
     renderRecent(calls);
     renderWaiting();
@@ -253,6 +254,21 @@
     return el;
   }
 
+  // Blocks that began to flash in this render, to be put on the common beat once inserted.
+  const joining = [];
+  const canJoinBeat = Boolean(document.timeline && typeof Element.prototype.getAnimations === "function");
+
+  // Start a flashing block's animations on the last whole second of the page's timeline,
+  // so that every block flashes in step however late the browser got round to starting it.
+  function joinBeat(el) {
+    const now = canJoinBeat ? document.timeline.currentTime : null;
+    if (now === null || now === undefined || !el.isConnected) return;
+    const beat = now - (now % 1000);
+    el.getAnimations({ subtree: true }).forEach(function (a) {
+      if (String(a.animationName || "").indexOf("flash") === 0) a.startTime = beat;
+    });
+  }
+
   function fillCall(el, c) {
     put(el.querySelector(".call-number"), c.label);
     put(el.querySelector(".name"), c.counter_name);
@@ -266,8 +282,11 @@
       el.classList.remove("flash");
       void el.offsetWidth;  // restart the animation for a new call or a recall
       // Join the common beat: every flashing block turns on and off at the same moments.
-      el.style.setProperty("--flash-phase", -(Date.now() % 1000) + "ms");
+      // Where the browser lets us, the animations' start is set once the block is in the
+      // page (joinBeat); older ones get a delay from the clock, which is near enough.
+      el.style.setProperty("--flash-phase", canJoinBeat ? "0ms" : -(Date.now() % 1000) + "ms");
       el.classList.add("flash");
+      joining.push(el);
     } else if (!isFresh) {
       el.classList.remove("flash");
     }

@@ -155,7 +155,9 @@ def test_a_new_call_flashes_at_most_three_times_a_second_for_a_few_seconds(
     )
     assert len(phases) == 2
     apart = abs(phases[0] - phases[1])
-    assert min(apart, 1 - apart) < 0.05
+    # Started on the page timeline's whole seconds, they are in step to the frame, however
+    # long the browser took to start the second one (a clock-based delay was 0.09 off once).
+    assert min(apart, 1 - apart) < 0.02
 
 
 def test_called_numbers_and_counters_are_very_large_and_fit_the_screen(
