@@ -195,20 +195,21 @@ class Engine:
         self.owned[site_id] = epoch
         self.queues[site_id] = queue
 
-    def hand_over(self, site_id: str) -> None:
-        """Stop serving a site before its lease is given up (a cluster's balancing): new
-        operations for it meet Elsewhere (passed on to its next owner), and those already made
-        are stored first, under the lease still held (their events published from the queue,
-        still there). If they cannot be stored, the site is kept (reloaded with the rest) and
-        the error raised."""
+    def hand_over(self, *site_ids: str) -> None:
+        """Stop serving sites before their leases are given up (a cluster's balancing): new
+        operations for them meet Elsewhere (passed on to their next owner), and those already
+        made are stored first, under the leases still held (their events published from the
+        queues, still there). If they cannot be stored, the sites are kept (reloaded with the
+        rest) and the error raised."""
         assert self.owned is not None
-        self.leaving.add(site_id)
+        self.leaving.update(site_ids)
         try:
             self.settle()
         finally:
-            self.leaving.discard(site_id)
-        self.owned.pop(site_id, None)
-        self.queues.pop(site_id, None)
+            self.leaving.difference_update(site_ids)
+        for site_id in site_ids:
+            self.owned.pop(site_id, None)
+            self.queues.pop(site_id, None)
 
     def settle(self) -> None:
         """Wait until everything queued for the store so far is stored (commits go in

@@ -11,8 +11,9 @@ took it), then:
 - takes free sites (never held, or given up) up to its fair share, the sites divided by the
   live processes, rounded up; a free site nobody took for a round is taken by anyone;
 - hands sites over when it holds more than its share (or more than the least share while
-  another process holds less): it stops serving the site, stores what was already done for it
-  under the lease it still holds, gives the lease up and tells the others to look.
+  another process holds less), what it holds above its share (up to `GIVE_AT_ONCE` a round):
+  it stops serving them, stores what was already done for them under the leases it still
+  holds, gives the leases up and tells the others to look.
 
 A site taken is loaded from the store as its last owner left it (its configuration too, with
 the changes made to it live), after the process took a new id generation, so that its tickets
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 SOONEST = 0.05  # seconds: the shortest wait between rounds
 LATE = 0.02  # seconds after a lease's end at which the round that may take it runs
 ACQUIRE_SECONDS = 5.0  # taking a lease may wait twice for lock_timeout (store/leases.py)
+GIVE_AT_ONCE = 20  # the most sites handed over in one round (see _give)
 
 
 def member_id() -> str:
@@ -271,17 +273,17 @@ class ClusterMember:
         if not (mine > most or (mine > least and any(counts[m.owner] < least
                                                       for m in others))):
             return
-        # One site a round (its hand-over waits for the commits queued before it), the last
-        # this process took.
-        given = []
-        for site_id in list(self.engine.owned or {})[-1:]:
-            try:
-                self.engine.hand_over(site_id)
-            except Exception:
-                log.exception("site %s could not be handed over; kept", site_id)
-                break
-            given.append(site_id)
-        if not given:
+        # What this process holds above the most share (at least one site), GIVE_AT_ONCE at
+        # most in a round, the last it took: handed over together (one wait for the commits
+        # queued before them), so that a process that joins a large cluster gets its share in
+        # a few rounds, not a site a round; and few enough that the others load them within a
+        # round (the sites are not served in between: their clients are asked to retry).
+        count = min(GIVE_AT_ONCE, max(1, mine - most))
+        given = list(self.engine.owned or {})[-count:]
+        try:
+            self.engine.hand_over(*given)
+        except Exception:
+            log.exception("site(s) %s could not be handed over; kept", ", ".join(given))
             return
         with self._limit("giving leases up"):
             lease_store.release(self.db, self.me, given)

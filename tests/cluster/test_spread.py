@@ -107,3 +107,30 @@ def test_processes_share_the_sites_hand_them_over_cleanly_and_take_a_killed_ones
         assert busiest.url not in spread
     finally:
         cluster.stop()
+
+
+def test_a_process_joining_a_large_cluster_gets_its_share_in_a_few_rounds(
+        tmp_path: Path) -> None:
+    """A city's or a prefecture's many sites: the process that joins (started after the
+    other, or restarted in an upgrade) is handed its share in a few lease rounds, not a site
+    a round, and every site handed over is served by it."""
+    sites = [f"s{n:02d}" for n in range(60)]
+    cluster = Cluster(tmp_path / "cluster", sites, size=2,
+                      env={"MADOGUCHI_LOG_LEVEL": "INFO"})  # the hand-overs are logged
+    first, second = cluster.processes
+    try:
+        first.init()
+        first.start()
+        assert cluster.settle() == {first.url: sites}
+        second.start()
+        spread = cluster.settle()
+        assert sorted(len(s) for s in spread.values()) == [30, 30], spread
+        # 30 sites handed over in two rounds (20, then 10), not thirty.
+        gave = [line for line in first.log.read_text().splitlines()
+                if "gave site(s)" in line]
+        assert len(gave) == 2, gave
+        for site in spread[second.url]:
+            reply = first.issue(site, ["job"])  # passed on to its new owner
+            assert reply.status == 201, (site, reply.body)
+    finally:
+        cluster.stop()
