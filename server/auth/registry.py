@@ -2,9 +2,11 @@
 
 Every request asks this registry who it comes from, so the answer must not wait on the
 database. Changes made by this server apply at once; changes made by the command line (in
-another process) are read back every REFRESH_SECONDS. A token or login not in memory is
-looked up by itself before it is refused (server/auth/lookups.py bounds how often): in a
-cluster, a console may log in on one process and send its next request to another.
+another process) are read back every REFRESH_SECONDS, each table only when its count of
+changes (kept by triggers: store/accounts.py `credential_versions`) moved. A token or login not
+in memory is looked up by itself before it is refused (server/auth/lookups.py bounds how
+often): in a cluster, a console may log in on one process and send its next request to
+another.
 Connected sockets are re-checked whenever something changes, and those whose credential
 ended are disconnected.
 """
@@ -41,9 +43,12 @@ WELL_FORMED_TOKEN = re.compile(r"\S{8,256}")
 
 @dataclass(frozen=True)
 class _Stored:
-    devices: dict[str, Device]
-    accounts: dict[int, Account]
-    sessions: dict[str, SessionRecord]
+    """What a read found: the change counts (store/accounts.py `credential_versions`), and
+    each table read again because its count moved (None: not read, unchanged)."""
+    versions: dict[str, int]
+    devices: dict[str, Device] | None
+    accounts: dict[int, Account] | None
+    sessions: dict[str, SessionRecord] | None
 
 
 def as_principal(account: Account) -> Device:
@@ -74,24 +79,41 @@ class Credentials:
         self.session_lookups = Lookups()  # apart: made-up tokens do not use up logins' turns
         self.account_lookups = Lookups()
         self._version = 0  # counts the changes made here (a lookup reads again if one came)
+        self._versions: dict[str, int] = {}  # the stored change counts at the last read
         self._replay: list[Callable[[], object]] | None = None  # made during a full read
         self._watcher: gevent.Greenlet | None = None
 
     # ---- loading and refreshing ----------------------------------------------------------
 
     def _read(self) -> _Stored:
-        accounts = {a.id: a for a in account_store.all_accounts(self.reader)}
-        sessions = {
-            s.id_hash: s for s in account_store.live_sessions(self.reader, self.clock.now())
-        }
-        return _Stored(device_store.active_devices(self.reader), accounts, sessions)
+        """The tables whose change count moved since the last read (all of them the first
+        time), the counts read first: a change made meanwhile is read again next time."""
+        versions = account_store.credential_versions(self.reader)
+
+        def stale(name: str) -> bool:
+            return name not in versions or versions[name] != self._versions.get(name)
+
+        return _Stored(
+            versions,
+            device_store.active_devices(self.reader) if stale("devices") else None,
+            {a.id: a for a in account_store.all_accounts(self.reader)}
+            if stale("accounts") else None,
+            {s.id_hash: s for s in account_store.live_sessions(self.reader, self.clock.now())}
+            if stale("sessions") else None,
+        )
 
     def _apply(self, stored: _Stored) -> None:
-        self.devices, self.accounts, self.sessions = (
-            stored.devices,
-            stored.accounts,
-            stored.sessions,
-        )
+        if stored.devices is not None:
+            self.devices = stored.devices
+        if stored.accounts is not None:
+            self.accounts = stored.accounts
+        if stored.sessions is not None:
+            self.sessions = stored.sessions
+        else:  # not read again: the expired are let go here (memory holds a day's at most)
+            now = self.clock.now()
+            for key in [k for k, s in self.sessions.items() if s.expires_at <= now]:
+                self.sessions.pop(key, None)
+        self._versions = stored.versions
 
     def load(self) -> None:
         self._apply(self._read())

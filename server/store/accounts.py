@@ -239,3 +239,11 @@ def live_sessions(engine: Engine, now: datetime) -> list[SessionRecord]:
     s = schema.sessions
     with engine.connect() as conn:
         return [_session(r) for r in conn.execute(select(s).where(s.c.expires_at > now))]
+
+
+def credential_versions(engine: Engine) -> dict[str, int]:
+    """How many times each table of credentials was changed ("accounts", "devices",
+    "sessions"; a session's making is not counted: migration 0012)."""
+    c = schema.credential_changes
+    with engine.connect() as conn:
+        return {r.name: int(r.version) for r in conn.execute(select(c.c.name, c.c.version))}

@@ -301,3 +301,13 @@ pairings = Table(
     Column("device_id", String(64)),
     Index("ix_pairings_expires_at", "expires_at"),
 )
+
+# How many times each table of credentials (accounts, devices, sessions) was changed, counted
+# by triggers: a process reads one again only when its count moved (server/auth/registry.py).
+# Migration 0012.
+credential_changes = Table(
+    "credential_changes",
+    metadata,
+    Column("name", String(16), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
