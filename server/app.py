@@ -33,6 +33,7 @@ from .api.site_settings import bp as site_settings_bp
 from .api.voice import bp as voice_bp
 from .auth.secret import load_or_create, secret_key_path
 from .auth.service import AuthService
+from .auth.shared_throttle import login_throttles
 from .booking import bp as booking_bp
 from .bookings import BookingService
 from .calendars import bp as calendar_bp
@@ -227,7 +228,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     voice = Voice(VoiceCache(Path(settings.voice_cache_dir)),
                   languages_setting(settings.voice_languages))
     engine.subscribe(Prewarmer(voice, sites))
-    bookings = BookingService(writer, reader, sites, clock, offload)
+    bookings = BookingService(writer, reader, sites, clock, offload, login_throttles(settings))
     estimator.upcoming = bookings.upcoming
     mailer = Mailer(MailServer.from_settings(settings))
 

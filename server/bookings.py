@@ -3,8 +3,9 @@
 Booking writes only the `bookings` table. Checking in claims the booking first (one
 conditional update: a second check-in finds it taken), then issues the ticket through the
 engine like any other; if that fails the claim is undone, so nothing is left half-written.
-Codes are looked up by their hash; failed look-ups are counted per client, and too many lock
-it out for a while (`too_many_attempts`).
+Codes are looked up by their hash; failed look-ups are counted per client (in a cluster, for
+all its processes together, in Redis), and too many lock it out for a while
+(`too_many_attempts`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import gevent
 from sqlalchemy import Engine as SqlEngine
 
 from .auth.errors import TooManyAttempts
-from .auth.throttle import Throttle
+from .auth.throttle import LoginThrottle, Throttle
 from .domain.appointments import (
     Arrival,
     Booking,
@@ -55,13 +56,17 @@ class BookingService:
     """The appointments of every site."""
 
     def __init__(self, writer: SqlEngine, reader: SqlEngine, sites: dict[str, Site],
-                 clock: Clock, offload: Callable[[Callable[[], Any]], Any]) -> None:
+                 clock: Clock, offload: Callable[[Callable[[], Any]], Any],
+                 throttles: Callable[[str, int, int], LoginThrottle] | None = None) -> None:
+        """`throttles(name, limit, lock_seconds)` makes the throttle of wrong codes (in a
+        cluster one the processes share: auth/shared_throttle.py); one in memory if None."""
         self.writer = writer
         self.reader = reader
         self.sites = sites
         self.clock = clock
         self.offload = offload
-        self.throttle = Throttle(CODE_FAILURES, CODE_LOCK_SECONDS)
+        self.throttle = (throttles or (lambda name, limit, lock: Throttle(limit, lock)))(
+            "booking_code", CODE_FAILURES, CODE_LOCK_SECONDS)
         # Each site's appointments booked for a day and not yet come, read once per change
         # made here, and again once UPCOMING_FRESH old (in a cluster another process may
         # have booked: its change is not seen here otherwise).
@@ -113,7 +118,8 @@ class BookingService:
         """The booking a code stands for; every miss counts against `client`."""
         wait = self.throttle.retry_after(client)
         if wait:
-            raise TooManyAttempts(f"Too many wrong codes: wait {wait} s.", retry_after=wait)
+            raise TooManyAttempts(f"Too many wrong codes: wait {wait} s.", retry_after=wait,
+                                  lock="booking_code")
         try:
             digest = code_hash(normalise_code(text))
             found = self.offload(lambda: store.find_by_code_hash(self.reader, digest))
@@ -123,7 +129,7 @@ class BookingService:
             locked = self.throttle.failed(client)
             if locked:
                 raise TooManyAttempts(f"Too many wrong codes: wait {locked} s.",
-                                      retry_after=locked) from None
+                                      retry_after=locked, lock="booking_code") from None
             raise
         return found  # type: ignore[no-any-return]
 

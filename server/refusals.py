@@ -63,8 +63,9 @@ _ENTRIES = (
         429,
         "too many failed logins for this user name from this address, from this address, or "
         "(from many addresses) for the account itself, as `lock` says (`account_address`, "
-        "`address`, `account`: an administrator can lift the last); or too many pairing codes "
-        "from one address; the `Retry-After` header (and `retry_after`) says how many seconds "
+        "`address`, `account`: an administrator can lift the last); too many pairing codes "
+        "from one address (`pairing`); or too many wrong booking codes from one address "
+        "(`booking_code`); the `Retry-After` header (and `retry_after`) says how many seconds "
         "to wait",
         "ログインの失敗が続きました。{retry_after}秒ほど待ってから、もう一度お試しください。",
         {
@@ -76,6 +77,10 @@ _ENTRIES = (
             ("lock", "account"): "このアカウントには、いくつもの場所から誤ったパスワードが"
             "送られたため、安全のため{retry_after}秒間ロックしています。急ぐときは、"
             "システム管理者にロックの解除を頼んでください（管理ページの「ロック解除」）。",
+            ("lock", "pairing"): "この端末から登録を待つ端末が多すぎます。{retry_after}秒ほど"
+            "待ってから、もう一度お試しください。",
+            ("lock", "booking_code"): "予約番号の誤りが続きました。{retry_after}秒ほど待って"
+            "から、予約票やメールの予約番号を確かめて、もう一度お試しください。",
         },
     ),
     ErrorCode(

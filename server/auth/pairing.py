@@ -108,7 +108,7 @@ class Pairings:
             except store.TooManyWaiting:
                 raise TooManyAttempts(
                     "Too many devices are waiting to be paired: try again later.",
-                    retry_after=60) from None
+                    retry_after=60, lock="pairing") from None
             return Pairing(pairing_id, code, row.expires_at)
         raise RuntimeError("no free pairing code was found")
 

@@ -1,6 +1,7 @@
-"""Failed logins are counted for the whole cluster (server/auth/shared_throttle.py): behind a
-load balancer that sends each request to the next process, a guesser got as many tries as
-there were processes, and a lock on one process did not hold on the others."""
+"""Failed logins, and wrong booking codes, are counted for the whole cluster
+(server/auth/shared_throttle.py): behind a load balancer that sends each request to the next
+process, a guesser got as many tries as there were processes, and a lock on one process did
+not hold on the others."""
 
 from __future__ import annotations
 
@@ -75,3 +76,17 @@ def test_an_unlock_on_one_process_holds_on_the_other_and_is_applied_once(
     # The unlock was applied by a already: b hearing of it later lifts nothing.
     refused, _ = attempt(b, username, PASSWORD)
     assert_error(refused, 429, "too_many_attempts")
+
+
+def test_wrong_booking_codes_on_alternate_processes_lock_the_client_as_on_one(
+        cluster: Cluster) -> None:
+    from server.bookings import CODE_FAILURES
+    from server.domain.appointments import new_code
+
+    a, b = cluster.processes
+    for n in range(CODE_FAILURES - 1):  # one fewer wrong code than one process allows
+        miss = (a, b)[n % 2].request("GET", f"/b/{new_code()}")
+        assert miss.status == 404, (n, miss.status)
+    locked = b.request("GET", f"/b/{new_code()}")  # the last it allows locks the client
+    assert locked.status == 429 and "予約番号の誤りが続きました" in locked.body, locked.body
+    assert a.request("GET", f"/b/{new_code()}").status == 429  # on every process
