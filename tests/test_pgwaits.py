@@ -6,6 +6,7 @@ greenlets running while a query waits."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -140,3 +141,32 @@ def test_the_event_loops_wait_serves_statements_pipelines_and_timeouts_and_lets_
     done = subprocess.run([sys.executable, "-c", LOOP_WAIT, database], capture_output=True,
                           text=True, timeout=60, cwd=Path(__file__).parent.parent)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_stores_connections_give_up_on_a_network_that_is_gone(database: str) -> None:
+    """The kernel's own limits are set on every connection the store opens (store/db.py):
+    data unacknowledged for 10 s, or an idle wait whose keepalive probes go unanswered, fail
+    the connection rather than waiting for TCP's retransmissions."""
+    import socket
+
+    from server.store import db as store_db
+
+    engine = store_db.open_engine(database.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            fd = conn.connection.dbapi_connection.pgconn.socket  # type: ignore[union-attr]
+            sock = socket.socket(fileno=os.dup(fd))
+            try:
+                options = {
+                    "keepalive": sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+                    "idle": sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
+                    "every": sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL),
+                    "probes": sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT),
+                    "user_timeout_ms": sock.getsockopt(socket.IPPROTO_TCP,
+                                                       socket.TCP_USER_TIMEOUT)}
+            finally:
+                sock.close()
+    finally:
+        engine.dispose()
+    assert options == {"keepalive": 1, "idle": 5, "every": 2, "probes": 3,
+                       "user_timeout_ms": 10_000}

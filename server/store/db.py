@@ -20,6 +20,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 READER_CACHE_KIB = 256
 MIGRATION_LOCK = 0x6D61646F  # PostgreSQL advisory lock key: "mado"
 CONNECT_SECONDS = 5  # a PostgreSQL server that does not answer is reported, not waited for
+# A connection to PostgreSQL whose network is gone (packets dropped: a cable, a switch, a
+# machine that lost power) fails within seconds rather than after TCP's retransmissions
+# (a quarter of an hour): what is sent and not acknowledged for TCP_USER_TIMEOUT_MS, or an
+# idle wait whose probes go unanswered (after KEEPALIVE seconds, then every KEEPALIVE_EVERY,
+# KEEPALIVE_PROBES times). Worker threads (logins, bookings, reports) wait on the socket
+# itself, with no time limit of ours. A busy server's kernel still acknowledges: a long query
+# is not cut short.
+TCP_USER_TIMEOUT_MS = 10_000
+KEEPALIVE, KEEPALIVE_EVERY, KEEPALIVE_PROBES = 5, 2, 3
 # A writer's transaction left open (its process frozen, cut off) is ended by PostgreSQL after
 # this long, so that its row locks cannot hold up the process that takes its sites over.
 IDLE_IN_TRANSACTION_MS = 2000
@@ -50,7 +59,11 @@ def open_engine(url: str, writer: bool = True, name: str = "madoguchi") -> Engin
             options += f" -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
         return create_engine(
             url, pool_pre_ping=True, pool_size=4, max_overflow=16, pool_recycle=3600,
-            connect_args={"connect_timeout": CONNECT_SECONDS, "options": options})
+            connect_args={"connect_timeout": CONNECT_SECONDS, "options": options,
+                          "keepalives": 1, "keepalives_idle": KEEPALIVE,
+                          "keepalives_interval": KEEPALIVE_EVERY,
+                          "keepalives_count": KEEPALIVE_PROBES,
+                          "tcp_user_timeout": TCP_USER_TIMEOUT_MS})
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
