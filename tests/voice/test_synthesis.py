@@ -9,7 +9,9 @@ synthesised by the slow sweep, test_every_number.py (`-m slow`).
 
 from __future__ import annotations
 
+import fcntl
 import math
+import pickle
 import subprocess
 import sys
 import sysconfig
@@ -41,8 +43,20 @@ def db(value: float) -> float:
 
 
 @pytest.fixture(scope="module")
-def rendered() -> dict[tuple[int, int], bytes]:
-    return {(n, c): render(announcement(str(n), c)) for n, c in SAMPLE}
+def rendered(tmp_path_factory: pytest.TempPathFactory,
+             testrun_uid: str) -> dict[tuple[int, int], bytes]:
+    """The sample, synthesised once for the whole run: the workers that run this module's
+    tests share it through a file beside their temporary folders (the first makes it while
+    the others wait on its lock), rather than each spending 10-15 s of CPU on it."""
+    shared = tmp_path_factory.getbasetemp().parent / f"voice-sample-{testrun_uid}.pickle"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if shared.exists():
+            found: dict[tuple[int, int], bytes] = pickle.loads(shared.read_bytes())
+            return found
+        made = {(n, c): render(announcement(str(n), c)) for n, c in SAMPLE}
+        shared.write_bytes(pickle.dumps(made))
+        return made
 
 
 def voice_part(wav: bytes) -> Samples:
