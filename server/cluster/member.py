@@ -225,9 +225,13 @@ class ClusterMember:
             lease = leases.get(site_id)
             if site_id in owned or (lease is not None and lease.live):
                 continue
-            if lease is None or lease.orphaned or -lease.left > self.every * 1.5:
+            given_lately = now - self._given.get(site_id, -1e9) <= self.lease_seconds * 3
+            # A site this process gave up itself is left longer to the others, which may be
+            # loading a score of sites handed over at once (not taken back and forth).
+            unclaimed = self.lease_seconds * 2 if given_lately else self.every * 1.5
+            if lease is None or lease.orphaned or -lease.left > unclaimed:
                 anyway.append(site_id)  # nobody serves it, or nobody took it for a round
-            elif now - self._given.get(site_id, -1e9) > self.lease_seconds * 3:
+            elif not given_lately:
                 shared.append(site_id)  # just given up by another process
         # Each process starts looking at a different place, so that they spread out.
         start = zlib.crc32(self.me.encode()) % len(shared) if shared else 0
