@@ -19,6 +19,7 @@ from server.store import devices as device_store
 from server.store.accounts import SessionRecord
 from server.store.devices import Device, new_token, token_hash
 from tests.appclient import InProcessApp
+from tests.auth.test_lookups import Counted
 
 pytestmark = pytest.mark.both_stores
 NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
@@ -48,18 +49,6 @@ def test_the_triggers_count_each_change_to_credentials_but_not_a_new_login(
     assert moved(lambda: device_store.revoke_device(store, kiosk.id, NOW)) == {"devices": 1}
     assert moved(lambda: account_store.set_disabled(store, account.id, True, NOW))[
         "accounts"] == 1
-
-
-class Counted:
-    """A store read, counting its calls."""
-
-    def __init__(self, fn: Callable[..., Any]) -> None:
-        self.fn = fn
-        self.calls = 0
-
-    def __call__(self, *args: Any) -> Any:
-        self.calls += 1
-        return self.fn(*args)
 
 
 def test_a_refresh_reads_again_only_the_tables_changed_elsewhere(
