@@ -37,6 +37,11 @@ tests use them), then:
   failure was acknowledged (`failover_first_asked_after_each_s`: it adds the time the
   clients, which ask the processes in turn, lose waiting on the failed one: 4 s timeouts).
 
+The paced phase also gives the CPU used a ticket (`server_cpu_ms_per_ticket`; in the
+cluster `postgresql_cpu_ms_per_ticket` too, the database's backends, which the SQLite process
+does itself), and `cpu_ms_per_ticket` sets the two side by side: CPU drifts with the
+machine's speed (the probe) but not with its spells of waiting, as latency does.
+
 The kiosks are threads of this process, on the same two cores as the servers
 (`client_cpu_ms_per_ticket`: about 0.3 ms). The same issue and call phases run against one
 process on SQLite first (`sqlite_single_process`). The CPU probe (tests/bench/machine.py) and
@@ -60,7 +65,7 @@ from urllib.parse import urlsplit
 import requests
 
 from tests.bench.machine import cpu_probe_ms
-from tests.bench.server_load import Client, pct, spread
+from tests.bench.server_load import Client, cpu_seconds, pct, spread
 from tests.cluster.harness import Cluster
 from tests.cluster.rounds import Round
 from tests.harness import ServerProcess, site_file, token
@@ -221,11 +226,56 @@ def ms(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def issue_figures(urls: list[str], args: argparse.Namespace,
-                  direct: set[int] | None = None) -> dict[str, Any]:
-    """The paced phase (the figures), then the saturated one (under `saturated`)."""
-    return {**paced_phase(urls, args.seconds, args.rate, direct=direct),
-            "saturated": saturated_phase(urls, args.seconds)}
+def backends(database: str) -> set[int]:
+    """The PostgreSQL server's processes serving `database` (their command line names it:
+    "postgres: 15/main: user database address state")."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            line = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if line.startswith(b"postgres: ") and f" {database} ".encode() in line:
+            found.add(int(entry.name))
+    return found
+
+
+def cpu_of(pids: set[int]) -> dict[int, float]:
+    """Each live process's CPU seconds so far."""
+    found = {}
+    for pid in pids:
+        try:
+            found[pid] = cpu_seconds(pid)
+        except OSError:  # gone
+            continue
+    return found
+
+
+def issue_figures(urls: list[str], args: argparse.Namespace, servers: set[int],
+                  direct: set[int] | None = None,
+                  database: str | None = None) -> dict[str, Any]:
+    """The paced phase (the figures), then the saturated one (under `saturated`). The paced
+    phase also gives the CPU the server processes (`servers`) used for each ticket, and the
+    PostgreSQL backends of `database` (those alive at its end; the server's shared processes,
+    such as its WAL writer, are not counted): figures that drift with the machine's speed
+    (the CPU probe) but not with its spells of waiting, as latency does."""
+    pg = backends(database) if database else set()
+    before = cpu_of(servers | pg)
+    paced = paced_phase(urls, args.seconds, args.rate, direct=direct)
+    pg |= backends(database) if database else set()
+    after = cpu_of(servers | pg)
+    tickets = max(1, paced["issued"] + paced["errors"])
+
+    def used(pids: set[int]) -> float:
+        return round(sum(after[p] - before.get(p, 0.0) for p in pids if p in after) * 1000
+                     / tickets, 3)
+
+    paced["server_cpu_ms_per_ticket"] = used(servers)
+    if database:
+        paced["postgresql_cpu_ms_per_ticket"] = used(pg)
+    return {**paced, "saturated": saturated_phase(urls, args.seconds)}
 
 
 def call_phase(display_url: str, call_url: str, calls: int) -> dict[str, Any]:
@@ -264,7 +314,8 @@ def sqlite_figures(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     server.init()
     server.start()
     try:
-        return {**issue_figures([server.url], args),
+        assert server.proc is not None
+        return {**issue_figures([server.url], args, {server.proc.pid}),
                 **call_phase(server.url, server.url, args.calls)}
     finally:
         server.stop()
@@ -278,7 +329,8 @@ def cluster_figures(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         owners = cluster.owners()
         asked = spread_kiosks(urls, owners)
         direct = {n for n in range(CLIENTS) if asked[n] == owners[kiosk_site(n)]}
-        figures = issue_figures(asked, args, direct)
+        figures = issue_figures(asked, args, {p.proc.pid for p in cluster.processes
+                                             if p.proc is not None}, direct, cluster.name)
         owner = cluster.owner_of("a")
         others = cluster.others(owner)
         # The display on a process that neither owns the site nor is asked to call.
@@ -351,6 +403,13 @@ def main() -> int:
                  "call_to_display_p99_ms", "failover_s", "lost", "duplicates"):
         result[name] = cluster.get(name)
     result["saturated_issue_per_s"] = cluster["saturated"]["issue_per_s"]
+    # CPU a ticket at the paced rate, the cluster's processes and its PostgreSQL backends
+    # against the single SQLite process (which does its store's work itself), same run.
+    single = result["sqlite_single_process"]["server_cpu_ms_per_ticket"]
+    both = cluster["server_cpu_ms_per_ticket"] + cluster["postgresql_cpu_ms_per_ticket"]
+    result["cpu_ms_per_ticket"] = {"sqlite_single_process": single,
+                                   "cluster_with_postgresql": round(both, 3),
+                                   "ratio": round(both / single, 2) if single else None}
     result["saturated_issue_p99_ms"] = cluster["saturated"]["issue_p99_ms"]
     result["targets"] = {"issue_p99_ms": 50, "issue_per_s": 500, "call_to_display_p99_ms": 50,
                          "failover_s": 5, "lost": 0, "duplicates": 0}
