@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from server.siteconfig import default_sites_path  # noqa: E402
+from tests.bench.server_load import cpu_seconds  # noqa: E402
 from tests.bench.year_history import OUTCOMES, SITE, YEAR, Closer, Year  # noqa: E402
 from tests.harness import ServerProcess  # noqa: E402
 
@@ -171,12 +172,6 @@ def summary(samples: list[tuple[float, float, float]]) -> dict[str, Any]:
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
-
-
-def cpu_seconds(pid: int) -> float:
-    """The server process's CPU time so far (user + system)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def reported(server: ServerProcess, token: str, path: str, probe: Probe) -> dict[str, Any]:
