@@ -48,6 +48,8 @@ DROPPED_ENVIRON = {"HTTP_" + name.upper().replace("-", "_") for name in DROPPED}
 _POLL = monkey.get_original("select", "poll")
 CLIENT = "X-Madoguchi-Client"  # the address the forwarding process was asked from
 CLIENT_SIGNATURE = "X-Madoguchi-Client-Signature"
+CLIENT_TIME = "X-Madoguchi-Client-Time"  # when the forwarding process signed the address
+CLIENT_SLACK = 300  # seconds a signed address is good for, either way (the machines' clocks)
 SITE_CHANGE = re.compile(r"/api/(?:public/)?sites/([^/]+)/")
 PASSED_ON = "madoguchi.passed_on"  # in the WSGI environ: forwarding was tried, none answered
 HERE = object()  # forward's answer when the site came to this process meanwhile: run it here
@@ -195,9 +197,9 @@ class Forwarder:
         if environ.get("CONTENT_TYPE"):
             headers.append(("content-type", environ["CONTENT_TYPE"]))
         headers.append((FORWARDED, self.me))
-        headers.extend(client_headers(self.key, request.remote_addr or "", request.method,
-                                      request.path).items())
         body = request.get_data()
+        headers.extend(client_headers(self.key, request.remote_addr or "", request.method,
+                                      request.path, body).items())
         path = request.full_path if request.query_string else request.path
         link = self._connection(address)
         try:
@@ -255,7 +257,7 @@ class PassOn:
         self.limit = limit
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        take_client_address(environ, self.forwarder.key)
+        take_client_address(environ, self.forwarder.key, self.limit)
         found = SITE_CHANGE.match(environ.get("PATH_INFO", ""))
         if (found is not None and environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
                 and found.group(1) in self.sites and not self.forwarder.owns(found.group(1))
@@ -276,28 +278,46 @@ class PassOn:
         return self.app(environ, start_response)
 
 
-def _client_signature(key: bytes, address: str, method: str, path: str) -> str:
-    return hmac.new(key, f"{address}\n{method}\n{path}".encode(), hashlib.sha256).hexdigest()
+def _client_signature(key: bytes, address: str, method: str, path: str, at: str,
+                      body: bytes) -> str:
+    said = f"{address}\n{method}\n{path}\n{at}\n".encode() + hashlib.sha256(body).digest()
+    return hmac.new(key, said, hashlib.sha256).hexdigest()
 
 
-def client_headers(key: bytes, address: str, method: str, path: str) -> dict[str, str]:
+def client_headers(key: bytes, address: str, method: str, path: str,
+                   body: bytes) -> dict[str, str]:
     """The headers that carry the client's address to the owner, signed with the key only
-    the processes hold (a client cannot make them)."""
-    return {CLIENT: address, CLIENT_SIGNATURE: _client_signature(key, address, method, path)}
+    the processes hold (a client cannot make them), with the request and the time: a copy
+    seen on the network is good for that request only, and only for CLIENT_SLACK."""
+    at = str(int(time.time()))
+    return {CLIENT: address, CLIENT_TIME: at,
+            CLIENT_SIGNATURE: _client_signature(key, address, method, path, at, body)}
 
 
-def take_client_address(environ: dict[str, Any], key: bytes) -> None:
+def take_client_address(environ: dict[str, Any], key: bytes, limit: int) -> None:
     """A request forwarded by another process of the cluster: its client's address, if the
-    signature is good, becomes this request's (throttling and the audit log see the visitor,
-    not the forwarding process). The headers are removed either way: anything else has only
-    the address it came from."""
+    signature is good (this request, signed within CLIENT_SLACK), becomes this request's
+    (throttling and the audit log see the visitor, not the forwarding process). The headers
+    are removed either way: anything else has only the address it came from. The body is
+    read here to check it (`limit` at most; it is put back for the app)."""
     address = environ.pop("HTTP_X_MADOGUCHI_CLIENT", None)
     signature = environ.pop("HTTP_X_MADOGUCHI_CLIENT_SIGNATURE", None)
-    if address is None or signature is None or not key:
+    at = environ.pop("HTTP_X_MADOGUCHI_CLIENT_TIME", None)
+    if address is None or signature is None or at is None or not key:
         return
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        late = abs(time.time() - int(at))
+    except ValueError:
+        length, late = -1, 0
+    if not 0 <= length <= limit:
+        return
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
     good = _client_signature(key, address, environ.get("REQUEST_METHOD", ""),
-                             environ.get("PATH_INFO", ""))
-    if hmac.compare_digest(good, signature):
+                             environ.get("PATH_INFO", ""), at, body)
+    if hmac.compare_digest(good, signature) and late <= CLIENT_SLACK:
         environ["REMOTE_ADDR"] = address
     else:
-        log.warning("a request came with a client address not signed by this cluster")
+        log.warning("a request came with a client address not signed by this cluster just "
+                    "now (a copy, or a clock more than %d s off)", CLIENT_SLACK)

@@ -2,8 +2,9 @@
 
 Its snapshot can only come from the owner's live queue. The client joins its rooms at once,
 its pushes held (server/holds.py); the process asks the owner (`POST /internal/join`, signed
-with the login key all the processes share) for the replay and the snapshot, as the owner
-would send them to a client of its own, and reads the events stored after that snapshot.
+with the login key all the processes share, and good for CLIENT_SLACK after it was signed)
+for the replay and the snapshot, as the owner would send them to a client of its own, and
+reads the events stored after that snapshot.
 Then, without yielding, the client is sent replay, snapshot and the rest, and what was held
 that is newer; relayed pushes it has read already are left out from then on (fanout.floors).
 """
@@ -15,6 +16,8 @@ import hashlib
 import hmac
 import http.client
 import json
+import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,9 +28,10 @@ from ..catchup import catch_up, to_client, views_for
 from ..services import Services, services
 from ..store import repository
 from ..store.devices import Device
-from .forward import FORWARDED
+from .forward import CLIENT_SLACK, FORWARDED
 
 bp = Blueprint("cluster_internal", __name__)
+log = logging.getLogger(__name__)
 SIGNATURE = "X-Madoguchi-Signature"
 ROUNDS = 20
 
@@ -48,6 +52,11 @@ def join() -> Any:
         abort(403)
     server = services()
     asked = json.loads(body)
+    if not isinstance(asked.get("at"), int | float) or abs(time.time() - asked["at"]) > (
+            CLIENT_SLACK):
+        log.warning("a display's snapshot was asked with a signature more than %d s old "
+                    "(a copy, or a clock that is off): refused", CLIENT_SLACK)
+        abort(403)
     device = Device(**{**asked["device"], "organisations": tuple(
         asked["device"].get("organisations", ()))})
     site_id = asked["site"]
@@ -103,7 +112,7 @@ def ask_owner(server: Services, address: str, device: Device, site_id: str,
               since: int | None) -> dict[str, Any] | None:
     """The owner's replay and snapshot for this client, or None if it cannot be asked."""
     body = json.dumps({"device": dataclasses.asdict(device), "site": site_id,
-                       "since": since}).encode()
+                       "since": since, "at": time.time()}).encode()
     key = current_app.secret_key
     key_bytes = key.encode() if isinstance(key, str) else key
     assert isinstance(key_bytes, bytes)
