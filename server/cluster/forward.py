@@ -294,6 +294,15 @@ def client_headers(key: bytes, address: str, method: str, path: str,
             CLIENT_SIGNATURE: _client_signature(key, address, method, path, at, body)}
 
 
+def signed_lately(at: object) -> bool:
+    """Whether a time one process put in what it signed for another (seconds since the
+    epoch, a number or its text) is within CLIENT_SLACK of now, either way."""
+    try:
+        return abs(time.time() - float(at)) <= CLIENT_SLACK  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
 def take_client_address(environ: dict[str, Any], key: bytes, limit: int) -> None:
     """A request forwarded by another process of the cluster: its client's address, if the
     signature is good (this request, signed within CLIENT_SLACK), becomes this request's
@@ -307,16 +316,15 @@ def take_client_address(environ: dict[str, Any], key: bytes, limit: int) -> None
         return
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        late = abs(time.time() - int(at))
     except ValueError:
-        length, late = -1, 0
+        return
     if not 0 <= length <= limit:
         return
     body = environ["wsgi.input"].read(length) if length else b""
     environ["wsgi.input"] = io.BytesIO(body)
     good = _client_signature(key, address, environ.get("REQUEST_METHOD", ""),
                              environ.get("PATH_INFO", ""), at, body)
-    if hmac.compare_digest(good, signature) and late <= CLIENT_SLACK:
+    if hmac.compare_digest(good, signature) and signed_lately(at):
         environ["REMOTE_ADDR"] = address
     else:
         log.warning("a request came with a client address not signed by this cluster just "

@@ -28,7 +28,7 @@ from ..catchup import catch_up, to_client, views_for
 from ..services import Services, services
 from ..store import repository
 from ..store.devices import Device
-from .forward import CLIENT_SLACK, FORWARDED
+from .forward import CLIENT_SLACK, FORWARDED, signed_lately
 
 bp = Blueprint("cluster_internal", __name__)
 log = logging.getLogger(__name__)
@@ -44,16 +44,11 @@ def _signature(key: bytes, body: bytes) -> str:
 def join() -> Any:
     """The owner's side: what a client of `site` connecting with `since` is sent first."""
     body = request.get_data()
-    key = current_app.secret_key
-    assert isinstance(key, str | bytes)
-    key_bytes = key.encode() if isinstance(key, str) else key
-    if not hmac.compare_digest(_signature(key_bytes, body),
-                               request.headers.get(SIGNATURE, "")):
+    if not hmac.compare_digest(_signature(_key(), body), request.headers.get(SIGNATURE, "")):
         abort(403)
     server = services()
     asked = json.loads(body)
-    if not isinstance(asked.get("at"), int | float) or abs(time.time() - asked["at"]) > (
-            CLIENT_SLACK):
+    if not signed_lately(asked.get("at")):
         log.warning("a display's snapshot was asked with a signature more than %d s old "
                     "(a copy, or a clock that is off): refused", CLIENT_SLACK)
         abort(403)
