@@ -187,7 +187,8 @@ def paced_phase(urls: list[str], seconds: float, rate: float, warmup: float = 1.
             "issue_max_ms": ms(pct(due_to_done(ok), 100)),
             "issue_per_s": round(achieved, 1), "rate_offered": rate,
             "rate_kept": len(counted) >= offered - CLIENTS and achieved >= 0.97 * rate,
-            "issued": len(ok), "unsent": max(0, offered - len(counted)),
+            "issued": len(ok), "sent": len(records),  # warm-up's included
+            "unsent": max(0, offered - len(counted)),
             "errors": len(counted) - len(ok),
             # From the moment each was sent: what the same tickets show when queueing for
             # the kiosk's own connection is left out (coordinated omission, for comparison).
@@ -266,7 +267,7 @@ def issue_figures(urls: list[str], args: argparse.Namespace, servers: set[int],
     paced = paced_phase(urls, args.seconds, args.rate, direct=direct)
     pg |= backends(database) if database else set()
     after = cpu_of(servers | pg)
-    tickets = max(1, paced["issued"] + paced["errors"])
+    tickets = max(1, paced["sent"])  # the CPU is taken over the warm-up too
 
     def used(pids: set[int]) -> float:
         return round(sum(after[p] - before.get(p, 0.0) for p in pids if p in after) * 1000
